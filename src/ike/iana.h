@@ -1,0 +1,189 @@
+/* IKEv2 numbers from the IANA registries (RFC 7296 and later), as X-macro
+ * lists so enum values and their names come from one place.
+ * Names follow the RFC/IANA spelling: IKEV2_EXCH_IKE_SA_INIT, v2N_COOKIE. */
+#ifndef CYGNET_IANA_H
+#define CYGNET_IANA_H
+
+/* Exchange types (RFC 7296 §3.1) */
+#define IKEV2_EXCH_LIST(X) \
+	X(IKEV2_EXCH_IKE_SA_INIT, 34) \
+	X(IKEV2_EXCH_IKE_AUTH, 35) \
+	X(IKEV2_EXCH_CREATE_CHILD_SA, 36) \
+	X(IKEV2_EXCH_INFORMATIONAL, 37)
+
+/* Payload types (RFC 7296 §3.2, RFC 7383) */
+#define IKEV2_PAYLOAD_LIST(X) \
+	X(IKEV2_PL_NONE, 0) \
+	X(IKEV2_PL_SA, 33) \
+	X(IKEV2_PL_KE, 34) \
+	X(IKEV2_PL_IDi, 35) \
+	X(IKEV2_PL_IDr, 36) \
+	X(IKEV2_PL_CERT, 37) \
+	X(IKEV2_PL_CERTREQ, 38) \
+	X(IKEV2_PL_AUTH, 39) \
+	X(IKEV2_PL_NONCE, 40) \
+	X(IKEV2_PL_NOTIFY, 41) \
+	X(IKEV2_PL_DELETE, 42) \
+	X(IKEV2_PL_VENDOR, 43) \
+	X(IKEV2_PL_TSi, 44) \
+	X(IKEV2_PL_TSr, 45) \
+	X(IKEV2_PL_SK, 46) \
+	X(IKEV2_PL_CP, 47) \
+	X(IKEV2_PL_EAP, 48) \
+	X(IKEV2_PL_SKF, 53)
+
+/* Transform types (RFC 7296 §3.3.2) */
+#define IKEV2_TRANS_TYPE_LIST(X) \
+	X(IKEV2_TRANS_ENCR, 1) \
+	X(IKEV2_TRANS_PRF, 2) \
+	X(IKEV2_TRANS_INTEG, 3) \
+	X(IKEV2_TRANS_DH, 4) \
+	X(IKEV2_TRANS_ESN, 5)
+
+/* Encryption algorithms */
+#define IKEV2_ENCR_LIST(X) \
+	X(IKEV2_ENCR_3DES, 3) \
+	X(IKEV2_ENCR_NULL, 11) \
+	X(IKEV2_ENCR_AES_CBC, 12) \
+	X(IKEV2_ENCR_AES_CTR, 13) \
+	X(IKEV2_ENCR_AES_CCM_8, 14) \
+	X(IKEV2_ENCR_AES_CCM_12, 15) \
+	X(IKEV2_ENCR_AES_CCM_16, 16) \
+	X(IKEV2_ENCR_AES_GCM_8, 18) \
+	X(IKEV2_ENCR_AES_GCM_12, 19) \
+	X(IKEV2_ENCR_AES_GCM_16, 20) \
+	X(IKEV2_ENCR_NULL_AUTH_AES_GMAC, 21) \
+	X(IKEV2_ENCR_CAMELLIA_CBC, 23) \
+	X(IKEV2_ENCR_CHACHA20_POLY1305, 28)
+
+/* Pseudo-random functions */
+#define IKEV2_PRF_LIST(X) \
+	X(IKEV2_PRF_HMAC_MD5, 1) \
+	X(IKEV2_PRF_HMAC_SHA1, 2) \
+	X(IKEV2_PRF_AES128_XCBC, 4) \
+	X(IKEV2_PRF_HMAC_SHA2_256, 5) \
+	X(IKEV2_PRF_HMAC_SHA2_384, 6) \
+	X(IKEV2_PRF_HMAC_SHA2_512, 7) \
+	X(IKEV2_PRF_AES128_CMAC, 8)
+
+/* Integrity algorithms */
+#define IKEV2_INTEG_LIST(X) \
+	X(IKEV2_INTEG_NONE, 0) \
+	X(IKEV2_INTEG_HMAC_MD5_96, 1) \
+	X(IKEV2_INTEG_HMAC_SHA1_96, 2) \
+	X(IKEV2_INTEG_AES_XCBC_96, 5) \
+	X(IKEV2_INTEG_AES_CMAC_96, 8) \
+	X(IKEV2_INTEG_HMAC_SHA2_256_128, 12) \
+	X(IKEV2_INTEG_HMAC_SHA2_384_192, 13) \
+	X(IKEV2_INTEG_HMAC_SHA2_512_256, 14)
+
+/* Key exchange (Diffie-Hellman) groups */
+#define IKEV2_DH_LIST(X) \
+	X(IKEV2_DH_NONE, 0) \
+	X(IKEV2_DH_MODP1024, 2) \
+	X(IKEV2_DH_MODP1536, 5) \
+	X(IKEV2_DH_MODP2048, 14) \
+	X(IKEV2_DH_MODP3072, 15) \
+	X(IKEV2_DH_MODP4096, 16) \
+	X(IKEV2_DH_MODP6144, 17) \
+	X(IKEV2_DH_MODP8192, 18) \
+	X(IKEV2_DH_ECP_256, 19) \
+	X(IKEV2_DH_ECP_384, 20) \
+	X(IKEV2_DH_ECP_521, 21) \
+	X(IKEV2_DH_CURVE25519, 31) \
+	X(IKEV2_DH_CURVE448, 32)
+
+/* ESN */
+#define IKEV2_ESN_LIST(X) \
+	X(IKEV2_ESN_NO, 0) \
+	X(IKEV2_ESN_YES, 1)
+
+/* Security protocol ids (RFC 7296 §3.3.1) */
+#define IKEV2_PROTO_LIST(X) \
+	X(IKEV2_PROTO_NONE, 0) \
+	X(IKEV2_PROTO_IKE, 1) \
+	X(IKEV2_PROTO_AH, 2) \
+	X(IKEV2_PROTO_ESP, 3)
+
+/* Authentication methods (RFC 7296 §3.8, RFC 7427) */
+#define IKEV2_AUTH_LIST(X) \
+	X(IKEV2_AUTH_RSA_SIG, 1) \
+	X(IKEV2_AUTH_PSK, 2) \
+	X(IKEV2_AUTH_DSS_SIG, 3) \
+	X(IKEV2_AUTH_ECDSA_256, 9) \
+	X(IKEV2_AUTH_ECDSA_384, 10) \
+	X(IKEV2_AUTH_ECDSA_521, 11) \
+	X(IKEV2_AUTH_NULL, 13) \
+	X(IKEV2_AUTH_DIGSIG, 14)
+
+/* Traffic selector types (RFC 7296 §3.13.1) */
+#define IKEV2_TS_LIST(X) \
+	X(IKEV2_TS_IPV4_ADDR_RANGE, 7) \
+	X(IKEV2_TS_IPV6_ADDR_RANGE, 8)
+
+/* Notify message types (RFC 7296 §3.10.1 and later RFCs) */
+#define IKEV2_NOTIFY_LIST(X) \
+	X(v2N_UNSUPPORTED_CRITICAL_PAYLOAD, 1) \
+	X(v2N_INVALID_IKE_SPI, 4) \
+	X(v2N_INVALID_MAJOR_VERSION, 5) \
+	X(v2N_INVALID_SYNTAX, 7) \
+	X(v2N_INVALID_MESSAGE_ID, 9) \
+	X(v2N_INVALID_SPI, 11) \
+	X(v2N_NO_PROPOSAL_CHOSEN, 14) \
+	X(v2N_INVALID_KE_PAYLOAD, 17) \
+	X(v2N_AUTHENTICATION_FAILED, 24) \
+	X(v2N_SINGLE_PAIR_REQUIRED, 34) \
+	X(v2N_NO_ADDITIONAL_SAS, 35) \
+	X(v2N_INTERNAL_ADDRESS_FAILURE, 36) \
+	X(v2N_FAILED_CP_REQUIRED, 37) \
+	X(v2N_TS_UNACCEPTABLE, 38) \
+	X(v2N_INVALID_SELECTORS, 39) \
+	X(v2N_TEMPORARY_FAILURE, 43) \
+	X(v2N_CHILD_SA_NOT_FOUND, 44) \
+	X(v2N_INITIAL_CONTACT, 16384) \
+	X(v2N_SET_WINDOW_SIZE, 16385) \
+	X(v2N_ADDITIONAL_TS_POSSIBLE, 16386) \
+	X(v2N_IPCOMP_SUPPORTED, 16387) \
+	X(v2N_NAT_DETECTION_SOURCE_IP, 16388) \
+	X(v2N_NAT_DETECTION_DESTINATION_IP, 16389) \
+	X(v2N_COOKIE, 16390) \
+	X(v2N_USE_TRANSPORT_MODE, 16391) \
+	X(v2N_HTTP_CERT_LOOKUP_SUPPORTED, 16392) \
+	X(v2N_REKEY_SA, 16393) \
+	X(v2N_ESP_TFC_PADDING_NOT_SUPPORTED, 16394) \
+	X(v2N_NON_FIRST_FRAGMENTS_ALSO, 16395) \
+	X(v2N_MOBIKE_SUPPORTED, 16396) \
+	X(v2N_REDIRECT_SUPPORTED, 16406) \
+	X(v2N_IKEV2_FRAGMENTATION_SUPPORTED, 16430) \
+	X(v2N_SIGNATURE_HASH_ALGORITHMS, 16431)
+
+#define IANA_ENUM_ENTRY(name, val) name = val,
+
+enum ikev2_exch { IKEV2_EXCH_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_payload { IKEV2_PAYLOAD_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_trans_type { IKEV2_TRANS_TYPE_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_encr { IKEV2_ENCR_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_prf { IKEV2_PRF_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_integ { IKEV2_INTEG_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_dh { IKEV2_DH_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_esn { IKEV2_ESN_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_proto { IKEV2_PROTO_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_auth { IKEV2_AUTH_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_ts { IKEV2_TS_LIST(IANA_ENUM_ENTRY) };
+enum ikev2_notify { IKEV2_NOTIFY_LIST(IANA_ENUM_ENTRY) };
+
+#define IKEV2_ATTR_KEY_LENGTH 14   /* transform attribute, TV format */
+
+/* Name lookups ("IKEV2_EXCH_IKE_SA_INIT"); NULL for unknown values. */
+const char *ikev2_exch_name(int v);
+const char *ikev2_payload_name(int v);
+const char *ikev2_trans_type_name(int v);
+const char *ikev2_encr_name(int v);
+const char *ikev2_prf_name(int v);
+const char *ikev2_integ_name(int v);
+const char *ikev2_dh_name(int v);
+const char *ikev2_proto_name(int v);
+const char *ikev2_auth_name(int v);
+const char *ikev2_notify_name(int v);
+
+#endif
