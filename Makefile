@@ -49,12 +49,12 @@ LDFLAGS   += $(SAN)
 LIB_SRCS  := $(filter-out src/cli/ipsec.c,$(sort $(wildcard src/*/*.c)))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 TOOLS_SRCS:= $(sort $(wildcard tests/tools/*.c))
 TOOLS     := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 
-all: $(BUILD)/ipsec $(TESTS) $(TOOLS)
+all: $(BUILD)/ipsec $(TEST_BINS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -7,6 +7,15 @@
 
 const struct subcommand subcommands[] = {
 
+	{ "pluto", cmd_pluto, "the IKE daemon" },
+	{ "whack", cmd_whack, "talk to the daemon over its control socket" },
+	{ "auto", cmd_auto, "control automatically-keyed connections" },
+	{ "start", cmd_start, "start the daemon with the system configuration" },
+	{ "stop", cmd_stop, "stop the daemon" },
+	{ "restart", cmd_restart, "stop, then start the daemon" },
+	{ "status", cmd_status, "the daemon's status (whack --status)" },
+	{ "addconn", cmd_addconn, "load conns from ipsec.conf (offline: --checkconfig, --list*)" },
+	{ "readwriteconf", cmd_readwriteconf, "print the resolved ipsec.conf" },
 	{ "version", cmd_version, "print Cygnet's version" },
 	{ "help", cmd_help, "list the subcommands" },
 	{ NULL, NULL, NULL },

@@ -42,7 +42,8 @@ bool t_fail(const char *file, int line, const char *fmt, ...)
 
 int t_done(void)
 {
-	fprintf(stderr, "%d passed, %d failed\n", npass, nfail);
+	fflush(stdout);
+	fprintf(stderr, "\n%d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
 

@@ -1,0 +1,501 @@
+/* struct conn from a resolved keyword list (pure), kv lists, diagnostics. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/conn.h"
+#include "config/keywords.h"
+#include "config/values.h"
+
+/* ---- kv lists ---------------------------------------------------------- */
+
+void kvlist_init(struct conf_kvlist *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+bool kvlist_add(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value)
+{
+	char *k, *v;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		struct conf_kv *nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return false;
+		l->v = nv;
+		l->cap = nc;
+	}
+	k = strdup(key);
+	v = strdup(value);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return false;
+	}
+	l->v[l->n].key = k;
+	l->v[l->n].side = side;
+	l->v[l->n].value = v;
+	l->n++;
+	return true;
+}
+
+void kvlist_clear(struct conf_kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((char *)l->v[i].key);
+		free((char *)l->v[i].value);
+	}
+	free(l->v);
+	kvlist_init(l);
+}
+
+const char *kvlist_get(const struct conf_kvlist *l, const char *key, enum conf_side side)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].side == side && strcmp(l->v[i].key, key) == 0)
+			return l->v[i].value;
+	return NULL;
+}
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+void diag_init(struct config_diag *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void diag_free(struct config_diag *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i]);
+	free(d->lines);
+	free(d->is_error);
+	diag_init(d);
+}
+
+void diag_add(struct config_diag *d, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (!d)
+		return;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 16;
+		char **nl = realloc(d->lines, nc * sizeof(*nl));
+		bool *ne;
+		if (!nl)
+			return;
+		d->lines = nl;
+		ne = realloc(d->is_error, nc * sizeof(*ne));
+		if (!ne)
+			return;
+		d->is_error = ne;
+		d->cap = nc;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	d->lines[d->n] = s;
+	d->is_error[d->n] = error;
+	d->n++;
+	if (error)
+		d->n_errors++;
+	else
+		d->n_warnings++;
+}
+
+/* ---- the field table: keyword -> typed member -------------------------- */
+
+enum fkind {
+	F_HOST, F_NEXTHOP, F_ID, F_SUBNET, F_SUBNETS, F_PROTOPORT, F_ADDR,
+	F_STR, F_ENUM, F_BOOL, F_MS, F_MS_MS, F_LIFETIME, F_PCT, F_BYTES, F_U32,
+	F_KEYINGTRIES, F_PORT, F_MARK,
+};
+
+struct field {
+	const char *kw;
+	bool sided;             /* offset is into struct conn_end */
+	enum fkind kind;
+	size_t off;
+};
+
+#define E(kw, kind, member) { kw, true, kind, offsetof(struct conn_end, member) }
+#define F(kw, kind, member) { kw, false, kind, offsetof(struct conn, member) }
+
+static const struct field fields[] = {
+	E("", F_HOST, host_kind),
+	E("nexthop", F_NEXTHOP, nexthop_kind),
+	E("id", F_ID, id),
+	E("subnet", F_SUBNET, n_subnets),
+	E("subnets", F_SUBNETS, n_subnets),
+	E("protoport", F_PROTOPORT, protocol),
+	E("sourceip", F_ADDR, sourceip),
+	E("updown", F_STR, updown),
+	E("rsasigkey", F_STR, rsasigkey),
+	E("cert", F_STR, cert),
+	E("ckaid", F_STR, ckaid),
+	E("ca", F_STR, ca),
+	E("auth", F_ENUM, auth),
+	E("ikeport", F_PORT, ikeport),
+	E("sendcert", F_ENUM, sendcert),
+	E("xauthserver", F_BOOL, xauthserver),
+	E("xauthclient", F_BOOL, xauthclient),
+	E("modecfgserver", F_BOOL, modecfgserver),
+	E("modecfgclient", F_BOOL, modecfgclient),
+	F("connalias", F_STR, connalias),
+	F("type", F_ENUM, type),
+	F("auto", F_ENUM, auto_),
+	F("ikev2", F_ENUM, ikev2),
+	F("authby", F_STR, authby),
+	F("ike", F_STR, ike),
+	F("esp", F_STR, esp),
+	F("ah", F_STR, ah),
+	F("phase2", F_ENUM, phase2_ah),
+	F("ikelifetime", F_LIFETIME, ikelifetime_ms),
+	F("salifetime", F_LIFETIME, salifetime_ms),
+	F("rekeymargin", F_MS, rekeymargin_ms),
+	F("rekeyfuzz", F_PCT, rekeyfuzz_pct),
+	F("rekey", F_BOOL, rekey),
+	F("pfs", F_BOOL, pfs),
+	F("compress", F_BOOL, compress),
+	F("narrowing", F_BOOL, narrowing),
+	F("mobike", F_BOOL, mobike),
+	F("nat-keepalive", F_BOOL, nat_keepalive),
+	F("aggressive", F_BOOL, aggressive),
+	F("retransmit-interval", F_MS_MS, retransmit_interval_ms),
+	F("retransmit-timeout", F_MS, retransmit_timeout_ms),
+	F("keyingtries", F_KEYINGTRIES, keyingtries),
+	F("dpddelay", F_MS, dpddelay_ms),
+	F("dpdtimeout", F_MS, dpdtimeout_ms),
+	F("dpdaction", F_ENUM, dpdaction),
+	F("esn", F_ENUM, esn),
+	F("fragmentation", F_ENUM, fragmentation),
+	F("encapsulation", F_ENUM, encapsulation),
+	F("ipsec-max-bytes", F_BYTES, ipsec_max_bytes),
+	F("ipsec-max-packets", F_BYTES, ipsec_max_packets),
+	F("replay-window", F_U32, replay_window),
+	F("reqid", F_U32, reqid),
+	F("priority", F_U32, priority),
+	F("metric", F_U32, metric),
+	F("mtu", F_U32, mtu),
+	F("tfc", F_U32, tfc),
+	F("nflog", F_U32, nflog),
+	F("mark", F_MARK, mark),
+	F("mark-in", F_STR, mark_in),
+	F("mark-out", F_STR, mark_out),
+	F("vti-interface", F_STR, vti_interface),
+};
+
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static short *field_of;                    /* kw_table index -> field index + 1 */
+static pthread_once_t field_once = PTHREAD_ONCE_INIT;
+
+static void fields_init(void)
+{
+	field_of = calloc(kw_count, sizeof(*field_of));
+	if (!field_of)
+		abort();
+	for (size_t i = 0; i < N_FIELDS; i++) {
+		const struct kw_def *d = kw_find(fields[i].kw, KWS_CONN);
+		if (d)
+			field_of[kw_index(d)] = (short)(i + 1);
+	}
+}
+
+static bool set_host(struct conn_end *e, const struct val_host *h, bool nexthop)
+{
+	static const enum conn_host_kind map[] = {
+		[VAL_HOST_ADDR] = HOST_ADDR, [VAL_HOST_NAME] = HOST_DNS,
+		[VAL_HOST_DEFAULTROUTE] = HOST_DEFAULTROUTE, [VAL_HOST_ANY] = HOST_ANY,
+		[VAL_HOST_ANY6] = HOST_ANY, [VAL_HOST_OPPORTUNISTIC] = HOST_OPPORTUNISTIC,
+		[VAL_HOST_GROUP] = HOST_GROUP, [VAL_HOST_OPPOGROUP] = HOST_OPPOGROUP,
+		[VAL_HOST_DIRECT] = HOST_DIRECT, [VAL_HOST_IFACE] = HOST_IFACE,
+	};
+	enum conn_host_kind k = map[h->kind];
+
+	if (nexthop) {
+		e->nexthop_kind = k;
+		e->nexthop = h->addr;
+		return true;
+	}
+	e->host_kind = k;
+	e->host = h->addr;
+	if (h->kind == VAL_HOST_ANY)
+		addr_any(AF_INET, &e->host);
+	if (h->kind == VAL_HOST_ANY6)
+		addr_any(AF_INET6, &e->host);
+	if (h->kind == VAL_HOST_NAME || h->kind == VAL_HOST_IFACE) {
+		free(e->host_name);
+		e->host_name = strdup(h->name);
+		return e->host_name != NULL;
+	}
+	return true;
+}
+
+static bool set_subnets(struct conn_end *e, const struct ip_subnet *nets, size_t n)
+{
+	free(e->subnets);
+	e->subnets = NULL;
+	e->n_subnets = 0;
+	if (n == 0)
+		return true;
+	e->subnets = malloc(n * sizeof(*nets));
+	if (!e->subnets)
+		return false;
+	memcpy(e->subnets, nets, n * sizeof(*nets));
+	e->n_subnets = n;
+	return true;
+}
+
+static bool set_str(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = NULL;
+	if (v[0] == '\0')
+		return true;
+	*slot = strdup(v);
+	return *slot != NULL;
+}
+
+/* Apply one validated value to the member described by f. */
+static bool apply(const struct field *f, const struct kw_def *d, void *base, const char *v,
+		  const char **why)
+{
+	char *m = (char *)base + f->off;
+	struct conn_end *e = base;
+
+	if (f->kind != F_STR && v[0] == '\0')
+		return true;                 /* explicitly empty: keep the default */
+	switch (f->kind) {
+	case F_HOST: case F_NEXTHOP: {
+		struct val_host h;
+		if (!(f->kind == F_HOST ? val_host(v, &h, why) : val_nexthop(v, &h, why)))
+			return false;
+		return set_host(e, &h, f->kind == F_NEXTHOP);
+	}
+	case F_ID: {
+		bool myid = false;
+		if (!val_id(v, &e->id, &myid, why))
+			return false;
+		e->has_id = true;
+		return true;
+	}
+	case F_SUBNET: {
+		struct val_subnet_spec s;
+		if (!val_subnet_spec(v, &s, why))
+			return false;
+		e->subnet_virtual = s.kind == VAL_SUBNET_VHOST || s.kind == VAL_SUBNET_VNET;
+		return set_subnets(e, s.kind == VAL_SUBNET_NET ? &s.net : NULL,
+				   s.kind == VAL_SUBNET_NET ? 1 : 0);
+	}
+	case F_SUBNETS: {
+		struct ip_subnet tmp[CONN_MAX_SUBNETS];
+		size_t n = 0;
+		if (!val_subnet_list(v, tmp, CONN_MAX_SUBNETS, &n, why))
+			return false;
+		return set_subnets(e, tmp, n);
+	}
+	case F_PROTOPORT: {
+		struct val_protoport pp;
+		if (!val_protoport(v, &pp, why))
+			return false;
+		e->protocol = pp.proto;
+		e->port = pp.port;
+		e->port_any = pp.any_port;
+		return true;
+	}
+	case F_ADDR:
+		return val_addr(v, (struct ip_addr *)m, why);
+	case F_STR:
+		if (f->sided && f->off == offsetof(struct conn_end, updown) &&
+		    strcmp(v, "%disabled") == 0)
+			v = "";
+		return set_str((char **)m, v);
+	case F_ENUM: {
+		int x;
+		if (!val_enum(v, d->names, &x, why))
+			return false;
+		if (d->names == NULL)
+			return false;
+		if (strcmp(d->name, "ikev2") == 0 || strcmp(d->name, "phase2") == 0)
+			*(bool *)m = x != 0;
+		else
+			*(int *)m = x;
+		return true;
+	}
+	case F_BOOL:
+		return val_bool(v, (bool *)m, why);
+	case F_MS:
+		return val_duration(v, (uint64_t *)m, why);
+	case F_MS_MS:
+		return val_duration_ms(v, (uint64_t *)m, why);
+	case F_LIFETIME: {
+		bool clamped;
+		return val_lifetime(v, VAL_LIFETIME_MAX_MS, (uint64_t *)m, &clamped, why);
+	}
+	case F_PCT: {
+		unsigned p;
+		if (!val_percent(v, 100000, &p, why))
+			return false;
+		*(uint32_t *)m = p;
+		return true;
+	}
+	case F_BYTES:
+		return val_bytes(v, (uint64_t *)m, why);
+	case F_U32: {
+		uint64_t x;
+		if (!val_number(v, 0, UINT32_MAX, &x, why))
+			return false;
+		*(uint32_t *)m = (uint32_t)x;
+		return true;
+	}
+	case F_KEYINGTRIES:
+		return val_keyingtries(v, (uint32_t *)m, why);
+	case F_PORT:
+		return val_port(v, (uint16_t *)m, why);
+	case F_MARK: {
+		struct val_mark mk;
+		if (!val_mark(v, &mk, why))
+			return false;
+		((struct conn *)base)->has_mark = true;
+		return set_str((char **)m, v);
+	}
+	}
+	return false;
+}
+
+static void conn_defaults(struct conn *c)
+{
+	c->ikev2 = true;
+	c->rekey = c->pfs = c->nat_keepalive = true;
+	c->ikelifetime_ms = c->salifetime_ms = 8ULL * 3600 * 1000;
+	c->rekeymargin_ms = 9ULL * 60 * 1000;
+	c->rekeyfuzz_pct = 100;
+	c->retransmit_interval_ms = 500;
+	c->retransmit_timeout_ms = 60000;
+	c->ipsec_max_bytes = c->ipsec_max_packets = 1ULL << 63;
+	c->replay_window = 128;
+	c->metric = 1;
+	for (int s = 0; s < 2; s++) {
+		c->end[s].updown = strdup("ipsec _updown");
+		c->end[s].sendcert = SENDCERT_IFASKED;
+	}
+}
+
+static size_t pbit(size_t idx, enum conf_side side)
+{
+	return idx * 3 + (size_t)side;
+}
+
+struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
+			  const char *where, struct config_diag *diag)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	const char *pfx = where ? where : name;
+	bool ok = true;
+
+	pthread_once(&field_once, fields_init);
+	if (!c || !(c->present = calloc(kw_count * 3, 1)) || !(c->name = strdup(name))) {
+		diag_add(diag, true, "%s: out of memory", pfx);
+		conn_free(c);
+		return NULL;
+	}
+	conn_defaults(c);
+	for (size_t i = 0; i < kv->n; i++) {
+		const struct conf_kv *p = &kv->v[i];
+		const struct kw_def *d;
+		const struct field *f;
+		char why[160], spelled[64];
+		const char *w = NULL;
+
+		if ((p->key[0] == 'x' || p->key[0] == 'X') && (p->key[1] == '-' || p->key[1] == '_'))
+			goto keep;     /* user keyword */
+		d = kw_find(p->key, KWS_CONN);
+		if (!d || d->sided != (p->side != CONF_NOSIDE)) {
+			diag_add(diag, true, "%s: unknown keyword '%s'", pfx, p->key);
+			ok = false;
+			continue;
+		}
+		kw_spell(d, p->side, spelled, sizeof(spelled));
+		f = field_of[kw_index(d)] ? &fields[field_of[kw_index(d)] - 1] : NULL;
+		/* typed fields are validated by their parser in apply(); text
+		 * fields and keywords without a field by their keyword type */
+		if ((!f || f->kind == F_STR) &&
+		    !kw_validate(d, p->value, why, sizeof(why), NULL, 0)) {
+			diag_add(diag, true, "%s: keyword %s, invalid value: %s (%s)", pfx, spelled,
+				 p->value, why);
+			ok = false;
+			continue;
+		}
+		c->present[pbit(kw_index(d), p->side)] = 1;
+		if (f && !apply(f, d, f->sided ? (void *)&c->end[p->side - 1] : (void *)c,
+				p->value, &w)) {
+			diag_add(diag, true, "%s: keyword %s, invalid value: %s (%s)", pfx, spelled,
+				 p->value, w ? w : "invalid");
+			ok = false;
+		}
+	keep:
+		if (!kvlist_add(&c->kv, p->key, p->side, p->value)) {
+			ok = false;
+			break;
+		}
+	}
+	if (!ok) {
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	for (int s = 0; s < 2; s++) {
+		struct conn_end *e = &c->end[s];
+		free(e->host_name);
+		free(e->subnets);
+		free(e->updown);
+		free(e->rsasigkey);
+		free(e->cert);
+		free(e->ckaid);
+		free(e->ca);
+	}
+	free(c->name);
+	free(c->connalias);
+	free(c->file);
+	free(c->authby);
+	free(c->ike);
+	free(c->esp);
+	free(c->ah);
+	free(c->mark);
+	free(c->mark_in);
+	free(c->mark_out);
+	free(c->vti_interface);
+	free(c->present);
+	kvlist_clear(&c->kv);
+	free(c);
+}
+
+bool conn_has(const struct conn *c, const char *key, enum conf_side side)
+{
+	const struct kw_def *d = kw_find(key, KWS_CONN);
+
+	return d && c->present && c->present[pbit(kw_index(d), side)];
+}
+
+const char *conn_get(const struct conn *c, const char *key, enum conf_side side)
+{
+	return kvlist_get(&c->kv, key, side);
+}

@@ -1,0 +1,47 @@
+/* The daemon's connection database: a hash table by name plus an index by
+ * connalias, so loading N conns is O(N) and lookups are O(1). */
+#ifndef CYGNET_CONNDB_H
+#define CYGNET_CONNDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct conn;
+
+enum dconn_routing { ROUTING_UNROUTED = 0, ROUTING_PROSPECTIVE };
+
+struct dconn {
+	char *name;
+	struct conn *conn;            /* owned; built by conn_from_kv() */
+	uint64_t serial;              /* "$N" in status */
+	enum dconn_routing routing;
+	bool up;                      /* policy +UP (initiate asked) */
+	time_t added;                 /* when loaded (key listings) */
+	struct dconn *next_name;      /* hash chain */
+};
+
+struct conndb;
+
+struct conndb *conndb_new(void);
+void conndb_free(struct conndb *db);
+size_t conndb_count(const struct conndb *db);
+
+/* Lookup by exact name; NULL when absent. */
+struct dconn *conndb_find(const struct conndb *db, const char *name);
+/* Conns whose connalias list contains alias: fills out (up to max),
+ * returns the total number of matches. */
+size_t conndb_find_alias(const struct conndb *db, const char *alias, struct dconn **out, size_t max);
+
+/* Insert a new conn (takes ownership of c); fails (false) when the name is
+ * already present. */
+bool conndb_insert(struct conndb *db, const char *name, struct conn *c, struct dconn **out);
+/* Remove and free; false when absent. */
+bool conndb_delete(struct conndb *db, const char *name);
+
+/* All conns sorted by name (for status): a malloc'ed array of n pointers
+ * the caller frees; NULL when empty or on OOM. */
+struct dconn **conndb_sorted(const struct conndb *db, size_t *n);
+
+#endif

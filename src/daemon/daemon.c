@@ -1,0 +1,339 @@
+/* The daemon's life: settings from `config setup` (the command line
+ * wins), pid file, detach, control socket, start-up load of the config's
+ * conns, the libevent loop, signals, clean shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config/conn.h"
+#include "config/secrets.h"
+#include "ctl/ctl_client.h"
+#include "daemon/conndb.h"
+#include "daemon/ike_glue.h"
+#include "daemon/pluto.h"
+#include "lib/log.h"
+
+static void log_reply(struct reply *rp, uint16_t code, const char *text)
+{
+	(void)rp;
+	if (code >= 20 && code < 100)
+		log_warn("%s", text);
+	else if (code == 3)
+		log_info("%s", text);   /* 002 lines were logged where they arose */
+}
+
+/* ---- pid file ---- */
+
+static int pidfile_take(struct pluto *p)
+{
+	char buf[32];
+	int fd = open(p->pidfile, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		long pid = 0;
+
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+		}
+		if (pid > 0 && pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			log_error("FATAL ERROR: lock file \"%s\" already exists (pluto pid %ld is running)",
+				  p->pidfile, pid);
+			return -EEXIST;
+		}
+		log_info("removing stale lock file \"%s\"", p->pidfile);
+		unlink(p->pidfile);
+	}
+	fd = open(p->pidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		int e = errno;
+
+		log_error("FATAL ERROR: cannot create lock file \"%s\": %s", p->pidfile, strerror(e));
+		return -e;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, strlen(buf)) < 0)
+		log_warn("cannot write lock file \"%s\": %s", p->pidfile, strerror(errno));
+	close(fd);
+	p->pidfile_ours = true;
+	return 0;
+}
+
+static void pidfile_release(struct pluto *p)
+{
+	if (p->pidfile_ours)
+		unlink(p->pidfile);
+	p->pidfile_ours = false;
+}
+
+/* ---- config ---- */
+
+static const char *setup_get(const struct config *cfg, const char *key)
+{
+	return cfg ? kvlist_get(&cfg->setup, key, CONF_NOSIDE) : NULL;
+}
+
+static bool yes(const char *v) { return v && strcmp(v, "yes") == 0; }
+
+static char *keep[8];   /* strings taken from the config (freed at exit) */
+static size_t nkeep;
+
+static const char *dupkeep(const char *s)
+{
+	if (nkeep < sizeof(keep) / sizeof(keep[0]) && (keep[nkeep] = strdup(s)))
+		return keep[nkeep++];
+	return s;
+}
+
+static void apply_setup(struct pluto_opts *o, const struct config *cfg)
+{
+	const char *v;
+
+	if (!o->set_secretsfile && (v = setup_get(cfg, "secretsfile")))
+		o->secretsfile = dupkeep(v);
+	if (!o->set_ipsecdir && (v = setup_get(cfg, "ipsecdir")))
+		o->ipsecdir = dupkeep(v);
+	if (!o->set_dumpdir && (v = setup_get(cfg, "dumpdir")))
+		o->dumpdir = dupkeep(v);
+	if (!o->set_logfile && !o->stderrlog && (v = setup_get(cfg, "logfile")))
+		o->logfile = dupkeep(v);
+	if (!o->set_append && (v = setup_get(cfg, "logappend")))
+		o->log_append = yes(v);
+	if ((v = setup_get(cfg, "logtime")))
+		o->logtime = yes(v);
+	if (!o->set_debug && (v = setup_get(cfg, "plutodebug")))
+		o->debug = strcmp(v, "none") != 0 && *v;
+}
+
+static struct config *load_config(const char *path)
+{
+	struct config_diag diag;
+	struct config *cfg;
+
+	diag_init(&diag);
+	cfg = config_load(path, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		log_msg(diag.is_error[i] ? LOG_LVL_ERROR : LOG_LVL_WARN, "%s", diag.lines[i]);
+	if (!cfg)
+		log_error("cannot load config '%s'", path);
+	diag_free(&diag);
+	return cfg;
+}
+
+/* As Libreswan 4.10: add every auto=add|ondemand|start|route conn, then
+ * route the ondemand ones and initiate the start ones (through the glue). */
+static void load_auto_conns(struct pluto *p, const struct config *cfg)
+{
+	struct reply rp = { .emit = log_reply };
+
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct config_conn_entry *e = &cfg->conns[i];
+		struct conn *c;
+		struct dconn *dc;
+		struct config_diag diag;
+
+		if (e->broken || !e->conn || e->conn->auto_ == AUTO_IGNORE)
+			continue;
+		diag_init(&diag);
+		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
+		diag_free(&diag);
+		if (!c || !conndb_insert(p->db, e->name, c, &dc)) {
+			if (c) {
+				log_warn("\"%s\": duplicate connection name ignored", e->name);
+				conn_free(c);
+			}
+			continue;
+		}
+		log_info("\"%s\": added IKEv%d connection", e->name, c->ikev2 ? 2 : 1);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < cfg->n_conns; i++) {
+			const struct config_conn_entry *e = &cfg->conns[i];
+			struct dconn *dc;
+
+			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
+				continue;
+			if (pass == 0 && dc->conn->auto_ == AUTO_ONDEMAND)
+				ike_glue_route(p, dc, &rp);
+			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
+				ike_glue_initiate(p, dc, NULL, true, &rp);
+		}
+}
+
+/* ---- signals and shutdown ---- */
+
+void pluto_shutdown(struct pluto *p)
+{
+	log_info("shutting down");
+	event_base_loopexit(p->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct pluto *p = arg;
+	struct reply rp = { .emit = log_reply };
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: rereading secrets");
+		pluto_reread_secrets(p, &rp);
+		return;
+	}
+	log_info("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	pluto_shutdown(p);
+}
+
+/* ---- detach ---- */
+
+/* Fork; the parent waits until the child reports ready (one byte on the
+ * pipe) or fails, so `ipsec start` returns once the socket exists. */
+static int detach(int *ready_fd)
+{
+	int pfd[2];
+	pid_t pid;
+	char b;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &b, 1) == 1)
+			_exit(0);
+		waitpid(pid, NULL, WNOHANG);
+		_exit(1);
+	}
+	close(pfd[0]);
+	setsid();
+	*ready_fd = pfd[1];
+	return 0;
+}
+
+static void quiet_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+int pluto_run(struct pluto_opts *o)
+{
+	static struct pluto pl;
+	struct pluto *p = &pl;
+	struct config *cfg = NULL;
+	struct event *sig[3] = { NULL, NULL, NULL };
+	static const int signos[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct reply lrp = { .emit = log_reply };
+	int err, ready_fd = -1, rc = 1;
+
+	if (access(o->config, R_OK) == 0)
+		cfg = load_config(o->config);
+	else
+		fprintf(stderr, "pluto: config file \"%s\" not readable: %s; starting without conns\n",
+			o->config, strerror(errno));
+	if (cfg)
+		apply_setup(o, cfg);
+	p->o = *o;
+	if (o->ctlsocket)
+		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s", o->ctlsocket);
+	else
+		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s/%s", o->rundir, CTL_SOCKET_NAME);
+	snprintf(p->pidfile, sizeof(p->pidfile), "%s/%s", o->rundir, CTL_PID_NAME);
+
+	if (o->stderrlog || (o->nofork && !o->logfile)) {
+		log_set_stderr();
+	} else if (o->logfile) {
+		if (log_set_file(o->logfile, o->log_append) < 0) {
+			fprintf(stderr, "pluto: cannot open logfile \"%s\": %s\n", o->logfile, strerror(errno));
+			goto out_cfg;
+		}
+	} else {
+		log_set_syslog("pluto");
+	}
+	log_set_time(o->logtime);
+	log_set_level(o->debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+
+	if (mkdir(o->rundir, 0755) < 0 && errno != EEXIST) {
+		log_error("FATAL ERROR: cannot create rundir \"%s\": %s", o->rundir, strerror(errno));
+		goto out_cfg;
+	}
+	if (!o->nofork && detach(&ready_fd) < 0) {
+		log_error("FATAL ERROR: fork failed: %s", strerror(errno));
+		goto out_cfg;
+	}
+	if (pidfile_take(p) < 0)
+		goto out_cfg;
+	signal(SIGPIPE, SIG_IGN);
+	p->base = event_base_new();
+	p->db = conndb_new();
+	if (!p->base || !p->db)
+		goto out;
+	p->srv = ctlsrv_new(p, p->ctlsocket, &err);
+	if (!p->srv) {
+		log_error("FATAL ERROR: control socket \"%s\": %s", p->ctlsocket,
+			  err == EADDRINUSE ? "another pluto is listening on it" : strerror(err));
+		goto out;
+	}
+	for (int i = 0; i < 3; i++) {
+		sig[i] = evsignal_new(p->base, signos[i], on_signal, p);
+		if (sig[i])
+			event_add(sig[i], NULL);
+	}
+	p->started = time(NULL);
+	log_info("Starting Cygnet pluto pid:%d", (int)getpid());
+	if (cfg)
+		load_auto_conns(p, cfg);
+	config_free(cfg);
+	cfg = NULL;
+	pluto_reread_secrets(p, &lrp);
+	pluto_reread_groups(p, &lrp);
+	ike_glue_listen(p, true, &lrp);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) < 0)
+			log_warn("cannot notify parent: %s", strerror(errno));
+		close(ready_fd);
+		ready_fd = -1;
+		quiet_stdio();
+	}
+	event_base_dispatch(p->base);
+	ike_glue_shutdown(p);
+	rc = 0;
+out:
+	for (int i = 0; i < 3; i++)
+		if (sig[i])
+			event_free(sig[i]);
+	ctlsrv_free(p->srv);
+	conndb_free(p->db);
+	secrets_free(p->secrets);
+	for (int i = 0; i < 5; i++)
+		free(p->groups[i]);
+	if (p->base)
+		event_base_free(p->base);
+	pidfile_release(p);
+	if (rc == 0)
+		log_info("pluto stopped");
+out_cfg:
+	config_free(cfg);
+	for (size_t i = 0; i < nkeep; i++)
+		free(keep[i]);
+	log_close();
+	return rc;
+}

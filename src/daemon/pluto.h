@@ -1,0 +1,81 @@
+/* The daemon (`ipsec pluto`): settings, global state, and the entry points
+ * shared by its files. */
+#ifndef CYGNET_PLUTO_H
+#define CYGNET_PLUTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ctl/ctl_msg.h"
+
+struct event_base;
+struct conndb;
+struct ctlsrv;
+struct secrets;
+
+struct pluto_opts {
+	const char *config;         /* --config (default /etc/ipsec.conf) */
+	const char *secretsfile;    /* --secretsfile (default /etc/ipsec.secrets) */
+	const char *ipsecdir;       /* --ipsecdir (default /etc/ipsec.d) */
+	const char *rundir;         /* --rundir (default /run/pluto) */
+	const char *ctlsocket;      /* --ctlsocket (default RUNDIR/pluto.ctl) */
+	const char *logfile;        /* --logfile */
+	const char *dumpdir;
+	bool nofork, stderrlog, log_append, logtime, debug;
+	unsigned ctl_timeout_s;     /* --ctl-timeout: drop a control client silent this long */
+	bool set_secretsfile, set_ipsecdir, set_logfile, set_append, set_debug, set_dumpdir;
+};
+
+struct pluto {
+	struct pluto_opts o;
+	char pidfile[4096];
+	char ctlsocket[4096];
+	struct event_base *base;
+	struct conndb *db;
+	struct ctlsrv *srv;
+	bool listening;
+	bool pidfile_ours;
+	time_t started;
+	struct secrets *secrets;    /* the last (re)read of secretsfile */
+	char *groups[5];            /* policy group files' entries (text), see ops.c */
+};
+
+/* One reply being built for a control request: lines go to the client. */
+struct reply {
+	void (*emit)(struct reply *rp, uint16_t code, const char *text);
+	void *arg;
+	uint32_t flags;             /* CTL_F_* of the request */
+	int rc;                     /* last code in [20,100) emitted */
+};
+
+void rp_line(struct reply *rp, uint16_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ops.c: perform one request; returns the DONE status (0 = success). */
+int pluto_handle(struct pluto *p, const struct ctl_request *rq, struct reply *rp);
+/* Add a conn from a resolved kv list (ctl or config); status code. */
+int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, size_t nkv,
+		   bool replace, struct reply *rp);
+/* secrets and policy groups */
+int pluto_reread_secrets(struct pluto *p, struct reply *rp);
+int pluto_reread_groups(struct pluto *p, struct reply *rp);
+
+/* status.c */
+void status_full(struct pluto *p, struct reply *rp);
+void status_brief(struct pluto *p, struct reply *rp);
+void status_global(struct pluto *p, struct reply *rp);
+void status_json(struct pluto *p, struct reply *rp);
+void status_conns(struct pluto *p, struct reply *rp, const char *only);
+void list_ops(struct pluto *p, enum ctl_op op, struct reply *rp);
+/* pubkeys.c */
+void list_pubkeys(struct pluto *p, struct reply *rp, bool utc, bool with_header);
+
+/* ctlsrv.c: the control socket. */
+struct ctlsrv *ctlsrv_new(struct pluto *p, const char *path, int *err);
+void ctlsrv_free(struct ctlsrv *s);
+
+/* daemon.c */
+int pluto_run(struct pluto_opts *o);
+void pluto_shutdown(struct pluto *p);
+
+#endif

@@ -1,0 +1,392 @@
+/* --status, --briefstatus, --globalstatus, --status --json and the list
+ * operations, in Libreswan 4.10's layout (reference §4). */
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/conn.h"
+#include "config/secrets.h"
+#include "daemon/conndb.h"
+#include "daemon/ike_glue.h"
+#include "daemon/pluto.h"
+
+#define BLANK(rp) rp_line(rp, 0, " ")
+
+static bool addr_is_local(const struct ip_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (!addr_is_set(a) || getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		struct ip_addr b;
+
+		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &b, NULL) && addr_eq(a, &b))
+			found = true;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
+{
+	char a[ADDR_STRLEN];
+
+	switch (e->host_kind) {
+	case HOST_ADDR:
+	case HOST_DEFAULTROUTE:
+		if (addr_is_set(&e->host))
+			return addr_fmt(&e->host, buf);
+		snprintf(buf, cap, "%%defaultroute");
+		return buf;
+	case HOST_DNS:
+		snprintf(buf, cap, "%%dns<%s>", e->host_name ? e->host_name : "?");
+		return buf;
+	case HOST_ANY:
+		snprintf(buf, cap, "%%any");
+		return buf;
+	case HOST_IFACE:
+		snprintf(buf, cap, "%%iface<%s>", e->host_name ? e->host_name : "?");
+		return buf;
+	case HOST_OPPORTUNISTIC: snprintf(buf, cap, "%%opportunistic"); return buf;
+	case HOST_GROUP: snprintf(buf, cap, "%%group"); return buf;
+	case HOST_OPPOGROUP: snprintf(buf, cap, "%%opportunisticgroup"); return buf;
+	default:
+		(void)a;
+		snprintf(buf, cap, "%%none");
+		return buf;
+	}
+}
+
+/* One end: [SUBNET===]HOST[ID][---NEXTHOP] (or mirrored for the peer). */
+static void end_text(const struct conn_end *e, bool peer, char *out, size_t cap)
+{
+	char host[300], sub[SUBNET_STRLEN] = "", id[ID_STRLEN] = "", nh[ADDR_STRLEN] = "";
+	char idpart[ID_STRLEN + 4] = "";
+
+	host_text(e, host, sizeof(host));
+	if (e->n_subnets)
+		subnet_fmt(&e->subnets[0], sub);
+	if (e->has_id) {
+		id_fmt(&e->id, id);
+		if (strcmp(id, host) != 0)
+			snprintf(idpart, sizeof(idpart), "[%s]", id);
+	}
+	if (e->nexthop_kind == HOST_ADDR || (e->nexthop_kind == HOST_DEFAULTROUTE && addr_is_set(&e->nexthop)))
+		addr_fmt(&e->nexthop, nh);
+	if (!peer)
+		snprintf(out, cap, "%s%s%s%s%s%s", sub, sub[0] ? "===" : "", host, idpart,
+			 nh[0] ? "---" : "", nh);
+	else
+		snprintf(out, cap, "%s%s%s%s%s%s", nh, nh[0] ? "---" : "", host, idpart,
+			 sub[0] ? "===" : "", sub);
+}
+
+static const char *auth_name(enum conn_auth a)
+{
+	switch (a) {
+	case AUTH_SECRET: return "secret";
+	case AUTH_NULL: return "null";
+	case AUTH_ECDSA: return "ecdsa";
+	case AUTH_EAPONLY: return "eaponly";
+	case AUTH_UNSET: return "rsasig";
+	default: return "rsasig";
+	}
+}
+
+static enum conn_auth end_auth(const struct conn *c, int e)
+{
+	if (c->end[e].auth != AUTH_UNSET)
+		return c->end[e].auth;
+	if (c->authby && strstr(c->authby, "secret"))
+		return AUTH_SECRET;
+	if (c->authby && strstr(c->authby, "null"))
+		return AUTH_NULL;
+	return AUTH_RSASIG;
+}
+
+static const char *id_type_of(const struct conn_end *e, char *idbuf)
+{
+	if (e->has_id) {
+		id_fmt(&e->id, idbuf);
+		return id_kind_name(e->id.kind);
+	}
+	if (addr_is_set(&e->host)) {
+		addr_fmt(&e->host, idbuf);
+		return e->host.af == AF_INET6 ? "ID_IPV6_ADDR" : "ID_IPV4_ADDR";
+	}
+	strcpy(idbuf, "(none)");
+	return "ID_NONE";
+}
+
+/* "2^63" for Libreswan's default, the number otherwise. */
+static const char *count_text(uint64_t v, char *buf, size_t cap)
+{
+	if (v == 0 || v == (uint64_t)1 << 63)
+		snprintf(buf, cap, "2^63");
+	else
+		snprintf(buf, cap, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static unsigned prio_plen(const struct conn_end *e)
+{
+	if (e->n_subnets)
+		return e->subnets[0].plen;
+	if (e->host_kind == HOST_ANY)
+		return 0;
+	return e->host.af == AF_INET6 ? 128 : 32;
+}
+
+static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char *out, size_t cap)
+{
+	snprintf(out, cap, "IKEv%d+%s+ENCRYPT+%s%s%s%s%s%s", c->ikev2 ? 2 : 1,
+		 auth == AUTH_SECRET ? "PSK" : auth == AUTH_NULL ? "AUTH_NULL" : "RSASIG",
+		 c->type == CONN_TRANSPORT ? "TRANSPORT" : "TUNNEL",
+		 c->pfs ? "+PFS" : "", up ? "+UP" : "",
+		 c->compress ? "+COMPRESS" : "",
+		 c->fragmentation == FRAG_NO ? "" : c->fragmentation == FRAG_FORCE ? "+IKE_FRAG_ALLOW+IKE_FRAG_FORCE" : "+IKE_FRAG_ALLOW",
+		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES");
+}
+
+static void conn_block(struct reply *rp, const struct dconn *dc)
+{
+	const struct conn *c = dc->conn;
+	const struct conn_end *L, *R;
+	int l = 0, r = 1;
+	bool oriented = true;
+	char a[700], b[700], pre[CTL_MAX_STR / 2], pol[256], n1[32], n2[32];
+	char id0[ID_STRLEN], id1[ID_STRLEN];
+	const char *t0, *t1;
+	static const char *const dpdaction[] = { "hold", "clear", "restart" };
+
+	if (addr_is_local(&c->end[1].host) && !addr_is_local(&c->end[0].host)) {
+		l = 1;
+		r = 0;
+	} else if (!addr_is_local(&c->end[0].host)) {
+		oriented = false;
+	}
+	L = &c->end[l];
+	R = &c->end[r];
+	snprintf(pre, sizeof(pre), "\"%s\":", dc->name);
+	end_text(L, false, a, sizeof(a));
+	end_text(R, true, b, sizeof(b));
+	rp_line(rp, 0, "%s %s...%s; %s; eroute owner: #0", pre, a, b,
+		dc->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted");
+	rp_line(rp, 0, "%s     %s; my_ip=unset; their_ip=unset; my_updown=%s;", pre,
+		oriented ? "oriented" : "unoriented", L->updown ? L->updown : "ipsec _updown");
+	rp_line(rp, 0, "%s   xauth us:%s, xauth them:%s,  my_username=[any]; their_username=[any]", pre,
+		L->xauthserver ? "server" : L->xauthclient ? "client" : "none",
+		R->xauthserver ? "server" : R->xauthclient ? "client" : "none");
+	rp_line(rp, 0, "%s   our auth:%s, their auth:%s, our autheap:none, their autheap:none;", pre,
+		auth_name(end_auth(c, l)), auth_name(end_auth(c, r)));
+	rp_line(rp, 0, "%s   modecfg info: us:%s, them:%s, modecfg policy:push, dns:unset, domains:unset, cat:unset;",
+		pre, L->modecfgserver ? "server" : L->modecfgclient ? "client" : "none",
+		R->modecfgserver ? "server" : R->modecfgclient ? "client" : "none");
+	rp_line(rp, 0, "%s   sec_label:unset;", pre);
+	rp_line(rp, 0, "%s   ike_life: %llus; ipsec_life: %llus; ipsec_max_bytes: %sB; ipsec_max_packets: %s; "
+		"replay_window: %u; rekey_margin: %llus; rekey_fuzz: %u%%; keyingtries: %u;",
+		pre, (unsigned long long)(c->ikelifetime_ms / 1000), (unsigned long long)(c->salifetime_ms / 1000),
+		count_text(c->ipsec_max_bytes, n1, sizeof(n1)), count_text(c->ipsec_max_packets, n2, sizeof(n2)),
+		c->replay_window, (unsigned long long)(c->rekeymargin_ms / 1000), c->rekeyfuzz_pct, c->keyingtries);
+	rp_line(rp, 0, "%s   retransmit-interval: %llums; retransmit-timeout: %llus; iketcp:no; iketcp-port:4500;", pre,
+		(unsigned long long)c->retransmit_interval_ms,
+		(unsigned long long)(c->retransmit_timeout_ms / 1000));
+	rp_line(rp, 0, "%s   initial-contact:no; cisco-unity:no; fake-strongswan:no; send-vendorid:no; send-no-esp-tfc:no;", pre);
+	policy_text(c, end_auth(c, l), dc->up, pol, sizeof(pol));
+	rp_line(rp, 0, "%s   policy: %s;", pre, pol);
+	if (c->ikev2)
+		rp_line(rp, 0, "%s   v2-auth-hash-policy: %s;", pre,
+			end_auth(c, l) == AUTH_SECRET || end_auth(c, l) == AUTH_NULL ? "none" : "SHA2_256+SHA2_384+SHA2_512");
+	rp_line(rp, 0, "%s   conn_prio: %u,%u; interface: ; metric: %u; mtu: %s; sa_prio:%s; sa_tfc:%s;", pre,
+		prio_plen(L), prio_plen(R), c->metric, c->mtu ? (snprintf(n1, sizeof(n1), "%u", c->mtu), n1) : "unset",
+		c->priority ? (snprintf(n2, sizeof(n2), "%u", c->priority), n2) : "auto",
+		c->tfc ? "set" : "none");
+	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:auto;",
+		pre, c->nflog ? (snprintf(n1, sizeof(n1), "%u", c->nflog), n1) : "unset",
+		c->mark ? c->mark : "unset", c->vti_interface ? c->vti_interface : "unset");
+	t0 = id_type_of(L, id0);
+	t1 = id_type_of(R, id1);
+	rp_line(rp, 0, "%s   our idtype: %s; our id=%s; their idtype: %s; their id=%s", pre, t0, id0, t1, id1);
+	if (c->ikev2) {
+		rp_line(rp, 0, "%s   liveness: %s; dpdaction:%s; dpddelay:%llus; retransmit-timeout:%llus", pre,
+			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
+			(unsigned long long)(c->dpddelay_ms / 1000),
+			(unsigned long long)(c->retransmit_timeout_ms / 1000));
+		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%ss", pre,
+			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
+			c->nat_keepalive ? "20" : "0");
+		rp_line(rp, 0, "%s   newest IKE SA: #0; newest IPsec SA: #0; conn serial: $%llu;", pre,
+			(unsigned long long)dc->serial);
+	} else {
+		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
+			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
+			(unsigned long long)(c->dpddelay_ms / 1000), (unsigned long long)(c->dpdtimeout_ms / 1000));
+		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%ss; ikev1-method:rfc+drafts", pre,
+			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
+			c->nat_keepalive ? "20" : "0");
+		rp_line(rp, 0, "%s   newest ISAKMP SA: #0; newest IPsec SA: #0; conn serial: $%llu;", pre,
+			(unsigned long long)dc->serial);
+	}
+}
+
+void status_conns(struct pluto *p, struct reply *rp, const char *only)
+{
+	size_t n;
+	struct dconn **v = conndb_sorted(p->db, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!only || strcmp(only, v[i]->name) == 0)
+			conn_block(rp, v[i]);
+	free(v);
+}
+
+void status_brief(struct pluto *p, struct reply *rp)
+{
+	struct ike_glue_counts c;
+
+	ike_glue_counts(p, &c);
+	rp_line(rp, 0, "State Information: DDoS cookies not required, %s new IKE connections",
+		p->listening ? "Accepting" : "Not accepting");
+	rp_line(rp, 0, "IKE SAs: total(%u), half-open(%u), open(%u), authenticated(%u), anonymous(%u)",
+		c.ike_total, c.ike_halfopen, c.ike_open, c.ike_auth, c.ike_anon);
+	rp_line(rp, 0, "IPsec SAs: total(%u), authenticated(%u), anonymous(%u)",
+		c.ipsec_total, c.ipsec_auth, c.ipsec_anon);
+}
+
+void status_full(struct pluto *p, struct reply *rp)
+{
+	rp_line(rp, 0, "using kernel interface: xfrm");
+	BLANK(rp);
+	rp_line(rp, 0, "fips mode=disabled;");
+	rp_line(rp, 0, "SElinux=disabled");
+	rp_line(rp, 0, "seccomp=unsupported");
+	BLANK(rp);
+	rp_line(rp, 0, "config setup options:");
+	BLANK(rp);
+	rp_line(rp, 0, "configdir=/etc, configfile=%s, secrets=%s, ipsecdir=%s", p->o.config,
+		p->o.secretsfile, p->o.ipsecdir);
+	rp_line(rp, 0, "dumpdir=%s, rundir=%s, ctlsocket=%s", p->o.dumpdir, p->o.rundir, p->ctlsocket);
+	rp_line(rp, 0, "pluto_version=cygnet, logappend=%s, logtime=%s", p->o.log_append ? "yes" : "no",
+		p->o.logtime ? "yes" : "no");
+	rp_line(rp, 0, "debug:%s", p->o.debug ? " all" : "");
+	BLANK(rp);
+	rp_line(rp, 0, "Connection list:");
+	BLANK(rp);
+	status_conns(p, rp, NULL);
+	BLANK(rp);
+	rp_line(rp, 0, "Total IPsec connections: loaded %zu, active 0", conndb_count(p->db));
+	BLANK(rp);
+	status_brief(p, rp);
+	BLANK(rp);
+	BLANK(rp);
+	rp_line(rp, 0, "Bare Shunt list:");
+	BLANK(rp);
+}
+
+void status_global(struct pluto *p, struct reply *rp)
+{
+	struct ike_glue_counts c;
+
+	ike_glue_counts(p, &c);
+	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.ddos_threshold=25000");
+	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.max_halfopen=50000");
+	rp_line(rp, CTL_CODE_RAW, "current.states.all=%u", c.ike_total + c.ipsec_total);
+	rp_line(rp, CTL_CODE_RAW, "current.states.ipsec=%u", c.ipsec_total);
+	rp_line(rp, CTL_CODE_RAW, "current.states.ike=%u", c.ike_total);
+	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=0");
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.anonymous=%u", c.ike_anon);
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.authenticated=%u", c.ike_auth);
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.halfopen=%u", c.ike_halfopen);
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.open=%u", c.ike_open);
+	rp_line(rp, CTL_CODE_RAW, "current.connections.loaded=%zu", conndb_count(p->db));
+}
+
+/* JSON string escaping into buf. */
+static const char *js(const char *s, char *buf, size_t cap)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 7 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(buf + o, cap - o, "\\u%04x", ch);
+		} else {
+			buf[o++] = (char)ch;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+void status_json(struct pluto *p, struct reply *rp)
+{
+	size_t n;
+	struct dconn **v = conndb_sorted(p->db, &n);
+	struct ike_glue_counts c;
+
+	ike_glue_counts(p, &c);
+	rp_line(rp, CTL_CODE_RAW, "{\"version\":1,\"listening\":%s,\"connections\":[",
+		p->listening ? "true" : "false");
+	for (size_t i = 0; i < n; i++) {
+		const struct conn *cn = v[i]->conn;
+		char name[600], l[700], r[700], e0[700], e1[700];
+
+		end_text(&cn->end[0], false, e0, sizeof(e0));
+		end_text(&cn->end[1], true, e1, sizeof(e1));
+		rp_line(rp, CTL_CODE_RAW,
+			"{\"name\":\"%s\",\"serial\":%llu,\"routing\":\"%s\",\"left\":\"%s\",\"right\":\"%s\","
+			"\"ikev2\":%s,\"type\":\"%s\",\"ike_sa\":0,\"ipsec_sa\":0}%s",
+			js(v[i]->name, name, sizeof(name)), (unsigned long long)v[i]->serial,
+			v[i]->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted",
+			js(e0, l, sizeof(l)), js(e1, r, sizeof(r)), cn->ikev2 ? "true" : "false",
+			cn->type == CONN_TRANSPORT ? "transport" : "tunnel", i + 1 < n ? "," : "");
+	}
+	rp_line(rp, CTL_CODE_RAW, "],\"ike_sas\":{\"total\":%u,\"half_open\":%u,\"open\":%u,"
+		"\"authenticated\":%u,\"anonymous\":%u},\"ipsec_sas\":{\"total\":%u},\"states\":[]}",
+		c.ike_total, c.ike_halfopen, c.ike_open, c.ike_auth, c.ike_anon, c.ipsec_total);
+	free(v);
+}
+
+static void secrets_emit(void *arg, const char *line)
+{
+	rp_line(arg, 0, "%s", line);
+}
+
+void list_ops(struct pluto *p, enum ctl_op op, struct reply *rp)
+{
+	bool all = op == CTL_OP_LISTALL || op == CTL_OP_PURGEOCSP;
+
+	if (op == CTL_OP_CHECKPUBKEYS) {
+		list_pubkeys(p, rp, rp->flags & CTL_F_UTC, false);
+		return;
+	}
+	if (all || op == CTL_OP_LISTPUBKEYS)
+		list_pubkeys(p, rp, rp->flags & CTL_F_UTC, true);
+	if (all) {
+		if (p->secrets)   /* prints its own header */
+			secrets_list(p->secrets, secrets_emit, rp);
+	}
+	if (all || op == CTL_OP_LISTCERTS) {
+		BLANK(rp);
+		rp_line(rp, 0, "List of X.509 End Certificates:");
+		BLANK(rp);
+	}
+	if (all || op == CTL_OP_LISTCACERTS) {
+		BLANK(rp);
+		rp_line(rp, 0, "List of X.509 CA Certificates:");
+		BLANK(rp);
+	}
+	if (all || op == CTL_OP_LISTCRLS) {
+		BLANK(rp);
+		rp_line(rp, 0, "List of CRLs:");
+		BLANK(rp);
+	}
+}

@@ -1,0 +1,237 @@
+/* The dataplane interface: how the daemon and IKE install Child SAs and the
+ * routes/policies that steer traffic into them, without knowing the backend.
+ *
+ *   daemon/IKE ──dp_*()──> struct dataplane ──ops──> backend
+ *                                               ├─ "userspace": TUN + ESP in
+ *                                               │   a packet thread (us_*.c)
+ *                                               └─ "xfrm": the kernel's ESP
+ *                                                   via XFRM netlink (xfrm.c)
+ *   backend ──events (eventfd)──> daemon: expire soft/hard, acquire, and IKE
+ *                                 packets received on the shared port 4500.
+ *
+ * Threads: every dp_* call is made from the daemon's thread.  The userspace
+ * backend's packet path runs in its own thread; anything it reports comes
+ * back through a bounded queue whose fd (dp_event_fd) the daemon adds to its
+ * libevent loop and drains with dp_poll_events() — callbacks therefore run
+ * on the daemon's thread.
+ *
+ * Parameter objects are read during the call only; keys are copied (and the
+ * copies wiped when the SA goes), so the caller keeps ownership of its
+ * struct secret. */
+#ifndef CYGNET_DATAPLANE_H
+#define CYGNET_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/addr.h"
+#include "lib/secret.h"
+
+#define DP_IPPROTO_ESP 50
+#define DP_NATT_PORT 4500
+#define DP_DEFAULT_REPLAY_WINDOW 128
+#define DP_MAX_REPLAY_WINDOW 4096
+#define DP_DEFAULT_ROUTE_TABLE 220
+#define DP_DEFAULT_RULE_PRIORITY 220
+#define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
+
+enum dp_dir { DP_DIR_IN, DP_DIR_OUT };
+enum dp_mode { DP_MODE_TUNNEL, DP_MODE_TRANSPORT };
+enum dp_encap { DP_ENCAP_NONE, DP_ENCAP_UDP };   /* UDP = RFC 3948 ESP-in-UDP */
+
+/* One traffic selector pair, as seen from the SA's direction: for an
+ * outbound SA src is the local (protected) side, for an inbound SA src is
+ * the peer's side.  proto 0 = any; ports 0 = any (single ports only). */
+struct dp_selector {
+	struct ip_subnet src, dst;
+	uint8_t proto;
+	uint16_t sport, dport;
+};
+
+/* Lifetimes; 0 = unlimited. */
+struct dp_lifetime {
+	uint64_t bytes, packets, seconds;
+};
+
+/* A Child SA in one direction. */
+struct dp_sa {
+	uint32_t spi;                  /* host byte order */
+	enum dp_dir dir;
+	struct ip_addr src, dst;       /* outer addresses (dst = where the SPI lives) */
+	enum dp_encap encap;
+	uint16_t sport, dport;         /* UDP ports with DP_ENCAP_UDP (host order) */
+	enum dp_mode mode;
+	struct dp_selector sel;        /* inner selectors: checked after decryption inbound */
+	/* Algorithms: IANA transform ids (src/ike/iana.h) and key sizes. */
+	uint16_t encr;                 /* IKEV2_ENCR_AES_GCM_16 / _CHACHA20_POLY1305 / _AES_CBC */
+	uint16_t encr_keybits;         /* 128/192/256 for AES; 256 for ChaCha20 */
+	uint16_t integ;                /* IKEV2_INTEG_HMAC_SHA2_*, NONE for AEAD */
+	/* encr_key: cipher key followed by the 4-byte salt for the AEADs
+	 * (RFC 4106 §8.1, RFC 7634 §2), as IKE's KEYMAT yields it. */
+	const struct secret *encr_key;
+	const struct secret *integ_key;  /* NULL for AEAD */
+	bool esn;
+	uint32_t replay_window;        /* packets; 0 = anti-replay off (inbound only) */
+	struct dp_lifetime soft, hard;
+	uint32_t reqid;                /* ties the SA to a policy */
+	uint16_t tfc_pad;              /* outbound: pad inner packets up to this size; 0 = off */
+	uint64_t first_seq;            /* next outbound seq is first_seq + 1 (tests); normally 0 */
+};
+
+/* A policy: "traffic matching sel in direction dir belongs to reqid".  In the
+ * userspace backend an outbound policy installs a route for sel.dst through
+ * the TUN in the dataplane's routing table, and packets read from the TUN
+ * go to the outbound SA with that reqid; inbound policies are accepted and
+ * the inbound SA's own selectors are checked after decryption. */
+struct dp_policy {
+	enum dp_dir dir;
+	struct dp_selector sel;
+	uint32_t reqid;
+	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
+};
+
+/* Drop reasons, one counter each.  Names appear in `ipsec auto --status`. */
+#define DP_DROP_LIST(X) \
+	X(DP_DROP_SHORT, "short") \
+	X(DP_DROP_BAD_SPI, "bad-spi") \
+	X(DP_DROP_BAD_ICV, "bad-icv") \
+	X(DP_DROP_REPLAY, "replay") \
+	X(DP_DROP_REPLAY_OLD, "replay-too-old") \
+	X(DP_DROP_BAD_PAD, "bad-padding") \
+	X(DP_DROP_BAD_NEXT_HDR, "bad-next-header") \
+	X(DP_DROP_BAD_INNER, "bad-inner-packet") \
+	X(DP_DROP_SELECTOR, "selector-mismatch") \
+	X(DP_DROP_BAD_ALIGN, "bad-alignment") \
+	X(DP_DROP_HARD_EXPIRED, "sa-expired") \
+	X(DP_DROP_SEQ_OVERFLOW, "seq-overflow") \
+	X(DP_DROP_NO_POLICY, "no-policy") \
+	X(DP_DROP_TOO_BIG, "too-big") \
+	X(DP_DROP_NOT_IP, "not-ip") \
+	X(DP_DROP_BAD_OUTER, "bad-outer") \
+	X(DP_DROP_IKE_QUEUE_FULL, "ike-queue-full") \
+	X(DP_DROP_KEEPALIVE, "nat-keepalive") \
+	X(DP_DROP_TX_ERROR, "send-error") \
+	X(DP_DROP_CRYPTO, "crypto-error")
+
+#define DP_ENUM_ENTRY(name, str) name,
+enum dp_drop { DP_DROP_LIST(DP_ENUM_ENTRY) DP_DROP__COUNT };
+const char *dp_drop_name(enum dp_drop d);
+
+/* Counters of one SA.  last_used is CLOCK_REALTIME seconds, 0 = never. */
+struct dp_counters {
+	uint64_t bytes, packets;       /* inner bytes, as Libreswan's in/outBytes */
+	uint64_t last_used;
+	uint64_t add_time;
+	uint64_t drops[DP_DROP__COUNT];
+};
+
+/* Events to the daemon. */
+enum dp_event_type { DP_EV_EXPIRE, DP_EV_ACQUIRE, DP_EV_IKE_PACKET };
+
+struct dp_event {
+	enum dp_event_type type;
+	union {
+		struct {
+			uint32_t spi;
+			enum dp_dir dir;
+			struct ip_addr dst;
+			uint32_t reqid;
+			bool hard;
+		} expire;
+		struct {
+			struct dp_selector sel;
+			uint32_t reqid;
+		} acquire;
+		struct {
+			struct ip_addr src, dst;   /* src = peer, dst = our address */
+			uint16_t sport, dport;
+			const uint8_t *data;       /* IKE message without the non-ESP marker */
+			size_t len;                /* valid during the callback only */
+		} ike;
+	} u;
+};
+
+typedef void (*dp_event_cb)(void *arg, const struct dp_event *ev);
+
+/* Start-up parameters. */
+struct dp_params {
+	const char *protostack;        /* NULL/"" = probe; "xfrm", "netkey", "native", "userspace" */
+	const char *tun_name;          /* default "cygnet0" */
+	unsigned tun_mtu;              /* default 1400 */
+	uint32_t route_table;          /* default DP_DEFAULT_ROUTE_TABLE */
+	uint32_t rule_priority;        /* default DP_DEFAULT_RULE_PRIORITY */
+	uint32_t fwmark;               /* default DP_DEFAULT_FWMARK */
+	uint16_t natt_port;            /* default 4500; 0 here means default */
+	bool no_natt_socket;           /* don't bind the 4500 socket */
+	bool no_raw_esp;               /* don't open the raw ESP sockets */
+	bool no_routes;                /* install no routes/rules (tests) */
+};
+
+struct dataplane;
+
+struct dataplane_ops {
+	const char *name;              /* "userspace", "xfrm" */
+	int (*init)(struct dataplane *dp, const struct dp_params *params);
+	void (*shutdown)(struct dataplane *dp);
+	int (*add_sa)(struct dataplane *dp, const struct dp_sa *sa);
+	/* update: same spi/dst/dir; replaces addresses, encap, lifetimes
+	 * (keys and algorithms of an SA never change: rekey = new SA). */
+	int (*update_sa)(struct dataplane *dp, const struct dp_sa *sa);
+	int (*del_sa)(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto);
+	int (*add_policy)(struct dataplane *dp, const struct dp_policy *pol);
+	int (*del_policy)(struct dataplane *dp, const struct dp_policy *pol);
+	int (*get_counters)(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst,
+			    uint8_t proto, struct dp_counters *out);
+	/* Drops not attributable to an SA (no SPI match, short packets, ...). */
+	void (*get_global_drops)(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT]);
+	/* IKE over the shared NAT-T socket: the backend prepends the 4-byte
+	 * non-ESP marker.  src may be unset (kernel chooses). */
+	int (*send_ike)(struct dataplane *dp, const void *buf, size_t len,
+			const struct ip_addr *src, uint16_t sport,
+			const struct ip_addr *dst, uint16_t dport);
+	int (*send_keepalive)(struct dataplane *dp, const struct ip_addr *src, uint16_t sport,
+			      const struct ip_addr *dst, uint16_t dport);
+};
+
+struct dataplane {
+	const struct dataplane_ops *ops;
+	struct dp_params params;
+	struct dp_evq *evq;            /* events to the daemon (dp_events.c) */
+	void *priv;                    /* backend state */
+};
+
+extern const struct dataplane_ops dp_userspace_ops;
+extern const struct dataplane_ops dp_xfrm_ops;
+
+/* Choose the backend from params->protostack (probing when unset), log
+ * "using kernel interface: NAME", and init it.  NULL + *err = -errno. */
+struct dataplane *dp_new(const struct dp_params *params, int *err);
+void dp_free(struct dataplane *dp);     /* shutdown: removes SAs, routes, rules, TUN */
+
+/* Resolve a protostack= value: returns the ops or NULL if unknown; *probe
+ * is set when the value asks for probing (NULL/""/"auto"). */
+const struct dataplane_ops *dp_ops_for_protostack(const char *value, bool *probe);
+
+/* Can the kernel hold an ESP SA?  Adds and deletes a throwaway XFRM SA.
+ * 1 yes, 0 no, -errno when netlink itself failed. */
+int xfrm_probe_esp(void);
+
+/* Events: add dp_event_fd() to the loop (EV_READ), then call
+ * dp_poll_events(); returns how many events were delivered. */
+int dp_event_fd(const struct dataplane *dp);
+int dp_poll_events(struct dataplane *dp, dp_event_cb cb, void *arg);
+
+/* Mark a socket of the daemon (e.g. IKE's UDP 500) so its packets bypass
+ * the dataplane's routing table (transport mode routes the peer's own
+ * address into the TUN).  -errno on failure. */
+int dp_socket_bypass(const struct dataplane *dp, int fd);
+
+/* Convenience wrappers: dp->ops->x(dp, ...). */
+static inline int dp_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return dp->ops->add_sa(dp, sa); }
+static inline int dp_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst)
+{
+	return dp->ops->del_sa(dp, spi, dst, DP_IPPROTO_ESP);
+}
+
+#endif

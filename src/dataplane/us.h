@@ -1,0 +1,48 @@
+/* Private state of the userspace ESP backend (us_*.c). */
+#ifndef CYGNET_DP_US_H
+#define CYGNET_DP_US_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "dataplane/dataplane.h"
+#include "dataplane/sadb.h"
+
+#define US_BATCH 32
+
+enum us_sock { US_UDP4, US_UDP6, US_RAW4, US_RAW6, US_NSOCK };
+
+struct us {
+	struct dataplane *dp;
+	/* guards db: the daemon's thread writes (SAs, policies), the packet
+	 * threads read; per-SA packet state is owned by one packet thread
+	 * (outbound: seq, inbound: replay window), shared counters are atomic */
+	pthread_rwlock_t lock;
+	struct sadb db;
+	int tun_fd, tun_ifindex;
+	char tun_name[IF_NAMESIZE];
+	int sock[US_NSOCK];            /* -1 when not open */
+	int stop_fd;                   /* eventfd: stop the packet thread */
+	pthread_t thread[2];           /* [0] TUN -> ESP (outbound), [1] sockets -> TUN (inbound) */
+	bool thread_started[2];
+	struct mnl_socket *nl;
+	unsigned rules[2];             /* routes per family holding the rule */
+};
+
+/* us_io.c: TUN, sockets and the packet thread. */
+int us_io_open(struct us *u, const struct dp_params *p);
+void us_io_close(struct us *u);
+int us_io_start(struct us *u);
+void us_io_stop(struct us *u);
+int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr *src,
+		const struct ip_addr *dst, uint16_t dport);
+
+/* us_route.c: routes and rules through rtnetlink (libmnl). */
+int us_nl_open(struct us *u);
+void us_nl_close(struct us *u);
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc);
+int us_rule(struct us *u, bool add, int family);
+int us_link_up(struct us *u, unsigned mtu);
+
+#endif

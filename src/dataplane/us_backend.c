@@ -1,0 +1,256 @@
+/* The userspace ESP backend: the ops table.  SAs and policies change on the
+ * daemon's thread under u->lock (written); the packet threads (us_io.c)
+ * read it. */
+#include "dataplane/us.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataplane/dp_events.h"
+#include "lib/log.h"
+
+static struct us *US(struct dataplane *dp) { return dp->priv; }
+
+static uint64_t mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static void on_expire(void *arg, struct sa_entry *sa, bool hard)
+{
+	struct us *u = arg;
+	struct dp_event ev = { .type = DP_EV_EXPIRE };
+
+	ev.u.expire.spi = sa->cfg.spi;
+	ev.u.expire.dir = sa->cfg.dir;
+	ev.u.expire.dst = sa->cfg.dst;
+	ev.u.expire.reqid = sa->cfg.reqid;
+	ev.u.expire.hard = hard;
+	if (!dp_evq_push(u->dp->evq, &ev, NULL, 0))
+		__atomic_fetch_add(&u->db.drops[DP_DROP_IKE_QUEUE_FULL], 1, __ATOMIC_RELAXED);
+}
+
+static void defaults(struct dp_params *p)
+{
+	if (!p->tun_name || !*p->tun_name)
+		p->tun_name = "cygnet0";
+	if (!p->tun_mtu)
+		p->tun_mtu = 1400;
+	if (!p->route_table)
+		p->route_table = DP_DEFAULT_ROUTE_TABLE;
+	if (!p->rule_priority)
+		p->rule_priority = DP_DEFAULT_RULE_PRIORITY;
+	if (!p->fwmark)
+		p->fwmark = DP_DEFAULT_FWMARK;
+	if (!p->natt_port)
+		p->natt_port = DP_NATT_PORT;
+}
+
+static void us_shutdown(struct dataplane *dp);
+
+static int us_init(struct dataplane *dp, const struct dp_params *params)
+{
+	struct us *u = calloc(1, sizeof(*u));
+	int rc;
+
+	(void)params;
+	if (!u)
+		return -ENOMEM;
+	dp->priv = u;
+	u->dp = dp;
+	defaults(&dp->params);
+	pthread_rwlock_init(&u->lock, NULL);
+	sadb_init(&u->db);
+	u->db.expire = on_expire;
+	u->db.expire_arg = u;
+	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_nl_open(u)) < 0 ||
+	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (rc = us_io_start(u)) < 0) {
+		us_shutdown(dp);
+		return rc;
+	}
+	log_info("userspace ESP dataplane on %s (table %u, rule priority %u)", u->tun_name,
+		 dp->params.route_table, dp->params.rule_priority);
+	return 0;
+}
+
+static void us_shutdown(struct dataplane *dp)
+{
+	struct us *u = US(dp);
+
+	if (!u)
+		return;
+	us_io_stop(u);
+	/* remove our routes and rules */
+	for (struct pol_entry *p = u->db.pols; p; p = p->next)
+		if (p->pol.dir == DP_DIR_OUT && !dp->params.no_routes)
+			us_route(u, false, &p->pol.sel.dst, NULL);
+	for (int f = 0; f < 2; f++)
+		if (u->rules[f])
+			us_rule(u, false, f ? AF_INET6 : AF_INET);
+	us_nl_close(u);
+	us_io_close(u);
+	sadb_free(&u->db);
+	pthread_rwlock_destroy(&u->lock);
+	free(u);
+	dp->priv = NULL;
+}
+
+static int us_add_sa(struct dataplane *dp, const struct dp_sa *sa)
+{
+	struct us *u = US(dp);
+	int rc;
+
+	pthread_rwlock_wrlock(&u->lock);
+	rc = sadb_add_sa(&u->db, sa, mono_s(), (uint64_t)time(NULL));
+	pthread_rwlock_unlock(&u->lock);
+	if (rc == 0)
+		log_debug("dataplane: added %s SA spi=0x%08x", sa->dir == DP_DIR_IN ? "inbound" : "outbound", sa->spi);
+	return rc;
+}
+
+static int us_update_sa(struct dataplane *dp, const struct dp_sa *sa)
+{
+	struct us *u = US(dp);
+	int rc;
+
+	pthread_rwlock_wrlock(&u->lock);
+	rc = sadb_update_sa(&u->db, sa);
+	pthread_rwlock_unlock(&u->lock);
+	return rc;
+}
+
+static int us_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto)
+{
+	struct us *u = US(dp);
+	int rc;
+
+	if (proto != DP_IPPROTO_ESP)
+		return -EPROTONOSUPPORT;
+	pthread_rwlock_wrlock(&u->lock);
+	rc = sadb_del_sa(&u->db, spi, dst);
+	pthread_rwlock_unlock(&u->lock);
+	return rc;
+}
+
+static bool other_route(struct us *u, const struct dp_policy *pol)
+{
+	for (struct pol_entry *p = u->db.pols; p; p = p->next)
+		if (p->pol.dir == DP_DIR_OUT && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
+			return true;
+	return false;
+}
+
+static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
+{
+	struct us *u = US(dp);
+	int fi = pol->sel.dst.addr.af == AF_INET6, rc;
+	bool need_route;
+
+	pthread_rwlock_wrlock(&u->lock);
+	need_route = pol->dir == DP_DIR_OUT && !other_route(u, pol);
+	rc = sadb_add_policy(&u->db, pol);
+	pthread_rwlock_unlock(&u->lock);
+	if (rc < 0 || pol->dir != DP_DIR_OUT || dp->params.no_routes)
+		return rc;
+	if (!u->rules[fi]) {
+		rc = us_rule(u, true, pol->sel.dst.addr.af);
+		if (rc < 0 && rc != -EEXIST)
+			log_warn("dataplane: cannot add the routing rule: %s", strerror(-rc));
+	}
+	u->rules[fi]++;
+	if (need_route && (rc = us_route(u, true, &pol->sel.dst, &pol->prefsrc)) < 0) {
+		char b[SUBNET_STRLEN];
+		log_warn("dataplane: cannot route %s through %s: %s", subnet_fmt(&pol->sel.dst, b),
+			 u->tun_name, strerror(-rc));
+	}
+	return 0;
+}
+
+static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
+{
+	struct us *u = US(dp);
+	int fi = pol->sel.dst.addr.af == AF_INET6, rc;
+	bool last_route;
+
+	pthread_rwlock_wrlock(&u->lock);
+	rc = sadb_del_policy(&u->db, pol);
+	last_route = rc == 0 && pol->dir == DP_DIR_OUT && !other_route(u, pol);
+	pthread_rwlock_unlock(&u->lock);
+	if (rc < 0 || pol->dir != DP_DIR_OUT || dp->params.no_routes)
+		return rc;
+	if (last_route)
+		us_route(u, false, &pol->sel.dst, NULL);
+	if (u->rules[fi] && --u->rules[fi] == 0)
+		us_rule(u, false, pol->sel.dst.addr.af);
+	return 0;
+}
+
+static int us_get_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto,
+			   struct dp_counters *out)
+{
+	struct us *u = US(dp);
+	struct sa_entry *sa;
+
+	if (proto != DP_IPPROTO_ESP)
+		return -EPROTONOSUPPORT;
+	pthread_rwlock_rdlock(&u->lock);
+	sa = sadb_find(&u->db, spi, dst);
+	if (sa)
+		*out = sa->ctr;
+	pthread_rwlock_unlock(&u->lock);
+	return sa ? 0 : -ENOENT;
+}
+
+static void us_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT])
+{
+	struct us *u = US(dp);
+
+	pthread_rwlock_rdlock(&u->lock);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		drops[i] = __atomic_load_n(&u->db.drops[i], __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&u->lock);
+}
+
+static int us_send_ike(struct dataplane *dp, const void *buf, size_t len, const struct ip_addr *src,
+		       uint16_t sport, const struct ip_addr *dst, uint16_t dport)
+{
+	uint8_t *m;
+	int rc;
+
+	(void)sport;   /* always the shared NAT-T port */
+	if (len > DP_EVQ_DATA - 4 || !(m = malloc(len + 4)))
+		return -EMSGSIZE;
+	memset(m, 0, 4);                  /* non-ESP marker (RFC 3948 §2.2) */
+	memcpy(m + 4, buf, len);
+	rc = us_send_udp(US(dp), m, len + 4, src, dst, dport);
+	free(m);
+	return rc;
+}
+
+static int us_send_keepalive(struct dataplane *dp, const struct ip_addr *src, uint16_t sport,
+			     const struct ip_addr *dst, uint16_t dport)
+{
+	static const uint8_t ka = 0xff;   /* RFC 3948 §2.3 */
+
+	(void)sport;
+	return us_send_udp(US(dp), &ka, 1, src, dst, dport);
+}
+
+const struct dataplane_ops dp_userspace_ops = {
+	.name = "userspace",
+	.init = us_init,
+	.shutdown = us_shutdown,
+	.add_sa = us_add_sa,
+	.update_sa = us_update_sa,
+	.del_sa = us_del_sa,
+	.add_policy = us_add_policy,
+	.del_policy = us_del_policy,
+	.get_counters = us_get_counters,
+	.get_global_drops = us_global_drops,
+	.send_ike = us_send_ike,
+	.send_keepalive = us_send_keepalive,
+};

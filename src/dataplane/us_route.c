@@ -1,0 +1,130 @@
+/* Routes for the peer's selectors through the TUN, in a dedicated table
+ * (default 220), looked up through one rule per family
+ * ("not fwmark MARK lookup 220", priority 220) so the dataplane's own
+ * sockets, marked with MARK, never loop back into the TUN. */
+#include "dataplane/us.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <time.h>
+
+#define NLBUF 8192
+
+int us_nl_open(struct us *u)
+{
+	if (!(u->nl = mnl_socket_open(NETLINK_ROUTE)))
+		return -errno;
+	if (mnl_socket_bind(u->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = -errno;
+		mnl_socket_close(u->nl);
+		u->nl = NULL;
+		return e;
+	}
+	return 0;
+}
+
+void us_nl_close(struct us *u)
+{
+	if (u->nl)
+		mnl_socket_close(u->nl);
+	u->nl = NULL;
+}
+
+static int nl_talk(struct us *u, struct nlmsghdr *nlh)
+{
+	char buf[NLBUF];
+	ssize_t n;
+
+	if (!u->nl)
+		return -ENOTCONN;
+	if (mnl_socket_sendto(u->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(u->nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(u->nl), NULL, NULL) < 0 ? -errno : 0;
+}
+
+static uint32_t nl_seq(void)
+{
+	static uint32_t seq;
+	if (!seq)
+		seq = (uint32_t)time(NULL);
+	return ++seq;
+}
+
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc)
+{
+	char buf[NLBUF];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint32_t table = u->dp->params.route_table;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = nl_seq();
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst->addr.af;
+	rtm->rtm_dst_len = dst->plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)u->tun_ifindex);
+	if (prefsrc && prefsrc->af == dst->addr.af)
+		mnl_attr_put(nlh, RTA_PREFSRC, addr_len(prefsrc), prefsrc->a);
+	return nl_talk(u, nlh);
+}
+
+int us_rule(struct us *u, bool add, int family)
+{
+	char buf[NLBUF];
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+	const struct dp_params *p = &u->dp->params;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	nlh->nlmsg_seq = nl_seq();
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = p->route_table < 256 ? (uint8_t)p->route_table : RT_TABLE_UNSPEC;
+	frh->flags = FIB_RULE_INVERT;              /* not fwmark MARK */
+	mnl_attr_put_u32(nlh, FRA_TABLE, p->route_table);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, p->rule_priority);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, p->fwmark);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);
+	return nl_talk(u, nlh);
+}
+
+int us_link_up(struct us *u, unsigned mtu)
+{
+	char buf[NLBUF];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = nl_seq();
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = u->tun_ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 4096);   /* absorb bursts while the packet thread is busy */
+	return nl_talk(u, nlh);
+}

@@ -1,0 +1,855 @@
+/* The kernel dataplane: Child SAs and policies go into the kernel through
+ * XFRM netlink (libmnl), and the kernel does ESP.
+ *
+ *   daemon thread: add/update/del SA, add/del policy, counters (GETSA)
+ *                  — request/ACK on a private netlink socket;
+ *   event thread:  XFRM multicast (EXPIRE, ACQUIRE) and the UDP 4500
+ *                  socket (UDP_ENCAP_ESPINUDP: the kernel takes ESP, IKE
+ *                  with its non-ESP marker reaches us) → the dataplane's
+ *                  event queue, drained on the daemon's thread.
+ * On ENOBUFS from the event socket events were lost: the thread dumps the
+ * kernel's SAs and reports every SA of ours that vanished as hard-expired.
+ * Ownership: our reqids carry CY_REQID_BASE; start-up and shutdown delete
+ * only SAs/policies with such reqids, never the rest of the kernel's tables. */
+#include "dataplane/dataplane.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/udp.h>
+#include <linux/xfrm.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
+#include "dataplane/dp_events.h"
+#include "dataplane/xfrm_msg.h"
+#include "lib/log.h"
+
+#ifndef UDP_ENCAP
+#define UDP_ENCAP 100
+#endif
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP 2
+#endif
+#define XK_POLICY_PRIORITY 1500
+#define XK_RXBUF 65536
+
+struct xk_sa {
+	uint32_t spi;
+	enum dp_dir dir;
+	struct ip_addr src, dst;
+	enum dp_mode mode;
+	uint32_t reqid;
+	uint64_t add_time;
+};
+
+struct xk {
+	struct dataplane *dp;
+	struct mnl_socket *nl;        /* requests (daemon thread) */
+	struct mnl_socket *ev;        /* multicast events (event thread) */
+	struct mnl_socket *dump;      /* resync dumps (event thread) */
+	int natt[2];                  /* UDP 4500: IPv4, IPv6 (-1 = none) */
+	int stop[2];                  /* pipe to stop the event thread */
+	pthread_t thr;
+	bool thr_started;
+	uint32_t seq;
+	struct mnl_socket *rt;        /* NETLINK_ROUTE: routes for tunnel policies */
+	unsigned rule_refs[2];        /* routes needing the table-220 rule, per family */
+	struct ip_subnet *routes;     /* routes we added (removed at shutdown) */
+	size_t nroutes, caproutes;
+	pthread_mutex_t lock;         /* guards sas */
+	struct xk_sa *sas;
+	size_t n, cap;
+};
+
+static struct xk *X(struct dataplane *dp) { return dp->priv; }
+
+/* ---- request/ACK ------------------------------------------------------ */
+
+struct talk_ctx {
+	int (*cb)(const struct nlmsghdr *, void *);
+	void *arg;
+};
+
+static int talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg)
+{
+	struct nlmsghdr *req = buf;
+	char rx[XK_RXBUF];
+	unsigned portid = mnl_socket_get_portid(nl);
+	int rc;
+
+	if (len < 0)
+		return len;
+	if (mnl_socket_sendto(nl, buf, (size_t)len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rx, sizeof(rx));
+		if (n < 0)
+			return -errno;
+		rc = mnl_cb_run(rx, (size_t)n, req->nlmsg_seq, portid, cb, arg);
+		if (rc == MNL_CB_ERROR)
+			return -errno;
+		if (rc == MNL_CB_STOP)
+			return 0;
+		if (!(req->nlmsg_flags & NLM_F_DUMP))
+			return 0;     /* one answer (an ACK or the object asked for) */
+	}
+}
+
+/* ---- our SA table ------------------------------------------------------ */
+
+static struct xk_sa *find_sa(struct xk *x, uint32_t spi, const struct ip_addr *dst)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->sas[i].spi == spi && addr_eq(&x->sas[i].dst, dst))
+			return &x->sas[i];
+	return NULL;
+}
+
+static const struct xk_sa *find_sa_reqid(struct xk *x, uint32_t reqid, enum dp_dir dir)
+{
+	const struct xk_sa *best = NULL;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->sas[i].reqid == reqid && x->sas[i].dir == dir)
+			best = &x->sas[i];     /* the newest */
+	return best;
+}
+
+static int remember(struct xk *x, const struct dp_sa *sa)
+{
+	struct xk_sa *s = find_sa(x, sa->spi, &sa->dst);
+
+	if (!s) {
+		if (x->n == x->cap) {
+			size_t nc = x->cap ? x->cap * 2 : 16;
+			struct xk_sa *v = realloc(x->sas, nc * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			x->sas = v;
+			x->cap = nc;
+		}
+		s = &x->sas[x->n++];
+		s->add_time = (uint64_t)time(NULL);
+	}
+	s->spi = sa->spi;
+	s->dir = sa->dir;
+	s->src = sa->src;
+	s->dst = sa->dst;
+	s->mode = sa->mode;
+	s->reqid = sa->reqid;
+	return 0;
+}
+
+static void forget(struct xk *x, uint32_t spi, const struct ip_addr *dst)
+{
+	struct xk_sa *s = find_sa(x, spi, dst);
+
+	if (s)
+		*s = x->sas[--x->n];
+}
+
+
+/* ---- routes ------------------------------------------------------------- */
+/* Kernel ESP still needs a route for the peer's protected subnet: the
+ * policy lookup happens after routing.  Like strongSwan, Cygnet routes it
+ * in its own table (220, rule priority 220) through the device and gateway
+ * that reach the peer, with the local protected address as source. */
+
+struct route_ans {
+	uint32_t oif;
+	struct ip_addr gw;
+};
+
+static int getroute_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct route_ans *a = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *at;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(at, nlh, sizeof(*rtm)) {
+		if (mnl_attr_get_type(at) == RTA_OIF && mnl_attr_get_payload_len(at) >= 4)
+			a->oif = mnl_attr_get_u32(at);
+		else if (mnl_attr_get_type(at) == RTA_GATEWAY)
+			addr_from_bytes(rtm->rtm_family, mnl_attr_get_payload(at), &a->gw);
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *rt_msg(char *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq, int af)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	memset(buf, 0, cap);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)af;
+	return nlh;
+}
+
+static int xk_rule(struct xk *x, bool add, int af)
+{
+	char buf[1024];
+	struct nlmsghdr *nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWRULE : RTM_DELRULE,
+				      NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), ++x->seq, af);
+	struct fib_rule_hdr *fr = mnl_nlmsg_get_payload(nlh);
+	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
+	uint32_t prio = x->dp->params.rule_priority ? x->dp->params.rule_priority : DP_DEFAULT_RULE_PRIORITY;
+	int rc;
+
+	fr->action = FR_ACT_TO_TBL;
+	fr->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	rc = talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+static int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
+		    const struct ip_addr *prefsrc)
+{
+	char buf[1024];
+	struct route_ans a = { 0 };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
+	int fi = dst->addr.af == AF_INET6, rc;
+
+	if (add) {
+		nlh = rt_msg(buf, sizeof(buf), RTM_GETROUTE, 0, ++x->seq, peer->af);
+		rtm = mnl_nlmsg_get_payload(nlh);
+		rtm->rtm_dst_len = (uint8_t)(addr_len(peer) * 8);
+		mnl_attr_put(nlh, RTA_DST, addr_len(peer), peer->a);
+		if ((rc = talk(x->rt, buf, (int)nlh->nlmsg_len, getroute_cb, &a)) < 0 || !a.oif)
+			return rc < 0 ? rc : -ENETUNREACH;
+	}
+	nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
+		     NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), ++x->seq, dst->addr.af);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_dst_len = dst->plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = a.gw.af ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	if (add) {
+		mnl_attr_put_u32(nlh, RTA_OIF, a.oif);
+		if (a.gw.af == dst->addr.af)
+			mnl_attr_put(nlh, RTA_GATEWAY, addr_len(&a.gw), a.gw.a);
+		if (prefsrc && prefsrc->af == dst->addr.af)
+			mnl_attr_put(nlh, RTA_PREFSRC, addr_len(prefsrc), prefsrc->a);
+	}
+	rc = talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
+	if (rc < 0 && !(rc == -ESRCH && !add))
+		return rc;
+	if (add) {
+		if (x->nroutes == x->caproutes) {
+			size_t nc = x->caproutes ? 2 * x->caproutes : 8;
+			struct ip_subnet *v = realloc(x->routes, nc * sizeof(*v));
+			if (v) {
+				x->routes = v;
+				x->caproutes = nc;
+			}
+		}
+		if (x->nroutes < x->caproutes)
+			x->routes[x->nroutes++] = *dst;
+	} else {
+		for (size_t i = 0; i < x->nroutes; i++)
+			if (subnet_eq(&x->routes[i], dst)) {
+				x->routes[i] = x->routes[--x->nroutes];
+				break;
+			}
+	}
+	if (add && x->rule_refs[fi]++ == 0)
+		xk_rule(x, true, dst->addr.af);
+	else if (!add && x->rule_refs[fi] && --x->rule_refs[fi] == 0)
+		xk_rule(x, false, dst->addr.af);
+	return 0;
+}
+
+/* ---- ops --------------------------------------------------------------- */
+
+static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
+{
+	struct xk *x = X(dp);
+	char buf[XFRM_MSG_BUFSIZE];
+	int rc;
+
+	if (!cy_reqid_ours(sa->reqid))
+		log_warn("xfrm: SA 0x%08x has reqid %u outside Cygnet's range", sa->spi, sa->reqid);
+	rc = talk(x->nl, buf, xfrm_build_newsa(buf, sizeof(buf), ++x->seq, sa, update), NULL, NULL);
+	secret_wipe(buf, sizeof(buf));
+	if (rc < 0) {
+		log_error("xfrm: %s SA 0x%08x failed: %s", update ? "update" : "add", sa->spi, strerror(-rc));
+		return rc;
+	}
+	pthread_mutex_lock(&x->lock);
+	rc = remember(x, sa);
+	pthread_mutex_unlock(&x->lock);
+	return rc;
+}
+
+static int xk_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return xk_sa(dp, sa, 0); }
+static int xk_update_sa(struct dataplane *dp, const struct dp_sa *sa) { return xk_sa(dp, sa, 1); }
+
+static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto)
+{
+	struct xk *x = X(dp);
+	char buf[XFRM_MSG_BUFSIZE];
+	int rc = talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto), NULL, NULL);
+
+	pthread_mutex_lock(&x->lock);
+	forget(x, spi, dst);
+	pthread_mutex_unlock(&x->lock);
+	return rc == -ESRCH ? 0 : rc;
+}
+
+/* An inbound policy is needed twice: IN for traffic to us, FWD for traffic
+ * we route on to a protected subnet. */
+static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add)
+{
+	struct xk *x = X(dp);
+	char buf[XFRM_MSG_BUFSIZE];
+	int kdirs[2] = { pol->dir == DP_DIR_OUT ? XFRM_POLICY_OUT : XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	int nk = pol->dir == DP_DIR_OUT ? 1 : 2;
+	struct ip_addr tsrc = { 0 }, tdst = { 0 };
+	enum dp_mode mode = DP_MODE_TUNNEL;
+	int rc = 0;
+
+	if (add) {
+		const struct xk_sa *s;
+		pthread_mutex_lock(&x->lock);
+		s = find_sa_reqid(x, pol->reqid, pol->dir);
+		if (s) {
+			tsrc = s->src;
+			tdst = s->dst;
+			mode = s->mode;
+		}
+		pthread_mutex_unlock(&x->lock);
+		if (!s)
+			return -ENOENT;   /* the SA (and so the tunnel endpoints) comes first */
+	}
+	if (pol->dir == DP_DIR_OUT && x->rt) {
+		const struct xk_sa *s;
+		struct ip_addr peer = tdst;
+		bool need;
+		pthread_mutex_lock(&x->lock);
+		s = add ? NULL : find_sa_reqid(x, pol->reqid, DP_DIR_OUT);
+		if (s)
+			peer = s->dst;
+		pthread_mutex_unlock(&x->lock);
+		need = mode == DP_MODE_TUNNEL && !(pol->sel.dst.plen == addr_len(&peer) * 8 &&
+						   addr_eq(&pol->sel.dst.addr, &peer));
+		if (need && (add || peer.af)) {
+			int r = xk_route(x, add, &pol->sel.dst, &peer, &pol->prefsrc);
+			if (r < 0)
+				log_warn("xfrm: %s route for the policy failed: %s", add ? "add" : "delete", strerror(-r));
+		}
+	}
+	for (int i = 0; i < nk; i++) {
+		int len = add ? xfrm_build_newpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i], pol->reqid,
+						     XK_POLICY_PRIORITY, mode, &tsrc, &tdst)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i]);
+		int r = talk(x->nl, buf, len, NULL, NULL);
+		if (r < 0 && !(r == -ENOENT && !add)) {
+			log_error("xfrm: %s policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i], strerror(-r));
+			rc = r;
+		}
+	}
+	return rc;
+}
+
+static int xk_add_policy(struct dataplane *dp, const struct dp_policy *pol) { return xk_policy(dp, pol, true); }
+static int xk_del_policy(struct dataplane *dp, const struct dp_policy *pol) { return xk_policy(dp, pol, false); }
+
+static int getsa_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dp_counters *c = arg;
+	const struct xfrm_usersa_info *u;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*u))
+		return MNL_CB_OK;
+	u = mnl_nlmsg_get_payload(nlh);
+	c->bytes = u->curlft.bytes;
+	c->packets = u->curlft.packets;
+	c->add_time = u->curlft.add_time;
+	c->last_used = u->curlft.use_time;
+	c->drops[DP_DROP_REPLAY] = u->stats.replay;
+	c->drops[DP_DROP_BAD_ICV] = u->stats.integrity_failed;
+	return MNL_CB_STOP;
+}
+
+static int xk_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto,
+		       struct dp_counters *out)
+{
+	struct xk *x = X(dp);
+	char buf[XFRM_MSG_BUFSIZE];
+
+	memset(out, 0, sizeof(*out));
+	return talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto), getsa_cb, out);
+}
+
+static void xk_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT])
+{
+	(void)dp;
+	memset(drops, 0, sizeof(uint64_t) * DP_DROP__COUNT);
+}
+
+static int natt_send(struct xk *x, const void *buf, size_t len, const struct ip_addr *src,
+		     const struct ip_addr *dst, uint16_t dport)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(dst, dport, &ss);
+	int fd = x->natt[dst->af == AF_INET6];
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct msghdr m = { .msg_name = &ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd < 0 || !sl)
+		return -ENOTCONN;
+	if (src && src->af == dst->af && !addr_is_any(src)) {
+		struct cmsghdr *c;
+		memset(cbuf, 0, sizeof(cbuf));
+		m.msg_control = cbuf;
+		c = (struct cmsghdr *)cbuf;
+		if (src->af == AF_INET) {
+			struct in_pktinfo pi = { 0 };
+			memcpy(&pi.ipi_spec_dst, src->a, 4);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			m.msg_controllen = CMSG_SPACE(sizeof(pi));
+		} else {
+			struct in6_pktinfo pi = { 0 };
+			memcpy(&pi.ipi6_addr, src->a, 16);
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			m.msg_controllen = CMSG_SPACE(sizeof(pi));
+		}
+	}
+	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
+}
+
+static int xk_send_ike(struct dataplane *dp, const void *buf, size_t len, const struct ip_addr *src,
+		       uint16_t sport, const struct ip_addr *dst, uint16_t dport)
+{
+	uint8_t pkt[65536];
+
+	(void)sport;
+	if (len > sizeof(pkt) - 4)
+		return -EMSGSIZE;
+	memset(pkt, 0, 4);                /* non-ESP marker (RFC 3948 §2.2) */
+	memcpy(pkt + 4, buf, len);
+	return natt_send(X(dp), pkt, len + 4, src, dst, dport);
+}
+
+static int xk_send_keepalive(struct dataplane *dp, const struct ip_addr *src, uint16_t sport,
+			     const struct ip_addr *dst, uint16_t dport)
+{
+	static const uint8_t ka = 0xff;   /* RFC 3948 §2.3 */
+	(void)sport;
+	return natt_send(X(dp), &ka, 1, src, dst, dport);
+}
+
+/* ---- event thread ----------------------------------------------------- */
+
+static void push_expire(struct xk *x, const struct xfrm_usersa_info *u, bool hard)
+{
+	struct dp_event ev = { .type = DP_EV_EXPIRE };
+
+	ev.u.expire.spi = ntohl(u->id.spi);
+	addr_from_bytes(u->family, &u->id.daddr, &ev.u.expire.dst);
+	ev.u.expire.reqid = u->reqid;
+	ev.u.expire.hard = hard;
+	pthread_mutex_lock(&x->lock);
+	{
+		struct xk_sa *s = find_sa(x, ev.u.expire.spi, &ev.u.expire.dst);
+		if (!s) {
+			pthread_mutex_unlock(&x->lock);
+			return;               /* not ours */
+		}
+		ev.u.expire.dir = s->dir;
+		if (hard)
+			forget(x, ev.u.expire.spi, &ev.u.expire.dst);
+	}
+	pthread_mutex_unlock(&x->lock);
+	dp_evq_push(x->dp->evq, &ev, NULL, 0);
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xk *x = arg;
+
+	if (nlh->nlmsg_type == XFRM_MSG_EXPIRE &&
+	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_user_expire)) {
+		const struct xfrm_user_expire *e = mnl_nlmsg_get_payload(nlh);
+		push_expire(x, &e->state, e->hard);
+	} else if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE &&
+		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_user_acquire)) {
+		const struct xfrm_user_acquire *a = mnl_nlmsg_get_payload(nlh);
+		struct dp_event ev = { .type = DP_EV_ACQUIRE };
+		const struct xfrm_selector *s = &a->sel;
+		addr_from_bytes(s->family, &s->saddr, &ev.u.acquire.sel.src.addr);
+		addr_from_bytes(s->family, &s->daddr, &ev.u.acquire.sel.dst.addr);
+		ev.u.acquire.sel.src.plen = s->prefixlen_s;
+		ev.u.acquire.sel.dst.plen = s->prefixlen_d;
+		ev.u.acquire.sel.proto = s->proto;
+		ev.u.acquire.reqid = 0;
+		dp_evq_push(x->dp->evq, &ev, NULL, 0);
+	}
+	return MNL_CB_OK;
+}
+
+struct resync {
+	struct xk *x;
+	bool *seen;
+};
+
+static int resync_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct resync *r = arg;
+	const struct xfrm_usersa_info *u;
+	struct ip_addr dst;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*u))
+		return MNL_CB_OK;
+	u = mnl_nlmsg_get_payload(nlh);
+	addr_from_bytes(u->family, &u->id.daddr, &dst);
+	for (size_t i = 0; i < r->x->n; i++)
+		if (r->x->sas[i].spi == ntohl(u->id.spi) && addr_eq(&r->x->sas[i].dst, &dst))
+			r->seen[i] = true;
+	return MNL_CB_OK;
+}
+
+/* Events were lost: compare the kernel's SAs with ours. */
+static void resync(struct xk *x)
+{
+	char buf[XFRM_MSG_BUFSIZE];
+	struct resync r = { .x = x };
+	struct xfrm_usersa_info gone;
+	size_t n;
+
+	log_warn("xfrm: event socket overflowed (ENOBUFS); resynchronising with the kernel's SAs");
+	pthread_mutex_lock(&x->lock);
+	n = x->n;
+	r.seen = calloc(n ? n : 1, sizeof(bool));
+	if (r.seen && talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq, XFRM_MSG_GETSA),
+			   resync_cb, &r) == 0) {
+		for (size_t i = n; i-- > 0;) {
+			if (r.seen[i])
+				continue;
+			memset(&gone, 0, sizeof(gone));
+			gone.id.spi = htonl(x->sas[i].spi);
+			gone.family = x->sas[i].dst.af;
+			memcpy(&gone.id.daddr, x->sas[i].dst.a, addr_len(&x->sas[i].dst));
+			gone.reqid = x->sas[i].reqid;
+			pthread_mutex_unlock(&x->lock);
+			push_expire(x, &gone, true);
+			pthread_mutex_lock(&x->lock);
+		}
+	}
+	pthread_mutex_unlock(&x->lock);
+	free(r.seen);
+}
+
+static void natt_read(struct xk *x, int fd)
+{
+	uint8_t pkt[65536];
+	struct sockaddr_storage from;
+	char cbuf[256];
+	struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+	struct dp_event ev = { .type = DP_EV_IKE_PACKET };
+
+	if (n < 0)
+		return;
+	if (n == 1 && pkt[0] == 0xff)
+		return;                   /* NAT keepalive */
+	if (n < 4 || memcmp(pkt, "\0\0\0\0", 4) != 0)
+		return;                   /* not IKE (the kernel handles ESP) */
+	addr_from_sockaddr((struct sockaddr *)&from, &ev.u.ike.src, &ev.u.ike.sport);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			addr_from_bytes(AF_INET, &pi.ipi_addr, &ev.u.ike.dst);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			addr_from_bytes(AF_INET6, &pi.ipi6_addr, &ev.u.ike.dst);
+		}
+	}
+	ev.u.ike.dport = x->dp->params.natt_port;
+	dp_evq_push(x->dp->evq, &ev, pkt + 4, (size_t)n - 4);
+}
+
+static void *event_thread(void *arg)
+{
+	struct xk *x = arg;
+	char rx[XK_RXBUF];
+
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = x->stop[0], .events = POLLIN },
+			{ .fd = mnl_socket_get_fd(x->ev), .events = POLLIN },
+			{ .fd = x->natt[0], .events = POLLIN },
+			{ .fd = x->natt[1], .events = POLLIN },
+		};
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (p[1].revents & POLLIN) {
+			ssize_t n = recv(p[1].fd, rx, sizeof(rx), MSG_DONTWAIT);
+			if (n < 0 && errno == ENOBUFS)
+				resync(x);
+			else if (n > 0)
+				mnl_cb_run(rx, (size_t)n, 0, 0, event_cb, x);
+		}
+		for (int i = 0; i < 2; i++)
+			if (p[2 + i].fd >= 0 && (p[2 + i].revents & POLLIN))
+				natt_read(x, p[2 + i].fd);
+	}
+	return NULL;
+}
+
+/* ---- set-up and tear-down --------------------------------------------- */
+
+static int open_natt(int af, uint16_t port)
+{
+	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1, encap = UDP_ENCAP_ESPINUDP;
+	struct ip_addr any;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (fd < 0)
+		return -errno;
+	addr_any(af, &any);
+	sl = addr_to_sockaddr(&any, port, &ss);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (af == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+struct purge_ctx {
+	struct xk *x;
+	bool policies;
+	char (*msgs)[XFRM_MSG_BUFSIZE];
+	size_t n, cap;
+};
+
+/* Collect delete requests for every SA/policy with one of our reqids. */
+static int purge_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct purge_ctx *pc = arg;
+	int len = -1;
+
+	if (pc->n == pc->cap) {
+		size_t nc = pc->cap ? pc->cap * 2 : 16;
+		void *v = realloc(pc->msgs, nc * sizeof(*pc->msgs));
+		if (!v)
+			return MNL_CB_OK;
+		pc->msgs = v;
+		pc->cap = nc;
+	}
+	if (!pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWSA &&
+	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_usersa_info)) {
+		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
+		struct ip_addr dst;
+		if (cy_reqid_ours(u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
+			len = xfrm_build_delsa(pc->msgs[pc->n], XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto);
+	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
+		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
+		const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
+		const struct nlattr *a;
+		bool ours = false;
+		mnl_attr_for_each(a, nlh, sizeof(*p)) {
+			if (mnl_attr_get_type(a) == XFRMA_TMPL &&
+			    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
+				const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
+				ours = cy_reqid_ours(t->reqid);
+			}
+		}
+		if (ours) {
+			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n], 0, XFRM_MSG_BUFSIZE));
+			struct xfrm_userpolicy_id *id;
+			d->nlmsg_type = XFRM_MSG_DELPOLICY;
+			d->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+			id = mnl_nlmsg_put_extra_header(d, sizeof(*id));
+			id->sel = p->sel;
+			id->dir = p->dir;
+			len = (int)d->nlmsg_len;
+		}
+	}
+	if (len > 0)
+		pc->n++;
+	return MNL_CB_OK;
+}
+
+static void purge_ours(struct xk *x, bool policies)
+{
+	char buf[XFRM_MSG_BUFSIZE];
+	struct purge_ctx pc = { .x = x, .policies = policies };
+
+	if (talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
+					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
+		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
+	for (size_t i = 0; i < pc.n; i++) {
+		struct nlmsghdr *d = (struct nlmsghdr *)pc.msgs[i];
+		d->nlmsg_seq = ++x->seq;
+		talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
+	}
+	if (pc.n)
+		log_info("xfrm: removed %zu stale %s of Cygnet's", pc.n, policies ? "policies" : "SAs");
+	free(pc.msgs);
+}
+
+static void xk_shutdown(struct dataplane *dp)
+{
+	struct xk *x = X(dp);
+
+	if (!x)
+		return;
+	if (x->thr_started) {
+		(void)!write(x->stop[1], "x", 1);
+		pthread_join(x->thr, NULL);
+	}
+	if (x->nl) {
+		purge_ours(x, true);
+		purge_ours(x, false);
+		mnl_socket_close(x->nl);
+	}
+	if (x->ev)
+		mnl_socket_close(x->ev);
+	if (x->rt) {
+		while (x->nroutes) {
+			struct ip_subnet r = x->routes[x->nroutes - 1];
+			struct ip_addr none = { 0 };
+			if (xk_route(x, false, &r, &none, NULL) < 0)
+				x->nroutes--;
+		}
+		free(x->routes);
+		for (int f = 0; f < 2; f++)
+			if (x->rule_refs[f])
+				xk_rule(x, false, f ? AF_INET6 : AF_INET);
+		mnl_socket_close(x->rt);
+	}
+	if (x->dump)
+		mnl_socket_close(x->dump);
+	for (int i = 0; i < 2; i++) {
+		if (x->natt[i] >= 0)
+			close(x->natt[i]);
+		if (x->stop[i] >= 0)
+			close(x->stop[i]);
+	}
+	pthread_mutex_destroy(&x->lock);
+	free(x->sas);
+	free(x);
+	dp->priv = NULL;
+}
+
+static struct mnl_socket *nl_open(unsigned groups)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_XFRM);
+
+	if (nl && mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+static int xk_init(struct dataplane *dp, const struct dp_params *params)
+{
+	struct xk *x = calloc(1, sizeof(*x));
+	int rc;
+
+	if (!x)
+		return -ENOMEM;
+	x->dp = dp;
+	x->natt[0] = x->natt[1] = x->stop[0] = x->stop[1] = -1;
+	x->seq = (uint32_t)time(NULL);
+	pthread_mutex_init(&x->lock, NULL);
+	dp->priv = x;
+	x->nl = nl_open(0);
+	x->dump = nl_open(0);
+	x->ev = nl_open((1u << (XFRMNLGRP_ACQUIRE - 1)) | (1u << (XFRMNLGRP_EXPIRE - 1)));
+	if (!params->no_routes && (x->rt = mnl_socket_open(NETLINK_ROUTE)) &&
+	    mnl_socket_bind(x->rt, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(x->rt);
+		x->rt = NULL;
+	}
+	if (!x->nl || !x->dump || !x->ev) {
+		rc = -errno;
+		goto fail;
+	}
+	purge_ours(x, true);
+	purge_ours(x, false);
+	if (!params->no_natt_socket) {
+		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;
+		if ((x->natt[0] = open_natt(AF_INET, port)) < 0) {
+			rc = x->natt[0];
+			log_error("xfrm: cannot open UDP %u with ESP-in-UDP decapsulation: %s", port, strerror(-rc));
+			goto fail;
+		}
+		x->natt[1] = open_natt(AF_INET6, port);   /* optional: no IPv6 is fine */
+	}
+	if (pipe2(x->stop, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = -pthread_create(&x->thr, NULL, event_thread, x)) < 0)
+		goto fail;
+	x->thr_started = true;
+	return 0;
+fail:
+	xk_shutdown(dp);
+	return rc;
+}
+
+const struct dataplane_ops dp_xfrm_ops = {
+	.name = "xfrm",
+	.init = xk_init,
+	.shutdown = xk_shutdown,
+	.add_sa = xk_add_sa,
+	.update_sa = xk_update_sa,
+	.del_sa = xk_del_sa,
+	.add_policy = xk_add_policy,
+	.del_policy = xk_del_policy,
+	.get_counters = xk_counters,
+	.get_global_drops = xk_global_drops,
+	.send_ike = xk_send_ike,
+	.send_keepalive = xk_send_keepalive,
+};

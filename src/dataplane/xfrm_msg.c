@@ -1,0 +1,267 @@
+#include "dataplane/xfrm_msg.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/udp.h>
+#include <linux/xfrm.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ike/iana.h"
+
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP 2
+#endif
+
+int xfrm_alg_names(uint16_t encr, uint16_t integ, struct xfrm_alg_names *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (encr) {
+	case IKEV2_ENCR_AES_GCM_16:
+		out->aead = "rfc4106(gcm(aes))";
+		out->icv_bits = 128;
+		return integ == IKEV2_INTEG_NONE ? 0 : -EINVAL;
+	case IKEV2_ENCR_CHACHA20_POLY1305:
+		out->aead = "rfc7539esp(chacha20,poly1305)";
+		out->icv_bits = 128;
+		return integ == IKEV2_INTEG_NONE ? 0 : -EINVAL;
+	case IKEV2_ENCR_AES_CBC:
+		out->crypt = "cbc(aes)";
+		break;
+	default:
+		return -EINVAL;
+	}
+	switch (integ) {
+	case IKEV2_INTEG_HMAC_SHA2_256_128: out->auth = "hmac(sha256)"; out->trunc_bits = 128; return 0;
+	case IKEV2_INTEG_HMAC_SHA2_384_192: out->auth = "hmac(sha384)"; out->trunc_bits = 192; return 0;
+	case IKEV2_INTEG_HMAC_SHA2_512_256: out->auth = "hmac(sha512)"; out->trunc_bits = 256; return 0;
+	default: return -EINVAL;
+	}
+}
+
+static void put_addr(xfrm_address_t *x, const struct ip_addr *a)
+{
+	memset(x, 0, sizeof(*x));
+	if (a && a->af)
+		memcpy(x, a->a, addr_len(a));
+}
+
+static void put_selector(struct xfrm_selector *s, const struct dp_selector *sel)
+{
+	memset(s, 0, sizeof(*s));
+	s->family = sel->src.addr.af ? sel->src.addr.af : sel->dst.addr.af;
+	put_addr(&s->saddr, &sel->src.addr);
+	put_addr(&s->daddr, &sel->dst.addr);
+	s->prefixlen_s = sel->src.plen;
+	s->prefixlen_d = sel->dst.plen;
+	s->proto = sel->proto;
+	if (sel->sport) {
+		s->sport = htons(sel->sport);
+		s->sport_mask = 0xffff;
+	}
+	if (sel->dport) {
+		s->dport = htons(sel->dport);
+		s->dport_mask = 0xffff;
+	}
+}
+
+static struct nlmsghdr *start(void *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (cap < MNL_NLMSG_HDRLEN + 1024)
+		return NULL;
+	memset(buf, 0, cap);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
+static uint64_t lim(uint64_t v) { return v ? v : XFRM_INF; }
+
+static int put_key_attr(struct nlmsghdr *nlh, size_t cap, uint16_t type, size_t hdr, const void *h,
+			const struct secret *key)
+{
+	uint8_t tmp[sizeof(struct xfrm_algo_aead) + 128];
+
+	if (!key || hdr + key->len > sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, h, hdr);
+	memcpy(tmp + hdr, key->data, key->len);
+	if (!mnl_attr_put_check(nlh, cap, type, hdr + key->len, tmp)) {
+		secret_wipe(tmp, sizeof(tmp));
+		return -ENOSPC;
+	}
+	secret_wipe(tmp, sizeof(tmp));
+	return 0;
+}
+
+int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa, int update)
+{
+	struct nlmsghdr *nlh = start(buf, cap, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
+				     NLM_F_ACK | (update ? 0 : NLM_F_CREATE | NLM_F_EXCL), seq);
+	struct xfrm_usersa_info *u;
+	struct xfrm_alg_names an;
+	int rc;
+
+	if (!nlh)
+		return -ENOSPC;
+	if ((rc = xfrm_alg_names(sa->encr, sa->integ, &an)) < 0)
+		return rc;
+	if (!sa->encr_key || (an.auth && !sa->integ_key))
+		return -EINVAL;
+	u = mnl_nlmsg_put_extra_header(nlh, sizeof(*u));
+	put_selector(&u->sel, &sa->sel);
+	put_addr(&u->id.daddr, &sa->dst);
+	u->id.spi = htonl(sa->spi);
+	u->id.proto = IPPROTO_ESP;
+	put_addr(&u->saddr, &sa->src);
+	u->family = sa->dst.af;
+	u->mode = sa->mode == DP_MODE_TUNNEL ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
+	u->reqid = sa->reqid;
+	u->replay_window = 0;             /* the window travels in XFRMA_REPLAY_ESN_VAL */
+	u->flags = sa->esn ? XFRM_STATE_ESN : 0;
+	if (sa->mode == DP_MODE_TUNNEL)
+		u->flags |= XFRM_STATE_AF_UNSPEC;
+	u->lft.soft_byte_limit = lim(sa->soft.bytes);
+	u->lft.hard_byte_limit = lim(sa->hard.bytes);
+	u->lft.soft_packet_limit = lim(sa->soft.packets);
+	u->lft.hard_packet_limit = lim(sa->hard.packets);
+	u->lft.soft_add_expires_seconds = sa->soft.seconds;
+	u->lft.hard_add_expires_seconds = sa->hard.seconds;
+
+	if (an.aead) {
+		struct xfrm_algo_aead a;
+		memset(&a, 0, sizeof(a));
+		strncpy(a.alg_name, an.aead, sizeof(a.alg_name) - 1);
+		a.alg_key_len = (unsigned)sa->encr_key->len * 8;
+		a.alg_icv_len = an.icv_bits;
+		if ((rc = put_key_attr(nlh, cap, XFRMA_ALG_AEAD, sizeof(a), &a, sa->encr_key)) < 0)
+			return rc;
+	} else {
+		struct xfrm_algo c;
+		struct xfrm_algo_auth t;
+		memset(&c, 0, sizeof(c));
+		strncpy(c.alg_name, an.crypt, sizeof(c.alg_name) - 1);
+		c.alg_key_len = (unsigned)sa->encr_key->len * 8;
+		if ((rc = put_key_attr(nlh, cap, XFRMA_ALG_CRYPT, sizeof(c), &c, sa->encr_key)) < 0)
+			return rc;
+		memset(&t, 0, sizeof(t));
+		strncpy(t.alg_name, an.auth, sizeof(t.alg_name) - 1);
+		t.alg_key_len = (unsigned)sa->integ_key->len * 8;
+		t.alg_trunc_len = an.trunc_bits;
+		if ((rc = put_key_attr(nlh, cap, XFRMA_ALG_AUTH_TRUNC, sizeof(t), &t, sa->integ_key)) < 0)
+			return rc;
+	}
+	{
+		/* The replay state (and ESN): bitmap words for the window. */
+		uint32_t win = sa->dir == DP_DIR_IN ? sa->replay_window : 0;
+		uint32_t words = win ? (win + 31) / 32 : 1;
+		uint8_t rs[sizeof(struct xfrm_replay_state_esn) + DP_MAX_REPLAY_WINDOW / 8];
+		struct xfrm_replay_state_esn *r = (struct xfrm_replay_state_esn *)rs;
+		size_t len = sizeof(*r) + words * sizeof(uint32_t);
+		if (win > DP_MAX_REPLAY_WINDOW)
+			return -EINVAL;
+		memset(rs, 0, sizeof(rs));
+		r->bmp_len = words;
+		r->replay_window = win ? words * 32 : 0;
+		if (!mnl_attr_put_check(nlh, cap, XFRMA_REPLAY_ESN_VAL, len, rs))
+			return -ENOSPC;
+	}
+	if (sa->encap == DP_ENCAP_UDP) {
+		struct xfrm_encap_tmpl e;
+		memset(&e, 0, sizeof(e));
+		e.encap_type = UDP_ENCAP_ESPINUDP;
+		e.encap_sport = htons(sa->sport);
+		e.encap_dport = htons(sa->dport);
+		if (!mnl_attr_put_check(nlh, cap, XFRMA_ENCAP, sizeof(e), &e))
+			return -ENOSPC;
+	}
+	return (int)nlh->nlmsg_len;
+}
+
+static int build_said(void *buf, size_t cap, uint16_t type, uint32_t seq, uint32_t spi,
+		      const struct ip_addr *dst, uint8_t proto)
+{
+	struct nlmsghdr *nlh = start(buf, cap, type, type == XFRM_MSG_DELSA ? NLM_F_ACK : 0, seq);
+	struct xfrm_usersa_id *id;
+
+	if (!nlh)
+		return -ENOSPC;
+	id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+	put_addr(&id->daddr, dst);
+	id->spi = htonl(spi);
+	id->family = dst->af;
+	id->proto = proto;
+	return (int)nlh->nlmsg_len;
+}
+
+int xfrm_build_delsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
+		     uint8_t proto)
+{
+	return build_said(buf, cap, XFRM_MSG_DELSA, seq, spi, dst, proto);
+}
+
+int xfrm_build_getsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
+		     uint8_t proto)
+{
+	return build_said(buf, cap, XFRM_MSG_GETSA, seq, spi, dst, proto);
+}
+
+int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
+			 int kdir, uint32_t reqid, uint32_t priority, enum dp_mode mode,
+			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst)
+{
+	struct nlmsghdr *nlh = start(buf, cap, XFRM_MSG_UPDPOLICY, NLM_F_ACK | NLM_F_CREATE, seq);
+	struct xfrm_userpolicy_info *p;
+	struct xfrm_user_tmpl t;
+
+	if (!nlh)
+		return -ENOSPC;
+	p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	put_selector(&p->sel, sel);
+	p->lft.soft_byte_limit = p->lft.hard_byte_limit = XFRM_INF;
+	p->lft.soft_packet_limit = p->lft.hard_packet_limit = XFRM_INF;
+	p->priority = priority;
+	p->dir = (uint8_t)kdir;
+	p->action = XFRM_POLICY_ALLOW;
+	p->share = XFRM_SHARE_ANY;
+	memset(&t, 0, sizeof(t));
+	t.id.proto = IPPROTO_ESP;
+	t.family = tmpl_dst && tmpl_dst->af ? tmpl_dst->af : p->sel.family;
+	t.reqid = reqid;
+	t.mode = mode == DP_MODE_TUNNEL ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
+	if (mode == DP_MODE_TUNNEL) {
+		put_addr(&t.id.daddr, tmpl_dst);
+		put_addr(&t.saddr, tmpl_src);
+	}
+	t.aalgos = t.ealgos = t.calgos = ~0u;
+	if (!mnl_attr_put_check(nlh, cap, XFRMA_TMPL, sizeof(t), &t))
+		return -ENOSPC;
+	return (int)nlh->nlmsg_len;
+}
+
+int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir)
+{
+	struct nlmsghdr *nlh = start(buf, cap, XFRM_MSG_DELPOLICY, NLM_F_ACK, seq);
+	struct xfrm_userpolicy_id *id;
+
+	if (!nlh)
+		return -ENOSPC;
+	id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+	put_selector(&id->sel, sel);
+	id->dir = (uint8_t)kdir;
+	return (int)nlh->nlmsg_len;
+}
+
+int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type)
+{
+	struct nlmsghdr *nlh = start(buf, cap, type, NLM_F_DUMP, seq);
+
+	if (!nlh)
+		return -ENOSPC;
+	return (int)nlh->nlmsg_len;
+}

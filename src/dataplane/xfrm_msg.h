@@ -1,0 +1,46 @@
+/* XFRM netlink message builders for the kernel dataplane: pure functions
+ * that lay one request into a caller buffer with libmnl framing (no socket,
+ * no global state), so their byte layouts are unit-tested directly. */
+#ifndef CYGNET_XFRM_MSG_H
+#define CYGNET_XFRM_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/dataplane.h"
+
+#define XFRM_MSG_BUFSIZE 4096
+
+/* Reqids Cygnet gives its SAs and policies live in this range; at start-up
+ * and shutdown the kernel backend removes only SAs and policies in it. */
+#define CY_REQID_BASE 0x43590000u
+#define CY_REQID_MASK 0xffff0000u
+static inline int cy_reqid_ours(uint32_t reqid) { return (reqid & CY_REQID_MASK) == CY_REQID_BASE; }
+
+/* Kernel algorithm names and key/ICV sizes for an SA's IANA transforms.
+ * Returns 0 or -EINVAL for an unsupported combination. */
+struct xfrm_alg_names {
+	const char *aead;        /* NULL unless AEAD */
+	const char *crypt;       /* cbc(aes) */
+	const char *auth;        /* hmac(sha256) */
+	unsigned icv_bits;       /* AEAD ICV */
+	unsigned trunc_bits;     /* HMAC truncation */
+};
+int xfrm_alg_names(uint16_t encr, uint16_t integ, struct xfrm_alg_names *out);
+
+/* Each returns the message length (nlmsg_len) or a negative errno. */
+int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa, int update);
+int xfrm_build_delsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
+		     uint8_t proto);
+int xfrm_build_getsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
+		     uint8_t proto);
+/* kdir: XFRM_POLICY_IN / OUT / FWD; tmpl_src/dst/mode: the SA the policy
+ * points at (tunnel endpoints). */
+int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
+			 int kdir, uint32_t reqid, uint32_t priority, enum dp_mode mode,
+			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst);
+int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir);
+/* A dump request (XFRM_MSG_GETSA or XFRM_MSG_GETPOLICY with NLM_F_DUMP). */
+int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type);
+
+#endif

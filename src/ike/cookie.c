@@ -1,0 +1,38 @@
+/* Stateless COOKIEs (RFC 7296 §2.6) once half-open IKE SAs reach the
+ * ddos threshold (ddos-mode=auto), always (busy) or never (unlimited). */
+#include "ike/sa.h"
+
+bool cookie_required(struct ike_engine *e)
+{
+	size_t half = 0;
+
+	if (e->cfg.ddos_unlimited)
+		return false;
+	if (e->cfg.ddos_busy)
+		return true;
+	ike_count_sas(e, &half, NULL);
+	return half >= e->cfg.ddos_threshold;
+}
+
+bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
+			  const struct ike_endpoint *local, const struct ike_endpoint *remote)
+{
+	uint8_t spi[8], ck[COOKIE_LEN];
+	struct ike_notify n;
+
+	if (!cookie_required(e))
+		return true;
+	put_be32(spi, (uint32_t)(m->hdr.spi_i >> 32));
+	put_be32(spi + 4, (uint32_t)m->hdr.spi_i);
+	if (chain_notify(&m->outer, v2N_COOKIE, &n)) {
+		if (cookie_check(&e->cookie, ni->data, ni->len, &remote->addr, spi, n.data, n.data_len))
+			return true;
+		eng_drop(e, DROP_BAD_COOKIE, "IKE_SA_INIT with a wrong COOKIE");
+		return false;
+	}
+	if (!cookie_make(&e->cookie, ni->data, ni->len, &remote->addr, spi, ck))
+		return false;
+	e->stats.cookies_sent++;
+	send_plain_notify(e, &m->hdr, v2N_COOKIE, ck, sizeof(ck), local, remote);
+	return false;
+}

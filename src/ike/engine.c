@@ -1,0 +1,749 @@
+/* The engine object: receive path (decode, SA lookup, message-ID checks,
+ * decryption, payload rules, dispatch), timers, operations, status. */
+#include "ike/sa.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/payload_rules.h"
+#include "lib/log.h"
+
+#define DROP_TEXT(n, s) [n] = s,
+static const char *const drop_text[] = { IKE_DROP_LIST(DROP_TEXT) };
+
+const char *ike_drop_name(enum ike_drop d) { return d < IKE_DROP_COUNT ? drop_text[d] : "?"; }
+
+uint64_t ike_drop_count(const struct ike_engine *e, enum ike_drop d)
+{
+	return d < IKE_DROP_COUNT ? e->drops[d] : 0;
+}
+
+void ike_get_stats(const struct ike_engine *e, struct ike_stats *out) { *out = e->stats; }
+
+uint64_t eng_now(const struct ike_engine *e) { return e->ops->now(e->ctx); }
+
+void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (d >= IKE_DROP_COUNT)
+		d = DROP_OTHER;
+	e->drops[d]++;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_info("dropping IKE message: %s: %s", drop_text[d], why);
+}
+
+static void sa_vline(struct ike_sa *sa, unsigned serial, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static void sa_vline(struct ike_sa *sa, unsigned serial, int code, const char *fmt, va_list ap)
+{
+	char text[512], line[600];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	snprintf(line, sizeof(line), "\"%s\" #%u: %s", sa->conn.name, serial, text);
+	log_info("%s", line);
+	if (sa->sink_active && sa->sink.line)
+		sa->sink.line(sa->sink.arg, code, line);
+}
+
+void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sa_vline(sa, serial, code, fmt, ap);
+	va_end(ap);
+}
+
+void sa_line(struct ike_sa *sa, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sa_vline(sa, sa->serial, code, fmt, ap);
+	va_end(ap);
+}
+
+
+void sa_done(struct ike_sa *sa, int status, const char *reason)
+{
+	if (!sa->sink_active)
+		return;
+	sa->sink_active = false;
+	if (sa->sink.done)
+		sa->sink.done(sa->sink.arg, status, reason);
+}
+
+void ike_conn_defaults(struct ike_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->local.ike_port = c->remote.ike_port = 500;
+	proposals_default(PROP_IKE, &c->ike);
+	proposals_default(PROP_ESP, &c->esp);
+	c->pfs = true;
+	c->esn = IKE_ESN_EITHER;
+	c->ike_lifetime_ms = c->ipsec_lifetime_ms = 8 * 3600 * 1000ull;
+	c->rekey_margin_ms = 540 * 1000;
+	c->rekey_fuzz_pct = 100;
+	c->rekey = true;
+	c->retransmit_interval_ms = 500;
+	c->retransmit_timeout_ms = 60000;
+	c->fragmentation = true;
+	c->nat_keepalive_ms = 20000;
+	c->initial_contact = true;
+	c->replay_window = 128;
+}
+
+struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const struct ike_engine_config *cfg)
+{
+	struct ike_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->ops = ops;
+	e->ctx = ctx;
+	if (cfg)
+		e->cfg = *cfg;
+	if (!e->cfg.ddos_threshold)
+		e->cfg.ddos_threshold = 25000;
+	if (!e->cfg.max_ike_sas)
+		e->cfg.max_ike_sas = 65536;
+	if (!cookie_secret_init(&e->cookie)) {
+		free(e);
+		return NULL;
+	}
+	e->last_deadline = UINT64_MAX;
+	return e;
+}
+
+void ike_engine_free(struct ike_engine *e)
+{
+	if (!e)
+		return;
+	while (e->sas)
+		ike_sa_free(e->sas);
+	cookie_secret_wipe(&e->cookie);
+	free(e);
+}
+
+/* ---- receive ---------------------------------------------------------- */
+
+static bool rules_ok(struct ike_engine *e, const struct ike_msg *m)
+{
+	struct pr_result res;
+	char buf[PR_STRLEN];
+
+	if (payload_rules_check(m, &res) == PR_OK)
+		return true;
+	eng_drop(e, DROP_PAYLOAD_RULES, "%s", pr_fmt(&res, buf));
+	return false;
+}
+
+static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
+			 const struct ike_endpoint *remote)
+{
+	struct ike_sa *sa;
+
+	if (m->hdr.msgid != 0) {
+		eng_drop(e, DROP_BAD_MSGID, "IKE_SA_INIT with message ID %u", m->hdr.msgid);
+		return;
+	}
+	if (!ike_hdr_is_response(&m->hdr)) {
+		if (m->hdr.spi_r != 0 || !ike_hdr_from_initiator(&m->hdr)) {
+			eng_drop(e, DROP_MALFORMED_HEADER, "IKE_SA_INIT request with responder SPI or no I flag");
+			return;
+		}
+		sa = ike_sa_find_init(e, m->hdr.spi_i, remote);
+		if (sa) {
+			if (sa->cache.valid && sa->cache.msgid == 0 && sa->state == IKE_S_INIT_R) {
+				e->stats.cached_replays++;
+				msg_transmit(sa, &sa->cache.pkts);
+			} else {
+				eng_drop(e, DROP_WRONG_STATE, "IKE_SA_INIT request for existing #%u", sa->serial);
+			}
+			return;
+		}
+		if (rules_ok(e, m))
+			sa_init_recv_request(e, m, local, remote);
+		return;
+	}
+	for (sa = e->sas; sa; sa = sa->next)
+		if (sa->initiator && sa->spi_i == m->hdr.spi_i && sa->state == IKE_S_INIT_I)
+			break;
+	if (!sa) {
+		eng_drop(e, DROP_UNKNOWN_SPI, "IKE_SA_INIT response for no pending IKE SA");
+		return;
+	}
+	if (ike_hdr_from_initiator(&m->hdr)) {
+		eng_drop(e, DROP_MALFORMED_HEADER, "IKE_SA_INIT response with the I flag");
+		return;
+	}
+	if (rules_ok(e, m))
+		sa_init_recv_response(sa, m);
+}
+
+/* Message-ID checks (window 1): true = process; may replay a cached response. */
+static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_engine *e = sa->e;
+	uint32_t id = m->hdr.msgid;
+
+	if (ike_hdr_is_response(&m->hdr)) {
+		if (!sa->out.active) {
+			eng_drop(e, DROP_UNSOLICITED_RESPONSE, "#%u: response %u, none outstanding", sa->serial, id);
+			return false;
+		}
+		if (id != sa->out.msgid || m->hdr.exch != sa->out.exch) {
+			eng_drop(e, DROP_BAD_MSGID, "#%u: response %u, expecting %u", sa->serial, id, sa->out.msgid);
+			return false;
+		}
+		return true;
+	}
+	if (sa->cache.valid && id == sa->cache.msgid) {
+		if (m->sk_is_frag) {
+			/* RFC 7383 §2.6.1: answer only the first fragment */
+			struct ike_skf f;
+			const struct pl_view *v = &m->outer.pl[m->sk_index];
+
+			if (ike_skf_decode(v->body, v->len, &f) != WIRE_OK || f.number != 1)
+				return false;
+		}
+		e->stats.cached_replays++;
+		log_debug("#%u: retransmitted request %u, replaying the cached response", sa->serial, id);
+		msg_transmit(sa, &sa->cache.pkts);
+		return false;
+	}
+	if (id != sa->peer_msgid) {
+		eng_drop(e, DROP_BAD_MSGID, "#%u: request %u, expecting %u", sa->serial, id, sa->peer_msgid);
+		return false;
+	}
+	return true;
+}
+
+/* Which exchanges each state accepts (requests from the peer / responses). */
+static bool state_accepts(const struct ike_sa *sa, const struct ike_msg *m)
+{
+	bool resp = ike_hdr_is_response(&m->hdr);
+
+	switch (sa->state) {
+	case IKE_S_INIT_R:
+		return !resp && m->hdr.exch == IKEV2_EXCH_IKE_AUTH;
+	case IKE_S_AUTH_I:
+		return resp && m->hdr.exch == IKEV2_EXCH_IKE_AUTH;
+	case IKE_S_ESTABLISHED:
+		return m->hdr.exch == IKEV2_EXCH_CREATE_CHILD_SA || m->hdr.exch == IKEV2_EXCH_INFORMATIONAL;
+	case IKE_S_DELETING:
+		return m->hdr.exch == IKEV2_EXCH_INFORMATIONAL;
+	default:
+		return false;
+	}
+}
+
+static void dispatch(struct ike_sa *sa, struct ike_msg *m)
+{
+	bool resp = ike_hdr_is_response(&m->hdr);
+
+	switch (m->hdr.exch) {
+	case IKEV2_EXCH_IKE_AUTH:
+		resp ? auth_recv_response(sa, m) : auth_recv_request(sa, m);
+		break;
+	case IKEV2_EXCH_CREATE_CHILD_SA:
+		resp ? child_recv_response(sa, m) : child_recv_request(sa, m);
+		break;
+	case IKEV2_EXCH_INFORMATIONAL:
+		resp ? info_recv_response(sa, m) : info_recv_request(sa, m);
+		break;
+	default:
+		eng_drop(sa->e, DROP_WRONG_STATE, "exchange %u", m->hdr.exch);
+	}
+}
+
+/* An authenticated message from a new address/port: the NAT mapping
+ * changed or the peer floated to 4500 (RFC 7296 §2.23).  Only with NAT. */
+static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, const struct ike_endpoint *remote)
+{
+	struct ike_sa_info i;
+
+	if (addr_eq(&sa->remote.addr, &remote->addr) && sa->remote.port == remote->port &&
+	    sa->local.port == local->port)
+		return;
+	if (!sa->nat_local && !sa->nat_remote)
+		return;
+	sa->remote = *remote;
+	sa->local.port = local->port;
+	log_info("\"%s\" #%u: peer moved to port %u", sa->conn.name, sa->serial, remote->port);
+	if (sa->e->ops->endpoints_changed) {
+		ike_sa_info_fill(sa, &i);
+		sa->e->ops->endpoints_changed(sa->e->ctx, &i);
+	}
+}
+
+void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct ike_endpoint *local,
+	      const struct ike_endpoint *remote)
+{
+	struct ike_msg m;
+	struct ike_sa *sa;
+	enum wire_err we;
+	uint8_t *plain = NULL;
+	bool wait = false;
+
+	e->stats.rx++;
+	we = ike_msg_decode(pkt, len, &m);
+	if (we != WIRE_OK) {
+		eng_drop(e, DROP_MALFORMED_HEADER, "%s", wire_err_text(we));
+		goto out;
+	}
+	if (m.hdr.exch == IKEV2_EXCH_IKE_SA_INIT) {
+		recv_sa_init(e, &m, local, remote);
+		goto out;
+	}
+	sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
+	if (!sa) {
+		eng_drop(e, DROP_UNKNOWN_SPI, "%s for unknown SPIs",
+			 ikev2_exch_name(m.hdr.exch) ? ikev2_exch_name(m.hdr.exch) : "exchange");
+		goto out;
+	}
+	if (ike_hdr_from_initiator(&m.hdr) == sa->initiator) {
+		eng_drop(e, DROP_MALFORMED_HEADER, "#%u: I flag does not match the sender's role", sa->serial);
+		goto out;
+	}
+	if (!msgid_accept(sa, &m))
+		goto out;   /* dropped, or a retransmitted request answered from the cache */
+	if (!state_accepts(sa, &m)) {
+		eng_drop(e, DROP_WRONG_STATE, "#%u: %s %s in %s", sa->serial,
+			 ikev2_exch_name(m.hdr.exch) ? ikev2_exch_name(m.hdr.exch) : "unknown exchange",
+			 ike_hdr_is_response(&m.hdr) ? "response" : "request", ike_state_name(sa->state));
+		goto out;
+	}
+	if (m.sk_index < 0) {
+		eng_drop(e, DROP_PAYLOAD_RULES, "#%u: %s without SK payload", sa->serial,
+			 ikev2_exch_name(m.hdr.exch));
+		goto out;
+	}
+	plain = malloc(IKE_MSG_MAX);
+	if (!plain || !keys_decrypt_msg(sa, &m, plain, IKE_MSG_MAX, &wait))
+		goto out;
+	if (wait)
+		goto out;
+	if (!rules_ok(e, &m))
+		goto out;
+	sa->last_rx = eng_now(e);
+	follow_peer(sa, local, remote);
+	dispatch(sa, &m);
+out:
+	if (plain) {
+		secret_wipe(plain, IKE_MSG_MAX);
+		free(plain);
+	}
+	eng_deadline_changed(e);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static uint64_t min_nz(uint64_t a, uint64_t b)
+{
+	if (!b)
+		return a;
+	return b < a ? b : a;
+}
+
+static uint64_t sa_deadline(const struct ike_sa *sa)
+{
+	uint64_t d = UINT64_MAX;
+
+	d = min_nz(d, retransmit_deadline(sa));
+	d = min_nz(d, sa->retry_at);
+	if (sa->state == IKE_S_ESTABLISHED) {
+		d = min_nz(d, sa->rekey_at);
+		d = min_nz(d, sa->replace_at);
+		d = min_nz(d, sa->dpd_at);
+		d = min_nz(d, sa->keepalive_at);
+		for (const struct child_sa *c = sa->children; c; c = c->next) {
+			if (c->state != CHILD_S_ESTABLISHED)
+				continue;
+			d = min_nz(d, c->rekey_at);
+			d = min_nz(d, c->expire_at);
+		}
+	}
+	if (sa->state == IKE_S_INIT_R)
+		d = min_nz(d, sa->created + (sa->conn.retransmit_timeout_ms ? sa->conn.retransmit_timeout_ms : 60000));
+	return d;
+}
+
+uint64_t ike_next_deadline(const struct ike_engine *e)
+{
+	uint64_t d = UINT64_MAX;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_REKEY_LARVAL)
+			d = min_nz(d, sa_deadline(sa));
+	return d;
+}
+
+void eng_deadline_changed(struct ike_engine *e)
+{
+	uint64_t d = ike_next_deadline(e);
+
+	if (d != e->last_deadline) {
+		e->last_deadline = d;
+		if (e->ops->deadline_changed)
+			e->ops->deadline_changed(e->ctx, d);
+	}
+}
+
+static void child_timers(struct ike_sa *sa, uint64_t now)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (c->state != CHILD_S_ESTABLISHED)
+			continue;
+		if (c->expire_at && now >= c->expire_at) {
+			c->expire_at = 0;
+			c->rekey_at = 0;
+			c->delete_pending = true;
+		} else if (c->rekey_at && now >= c->rekey_at) {
+			c->rekey_at = 0;
+			c->rekey_pending = !c->rekeying;
+		}
+	}
+}
+
+static void sa_timers(struct ike_sa *sa, uint64_t now)
+{
+	if (!retransmit_tick(sa, now))
+		return;   /* destroyed */
+	if (sa->retry_at && now >= sa->retry_at) {
+		sa->retry_at = 0;
+		if (!sa_init_send_request(sa))
+			ike_sa_fail(sa, IKE_RC_FAILED, "cannot restart IKE_SA_INIT");
+		return;
+	}
+	if (sa->state == IKE_S_INIT_R && now >= sa->created + (sa->conn.retransmit_timeout_ms ? sa->conn.retransmit_timeout_ms : 60000)) {
+		ike_sa_destroy(sa, "half-open IKE SA timed out");
+		return;
+	}
+	if (sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->replace_at && now >= sa->replace_at) {
+		sa->replace_at = 0;
+		sa->rekey_at = 0;
+		sa->pending |= PEND_DELETE_IKE;
+	} else if (sa->rekey_at && now >= sa->rekey_at) {
+		sa->rekey_at = 0;
+		sa->pending |= PEND_REKEY_IKE;
+	}
+	if (sa->keepalive_at && now >= sa->keepalive_at) {
+		sa->keepalive_at = now + sa->conn.nat_keepalive_ms;
+		if (sa->e->ops->send_keepalive)
+			sa->e->ops->send_keepalive(sa->e->ctx, &sa->local, &sa->remote);
+	}
+	if (sa->dpd_at && now >= sa->dpd_at) {
+		sa->dpd_at = now + sa->conn.dpd_delay_ms;
+		if (sa->last_rx + sa->conn.dpd_delay_ms <= now)
+			sa->pending |= PEND_LIVENESS;
+	}
+	child_timers(sa, now);
+	ike_sa_run_pending(sa);
+}
+
+void ike_tick(struct ike_engine *e)
+{
+	unsigned serials[256], n = 0;
+	uint64_t now = eng_now(e);
+	bool more = true;
+
+	/* handlers may free any SA: visit by serial, in bounded batches */
+	while (more) {
+		more = false;
+		n = 0;
+		for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+			if (sa->state == IKE_S_REKEY_LARVAL || sa_deadline(sa) > now)
+				continue;
+			if (n == 256) {
+				more = true;
+				break;
+			}
+			serials[n++] = sa->serial;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
+
+			if (sa)
+				sa_timers(sa, now);
+		}
+		if (n == 0)
+			break;
+	}
+	eng_deadline_changed(e);
+}
+
+/* ---- operations -------------------------------------------------------- */
+
+static struct ike_sa *established_for(struct ike_engine *e, const char *name)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->state == IKE_S_ESTABLISHED && strcmp(sa->conn.name, name) == 0)
+			best = sa;
+	return best;
+}
+
+unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink)
+{
+	struct ike_sa *sa = established_for(e, conn->name);
+	unsigned serial = 0;
+
+	if (sa) {
+		/* Libreswan: another --up over an existing IKE SA adds a Child SA */
+		if (sink) {
+			sa->sink = *sink;
+			sa->sink_active = true;
+		}
+		sa->pending |= PEND_NEW_CHILD;
+		ike_sa_run_pending(sa);
+		serial = sa->serial;
+	} else {
+		sa = sa_init_start(e, conn, sink);
+		serial = sa ? sa->serial : 0;
+		if (!sa && sink && sink->done)
+			sink->done(sink->arg, IKE_RC_FAILED, "cannot start IKE_SA_INIT");
+	}
+	eng_deadline_changed(e);
+	return serial;
+}
+
+unsigned ike_terminate(struct ike_engine *e, const char *conn_name)
+{
+	return ike_terminate_sink(e, conn_name, NULL);
+}
+
+static void terminate_line(const struct ike_sink *sink, const struct ike_sa *sa, uint64_t now)
+{
+	char line[300];
+	uint64_t aged = now - sa->created;
+
+	if (!sink || !sink->line)
+		return;
+	snprintf(line, sizeof(line), "\"%s\" #%u: deleting state (%s) aged %llu.%06llus and %s notification",
+		 sa->conn.name, sa->serial, ike_state_name(sa->state), (unsigned long long)(aged / 1000),
+		 (unsigned long long)(aged % 1000) * 1000,
+		 sa->state == IKE_S_ESTABLISHED ? "sending" : "NOT sending");
+	sink->line(sink->arg, 2, line);
+}
+
+unsigned ike_terminate_sink(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink)
+{
+	unsigned n = 0, serials[512], k = 0;
+
+	for (struct ike_sa *sa = e->sas; sa && k < 512; sa = sa->next)
+		if (strcmp(sa->conn.name, conn_name) == 0 && sa->state != IKE_S_REKEY_LARVAL)
+			serials[k++] = sa->serial;
+	for (unsigned i = 0; i < k; i++) {
+		struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
+
+		if (!sa)
+			continue;
+		n++;
+		terminate_line(sink, sa, eng_now(e));
+		sa_done(sa, IKE_RC_TERMINATED, "terminated");
+		if (sa->state == IKE_S_ESTABLISHED) {
+			sa->pending = PEND_DELETE_IKE;
+			sa->retry_at = 0;
+			if (sa->out.active) {
+				/* abandon the exchange in flight; the delete goes now */
+				pktset_clear(&sa->out.pkts);
+				sa->out.active = false;
+			}
+			ike_sa_run_pending(sa);
+		} else if (sa->state != IKE_S_DELETING) {
+			ike_sa_destroy(sa, "terminated");
+		}
+	}
+	eng_deadline_changed(e);
+	if (sink && sink->done)
+		sink->done(sink->arg, IKE_RC_OK, "terminated");
+	return n;
+}
+
+bool ike_rekey_ike(struct ike_engine *e, unsigned serial)
+{
+	struct ike_sa *sa = ike_sa_by_serial(e, serial);
+
+	if (!sa || sa->state != IKE_S_ESTABLISHED)
+		return false;
+	sa->pending |= PEND_REKEY_IKE;
+	ike_sa_run_pending(sa);
+	eng_deadline_changed(e);
+	return true;
+}
+
+bool ike_rekey_child(struct ike_engine *e, unsigned serial)
+{
+	struct child_sa *c = child_by_serial(e, serial);
+
+	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
+		return false;
+	c->rekey_pending = true;
+	ike_sa_run_pending(c->ike);
+	eng_deadline_changed(e);
+	return true;
+}
+
+bool ike_create_child(struct ike_engine *e, unsigned serial)
+{
+	struct ike_sa *sa = ike_sa_by_serial(e, serial);
+
+	if (!sa || sa->state != IKE_S_ESTABLISHED)
+		return false;
+	sa->pending |= PEND_NEW_CHILD;
+	ike_sa_run_pending(sa);
+	eng_deadline_changed(e);
+	return true;
+}
+
+bool ike_liveness(struct ike_engine *e, unsigned serial)
+{
+	struct ike_sa *sa = ike_sa_by_serial(e, serial);
+
+	if (!sa || sa->state != IKE_S_ESTABLISHED)
+		return false;
+	sa->pending |= PEND_LIVENESS;
+	ike_sa_run_pending(sa);
+	eng_deadline_changed(e);
+	return true;
+}
+
+void ike_sa_run_pending(struct ike_sa *sa)
+{
+	if (!msg_window_open(sa) || sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->pending & PEND_DELETE_IKE) {
+		sa->pending = 0;
+		info_send_delete_ike(sa);
+		return;
+	}
+	if (sa->pending & PEND_REKEY_IKE) {
+		sa->pending &= ~(unsigned)PEND_REKEY_IKE;
+		if (child_send_rekey_ike(sa))
+			return;
+	}
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (c->state != CHILD_S_ESTABLISHED)
+			continue;
+		if (c->delete_pending) {
+			c->delete_pending = c->rekey_pending = false;
+			if (info_send_delete_child(sa, c))
+				return;
+		}
+		if (c->rekey_pending && !c->rekeying) {
+			c->rekey_pending = false;
+			if (child_send_rekey(sa, c))
+				return;
+		}
+	}
+	if (sa->pending & PEND_NEW_CHILD) {
+		sa->pending &= ~(unsigned)PEND_NEW_CHILD;
+		if (child_send_new(sa))
+			return;
+	}
+	if (sa->pending & PEND_LIVENESS) {
+		sa->pending &= ~(unsigned)PEND_LIVENESS;
+		info_send_liveness(sa);
+	}
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+void ike_foreach_sa(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
+{
+	struct ike_sa_info i;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_REKEY_LARVAL)
+			continue;
+		ike_sa_info_fill(sa, &i);
+		fn(arg, &i);
+		for (const struct child_sa *c = sa->children; c; c = c->next) {
+			child_sa_info_fill(c, &i);
+			fn(arg, &i);
+		}
+	}
+}
+
+size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *children)
+{
+	size_t n = 0, h = 0, ch = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_REKEY_LARVAL)
+			continue;
+		n++;
+		if (sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R || sa->state == IKE_S_NEW)
+			h++;
+		for (const struct child_sa *c = sa->children; c; c = c->next)
+			if (c->state == CHILD_S_ESTABLISHED)
+				ch++;
+	}
+	if (half_open)
+		*half_open = h;
+	if (children)
+		*children = ch;
+	return n;
+}
+
+/* ---- small shared helpers --------------------------------------------- */
+
+bool chain_notify(const struct ike_chain *c, uint16_t type, struct ike_notify *out)
+{
+	const struct pl_view *v = NULL;
+
+	while ((v = ike_chain_find(c, IKEV2_PL_NOTIFY, v)) != NULL) {
+		struct ike_notify n;
+
+		if (ike_notify_decode(v->body, v->len, &n) == WIRE_OK && n.type == type) {
+			if (out)
+				*out = n;
+			return true;
+		}
+	}
+	return false;
+}
+
+int chain_notify_find(const struct ike_chain *c, uint16_t type, struct ike_notify *out)
+{
+	const struct pl_view *v = NULL;
+	int r = 0;
+
+	while ((v = ike_chain_find(c, IKEV2_PL_NOTIFY, v)) != NULL) {
+		struct ike_notify n;
+
+		if (v->len < 4 || get_be16(v->body + 2) != type)
+			continue;
+		if (ike_notify_decode(v->body, v->len, &n) != WIRE_OK) {
+			r = -1;
+			continue;
+		}
+		if (out)
+			*out = n;
+		return 1;
+	}
+	return r;
+}
+
+uint16_t chain_error_notify(const struct ike_chain *c)
+{
+	const struct pl_view *v = NULL;
+
+	while ((v = ike_chain_find(c, IKEV2_PL_NOTIFY, v)) != NULL) {
+		struct ike_notify n;
+
+		if (ike_notify_decode(v->body, v->len, &n) == WIRE_OK && ike_notify_is_error(n.type))
+			return n.type;
+	}
+	return 0;
+}

@@ -1,0 +1,256 @@
+/* The IKEv2 engine (RFC 7296): exchanges, IKE/Child SA state, PSK auth.
+ *
+ * An engine is a plain object driven by its embedder: no sockets, no event
+ * loop, no clock inside.  The embedder supplies a const ops table:
+ *   now()        monotonic milliseconds (a fake clock in tests)
+ *   send()       one datagram (the embedder adds the non-ESP marker on 4500)
+ *   get_psk()    the shared secret for (local id, remote id) from ipsec.secrets
+ *   find_conn_for_responder()  the conn a peer's IDi selects (%any road warriors)
+ *   child_sa_installed()/child_sa_deleted()  the dataplane hand-off
+ *   ike_sa_established()/ike_sa_deleted()    notifications for the daemon
+ *   deadline_changed()  the next time ike_tick() must be called (optional:
+ *                       ike_next_deadline() returns the same value)
+ * and calls ike_recv() for each datagram, ike_tick() at the deadline,
+ * ike_initiate()/ike_terminate() for `ipsec auto --up/--down`.
+ *
+ * Progress of an operation (ike_initiate) streams to a per-operation sink
+ * with Libreswan's whack codes (181 initiating, 182 sent IKE_AUTH, 003
+ * established, 010 retransmission, 031 timeout...), and finishes with one
+ * done() call carrying the exit status `ipsec auto --up` should return. */
+#ifndef CYGNET_IKE_H
+#define CYGNET_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/proposals.h"
+#include "ike/wire.h"
+#include "lib/addr.h"
+#include "lib/id.h"
+#include "lib/secret.h"
+
+#define IKE_CONN_NAMELEN 64
+#define IKE_MAX_SUBNETS 8
+
+struct ike_engine;
+
+/* An address and UDP port. */
+struct ike_endpoint {
+	struct ip_addr addr;
+	uint16_t port;
+};
+
+
+/* One end of a connection as IKE sees it. */
+struct ike_end {
+	struct ip_addr addr;          /* af 0 or any-address = %any */
+	uint16_t ike_port;            /* 500 unless configured */
+	struct cy_id id;              /* ID_NONE = the address */
+	struct ip_subnet subnets[IKE_MAX_SUBNETS];
+	size_t n_subnets;             /* 0 = host-to-host (the address) */
+	uint8_t protocol;             /* leftprotoport: 0 = any */
+	uint16_t port;                /* 0 = any */
+};
+
+enum ike_encaps { IKE_ENCAPS_AUTO, IKE_ENCAPS_YES, IKE_ENCAPS_NO };
+enum ike_esn { IKE_ESN_EITHER, IKE_ESN_YES, IKE_ESN_NO };
+enum ike_authby { IKE_AUTHBY_PSK };
+
+/* What IKE needs from a connection; the daemon maps struct conn onto it.
+ * The engine copies it into each IKE SA (no borrowed pointer survives). */
+struct ike_conn {
+	char name[IKE_CONN_NAMELEN];
+	struct ike_end local, remote;
+	enum ike_authby authby;
+	bool transport;               /* type=transport */
+	struct proposal_list ike;     /* ike= (or the defaults) */
+	struct proposal_list esp;     /* esp= (or the defaults) */
+	bool pfs;
+	enum ike_esn esn;
+	uint64_t ike_lifetime_ms;     /* ikelifetime (8h) */
+	uint64_t ipsec_lifetime_ms;   /* salifetime (8h) */
+	uint64_t rekey_margin_ms;     /* rekeymargin (9m) */
+	unsigned rekey_fuzz_pct;      /* rekeyfuzz (100) */
+	bool rekey;                   /* rekey=yes */
+	uint32_t retransmit_interval_ms;  /* 500 */
+	uint32_t retransmit_timeout_ms;   /* 60000 */
+	unsigned keyingtries;         /* 0 = %forever */
+	uint32_t dpd_delay_ms, dpd_timeout_ms;  /* 0 = off */
+	bool fragmentation;
+	bool narrowing;
+	enum ike_encaps encaps;
+	uint32_t nat_keepalive_ms;    /* 20000 */
+	bool initial_contact;
+	bool send_no_esp_tfc;
+	uint32_t replay_window;       /* 128 */
+	void *user;                   /* the embedder's handle, passed back */
+};
+
+/* Fill the Libreswan defaults (proposals from proposals_default()). */
+void ike_conn_defaults(struct ike_conn *c);
+
+/* The parameters of one negotiated Child SA, for the dataplane.  "out" is
+ * local -> remote, "in" remote -> local; keys are borrowed for the call. */
+struct ike_child_dir {
+	uint32_t spi;                 /* host order */
+	struct ip_addr src, dst;
+	const struct secret *encr_key;   /* includes the AEAD salt */
+	const struct secret *integ_key;  /* NULL for AEAD */
+};
+
+struct ike_child_params {
+	const char *conn_name;
+	void *conn_user;
+	unsigned serial;              /* #N of the Child SA */
+	unsigned ike_serial;
+	uint16_t encr, encr_keybits, integ, dh;   /* IANA ids; dh = PFS group or 0 */
+	bool esn;
+	bool transport;
+	bool encap;                   /* UDP encapsulation (NAT) */
+	uint16_t local_port, remote_port;  /* IKE ports (for encap) */
+	uint32_t replay_window;
+	uint64_t lifetime_ms;
+	struct ike_child_dir in, out;
+	const struct ike_ts_payload *ts_local, *ts_remote;   /* struct ike_ts: wire.h */
+};
+
+struct ike_sa_info;   /* see ike_sa_info_get() below */
+
+struct ike_ops {
+	uint64_t (*now)(void *ctx);
+	void (*send)(void *ctx, const uint8_t *pkt, size_t len,
+		     const struct ike_endpoint *local, const struct ike_endpoint *remote);
+	/* A fresh copy of the PSK (the engine frees it) or NULL when none. */
+	struct secret *(*get_psk)(void *ctx, const struct cy_id *local, const struct cy_id *remote);
+	/* The conn for a peer (remote may be %any in the conn); NULL = none.
+	 * peer_id is NULL when choosing before IKE_AUTH (IKE_SA_INIT). */
+	const struct ike_conn *(*find_conn_for_responder)(void *ctx, const struct ike_endpoint *local,
+							  const struct ike_endpoint *remote,
+							  const struct cy_id *peer_id);
+	void (*child_sa_installed)(void *ctx, const struct ike_child_params *p);
+	void (*child_sa_deleted)(void *ctx, const struct ike_child_params *p);
+	void (*ike_sa_established)(void *ctx, const struct ike_sa_info *sa);
+	void (*ike_sa_deleted)(void *ctx, const struct ike_sa_info *sa);
+	/* NAT detected: the IKE SA moved to these endpoints (port 4500). */
+	void (*endpoints_changed)(void *ctx, const struct ike_sa_info *sa);
+	void (*deadline_changed)(void *ctx, uint64_t deadline_ms);
+	/* Optional: a NAT keepalive (RFC 3948 §2.3: the single byte 0xFF, no
+	 * non-ESP marker) from local to remote, both on port 4500. */
+	void (*send_keepalive)(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote);
+};
+
+/* Per-operation progress: whack-style lines, then exactly one done(). */
+struct ike_sink {
+	void (*line)(void *arg, int code, const char *text);
+	void (*done)(void *arg, int status, const char *reason);  /* 0 = success */
+	void *arg;
+};
+
+/* Exit statuses reported through done(). */
+enum {
+	IKE_RC_OK = 0,
+	IKE_RC_FAILED = 1,      /* refused by the peer (AUTH, proposal, TS) */
+	IKE_RC_TIMEOUT = 31,    /* no (acceptable) response */
+	IKE_RC_TERMINATED = 10, /* operation abandoned (--down, --delete) */
+};
+
+struct ike_engine_config {
+	unsigned ddos_threshold;       /* half-open IKE SAs before COOKIEs (25000) */
+	bool ddos_busy;                /* ddos-mode=busy: always cookies */
+	bool ddos_unlimited;           /* ddos-mode=unlimited: never cookies */
+	size_t max_ike_sas;            /* hard cap (65536) */
+};
+
+struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx,
+				  const struct ike_engine_config *cfg);
+void ike_engine_free(struct ike_engine *e);   /* no messages are sent */
+
+/* Start negotiating `conn` (copied).  Returns the IKE SA serial or 0. */
+unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink);
+/* A datagram for us (non-ESP marker already stripped). */
+void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len,
+	      const struct ike_endpoint *local, const struct ike_endpoint *remote);
+/* Delete every SA of this conn, telling the peer.  Returns how many IKE SAs. */
+unsigned ike_terminate(struct ike_engine *e, const char *conn_name);
+/* The same, streaming Libreswan's per-state lines to sink ("002 "c" #1:
+ * deleting state (STATE_V2_ESTABLISHED_IKE_SA) aged 1.234s and sending
+ * notification"), then done(0).  sink may be NULL. */
+unsigned ike_terminate_sink(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink);
+/* Run timers due at now(). */
+void ike_tick(struct ike_engine *e);
+/* Next time ike_tick() has work; UINT64_MAX when none. */
+uint64_t ike_next_deadline(const struct ike_engine *e);
+
+/* Rekey triggers (normally driven by lifetimes; exposed for tests/ops). */
+bool ike_rekey_ike(struct ike_engine *e, unsigned ike_serial);
+bool ike_rekey_child(struct ike_engine *e, unsigned child_serial);
+/* A new Child SA over an established IKE SA of the same conn. */
+bool ike_create_child(struct ike_engine *e, unsigned ike_serial);
+/* Send an empty INFORMATIONAL (liveness) now. */
+bool ike_liveness(struct ike_engine *e, unsigned ike_serial);
+
+/* ---- status ----------------------------------------------------------- */
+
+enum ike_sa_kind { IKE_KIND_IKE, IKE_KIND_CHILD };
+
+/* A snapshot of one SA for --status/--showstates lines. */
+struct ike_sa_info {
+	enum ike_sa_kind kind;
+	unsigned serial;              /* #N */
+	unsigned ike_serial;          /* parent (children) or self */
+	const char *conn_name;
+	void *conn_user;
+	const char *state_name;       /* "STATE_V2_ESTABLISHED_IKE_SA" */
+	const char *state_story;      /* "established IKE SA" */
+	bool initiator;
+	bool established;
+	uint64_t spi_i, spi_r;        /* IKE SPIs (kind IKE) */
+	uint32_t spi_in, spi_out;     /* ESP SPIs (kind CHILD) */
+	uint16_t encr, encr_keybits, integ, prf, dh;
+	bool esn;
+	struct ike_endpoint local, remote;
+	struct cy_id remote_id;
+	uint64_t created_ms;
+	uint64_t rekey_at_ms, replace_at_ms, retransmit_at_ms;  /* 0 = none */
+	bool newest;
+	bool nat;                     /* NAT detected, on 4500 */
+};
+
+typedef void (*ike_sa_visit_fn)(void *arg, const struct ike_sa_info *info);
+/* Visit every IKE SA then its children, in serial order. */
+void ike_foreach_sa(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
+size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *children);
+
+/* ---- drop counters ---------------------------------------------------- */
+
+#define IKE_DROP_LIST(X) \
+	X(DROP_MALFORMED_HEADER, "malformed IKE header") \
+	X(DROP_MALFORMED_PAYLOAD, "malformed payload") \
+	X(DROP_PAYLOAD_RULES, "payloads not allowed for the exchange") \
+	X(DROP_UNKNOWN_SPI, "no IKE SA for the SPIs") \
+	X(DROP_BAD_MSGID, "unexpected message ID") \
+	X(DROP_WRONG_STATE, "message not expected in this state") \
+	X(DROP_DECRYPT, "SK payload failed integrity/decryption") \
+	X(DROP_UNSOLICITED_RESPONSE, "response without an outstanding request") \
+	X(DROP_NO_CONN, "no connection for the peer") \
+	X(DROP_TOO_MANY_SAS, "IKE SA limit reached") \
+	X(DROP_BAD_COOKIE, "missing or wrong COOKIE") \
+	X(DROP_BAD_KE, "unacceptable KE payload") \
+	X(DROP_FRAGMENT, "fragment rejected") \
+	X(DROP_CRYPTO, "crypto failure") \
+	X(DROP_OTHER, "other")
+
+#define IKE_DROP_ENUM(n, s) n,
+enum ike_drop { IKE_DROP_LIST(IKE_DROP_ENUM) IKE_DROP_COUNT };
+const char *ike_drop_name(enum ike_drop d);
+uint64_t ike_drop_count(const struct ike_engine *e, enum ike_drop d);
+
+/* Counters of exchanges for tests and --globalstatus. */
+struct ike_stats {
+	uint64_t rx, tx, retransmits, cached_replays, established_ike, established_child;
+	uint64_t cookies_sent, invalid_ke_sent, fragments_sent, fragments_rx;
+};
+void ike_get_stats(const struct ike_engine *e, struct ike_stats *out);
+
+#endif

@@ -1,0 +1,505 @@
+/* IKE_AUTH with PSK (RFC 7296 §1.2, §2.15) and the first Child SA:
+ *
+ *   HDR, SK {IDi, [N(INITIAL_CONTACT)], [IDr], AUTH,
+ *            [N(USE_TRANSPORT_MODE)], [N(ESP_TFC_PADDING_NOT_SUPPORTED)],
+ *            SAi2, TSi, TSr}  -->
+ *                  <--  HDR, SK {IDr, AUTH, [N(USE_TRANSPORT_MODE)], SAr2, TSi, TSr}
+ *                  <--  HDR, SK {N(AUTHENTICATION_FAILED)}
+ *                  <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE)}
+ */
+#include "ike/sa.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+#define ID_BODY_MAX (4 + ID_MAXLEN + 64)
+
+static void our_id(const struct ike_sa *sa, struct cy_id *id)
+{
+	if (sa->conn.local.id.kind == ID_NONE || sa->conn.local.id.kind == ID_ANY)
+		id_from_addr(&sa->local.addr, id);
+	else
+		*id = sa->conn.local.id;
+}
+
+/* The ID payload body (type, 3 reserved, data): what AUTH signs. */
+static size_t id_body(const struct cy_id *id, uint8_t out[ID_BODY_MAX])
+{
+	size_t n = id_to_wire(id, out + 4, ID_BODY_MAX - 4);
+
+	if (n == 0 && id->kind != ID_NULL)
+		return 0;
+	out[0] = (uint8_t)id->kind;
+	out[1] = out[2] = out[3] = 0;
+	return n + 4;
+}
+
+/* Does the peer's ID satisfy what the conn expects of it? */
+static bool peer_id_ok(const struct ike_sa *sa, const struct cy_id *peer)
+{
+	const struct cy_id *want = &sa->conn.remote.id;
+	struct cy_id addr_id;
+
+	if (want->kind == ID_ANY)
+		return true;
+	if (want->kind == ID_NONE) {
+		if (!addr_is_set(&sa->conn.remote.addr) || addr_is_any(&sa->conn.remote.addr))
+			return true;
+		id_from_addr(&sa->conn.remote.addr, &addr_id);
+		return id_eq(&addr_id, peer);
+	}
+	return id_match(want, peer);
+}
+
+void ike_established_timers(struct ike_sa *sa)
+{
+	uint64_t now = eng_now(sa->e), life = sa->conn.ike_lifetime_ms, margin = sa->conn.rekey_margin_ms;
+
+	sa->established_at = now;
+	sa->rekey_at = sa->replace_at = 0;
+	if (life) {
+		sa->replace_at = now + life;
+		if (sa->conn.rekey && sa->initiator && margin < life)
+			sa->rekey_at = now + life - margin;
+	}
+	sa->dpd_at = sa->conn.dpd_delay_ms ? now + sa->conn.dpd_delay_ms : 0;
+	/* NAT keepalives only from behind a NAT (RFC 3948 §2.3) */
+	sa->keepalive_at = sa->nat_local && sa->conn.nat_keepalive_ms ? now + sa->conn.nat_keepalive_ms : 0;
+	sa->e->stats.established_ike++;
+}
+
+void ike_announce(struct ike_sa *sa)
+{
+	struct ike_sa_info i;
+
+	if (sa->e->ops->ike_sa_established) {
+		ike_sa_info_fill(sa, &i);
+		sa->e->ops->ike_sa_established(sa->e->ctx, &i);
+	}
+}
+
+/* "[10.1.0.0-10.1.0.255:0-65535 0]", Libreswan 4's selector form. */
+static void ts_text(const struct ike_ts_payload *t, char *buf, size_t cap)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (t->n == 0) {
+		snprintf(buf, cap, "[]");
+		return;
+	}
+	snprintf(buf, cap, "[%s-%s:%u-%u %u]", addr_fmt(&t->ts[0].start, a), addr_fmt(&t->ts[0].end, b),
+		 t->ts[0].sport, t->ts[0].eport, t->ts[0].ipproto);
+}
+
+void child_line(struct child_sa *c, bool initiator)
+{
+	const struct encr_alg *ea = encr_alg_get(c->encr, c->keybits);
+	const struct integ_alg *ia = c->integ ? integ_alg_get(c->integ) : NULL;
+	bool nat = c->ike->nat_local || c->ike->nat_remote;
+	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24];
+
+	ts_text(&c->ts_l, l, sizeof(l));
+	ts_text(&c->ts_r, r, sizeof(r));
+	sa_line_serial(c->ike, c->serial, 4,
+		       "%s established Child SA using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
+		       initiator ? "initiator" : "responder", c->ike->serial, c->transport ? "transport" : "tunnel",
+		       l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out, c->spi_in, ea ? ea->name : "?",
+		       ia ? ia->name : "NONE", c->dh ? "-" : "", c->dh && dh_alg_get(c->dh) ? dh_alg_get(c->dh)->name : "",
+		       nat ? "yes" : "none", c->ike->conn.dpd_delay_ms ? "active" : "passive");
+}
+
+/* INITIAL_CONTACT only when we hold no other IKE SA for this conn. */
+static bool have_established(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
+		if (o != sa && o->state == IKE_S_ESTABLISHED && strcmp(o->conn.name, sa->conn.name) == 0)
+			return true;
+	return false;
+}
+
+bool auth_send_request(struct ike_sa *sa)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+	struct ike_sa_payload *sap = malloc(sizeof(*sap));
+	struct ike_ts_payload tsi, tsr;
+	struct child_sa *c = NULL;
+	struct cy_id lid;
+	uint8_t body[ID_BODY_MAX], auth[CRYPTO_MAX_PRF_OUT];
+	size_t blen, alen = 0;
+	bool ok = false;
+
+	if (!mb || !sap || !ike_sa_set_state(sa, IKE_S_AUTH_I))
+		goto out;
+	our_id(sa, &lid);
+	blen = id_body(&lid, body);
+	if (!blen || !keys_psk_auth(sa, true, body, blen, auth, &alen)) {
+		sa_line(sa, 3, "cannot compute AUTH (no PSK?)");
+		goto out;
+	}
+	c = child_sa_new(sa);
+	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+		goto out;
+	c->transport = sa->conn.transport;
+	ts_from_end(&sa->conn.local, &sa->local, &tsi);
+	ts_from_end(&sa->conn.remote, &sa->remote, &tsr);
+	c->ts_l = tsi;
+	c->ts_r = tsr;
+	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, false, sa->next_msgid, true);
+	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
+	if (sa->conn.initial_contact && !have_established(sa))
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_INITIAL_CONTACT, NULL, 0);
+	if (sa->conn.remote.id.kind != ID_NONE && sa->conn.remote.id.kind != ID_ANY) {
+		uint8_t rb[ID_BODY_MAX];
+		size_t rlen = id_body(&sa->conn.remote.id, rb);
+
+		if (rlen)
+			ikeb_raw(&mb->b, IKEV2_PL_IDr, false, rb, rlen);
+	}
+	ikeb_auth(&mb->b, IKEV2_AUTH_PSK, auth, alen);
+	if (c->transport)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	if (sa->conn.send_no_esp_tfc)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
+	prop_build_sa(&sa->conn.esp, PROP_ESP, false, sa->conn.esn, c->spi_in, 0, 0, sap);
+	ikeb_sa(&mb->b, sap);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, &tsi);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, &tsr);
+	if (!msg_send_request(mb))
+		goto out;
+	sa->auth_child = c;
+	c = NULL;
+	{
+		const struct encr_alg *ea = sa->algs.encr;
+
+		sa_line(sa, 182, "sent IKE_AUTH request {cipher=%s integ=%s prf=%s group=%s}", ea->name,
+			sa->algs.integ ? sa->algs.integ->name : "n/a", sa->algs.prf->name,
+			sa->algs.dh ? sa->algs.dh->name : "none");
+	}
+	ok = true;
+out:
+	if (c)
+		child_sa_free(c);
+	secret_wipe(auth, sizeof(auth));
+	free(mb);
+	free(sap);
+	return ok;
+}
+
+/* ---- responder ---- */
+
+static bool decode_id(const struct ike_chain *ch, uint8_t type, struct ike_id_payload *id)
+{
+	const struct pl_view *v = ike_chain_find(ch, type, NULL);
+
+	return v && ike_id_decode(v->body, v->len, id) == WIRE_OK;
+}
+
+/* Child SA for the responder: fills c or returns the notify to refuse with. */
+static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, struct child_sa *c,
+				const struct ike_sa_payload *sap, bool pfs)
+{
+	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
+	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
+	struct ike_ts_payload tsi, tsr;
+	struct chosen cs;
+	bool want_transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
+
+	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
+	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
+		return v2N_INVALID_SYNTAX;
+	if (!prop_select(sap, &sa->conn.esp, PROP_ESP, pfs, sa->conn.esn, &cs))
+		return v2N_NO_PROPOSAL_CHOSEN;
+	if (want_transport != sa->conn.transport)
+		return v2N_NO_PROPOSAL_CHOSEN;
+	/* conn local is TSr (the initiator's remote) */
+	if (!ts_select(&sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
+		return v2N_TS_UNACCEPTABLE;
+	c->spi_out = cs.spi;
+	c->encr = cs.encr;
+	c->keybits = cs.keybits;
+	c->integ = cs.integ;
+	c->dh = cs.dh;
+	c->esn = cs.esn;
+	c->transport = want_transport;
+	if (!(c->spi_in = crypto_random_esp_spi()))
+		return v2N_TEMPORARY_FAILURE;
+	return 0;
+}
+
+static void add_child_reply(struct msg_build *mb, struct child_sa *c, uint16_t err)
+{
+	struct ike_sa_payload sap;
+	struct chosen cs = { .encr = c->encr, .keybits = c->keybits, .integ = c->integ, .dh = c->dh,
+			     .esn = c->esn, .propnum = 1 };
+
+	if (err) {
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, err, NULL, 0);
+		return;
+	}
+	if (c->transport)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
+	ikeb_sa(&mb->b, &sap);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+}
+
+static void auth_fail_reply(struct ike_sa *sa, struct msg_build *mb, const char *why)
+{
+	log_info("\"%s\" #%u: responder: authentication failed: %s; sending AUTHENTICATION_FAILED",
+		 sa->conn.name, sa->serial, why);
+	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, true, sa->peer_msgid, true);
+	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_AUTHENTICATION_FAILED, NULL, 0);
+	msg_send_response(mb);
+	ike_sa_destroy(sa, "AUTHENTICATION_FAILED");
+}
+
+/* INITIAL_CONTACT (RFC 7296 §2.4): the peer forgot every other IKE SA it
+ * had with us (it restarted): remove ours for the same conn and peer ID
+ * without telling it. */
+static void initial_contact(struct ike_sa *sa)
+{
+	unsigned serials[64], n = 0;
+
+	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
+		if (o != sa && o->state == IKE_S_ESTABLISHED && strcmp(o->conn.name, sa->conn.name) == 0 &&
+		    id_eq(&o->remote_id, &sa->remote_id))
+			serials[n++] = o->serial;
+	for (unsigned i = 0; i < n; i++) {
+		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]);
+
+		if (o)
+			ike_sa_destroy(o, "INITIAL_CONTACT: the peer restarted");
+	}
+}
+
+/* Re-pick the conn now that the peer's ID is known (road warriors). */
+static bool switch_conn(struct ike_sa *sa, const struct cy_id *peer)
+{
+	struct ike_engine *e = sa->e;
+	const struct ike_conn *conn;
+
+	if (!e->ops->find_conn_for_responder)
+		return false;
+	conn = e->ops->find_conn_for_responder(e->ctx, &sa->local, &sa->remote, peer);
+	if (!conn)
+		return false;
+	if (strcmp(conn->name, sa->conn.name) != 0) {
+		log_info("\"%s\" #%u: switched to connection \"%s\" for the peer's ID", sa->conn.name, sa->serial,
+			 conn->name);
+		sa->conn = *conn;
+	}
+	return true;
+}
+
+void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	const struct ike_chain *ch = &m->inner;
+	struct msg_build *mb = malloc(sizeof(*mb));
+	struct ike_sa_payload *sap = malloc(sizeof(*sap));
+	struct ike_id_payload idi;
+	struct ike_auth au;
+	const struct pl_view *va = ike_chain_find(ch, IKEV2_PL_AUTH, NULL);
+	const struct pl_view *vs = ike_chain_find(ch, IKEV2_PL_SA, NULL);
+	struct child_sa *c = NULL;
+	uint8_t expect[CRYPTO_MAX_PRF_OUT], body[ID_BODY_MAX], auth[CRYPTO_MAX_PRF_OUT];
+	size_t elen = 0, blen, alen = 0;
+	uint16_t child_err = 0;
+	struct cy_id lid;
+	char idb[ID_STRLEN];
+
+	if (!mb || !sap)
+		goto out;
+	if (!decode_id(ch, IKEV2_PL_IDi, &idi) || !va || ike_auth_decode(va->body, va->len, &au) != WIRE_OK ||
+	    (vs && ike_sa_decode(vs->body, vs->len, sap) != WIRE_OK)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH request: bad IDi, AUTH or SA", sa->serial);
+		goto out;
+	}
+	sa->remote_id = idi.id;
+	if (!switch_conn(sa, &idi.id) || !peer_id_ok(sa, &idi.id)) {
+		auth_fail_reply(sa, mb, "no connection for the peer's ID");
+		goto out;
+	}
+	if (au.method != IKEV2_AUTH_PSK || sa->conn.authby != IKE_AUTHBY_PSK) {
+		auth_fail_reply(sa, mb, "authentication method is not PSK");
+		goto out;
+	}
+	if (!keys_psk_auth(sa, false, idi.rest, idi.rest_len, expect, &elen) ||
+	    !auth_eq(expect, elen, au.data, au.len)) {
+		auth_fail_reply(sa, mb, "PSK AUTH payload does not match");
+		goto out;
+	}
+	/* authenticated: the rest is about the child */
+	our_id(sa, &lid);
+	blen = id_body(&lid, body);
+	if (!blen || !keys_psk_auth(sa, true, body, blen, auth, &alen)) {
+		auth_fail_reply(sa, mb, "cannot compute our AUTH");
+		goto out;
+	}
+	sa->peer_initial_contact = chain_notify(ch, v2N_INITIAL_CONTACT, NULL);
+	if (vs) {
+		c = child_sa_new(sa);
+		child_err = c ? responder_child(sa, ch, c, sap, false) : v2N_TEMPORARY_FAILURE;
+		if (!child_err && !keys_child_derive(sa, c, false, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
+			child_err = v2N_TEMPORARY_FAILURE;
+	}
+	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, true, m->hdr.msgid, true);
+	ikeb_raw(&mb->b, IKEV2_PL_IDr, false, body, blen);
+	ikeb_auth(&mb->b, IKEV2_AUTH_PSK, auth, alen);
+	if (c)
+		add_child_reply(mb, c, child_err);
+	if (!ike_sa_set_state(sa, IKE_S_ESTABLISHED) || !msg_send_response(mb)) {
+		ike_sa_destroy(sa, "cannot answer IKE_AUTH");
+		goto out;
+	}
+	ike_established_timers(sa);
+	sa_line(sa, 3, "responder established IKE SA; authenticated peer using authby=secret and %s '%s'",
+		id_kind_name(idi.id.kind), id_fmt(&idi.id, idb));
+	if (sa->peer_initial_contact)
+		initial_contact(sa);
+	ike_announce(sa);
+	if (c && !child_err) {
+		child_install(c);
+		child_line(c, false);
+	} else if (c) {
+		log_info("\"%s\" #%u: Child SA refused with %s", sa->conn.name, c->serial,
+			 ikev2_notify_name(child_err) ? ikev2_notify_name(child_err) : "error");
+		child_sa_free(c);
+	}
+	c = NULL;
+out:
+	if (c)
+		child_sa_free(c);
+	secret_wipe(expect, sizeof(expect));
+	secret_wipe(auth, sizeof(auth));
+	free(mb);
+	free(sap);
+}
+
+/* ---- initiator: the response ---- */
+
+static void initiator_auth_failed(struct ike_sa *sa, const char *why)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+
+	sa_line(sa, 3, "%s", why);
+	msg_request_done(sa);
+	if (mb && sa->keys.sk_ei) {
+		/* tell the peer (best effort, not retransmitted) */
+		mb_begin(mb, sa, IKEV2_EXCH_INFORMATIONAL, false, sa->next_msgid, true);
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_AUTHENTICATION_FAILED, NULL, 0);
+		struct pktset ps = { 0 };
+		if (mb_finish(mb, &ps))
+			msg_transmit(sa, &ps);
+		pktset_clear(&ps);
+	}
+	free(mb);
+	ike_sa_fail(sa, IKE_RC_FAILED, why);
+}
+
+/* The Child SA part of the IKE_AUTH response; returns the failure text or NULL. */
+static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch, struct child_sa *c,
+				   char *buf, size_t cap)
+{
+	const struct pl_view *vs = ike_chain_find(ch, IKEV2_PL_SA, NULL);
+	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
+	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
+	struct ike_sa_payload *sap;
+	struct ike_ts_payload tsi, tsr;
+	struct chosen cs;
+	uint16_t err = chain_error_notify(ch);
+	const char *why = NULL;
+
+	if (!vs) {
+		snprintf(buf, cap, "IKE_AUTH response rejected Child SA with %s",
+			 err && ikev2_notify_name(err) ? ikev2_notify_name(err) + 4 : "no SA payload");
+		return buf;
+	}
+	sap = malloc(sizeof(*sap));
+	if (!sap || ike_sa_decode(vs->body, vs->len, sap) != WIRE_OK || !vi || !vr ||
+	    ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK || ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
+		why = "malformed SA or TS in IKE_AUTH response";
+	else if (!prop_check_reply(sap, &sa->conn.esp, PROP_ESP, false, sa->conn.esn, &cs))
+		why = "IKE_AUTH response chose an ESP proposal we did not offer";
+	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) ||
+		 (!sa->conn.narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
+		why = "IKE_AUTH response traffic selectors are not acceptable";
+	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)
+		why = "IKE_AUTH response mode (tunnel/transport) differs";
+	free(sap);
+	if (why)
+		return why;
+	c->spi_out = cs.spi;
+	c->encr = cs.encr;
+	c->keybits = cs.keybits;
+	c->integ = cs.integ;
+	c->esn = cs.esn;
+	c->ts_l = tsi;
+	c->ts_r = tsr;
+	if (!keys_child_derive(sa, c, true, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
+		return "Child SA key derivation failed";
+	return NULL;
+}
+
+void auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	const struct ike_chain *ch = &m->inner;
+	const struct pl_view *va = ike_chain_find(ch, IKEV2_PL_AUTH, NULL);
+	struct ike_id_payload idr;
+	struct ike_auth au;
+	uint8_t expect[CRYPTO_MAX_PRF_OUT];
+	size_t elen = 0;
+	char idb[ID_STRLEN], buf[160];
+	const char *child_why;
+	struct child_sa *c = sa->auth_child;
+
+	if (!va) {
+		uint16_t err = chain_error_notify(ch);
+
+		snprintf(buf, sizeof(buf), "IKE SA authentication request rejected by peer: %s",
+			 err && ikev2_notify_name(err) ? ikev2_notify_name(err) + 4 : "no AUTH payload");
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, buf);
+		return;
+	}
+	if (!decode_id(ch, IKEV2_PL_IDr, &idr) || ike_auth_decode(va->body, va->len, &au) != WIRE_OK) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH response: bad IDr or AUTH", sa->serial);
+		return;
+	}
+	sa->remote_id = idr.id;
+	if (!peer_id_ok(sa, &idr.id)) {
+		snprintf(buf, sizeof(buf), "peer ID '%s' does not match the expected rightid", id_fmt(&idr.id, idb));
+		initiator_auth_failed(sa, buf);
+		return;
+	}
+	if (au.method != IKEV2_AUTH_PSK || !keys_psk_auth(sa, false, idr.rest, idr.rest_len, expect, &elen) ||
+	    !auth_eq(expect, elen, au.data, au.len)) {
+		secret_wipe(expect, sizeof(expect));
+		initiator_auth_failed(sa, "authentication failed: PSK AUTH payload of the peer does not match");
+		return;
+	}
+	secret_wipe(expect, sizeof(expect));
+	msg_request_done(sa);
+	if (!ike_sa_set_state(sa, IKE_S_ESTABLISHED))
+		return;
+	ike_established_timers(sa);
+	sa_line(sa, 3, "initiator established IKE SA; authenticated peer using authby=secret and %s '%s'",
+		id_kind_name(idr.id.kind), id_fmt(&idr.id, idb));
+	ike_announce(sa);
+	sa->auth_child = NULL;
+	child_why = c ? initiator_child(sa, ch, c, buf, sizeof(buf)) : "no Child SA";
+	if (child_why) {
+		sa_line_serial(sa, c ? c->serial : sa->serial, 3, "%s", child_why);
+		if (c)
+			child_sa_free(c);
+		sa_done(sa, IKE_RC_FAILED, child_why);
+	} else {
+		child_install(c);
+		child_line(c, true);
+		sa_done(sa, IKE_RC_OK, "established");
+	}
+	ike_sa_run_pending(sa);
+}

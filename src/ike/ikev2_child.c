@@ -1,0 +1,613 @@
+/* CREATE_CHILD_SA (RFC 7296 §1.3):
+ *
+ * New Child SA / Child SA rekey (§1.3.1, §1.3.3):
+ *   HDR, SK {[N(REKEY_SA)], SA, Ni, [KEi], TSi, TSr}  -->
+ *                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
+ * IKE SA rekey (§1.3.2, keys per §2.18):
+ *   HDR, SK {SA, Ni, KEi}  -->
+ *                  <--  HDR, SK {SA, Nr, KEr}
+ * Errors: <-- HDR, SK {N(NO_PROPOSAL_CHOSEN | INVALID_KE_PAYLOAD |
+ *                         TS_UNACCEPTABLE | CHILD_SA_NOT_FOUND | TEMPORARY_FAILURE)}
+ *
+ * Collisions (§2.8.1): when both ends rekey the same SA at once, the request
+ * carrying the larger nonce is refused with TEMPORARY_FAILURE by its
+ * receiver, so exactly one rekey (that of the smaller nonce) completes. */
+#include "ike/sa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int r = memcmp(a, b, n);
+
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
+static uint16_t pfs_group(const struct ike_sa *sa)
+{
+	uint16_t g = prop_first_dh(&sa->conn.esp);
+
+	return g ? g : sa->dh_group;
+}
+
+/* The ESP proposals with PFS: proposals without a DH list use the IKE SA's
+ * group (Libreswan: esp= without ;dh means "the IKE SA's group"). */
+static struct proposal_list *esp_pfs_list(const struct ike_sa *sa)
+{
+	struct proposal_list *l = malloc(sizeof(*l));
+
+	if (!l)
+		return NULL;
+	*l = sa->conn.esp;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->p[i].n_dh == 0) {
+			l->p[i].dh[0].id = sa->dh_group;
+			l->p[i].n_dh = 1;
+		}
+	return l;
+}
+
+static bool ccs_begin(struct ike_sa *sa, enum ccs_kind kind, uint16_t group)
+{
+	sa->ccs.kind = kind;
+	sa->ccs.n_len = IKE_NONCE_LEN;
+	sa->ccs.dh_group = group;
+	if (!crypto_random(sa->ccs.n, sa->ccs.n_len))
+		return false;
+	if (group && !(sa->ccs.dh = dh_new(dh_alg_get(group))))
+		return false;
+	return true;
+}
+
+static void ccs_end(struct ike_sa *sa)
+{
+	dh_free(sa->ccs.dh);
+	if (sa->ccs.new_ike)
+		ike_sa_free(sa->ccs.new_ike);
+	if (sa->ccs.child && sa->ccs.child->state == CHILD_S_LARVAL)
+		child_sa_free(sa->ccs.child);
+	secret_wipe(&sa->ccs, sizeof(sa->ccs));
+}
+
+static void add_ke(struct msg_build *mb, struct dh *dh)
+{
+	size_t len;
+	const uint8_t *pub = dh_public(dh, &len);
+
+	ikeb_ke(&mb->b, dh_get_alg(dh)->id, pub, len);
+}
+
+/* group: the PFS group to send a KE for (0 = none). */
+static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t group)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+	struct ike_sa_payload *sap = malloc(sizeof(*sap));
+	struct child_sa *c = NULL;
+	bool ok = false;
+
+	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
+		goto out;
+	c = child_sa_new(sa);
+	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+		goto out;
+	c->transport = old ? old->transport : sa->conn.transport;
+	if (old) {
+		c->ts_l = old->ts_l;
+		c->ts_r = old->ts_r;
+	} else {
+		ts_from_end(&sa->conn.local, &sa->local, &c->ts_l);
+		ts_from_end(&sa->conn.remote, &sa->remote, &c->ts_r);
+	}
+	sa->ccs.child = c;
+	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
+	if (old) {
+		uint8_t spi[4];
+
+		put_be32(spi, old->spi_in);
+		ikeb_notify(&mb->b, IKEV2_PROTO_ESP, spi, 4, v2N_REKEY_SA, NULL, 0);
+		sa->ccs.old_child_serial = old->serial;
+		old->rekeying = true;
+	}
+	if (c->transport)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	{
+		struct proposal_list *pl = esp_pfs_list(sa);
+
+		if (!pl)
+			goto out;
+		prop_build_sa(group ? pl : &sa->conn.esp, PROP_ESP, group != 0, sa->conn.esn, c->spi_in, 0, group, sap);
+		free(pl);
+	}
+	ikeb_sa(&mb->b, sap);
+	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
+	if (sa->ccs.dh)
+		add_ke(mb, sa->ccs.dh);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_r);
+	if (!old)
+		sa_line_serial(sa, c->serial, 2, "initiating Child SA using IKE SA #%u", sa->serial);
+	ok = msg_send_request(mb);
+	if (ok)
+		sa_line_serial(sa, c->serial, 189, "sent CREATE_CHILD_SA request %s IPsec SA",
+			       old ? "to rekey" : "for new");
+out:
+	if (!ok) {
+		if (old)
+			old->rekeying = false;
+		ccs_end(sa);
+	}
+	free(mb);
+	free(sap);
+	return ok;
+}
+
+bool child_send_new(struct ike_sa *sa) { return send_child_req(sa, NULL, sa->conn.pfs ? pfs_group(sa) : 0); }
+bool child_send_rekey(struct ike_sa *sa, struct child_sa *c)
+{
+	return send_child_req(sa, c, sa->conn.pfs ? pfs_group(sa) : 0);
+}
+
+static bool send_rekey_ike(struct ike_sa *sa, uint16_t group);
+
+bool child_send_rekey_ike(struct ike_sa *sa) { return send_rekey_ike(sa, sa->dh_group); }
+
+static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+	struct ike_sa_payload *sap = malloc(sizeof(*sap));
+	struct ike_sa *n;
+	bool ok = false;
+
+	if (!mb || !sap || !ccs_begin(sa, CCS_REKEY_IKE, group))
+		goto out;
+	n = ike_sa_new(sa->e, &sa->conn, true);
+	if (!n)
+		goto out;
+	n->state = IKE_S_REKEY_LARVAL;   /* created, not moved: never on the wire itself */
+	sa->ccs.new_ike = n;
+	if (!crypto_random_ike_spi((uint8_t *)&n->spi_i))
+		goto out;
+	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
+	prop_build_sa(&sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
+	ikeb_sa(&mb->b, sap);
+	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
+	add_ke(mb, sa->ccs.dh);
+	ok = msg_send_request(mb);
+	if (ok)
+		sa_line(sa, 2, "sent CREATE_CHILD_SA request to rekey IKE SA");
+out:
+	if (!ok)
+		ccs_end(sa);
+	free(mb);
+	free(sap);
+	return ok;
+}
+
+/* ---- shared decoding ---- */
+
+struct ccs_msg {
+	struct ike_sa_payload sa;
+	struct ike_nonce n;
+	struct ike_ke ke;
+	bool have_ke, have_ts;
+	struct ike_ts_payload tsi, tsr;
+};
+
+static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
+{
+	const struct pl_view *vs = ike_chain_find(ch, IKEV2_PL_SA, NULL);
+	const struct pl_view *vn = ike_chain_find(ch, IKEV2_PL_NONCE, NULL);
+	const struct pl_view *vk = ike_chain_find(ch, IKEV2_PL_KE, NULL);
+	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
+	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
+
+	memset(x, 0, sizeof(*x));
+	if (!vs || !vn || ike_sa_decode(vs->body, vs->len, &x->sa) != WIRE_OK ||
+	    ike_nonce_decode(vn->body, vn->len, &x->n) != WIRE_OK)
+		return false;
+	if (vk) {
+		if (ike_ke_decode(vk->body, vk->len, &x->ke) != WIRE_OK)
+			return false;
+		x->have_ke = true;
+	}
+	if (vi && vr) {
+		if (ike_ts_decode(vi->body, vi->len, &x->tsi) != WIRE_OK ||
+		    ike_ts_decode(vr->body, vr->len, &x->tsr) != WIRE_OK)
+			return false;
+		x->have_ts = true;
+	}
+	return true;
+}
+
+static void reply_error(struct ike_sa *sa, uint32_t msgid, uint16_t err, const uint8_t *data, size_t len)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+
+	if (!mb)
+		return;
+	if (err == v2N_INVALID_KE_PAYLOAD)
+		sa->e->stats.invalid_ke_sent++;
+	log_info("\"%s\" #%u: refusing CREATE_CHILD_SA with %s", sa->conn.name, sa->serial,
+		 ikev2_notify_name(err) ? ikev2_notify_name(err) : "error");
+	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, msgid, true);
+	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, err, data, len);
+	msg_send_response(mb);
+	free(mb);
+}
+
+static void move_children(struct ike_sa *from, struct ike_sa *to)
+{
+	while (from->children)
+		child_sa_move(from->children, to);
+}
+
+/* ---- responder ---- */
+
+static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
+{
+	struct chosen cs;
+	struct ike_sa *n = NULL;
+	struct secret *gir = NULL;
+	struct msg_build *mb = NULL;
+	struct ike_sa_payload sap;
+	const char *why;
+	uint8_t grp[2];
+
+	if (sa->ccs.kind == CCS_REKEY_IKE && nonce_cmp(x->n.data, x->n.len, sa->ccs.n, sa->ccs.n_len) > 0) {
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);   /* collision: ours wins */
+		return;
+	}
+	if (!prop_select(&x->sa, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
+		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (!x->have_ke || x->ke.group != cs.dh) {
+		put_be16(grp, cs.dh);
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
+		return;
+	}
+	n = ike_sa_new(sa->e, &sa->conn, false);
+	if (!n)
+		return;
+	n->spi_i = cs.ike_spi;
+	n->encr = cs.encr;
+	n->keybits = cs.keybits;
+	n->prf = cs.prf;
+	n->integ = cs.integ;
+	n->dh_group = cs.dh;
+	memcpy(n->ni, x->n.data, x->n.len);
+	n->ni_len = x->n.len;
+	n->nr_len = IKE_NONCE_LEN;
+	if (!crypto_random_ike_spi((uint8_t *)&n->spi_r) || !crypto_random(n->nr, n->nr_len) ||
+	    !(n->dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(n->dh, x->ke.data, x->ke.len, &why)) ||
+	    !keys_ike_rekey_derive(n, sa, gir) || !(mb = malloc(sizeof(*mb)))) {
+		reply_error(sa, m->hdr.msgid, gir ? v2N_TEMPORARY_FAILURE : v2N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_free(n);
+		goto out;
+	}
+	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
+	prop_build_chosen(&cs, PROP_IKE, 0, n->spi_r, &sap);
+	ikeb_sa(&mb->b, &sap);
+	ikeb_nonce(&mb->b, n->nr, n->nr_len);
+	add_ke(mb, n->dh);
+	if (!msg_send_response(mb)) {
+		ike_sa_free(n);
+		goto out;
+	}
+	n->local = sa->local;
+	n->remote = sa->remote;
+	n->remote_id = sa->remote_id;
+	n->frag_ok = sa->frag_ok;
+	n->nat_local = sa->nat_local;
+	n->nat_remote = sa->nat_remote;
+	ike_sa_set_state(n, IKE_S_ESTABLISHED);
+	move_children(sa, n);
+	ike_established_timers(n);
+	sa->rekeyed = true;
+	sa->rekey_at = 0;
+	sa_line(n, 3, "responder rekeyed IKE SA #%u", sa->serial);
+	ike_announce(n);
+out:
+	secret_free(gir);
+	free(mb);
+}
+
+static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
+{
+	const struct ike_chain *ch = &m->inner;
+	struct ike_notify rn;
+	struct child_sa *old = NULL, *c;
+	struct chosen cs;
+	struct secret *gir = NULL;
+	struct dh *dh = NULL;
+	struct msg_build *mb = NULL;
+	struct ike_sa_payload sap;
+	bool transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
+	uint8_t nr[IKE_NONCE_LEN], grp[2];
+	const char *why;
+
+	int rk = chain_notify_find(ch, v2N_REKEY_SA, &rn);
+
+	if (rk < 0) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed REKEY_SA (protocol/SPI)", sa->serial);
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (rk > 0) {
+		uint32_t spi = ike_notify_spi32(&rn);
+
+		if (rn.proto != IKEV2_PROTO_ESP ||
+		    (!(old = child_by_spi_out(sa, spi)) && !(old = child_by_spi_in(sa, spi))) ||
+		    old->state != CHILD_S_ESTABLISHED) {
+			reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
+			return;
+		}
+		if (sa->ccs.kind == CCS_REKEY_CHILD && sa->ccs.old_child_serial == old->serial &&
+		    nonce_cmp(x->n.data, x->n.len, sa->ccs.n, sa->ccs.n_len) > 0) {
+			reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+			return;
+		}
+	}
+	if (!x->have_ts) {
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	struct proposal_list *pl = esp_pfs_list(sa);
+	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : &sa->conn.esp, PROP_ESP, x->have_ke,
+					sa->conn.esn, &cs);
+
+	free(pl);
+	if (!chosen || transport != sa->conn.transport) {
+		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (x->have_ke && x->ke.group != cs.dh) {
+		put_be16(grp, cs.dh);
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
+		return;
+	}
+	c = child_sa_new(sa);
+	if (!c)
+		return;
+	if (!ts_select(&sa->conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
+		child_sa_free(c);
+		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	c->spi_out = cs.spi;
+	c->encr = cs.encr;
+	c->keybits = cs.keybits;
+	c->integ = cs.integ;
+	c->dh = cs.dh;
+	c->esn = cs.esn;
+	c->transport = transport;
+	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
+	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
+	    !keys_child_derive(sa, c, false, gir, x->n.data, x->n.len, nr, sizeof(nr)) ||
+	    !(mb = malloc(sizeof(*mb)))) {
+		child_sa_free(c);
+		reply_error(sa, m->hdr.msgid, cs.dh && dh && !gir ? v2N_INVALID_SYNTAX : v2N_TEMPORARY_FAILURE, NULL, 0);
+		goto out;
+	}
+	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
+	if (transport)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
+	ikeb_sa(&mb->b, &sap);
+	ikeb_nonce(&mb->b, nr, sizeof(nr));
+	if (dh)
+		add_ke(mb, dh);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	if (!msg_send_response(mb)) {
+		child_sa_free(c);
+		goto out;
+	}
+	child_install(c);
+	child_line(c, false);
+	if (old) {
+		old->rekey_at = 0;   /* the initiator deletes it */
+		old->rekeying = false;
+	}
+out:
+	secret_free(gir);
+	dh_free(dh);
+	free(mb);
+}
+
+void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ccs_msg *x = malloc(sizeof(*x));
+
+	if (!x)
+		return;
+	if (!ccs_decode(&m->inner, x)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed CREATE_CHILD_SA request", sa->serial);
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+	} else if (x->sa.n_prop && x->sa.prop[0].proto == IKEV2_PROTO_IKE) {
+		rekey_ike_request(sa, m, x);
+	} else {
+		child_request(sa, m, x);
+	}
+	free(x);
+	ike_sa_run_pending(sa);
+}
+
+/* ---- initiator: the response ---- */
+
+static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
+{
+	struct child_sa *c = sa->ccs.child, *old;
+	struct chosen cs;
+	struct secret *gir = NULL;
+	const char *why = NULL;
+
+	if (!c)
+		return "no pending Child SA";
+	struct proposal_list *pl = esp_pfs_list(sa);
+	bool chosen = pl && prop_check_reply(&x->sa, sa->ccs.dh ? pl : &sa->conn.esp, PROP_ESP,
+					     sa->ccs.dh != NULL, sa->conn.esn, &cs);
+
+	free(pl);
+	if (!chosen)
+		return "CREATE_CHILD_SA response chose an ESP proposal we did not offer";
+	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r))
+		return "CREATE_CHILD_SA response traffic selectors are not acceptable";
+	if (sa->ccs.dh) {
+		if (!x->have_ke || x->ke.group != sa->ccs.dh_group)
+			return "CREATE_CHILD_SA response KE group differs";
+		if (!(gir = dh_derive(sa->ccs.dh, x->ke.data, x->ke.len, &why)))
+			return why ? why : "DH failed";
+	}
+	c->spi_out = cs.spi;
+	c->encr = cs.encr;
+	c->keybits = cs.keybits;
+	c->integ = cs.integ;
+	c->dh = cs.dh;
+	c->esn = cs.esn;
+	c->ts_l = x->tsi;
+	c->ts_r = x->tsr;
+	if (!keys_child_derive(sa, c, true, gir, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {
+		secret_free(gir);
+		return "Child SA key derivation failed";
+	}
+	secret_free(gir);
+	sa->ccs.child = NULL;
+	child_install(c);
+	child_line(c, true);
+	old = sa->ccs.kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
+	ccs_end(sa);
+	if (old && old->ike == sa && old->state == CHILD_S_ESTABLISHED)
+		info_send_delete_child(sa, old);
+	sa_done(sa, IKE_RC_OK, "established");
+	return NULL;
+}
+
+static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
+{
+	struct ike_sa *n = sa->ccs.new_ike;
+	struct chosen cs;
+	struct secret *gir;
+	const char *why = NULL;
+
+	if (!prop_check_reply(&x->sa, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
+		return "IKE rekey response chose a proposal we did not offer";
+	if (!x->have_ke || x->ke.group != sa->ccs.dh_group || cs.dh != sa->ccs.dh_group)
+		return "IKE rekey response KE group differs";
+	if (!(gir = dh_derive(sa->ccs.dh, x->ke.data, x->ke.len, &why)))
+		return why ? why : "DH failed";
+	n->spi_r = cs.ike_spi;
+	n->encr = cs.encr;
+	n->keybits = cs.keybits;
+	n->prf = cs.prf;
+	n->integ = cs.integ;
+	n->dh_group = cs.dh;
+	memcpy(n->ni, sa->ccs.n, sa->ccs.n_len);
+	n->ni_len = sa->ccs.n_len;
+	memcpy(n->nr, x->n.data, x->n.len);
+	n->nr_len = x->n.len;
+	if (!keys_ike_rekey_derive(n, sa, gir)) {
+		secret_free(gir);
+		return "IKE rekey key derivation failed";
+	}
+	secret_free(gir);
+	n->local = sa->local;
+	n->remote = sa->remote;
+	n->remote_id = sa->remote_id;
+	n->frag_ok = sa->frag_ok;
+	n->nat_local = sa->nat_local;
+	n->nat_remote = sa->nat_remote;
+	ike_sa_set_state(n, IKE_S_ESTABLISHED);
+	sa->ccs.new_ike = NULL;
+	ccs_end(sa);
+	move_children(sa, n);
+	ike_established_timers(n);
+	sa_line(n, 3, "initiator rekeyed IKE SA #%u", sa->serial);
+	ike_announce(n);
+	sa->rekeyed = true;
+	info_send_delete_ike(sa);
+	return NULL;
+}
+
+/* INVALID_KE_PAYLOAD (§1.3): retry once more with the group the peer
+ * asked for, when we offered it.  True = a new request went out. */
+static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
+{
+	enum ccs_kind kind = sa->ccs.kind;
+	struct ike_notify nt;
+	struct child_sa *old = NULL;
+	struct proposal_list *pl;
+	uint16_t g;
+	bool ok;
+
+	if (!chain_notify(ch, v2N_INVALID_KE_PAYLOAD, &nt) || sa->invalid_ke_tries >= 3 || kind == CCS_NONE)
+		return false;
+	g = ike_notify_u16(&nt);
+	pl = esp_pfs_list(sa);
+	ok = pl && g != sa->ccs.dh_group && dh_alg_get(g) &&
+	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(&sa->conn.ike, g) : prop_dh_allowed(pl, g));
+	free(pl);
+	if (!ok)
+		return false;
+	if (kind == CCS_REKEY_CHILD)
+		old = child_by_serial(sa->e, sa->ccs.old_child_serial);
+	if (old)
+		old->rekeying = false;
+	ccs_end(sa);
+	sa->invalid_ke_tries++;
+	sa_line(sa, 2, "CREATE_CHILD_SA: peer wants %s; resending", ikev2_dh_name(g) ? ikev2_dh_name(g) : "?");
+	if (kind == CCS_REKEY_IKE)
+		return send_rekey_ike(sa, g);
+	if (kind == CCS_REKEY_CHILD && (!old || old->state != CHILD_S_ESTABLISHED))
+		return false;
+	return send_child_req(sa, old, g);
+}
+
+void child_recv_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ccs_msg *x = malloc(sizeof(*x));
+	struct ike_engine *e = sa->e;
+	unsigned serial = sa->serial;
+	enum ccs_kind kind = sa->ccs.kind;
+	uint16_t err = chain_error_notify(&m->inner);
+	const char *why = NULL;
+	char buf[160];
+
+	msg_request_done(sa);
+	if (!x)
+		return;
+	if (kind == CCS_NONE) {
+		why = "unexpected CREATE_CHILD_SA response";
+	} else if (!ike_chain_find(&m->inner, IKEV2_PL_SA, NULL) && err == v2N_INVALID_KE_PAYLOAD &&
+		   retry_ke(sa, &m->inner)) {
+		free(x);
+		return;
+	} else if (!ike_chain_find(&m->inner, IKEV2_PL_SA, NULL)) {
+		snprintf(buf, sizeof(buf), "CREATE_CHILD_SA failed with error notification %s",
+			 err && ikev2_notify_name(err) ? ikev2_notify_name(err) + 4 : "(none)");
+		why = buf;
+	} else if (!ccs_decode(&m->inner, x)) {
+		why = "malformed CREATE_CHILD_SA response";
+	} else if (kind == CCS_REKEY_IKE) {
+		why = rekey_ike_response(sa, x);
+	} else {
+		why = child_response(sa, x);
+	}
+	if (why) {
+		struct child_sa *old = kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
+
+		if (old)
+			old->rekeying = false;
+		sa_line(sa, 3, "%s", why);
+		ccs_end(sa);
+		if (kind == CCS_NEW_CHILD)
+			sa_done(sa, IKE_RC_FAILED, why);
+	}
+	free(x);
+	if (ike_sa_by_serial(e, serial) == sa)
+		ike_sa_run_pending(sa);
+}

@@ -1,0 +1,372 @@
+/* IKE_SA_INIT (RFC 7296 §1.2, §2.6 COOKIE, §1.2/§2.7 INVALID_KE_PAYLOAD):
+ *
+ *   HDR, [N(COOKIE)], SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [N(FRAG)]  -->
+ *                  <--  HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [N(FRAG)]
+ *                  <--  HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(NO_PROPOSAL_CHOSEN)
+ */
+#include "ike/sa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+/* RFC 7427 hash algorithms: SHA2-256, SHA2-384, SHA2-512 */
+static const uint8_t sig_hashes[] = { 0, 2, 0, 3, 0, 4 };
+
+static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
+{
+	free(*dst);
+	*dst = malloc(len);
+	if (!*dst)
+		return false;
+	memcpy(*dst, p, len);
+	*dlen = len;
+	return true;
+}
+
+static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
+{
+	nat_add_notifies(mb, sa);
+	if (sa->conn.fragmentation)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
+		    sizeof(sig_hashes));
+}
+
+bool sa_init_send_request(struct ike_sa *sa)
+{
+	const struct dh_alg *dha = dh_alg_get(sa->dh_group);
+	struct ike_sa_payload sap;
+	struct msg_build *mb;
+	const uint8_t *pub;
+	size_t publen;
+	bool ok = false;
+
+	if (!dha || !(mb = malloc(sizeof(*mb))))
+		return false;
+	dh_free(sa->dh);
+	sa->dh = dh_new(dha);
+	if (!sa->dh)
+		goto out;
+	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
+		goto out;
+	sa->spi_r = 0;
+	if (sa->ni_len == 0) {
+		sa->ni_len = IKE_NONCE_LEN;
+		if (!crypto_random(sa->ni, sa->ni_len))
+			goto out;
+	}
+	pub = dh_public(sa->dh, &publen);
+	sa->next_msgid = 0;
+	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, false);
+	if (sa->cookie_len)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_COOKIE, sa->cookie, sa->cookie_len);
+	prop_build_sa(&sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, sa->dh_group, &sap);
+	ikeb_sa(&mb->b, &sap);
+	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
+	ikeb_nonce(&mb->b, sa->ni, sa->ni_len);
+	add_common_notifies(mb, sa);
+	if (!msg_send_request(mb) || sa->out.pkts.n != 1 ||
+	    !copy_msg(&sa->init_req, &sa->init_req_len, sa->out.pkts.p[0], sa->out.pkts.len[0]))
+		goto out;
+	if (sa->state != IKE_S_INIT_I)
+		ike_sa_set_state(sa, IKE_S_INIT_I);
+	{
+		char a[ADDR_STRLEN];
+
+		sa_line(sa, 181, "sent IKE_SA_INIT request to %s:%u", addr_fmt(&sa->remote.addr, a),
+			sa->remote.port);
+	}
+	ok = true;
+out:
+	free(mb);
+	return ok;
+}
+
+struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink)
+{
+	struct ike_sa *sa;
+
+	if (!addr_is_set(&conn->remote.addr) || addr_is_any(&conn->remote.addr)) {
+		if (sink && sink->line)
+			sink->line(sink->arg, 29, "cannot initiate connection without knowing peer IP address");
+		return NULL;
+	}
+	sa = ike_sa_new(e, conn, true);
+	if (!sa)
+		return NULL;
+	if (sink) {
+		sa->sink = *sink;
+		sa->sink_active = true;
+	}
+	sa->local = (struct ike_endpoint){ conn->local.addr, conn->local.ike_port ? conn->local.ike_port : 500 };
+	sa->remote = (struct ike_endpoint){ conn->remote.addr, conn->remote.ike_port ? conn->remote.ike_port : 500 };
+	sa->dh_group = prop_first_dh(&conn->ike);
+	sa_line(sa, 181, "initiating IKEv2 connection");
+	if (!sa_init_send_request(sa)) {
+		sa_done(sa, IKE_RC_FAILED, "cannot build IKE_SA_INIT request");
+		ike_sa_destroy(sa, "cannot build IKE_SA_INIT request");
+		return NULL;
+	}
+	return sa;
+}
+
+void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)
+{
+	struct ike_engine *e = sa->e;
+	struct ike_conn conn = sa->conn;
+	unsigned tries = sa->keying_try + 1;
+	bool retry = sa->initiator && status == IKE_RC_TIMEOUT &&
+		     (conn.keyingtries == 0 || tries < conn.keyingtries);
+
+	if (retry) {
+		if (conn.keyingtries == 0)
+			sa_line(sa, 0, "starting keying attempt %u of an unlimited number, but releasing whack", tries + 1);
+		else
+			sa_line(sa, 0, "starting keying attempt %u of at most %u, but releasing whack", tries + 1,
+				conn.keyingtries);
+	}
+	sa_done(sa, status, reason);
+	ike_sa_destroy(sa, reason);
+	if (retry) {
+		struct ike_sa *n = sa_init_start(e, &conn, NULL);
+
+		if (n)
+			n->keying_try = tries;
+	}
+}
+
+/* ---- responder ---- */
+
+static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct ike_sa_payload *sap,
+			struct ike_ke *ke, struct ike_nonce *n)
+{
+	const struct pl_view *vs = ike_chain_find(c, IKEV2_PL_SA, NULL);
+	const struct pl_view *vk = ike_chain_find(c, IKEV2_PL_KE, NULL);
+	const struct pl_view *vn = ike_chain_find(c, IKEV2_PL_NONCE, NULL);
+	enum wire_err we;
+
+	if (!vs || !vk || !vn) {
+		eng_drop(e, DROP_PAYLOAD_RULES, "IKE_SA_INIT without SA, KE or Nonce");
+		return false;
+	}
+	if ((we = ike_sa_decode(vs->body, vs->len, sap)) != WIRE_OK ||
+	    (we = ike_ke_decode(vk->body, vk->len, ke)) != WIRE_OK ||
+	    (we = ike_nonce_decode(vn->body, vn->len, n)) != WIRE_OK) {
+		eng_drop(e, DROP_MALFORMED_PAYLOAD, "IKE_SA_INIT: %s", wire_err_text(we));
+		return false;
+	}
+	return true;
+}
+
+static bool respond_init(struct ike_sa *sa, const struct chosen *ch)
+{
+	struct msg_build *mb = malloc(sizeof(*mb));
+	struct ike_sa_payload sap;
+	const uint8_t *pub;
+	size_t publen;
+	bool ok = false;
+
+	if (!mb)
+		return false;
+	pub = dh_public(sa->dh, &publen);
+	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, true, 0, false);
+	prop_build_chosen(ch, PROP_IKE, 0, 0, &sap);
+	ikeb_sa(&mb->b, &sap);
+	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
+	ikeb_nonce(&mb->b, sa->nr, sa->nr_len);
+	add_common_notifies(mb, sa);
+	ok = msg_send_response(mb) && sa->cache.pkts.n == 1 &&
+	     copy_msg(&sa->init_resp, &sa->init_resp_len, sa->cache.pkts.p[0], sa->cache.pkts.len[0]);
+	free(mb);
+	return ok;
+}
+
+void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
+			  const struct ike_endpoint *remote)
+{
+	const struct ike_chain *c = &m->outer;
+	const struct ike_conn *conn;
+	struct ike_sa_payload *sap = malloc(sizeof(*sap));
+	struct ike_ke ke;
+	struct ike_nonce ni;
+	struct chosen ch;
+	struct ike_sa *sa = NULL;
+	struct secret *gir = NULL;
+	const char *why = NULL;
+	uint8_t grp[2];
+
+	if (!sap || !decode_init(e, c, sap, &ke, &ni))
+		goto out;
+	if (!cookie_check_request(e, m, &ni, local, remote))
+		goto out;
+	if (ike_count_sas(e, NULL, NULL) >= e->cfg.max_ike_sas) {
+		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
+		goto out;
+	}
+	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL) : NULL;
+	if (!conn) {
+		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
+		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
+		goto out;
+	}
+	if (!prop_select(sap, &conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch)) {
+		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
+		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
+		goto out;
+	}
+	if (ke.group != ch.dh) {
+		put_be16(grp, ch.dh);
+		e->stats.invalid_ke_sent++;
+		log_info("\"%s\": IKE_SA_INIT: KE group %u, want %u; responding INVALID_KE_PAYLOAD", conn->name,
+			 ke.group, ch.dh);
+		send_plain_notify(e, &m->hdr, v2N_INVALID_KE_PAYLOAD, grp, 2, local, remote);
+		goto out;
+	}
+	if (!dh_check_public(dh_alg_get(ch.dh), ke.data, ke.len, &why)) {
+		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why);
+		send_plain_notify(e, &m->hdr, v2N_INVALID_SYNTAX, NULL, 0, local, remote);
+		goto out;
+	}
+	sa = ike_sa_new(e, conn, false);
+	if (!sa)
+		goto out;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->spi_i = m->hdr.spi_i;
+	sa->encr = ch.encr;
+	sa->keybits = ch.keybits;
+	sa->prf = ch.prf;
+	sa->integ = ch.integ;
+	sa->dh_group = ch.dh;
+	memcpy(sa->ni, ni.data, ni.len);
+	sa->ni_len = ni.len;
+	sa->nr_len = IKE_NONCE_LEN;
+	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
+	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
+		goto fail;
+	gir = dh_derive(sa->dh, ke.data, ke.len, &why);
+	if (!gir) {
+		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why ? why : "DH failed");
+		goto fail;
+	}
+	nat_process(sa, c, 0);
+	if (!keys_ike_derive(sa, gir) || !respond_init(sa, &ch))
+		goto fail;
+	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn.name, sa->serial);
+	goto out;
+fail:
+	e->drops[DROP_CRYPTO]++;
+	ike_sa_destroy(sa, "IKE_SA_INIT failed");
+out:
+	secret_free(gir);
+	free(sap);
+}
+
+/* ---- initiator: the response ---- */
+
+static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_notify n;
+	char reason[128];
+	uint16_t err;
+
+	if (chain_notify(&m->outer, v2N_COOKIE, &n)) {
+		if (sa->cookie_len || n.data_len > sizeof(sa->cookie)) {
+			eng_drop(sa->e, DROP_BAD_COOKIE, "#%u: second COOKIE request", sa->serial);
+			return;
+		}
+		memcpy(sa->cookie, n.data, n.data_len);
+		sa->cookie_len = n.data_len;
+		msg_request_done(sa);
+		log_info("\"%s\" #%u: received COOKIE, resending IKE_SA_INIT", sa->conn.name, sa->serial);
+		if (!sa_init_send_request(sa))
+			ike_sa_fail(sa, IKE_RC_FAILED, "cannot resend IKE_SA_INIT");
+		return;
+	}
+	if (chain_notify(&m->outer, v2N_INVALID_KE_PAYLOAD, &n)) {
+		uint16_t g = ike_notify_u16(&n);
+
+		if (g == sa->dh_group || !prop_dh_allowed(&sa->conn.ike, g) || !dh_alg_get(g) ||
+		    sa->invalid_ke_tries >= 3) {
+			eng_drop(sa->e, DROP_BAD_KE, "#%u: INVALID_KE_PAYLOAD asks for unacceptable group %u",
+				 sa->serial, g);
+			return;   /* keep retransmitting: unauthenticated */
+		}
+		sa->invalid_ke_tries++;
+		sa_line(sa, 2, "received INVALID_KE_PAYLOAD; resending IKE_SA_INIT with %s",
+			ikev2_dh_name(g) ? ikev2_dh_name(g) : "?");
+		sa->dh_group = g;
+		msg_request_done(sa);
+		if (!sa_init_send_request(sa))
+			ike_sa_fail(sa, IKE_RC_FAILED, "cannot resend IKE_SA_INIT");
+		return;
+	}
+	err = chain_error_notify(&m->outer);
+	if (!err) {
+		eng_drop(sa->e, DROP_PAYLOAD_RULES, "#%u: IKE_SA_INIT response without SA or error", sa->serial);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "IKE_SA_INIT response rejected: %s",
+		 ikev2_notify_name(err) ? ikev2_notify_name(err) + 4 : "error");
+	sa_line(sa, 3, "%s", reason);
+	msg_request_done(sa);
+	ike_sa_fail(sa, IKE_RC_FAILED, reason);
+}
+
+void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_sa_payload *sap;
+	struct ike_ke ke;
+	struct ike_nonce nr;
+	struct chosen ch;
+	struct secret *gir = NULL;
+	const char *why = "";
+
+	if (!ike_chain_find(&m->outer, IKEV2_PL_SA, NULL)) {
+		notify_only_response(sa, m);
+		return;
+	}
+	if (m->hdr.spi_r == 0) {
+		eng_drop(sa->e, DROP_MALFORMED_HEADER, "#%u: IKE_SA_INIT response without responder SPI", sa->serial);
+		return;
+	}
+	sap = malloc(sizeof(*sap));
+	if (!sap || !decode_init(sa->e, &m->outer, sap, &ke, &nr))
+		goto out;
+	if (!prop_check_reply(sap, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_SA_INIT response chose a proposal we did not offer",
+			 sa->serial);
+		goto out;
+	}
+	if (ke.group != sa->dh_group || !(gir = dh_derive(sa->dh, ke.data, ke.len, &why))) {
+		eng_drop(sa->e, DROP_BAD_KE, "#%u: IKE_SA_INIT response KE: %s", sa->serial,
+			 ke.group != sa->dh_group ? "wrong group" : why);
+		goto out;
+	}
+	/* all checks passed: commit */
+	sa->spi_r = m->hdr.spi_r;
+	sa->encr = ch.encr;
+	sa->keybits = ch.keybits;
+	sa->prf = ch.prf;
+	sa->integ = ch.integ;
+	memcpy(sa->nr, nr.data, nr.len);
+	sa->nr_len = nr.len;
+	sa->frag_ok = sa->conn.fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
+		goto out;
+	}
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	msg_request_done(sa);
+	nat_process(sa, &m->outer, m->hdr.spi_r);
+	if (!auth_send_request(sa))
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_AUTH request");
+out:
+	secret_free(gir);
+	free(sap);
+}

@@ -1,0 +1,258 @@
+/* Glue between the exchanges and src/crypto: IKE SA keys (§2.14, §2.18),
+ * Child SA keys (§2.17), SK payload protection per direction, PSK AUTH
+ * (§2.15), and the hand-off of Child SAs to the embedder's dataplane. */
+#include "ike/sa.h"
+
+#include <string.h>
+
+#include "lib/log.h"
+
+static bool algs_fill(struct ike_sa *sa)
+{
+	sa->algs.encr = encr_alg_get(sa->encr, sa->keybits);
+	sa->algs.prf = prf_alg_get(sa->prf);
+	sa->algs.integ = sa->integ ? integ_alg_get(sa->integ) : NULL;
+	sa->algs.dh = dh_alg_get(sa->dh_group);
+	return sa->algs.encr && sa->algs.prf && (sa->algs.encr->aead || sa->algs.integ);
+}
+
+static bool derive(struct ike_sa *sa, struct secret *skeyseed)
+{
+	uint8_t spii[8], spir[8];
+	bool ok;
+
+	put_be32(spii, (uint32_t)(sa->spi_i >> 32));
+	put_be32(spii + 4, (uint32_t)sa->spi_i);
+	put_be32(spir, (uint32_t)(sa->spi_r >> 32));
+	put_be32(spir + 4, (uint32_t)sa->spi_r);
+	ike_keys_free(&sa->keys);
+	ok = skeyseed && ike_keys_derive(&sa->algs, skeyseed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+					 spii, spir, &sa->keys);
+	secret_free(skeyseed);
+	return ok;
+}
+
+bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir)
+{
+	if (!algs_fill(sa))
+		return false;
+	return derive(sa, ike_skeyseed(sa->algs.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir));
+}
+
+bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir)
+{
+	if (!algs_fill(newsa))
+		return false;
+	return derive(newsa, ike_skeyseed_rekey(old->algs.prf, old->keys.sk_d, gir, newsa->ni,
+						newsa->ni_len, newsa->nr, newsa->nr_len));
+}
+
+static struct secret *nonempty(struct secret *s)
+{
+	if (s && s->len == 0) {
+		secret_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
+		       const struct secret *gir, const uint8_t *ni, size_t nilen,
+		       const uint8_t *nr, size_t nrlen)
+{
+	const struct encr_alg *encr = encr_alg_get(c->encr, c->keybits);
+	const struct integ_alg *integ = c->integ ? integ_alg_get(c->integ) : NULL;
+	struct child_keys k = { 0 };
+
+	if (!encr || (!encr->aead && !integ))
+		return false;
+	if (!child_keys_derive(sa->algs.prf, sa->keys.sk_d, encr, integ, gir, ni, nilen, nr, nrlen, &k))
+		return false;
+	c->k_out_e = we_initiated ? k.encr_i : k.encr_r;
+	c->k_out_a = nonempty(we_initiated ? k.integ_i : k.integ_r);
+	c->k_in_e = we_initiated ? k.encr_r : k.encr_i;
+	c->k_in_a = nonempty(we_initiated ? k.integ_r : k.integ_i);
+	return true;
+}
+
+static void sk_keys_dir(const struct ike_sa *sa, bool from_initiator, struct sk_keys *k)
+{
+	k->encr = sa->algs.encr;
+	k->integ = sa->algs.integ;
+	k->sk_e = from_initiator ? sa->keys.sk_ei : sa->keys.sk_er;
+	k->sk_a = from_initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
+}
+
+void keys_sk_out(const struct ike_sa *sa, struct sk_keys *k) { sk_keys_dir(sa, sa->initiator, k); }
+void keys_sk_in(const struct ike_sa *sa, struct sk_keys *k) { sk_keys_dir(sa, !sa->initiator, k); }
+
+static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_keys *k,
+			 uint8_t *plain, size_t cap, bool *wait)
+{
+	const struct pl_view *v = &m->outer.pl[m->sk_index];
+	struct ike_skf f;
+	enum wire_err we = ike_skf_decode(v->body, v->len, &f);
+	enum frag_result fr;
+	uint8_t first_np = 0;
+	const char *why;
+	size_t plen;
+
+	if (we != WIRE_OK) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: %s", sa->serial, wire_err_text(we));
+		return false;
+	}
+	if (!sa->frag_ok) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: fragment but fragmentation was not negotiated", sa->serial);
+		return false;
+	}
+	if (!sk_decrypt(k, m->raw, m->aad_len, f.rest, f.rest_len, plain, cap, &plen, &why)) {
+		eng_drop(sa->e, DROP_DECRYPT, "#%u: fragment %u/%u: %s", sa->serial, f.number, f.total, why);
+		return false;
+	}
+	sa->e->stats.fragments_rx++;
+	fr = frag_reasm_add(&sa->reasm, m->hdr.msgid, f.number, f.total, m->sk_first_np, plain, plen);
+	if (fr == FRAG_STORED) {
+		*wait = true;
+		return true;
+	}
+	if (fr != FRAG_COMPLETE) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: %s", sa->serial, frag_result_name(fr));
+		return false;
+	}
+	if (!frag_reasm_take(&sa->reasm, plain, cap, &plen, &first_np)) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: reassembly failed", sa->serial);
+		return false;
+	}
+	we = ike_chain_decode(first_np, plain, plen, &m->inner);
+	if (we != WIRE_OK) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: reassembled: %s", sa->serial, wire_err_text(we));
+		return false;
+	}
+	m->inner_valid = true;
+	return true;
+}
+
+bool keys_decrypt_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t cap, bool *wait)
+{
+	struct sk_keys k;
+	const struct pl_view *v;
+	const char *why;
+	size_t plen;
+	enum wire_err we;
+
+	*wait = false;
+	if (!sa->algs.encr || !sa->keys.sk_ei) {
+		eng_drop(sa->e, DROP_WRONG_STATE, "#%u: no keys yet", sa->serial);
+		return false;
+	}
+	keys_sk_in(sa, &k);
+	if (m->sk_is_frag)
+		return decrypt_frag(sa, m, &k, plain, cap, wait);
+	v = &m->outer.pl[m->sk_index];
+	if (!sk_decrypt(&k, m->raw, m->aad_len, v->body, v->len, plain, cap, &plen, &why)) {
+		eng_drop(sa->e, DROP_DECRYPT, "#%u: %s", sa->serial, why);
+		return false;
+	}
+	we = ike_chain_decode(m->sk_first_np, plain, plen, &m->inner);
+	if (we != WIRE_OK) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: %s", sa->serial, wire_err_text(we));
+		return false;
+	}
+	m->inner_valid = true;
+	return true;
+}
+
+static void local_id(const struct ike_sa *sa, struct cy_id *id)
+{
+	if (sa->conn.local.id.kind == ID_NONE)
+		id_from_addr(sa->local.addr.af ? &sa->local.addr : &sa->conn.local.addr, id);
+	else
+		*id = sa->conn.local.id;
+}
+
+bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t idlen,
+		   uint8_t out[CRYPTO_MAX_PRF_OUT], size_t *outlen)
+{
+	bool signer_is_initiator = ours ? sa->initiator : !sa->initiator;
+	const uint8_t *msg = signer_is_initiator ? sa->init_req : sa->init_resp;
+	size_t msglen = signer_is_initiator ? sa->init_req_len : sa->init_resp_len;
+	const uint8_t *nonce = signer_is_initiator ? sa->nr : sa->ni;
+	size_t nlen = signer_is_initiator ? sa->nr_len : sa->ni_len;
+	const struct secret *skp = signer_is_initiator ? sa->keys.sk_pi : sa->keys.sk_pr;
+	struct cy_id lid;
+	struct secret *psk;
+	bool ok;
+
+	if (!sa->e->ops->get_psk || !msg)
+		return false;
+	local_id(sa, &lid);
+	psk = sa->e->ops->get_psk(sa->e->ctx, &lid, &sa->remote_id);
+	if (!psk) {
+		char a[ID_STRLEN], b[ID_STRLEN];
+
+		log_info("\"%s\" #%u: no PSK for %s - %s", sa->conn.name, sa->serial, id_fmt(&lid, a),
+			 id_fmt(&sa->remote_id, b));
+		return false;
+	}
+	ok = ike_psk_auth(sa->algs.prf, psk, msg, msglen, nonce, nlen, skp, id_body, idlen, out, outlen);
+	secret_free(psk);
+	return ok;
+}
+
+void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
+{
+	const struct ike_sa *sa = c->ike;
+
+	memset(p, 0, sizeof(*p));
+	p->conn_name = sa->conn.name;
+	p->conn_user = sa->conn.user;
+	p->serial = c->serial;
+	p->ike_serial = sa->serial;
+	p->encr = c->encr;
+	p->encr_keybits = c->keybits;
+	p->integ = c->integ;
+	p->dh = c->dh;
+	p->esn = c->esn;
+	p->transport = c->transport;
+	p->encap = sa->nat_local || sa->nat_remote || sa->conn.encaps == IKE_ENCAPS_YES;
+	p->local_port = sa->local.port;
+	p->remote_port = sa->remote.port;
+	p->replay_window = sa->conn.replay_window;
+	p->lifetime_ms = sa->conn.ipsec_lifetime_ms;
+	p->in.spi = c->spi_in;
+	p->in.src = sa->remote.addr;
+	p->in.dst = sa->local.addr;
+	p->in.encr_key = c->k_in_e;
+	p->in.integ_key = c->k_in_a;
+	p->out.spi = c->spi_out;
+	p->out.src = sa->local.addr;
+	p->out.dst = sa->remote.addr;
+	p->out.encr_key = c->k_out_e;
+	p->out.integ_key = c->k_out_a;
+	p->ts_local = &c->ts_l;
+	p->ts_remote = &c->ts_r;
+}
+
+void child_install(struct child_sa *c)
+{
+	struct ike_engine *e = c->ike->e;
+	struct ike_child_params p;
+	uint64_t now = eng_now(e), life = c->ike->conn.ipsec_lifetime_ms;
+
+	child_sa_set_state(c, CHILD_S_ESTABLISHED);
+	c->created = now;
+	if (life) {
+		uint64_t margin = c->ike->conn.rekey_margin_ms;
+
+		c->expire_at = now + life;
+		/* the IKE SA's initiator rekeys first; the responder only if
+		 * that did not happen by half the margin (avoids collisions) */
+		if (c->ike->conn.rekey && margin < life)
+			c->rekey_at = now + life - (c->ike->initiator ? margin : margin / 2);
+	}
+	child_params_fill(c, &p);
+	if (e->ops->child_sa_installed)
+		e->ops->child_sa_installed(e->ctx, &p);
+	c->installed = true;
+	e->stats.established_child++;
+}

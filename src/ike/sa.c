@@ -1,0 +1,335 @@
+/* IKE SA and Child SA objects, the SA table, and the one state-change
+ * function per kind that checks the move and logs `from -> to`. */
+#include "ike/sa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+#define STATE_NAME(n, s, t) [n] = s,
+#define STATE_STORY(n, s, t) [n] = t,
+static const char *const ike_names[] = { IKE_STATE_LIST(STATE_NAME) };
+static const char *const ike_stories[] = { IKE_STATE_LIST(STATE_STORY) };
+static const char *const child_names[] = { CHILD_STATE_LIST(STATE_NAME) };
+static const char *const child_stories[] = { CHILD_STATE_LIST(STATE_STORY) };
+
+const char *ike_state_name(enum ike_state s) { return s < IKE_S_COUNT ? ike_names[s] : "?"; }
+const char *ike_state_story(enum ike_state s) { return s < IKE_S_COUNT ? ike_stories[s] : "?"; }
+const char *child_state_name(enum child_state s) { return s < CHILD_S_COUNT ? child_names[s] : "?"; }
+
+/* Allowed IKE SA moves: ike_moves[from] is a bit set of targets. */
+#define B(s) (1u << (s))
+static const unsigned ike_moves[IKE_S_COUNT] = {
+	[IKE_S_NEW] = B(IKE_S_INIT_I) | B(IKE_S_DEAD),
+	[IKE_S_INIT_I] = B(IKE_S_INIT_I) | B(IKE_S_AUTH_I) | B(IKE_S_DEAD),
+	[IKE_S_INIT_R] = B(IKE_S_ESTABLISHED) | B(IKE_S_DEAD),
+	[IKE_S_AUTH_I] = B(IKE_S_ESTABLISHED) | B(IKE_S_DEAD),
+	[IKE_S_REKEY_LARVAL] = B(IKE_S_ESTABLISHED) | B(IKE_S_DEAD),
+	[IKE_S_ESTABLISHED] = B(IKE_S_DELETING) | B(IKE_S_DEAD),
+	[IKE_S_DELETING] = B(IKE_S_DEAD),
+	[IKE_S_DEAD] = 0,
+};
+
+static const unsigned child_moves[CHILD_S_COUNT] = {
+	[CHILD_S_LARVAL] = B(CHILD_S_ESTABLISHED) | B(CHILD_S_DEAD),
+	[CHILD_S_ESTABLISHED] = B(CHILD_S_DELETING) | B(CHILD_S_DEAD),
+	[CHILD_S_DELETING] = B(CHILD_S_DEAD),
+	[CHILD_S_DEAD] = 0,
+};
+
+void pktset_clear(struct pktset *ps)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		free(ps->p[i]);
+	ps->n = 0;
+}
+
+bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
+{
+	uint8_t *q;
+
+	if (ps->n >= IKE_MAX_PKTS || !(q = malloc(len ? len : 1)))
+		return false;
+	memcpy(q, p, len);
+	ps->p[ps->n] = q;
+	ps->len[ps->n++] = len;
+	return true;
+}
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa)), **pp;
+
+	if (!sa)
+		return NULL;
+	sa->e = e;
+	sa->serial = ++e->next_serial;
+	sa->state = initiator ? IKE_S_NEW : IKE_S_INIT_R;
+	sa->initiator = initiator;
+	if (conn)
+		sa->conn = *conn;
+	sa->created = eng_now(e);
+	frag_reasm_init(&sa->reasm);
+	for (pp = &e->sas; *pp; pp = &(*pp)->next)
+		;
+	*pp = sa;
+	return sa;
+}
+
+void child_sa_free(struct child_sa *c)
+{
+	struct child_sa **pp;
+
+	if (!c)
+		return;
+	if (c->ike) {
+		for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				break;
+			}
+		if (c->ike->auth_child == c)
+			c->ike->auth_child = NULL;
+		if (c->ike->ccs.child == c)
+			c->ike->ccs.child = NULL;
+	}
+	secret_free(c->k_in_e);
+	secret_free(c->k_in_a);
+	secret_free(c->k_out_e);
+	secret_free(c->k_out_a);
+	secret_wipe(c, sizeof(*c));
+	free(c);
+}
+
+void child_sa_delete(struct child_sa *c)
+{
+	struct ike_engine *e = c->ike->e;
+
+	if (c->installed && e->ops->child_sa_deleted) {
+		struct ike_child_params p;
+
+		child_params_fill(c, &p);
+		e->ops->child_sa_deleted(e->ctx, &p);
+	}
+	if (c->state != CHILD_S_DEAD)
+		child_sa_set_state(c, CHILD_S_DEAD);
+	child_sa_free(c);
+}
+
+static void ccs_clear(struct ike_sa *sa)
+{
+	dh_free(sa->ccs.dh);
+	if (sa->ccs.new_ike)
+		ike_sa_free(sa->ccs.new_ike);
+	secret_wipe(&sa->ccs, sizeof(sa->ccs));
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_sa **pp;
+
+	if (!sa)
+		return;
+	for (pp = &sa->e->sas; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	while (sa->children)
+		child_sa_free(sa->children);
+	ccs_clear(sa);
+	if (sa->sink_active && sa->sink.done)
+		sa->sink.done(sa->sink.arg, IKE_RC_TERMINATED, "IKE SA freed");
+	ike_keys_free(&sa->keys);
+	dh_free(sa->dh);
+	free(sa->init_req);
+	free(sa->init_resp);
+	pktset_clear(&sa->out.pkts);
+	pktset_clear(&sa->cache.pkts);
+	frag_reasm_free(&sa->reasm);
+	secret_wipe(sa, sizeof(*sa));
+	free(sa);
+}
+
+void ike_sa_destroy(struct ike_sa *sa, const char *why)
+{
+	struct ike_engine *e = sa->e;
+	bool was_established = sa->established_at != 0;
+
+	log_info("\"%s\" #%u: deleting IKE SA (%s): %s", sa->conn.name, sa->serial,
+		 ike_state_name(sa->state), why);
+	while (sa->children)
+		child_sa_delete(sa->children);
+	if (sa->state != IKE_S_DEAD)
+		ike_sa_set_state(sa, IKE_S_DEAD);
+	if (was_established && e->ops->ike_sa_deleted) {
+		struct ike_sa_info i;
+
+		ike_sa_info_fill(sa, &i);
+		e->ops->ike_sa_deleted(e->ctx, &i);
+	}
+	ike_sa_free(sa);
+	eng_deadline_changed(e);
+}
+
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->spi_i == spi_i && sa->spi_r == spi_r && sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->spi_i == spi_i && !sa->initiator && addr_eq(&sa->remote.addr, &remote->addr) &&
+		    sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->serial == serial)
+			return sa;
+	return NULL;
+}
+
+bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
+{
+	enum ike_state from = sa->state;
+
+	if (from >= IKE_S_COUNT || to >= IKE_S_COUNT || !(ike_moves[from] & B(to))) {
+		log_error("\"%s\" #%u: refused IKE SA state change %s -> %s", sa->conn.name, sa->serial,
+			  ike_state_name(from), ike_state_name(to));
+		return false;
+	}
+	sa->state = to;
+	log_debug("\"%s\" #%u: %s -> %s", sa->conn.name, sa->serial, ike_state_name(from), ike_state_name(to));
+	return true;
+}
+
+struct child_sa *child_sa_new(struct ike_sa *sa)
+{
+	struct child_sa *c = calloc(1, sizeof(*c)), **pp;
+
+	if (!c)
+		return NULL;
+	c->ike = sa;
+	c->serial = ++sa->e->next_serial;
+	c->state = CHILD_S_LARVAL;
+	c->created = eng_now(sa->e);
+	for (pp = &sa->children; *pp; pp = &(*pp)->next)
+		;
+	*pp = c;
+	return c;
+}
+
+void child_sa_move(struct child_sa *c, struct ike_sa *to)
+{
+	struct child_sa **pp;
+
+	for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	c->next = NULL;
+	c->ike = to;
+	for (pp = &to->children; *pp; pp = &(*pp)->next)
+		;
+	*pp = c;
+}
+
+void child_sa_set_state(struct child_sa *c, enum child_state to)
+{
+	enum child_state from = c->state;
+
+	if (from >= CHILD_S_COUNT || to >= CHILD_S_COUNT || !(child_moves[from] & B(to))) {
+		log_error("\"%s\" #%u: refused Child SA state change %s -> %s", c->ike->conn.name,
+			  c->serial, child_state_name(from), child_state_name(to));
+		return;
+	}
+	c->state = to;
+	log_debug("\"%s\" #%u: %s -> %s", c->ike->conn.name, c->serial, child_state_name(from),
+		  child_state_name(to));
+}
+
+struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi && c->state != CHILD_S_LARVAL)
+			return c;
+	return NULL;
+}
+
+struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi && c->state != CHILD_S_LARVAL)
+			return c;
+	return NULL;
+}
+
+struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			if (c->serial == serial)
+				return c;
+	return NULL;
+}
+
+void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->kind = IKE_KIND_IKE;
+	i->serial = i->ike_serial = sa->serial;
+	i->conn_name = sa->conn.name;
+	i->conn_user = sa->conn.user;
+	i->state_name = ike_state_name(sa->state);
+	i->state_story = ike_state_story(sa->state);
+	i->initiator = sa->initiator;
+	i->established = sa->state == IKE_S_ESTABLISHED;
+	i->spi_i = sa->spi_i;
+	i->spi_r = sa->spi_r;
+	i->encr = sa->encr;
+	i->encr_keybits = sa->keybits;
+	i->integ = sa->integ;
+	i->prf = sa->prf;
+	i->dh = sa->dh_group;
+	i->local = sa->local;
+	i->remote = sa->remote;
+	i->remote_id = sa->remote_id;
+	i->created_ms = sa->created;
+	i->rekey_at_ms = sa->rekey_at;
+	i->replace_at_ms = sa->replace_at;
+	i->retransmit_at_ms = sa->out.active ? sa->out.next_at : 0;
+	i->nat = sa->nat_local || sa->nat_remote;
+	i->newest = true;
+}
+
+void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
+{
+	ike_sa_info_fill(c->ike, i);
+	i->kind = IKE_KIND_CHILD;
+	i->serial = c->serial;
+	i->state_name = child_state_name(c->state);
+	i->state_story = child_stories[c->state < CHILD_S_COUNT ? c->state : 0];
+	i->established = c->state == CHILD_S_ESTABLISHED;
+	i->spi_in = c->spi_in;
+	i->spi_out = c->spi_out;
+	i->encr = c->encr;
+	i->encr_keybits = c->keybits;
+	i->integ = c->integ;
+	i->prf = 0;
+	i->dh = c->dh;
+	i->esn = c->esn;
+	i->created_ms = c->created;
+	i->rekey_at_ms = c->rekey_at;
+	i->replace_at_ms = c->expire_at;
+	i->retransmit_at_ms = 0;
+}

@@ -1,0 +1,344 @@
+/* Internal to the IKE engine: IKE SA / Child SA state, the SA table, and the
+ * helpers the exchange files share.  Not for the embedder (use ike.h). */
+#ifndef CYGNET_IKE_SA_H
+#define CYGNET_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "ike/frag.h"
+#include "ike/ike.h"
+#include "ike/wire.h"
+
+#define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
+#define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
+#define IKE_NONCE_LEN 32
+#define IKE_MAX_PKTS FRAG_MAX_TOTAL
+
+/* ---- states ---- */
+
+/* name, Libreswan state name, story */
+#define IKE_STATE_LIST(X) \
+	X(IKE_S_NEW, "STATE_V2_PARENT_I0", "waiting for KE to finish") \
+	X(IKE_S_INIT_I, "STATE_V2_PARENT_I1", "sent IKE_SA_INIT request") \
+	X(IKE_S_INIT_R, "STATE_V2_PARENT_R1", "sent IKE_SA_INIT reply") \
+	X(IKE_S_AUTH_I, "STATE_V2_PARENT_I2", "sent IKE_AUTH request") \
+	X(IKE_S_ESTABLISHED, "STATE_V2_ESTABLISHED_IKE_SA", "established IKE SA") \
+	X(IKE_S_REKEY_LARVAL, "STATE_V2_REKEY_IKE_I0", "IKE SA rekey in progress") \
+	X(IKE_S_DELETING, "STATE_V2_IKE_SA_DELETE", "sent INFORMATIONAL delete") \
+	X(IKE_S_DEAD, "STATE_V2_IKE_SA_DEAD", "deleted")
+
+#define IKE_STATE_ENUM(n, s, t) n,
+enum ike_state { IKE_STATE_LIST(IKE_STATE_ENUM) IKE_S_COUNT };
+
+#define CHILD_STATE_LIST(X) \
+	X(CHILD_S_LARVAL, "STATE_V2_NEW_CHILD_I0", "pending Child SA") \
+	X(CHILD_S_ESTABLISHED, "STATE_V2_ESTABLISHED_CHILD_SA", "established Child SA") \
+	X(CHILD_S_DELETING, "STATE_V2_CHILD_SA_DELETE", "deleting Child SA") \
+	X(CHILD_S_DEAD, "STATE_V2_CHILD_SA_DEAD", "deleted")
+
+enum child_state { CHILD_STATE_LIST(IKE_STATE_ENUM) CHILD_S_COUNT };
+
+const char *ike_state_name(enum ike_state s);
+const char *ike_state_story(enum ike_state s);
+const char *child_state_name(enum child_state s);
+
+/* ---- a set of datagrams (one message, or its fragments) ---- */
+
+struct pktset {
+	unsigned n;
+	uint8_t *p[IKE_MAX_PKTS];
+	size_t len[IKE_MAX_PKTS];
+};
+void pktset_clear(struct pktset *ps);
+bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len);
+
+/* ---- Child SA ---- */
+
+struct child_sa {
+	struct child_sa *next;
+	struct ike_sa *ike;
+	unsigned serial;
+	enum child_state state;
+	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
+	uint16_t encr, keybits, integ, dh;
+	bool esn, transport;
+	struct ike_ts_payload ts_l, ts_r;
+	struct secret *k_in_e, *k_in_a, *k_out_e, *k_out_a;
+	uint64_t created, rekey_at, expire_at;
+	bool installed;
+	bool rekeying;                     /* a CREATE_CHILD_SA rekey for it is in flight */
+	bool rekey_pending, delete_pending; /* waiting for the request window */
+};
+
+/* ---- outstanding request / cached response ---- */
+
+struct outstanding {
+	bool active;
+	uint32_t msgid;
+	uint8_t exch;
+	struct pktset pkts;
+	uint64_t first_sent, next_at;
+	uint32_t interval;                 /* current back-off */
+	unsigned count;                    /* retransmits so far */
+	bool liveness;                     /* a DPD probe: dpdtimeout applies */
+};
+
+struct resp_cache {
+	bool valid;
+	uint32_t msgid;
+	struct pktset pkts;
+};
+
+/* The CREATE_CHILD_SA exchange this IKE SA has in flight (as initiator). */
+enum ccs_kind { CCS_NONE, CCS_NEW_CHILD, CCS_REKEY_CHILD, CCS_REKEY_IKE };
+
+struct ccs_state {
+	enum ccs_kind kind;
+	struct child_sa *child;            /* the new (larval) child */
+	unsigned old_child_serial;         /* REKEY_CHILD: the one replaced */
+	struct ike_sa *new_ike;            /* REKEY_IKE: the larval IKE SA */
+	struct dh *dh;
+	uint16_t dh_group;
+	uint8_t n[IKE_NONCE_LEN];
+	size_t n_len;
+	uint32_t new_spi;
+};
+
+/* Work waiting for the request window (window size 1). */
+enum ike_pending {
+	PEND_DELETE_IKE = 1 << 0,
+	PEND_LIVENESS = 1 << 1,
+	PEND_REKEY_IKE = 1 << 2,
+	PEND_NEW_CHILD = 1 << 3,
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	struct ike_engine *e;
+	unsigned serial;
+	enum ike_state state;
+	bool initiator;                    /* original initiator of this IKE SA */
+	uint64_t spi_i, spi_r;
+	struct ike_conn conn;
+	struct ike_endpoint local, remote;
+	struct cy_id remote_id;
+
+	/* negotiated */
+	uint16_t encr, keybits, prf, integ, dh_group;
+	struct ike_algs algs;
+	struct ike_keys keys;
+	struct dh *dh;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;     /* IKE_SA_INIT messages, for AUTH */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+
+	/* message ids (window 1) */
+	uint32_t next_msgid;               /* our next request */
+	uint32_t peer_msgid;               /* next request expected from the peer */
+	struct outstanding out;
+	struct resp_cache cache;
+	unsigned pending;                  /* enum ike_pending bits */
+
+	struct child_sa *children;
+	struct child_sa *auth_child;       /* negotiated inside IKE_AUTH */
+	struct ccs_state ccs;
+
+	struct ike_sink sink;
+	bool sink_active;
+
+	/* timers (0 = off) */
+	uint64_t created, established_at;
+	uint64_t rekey_at, replace_at, dpd_at, keepalive_at, last_rx;
+	uint64_t retry_at;                 /* keyingtries: next attempt */
+	unsigned keying_try;
+
+	bool nat_local, nat_remote, frag_ok, peer_initial_contact;
+	bool rekeyed;                      /* replaced by a rekey: delete quietly */
+	struct frag_reasm reasm;
+	uint16_t invalid_ke_tries;
+};
+
+struct ike_engine {
+	const struct ike_ops *ops;
+	void *ctx;
+	struct ike_engine_config cfg;
+	struct ike_sa *sas;                /* in serial order */
+	unsigned next_serial;
+	uint64_t drops[IKE_DROP_COUNT];
+	struct ike_stats stats;
+	struct cookie_secret cookie;
+	uint64_t last_deadline;
+};
+
+/* ---- sa.c ---- */
+struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, bool initiator);
+void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callbacks */
+/* Tells the embedder (children deleted, ike_sa_deleted) then frees. */
+void ike_sa_destroy(struct ike_sa *sa, const char *why);
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
+struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote);
+struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
+/* The one state-change function: checks the move, logs "from -> to". */
+bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+struct child_sa *child_sa_new(struct ike_sa *sa);
+void child_sa_set_state(struct child_sa *c, enum child_state to);
+void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
+void child_sa_delete(struct child_sa *c);     /* dataplane callback if installed, then free */
+struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial);
+void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i);
+void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i);
+/* Move child to a new parent (IKE SA rekey). */
+void child_sa_move(struct child_sa *c, struct ike_sa *to);
+
+/* ---- engine.c ---- */
+uint64_t eng_now(const struct ike_engine *e);
+void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sa_line(struct ike_sa *sa, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void sa_done(struct ike_sa *sa, int status, const char *reason);
+void eng_deadline_changed(struct ike_engine *e);
+
+/* ---- msgid.c / retransmit.c: sending ---- */
+
+/* A message under construction. */
+struct msg_build {
+	struct ikeb b;
+	struct ike_sa *sa;
+	bool encrypted;
+	uint8_t exch;
+	uint32_t msgid;
+	bool response;
+	uint8_t buf[IKE_MSG_BUF];
+};
+/* Begins a message of sa (flags from its role).  Encrypted: opens SK. */
+void mb_begin(struct msg_build *mb, struct ike_sa *sa, uint8_t exch, bool response,
+	      uint32_t msgid, bool encrypted);
+/* Closes/encrypts (fragmenting when needed) into pkts. */
+bool mb_finish(struct msg_build *mb, struct pktset *pkts);
+/* A request: uses sa->next_msgid, sends, arms retransmission. */
+bool msg_send_request(struct msg_build *mb);
+/* A response to the peer's request msgid: caches it and sends. */
+bool msg_send_response(struct msg_build *mb);
+void msg_transmit(struct ike_sa *sa, const struct pktset *ps);
+/* Can a new request go out now? */
+static inline bool msg_window_open(const struct ike_sa *sa) { return !sa->out.active; }
+void msg_request_done(struct ike_sa *sa);     /* response received */
+/* Timers: retransmission, give-up; returns false if sa was destroyed. */
+bool retransmit_tick(struct ike_sa *sa, uint64_t now);
+uint64_t retransmit_deadline(const struct ike_sa *sa);
+/* An unencrypted notify-only answer with no SA (COOKIE, INVALID_KE...). */
+void send_plain_notify(struct ike_engine *e, const struct ike_hdr *req, uint16_t type,
+		       const uint8_t *data, size_t len, const struct ike_endpoint *local,
+		       const struct ike_endpoint *remote);
+
+/* ---- keys.c ---- */
+bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir);
+bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir);
+bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
+		       const struct secret *gir, const uint8_t *ni, size_t nilen,
+		       const uint8_t *nr, size_t nrlen);
+void keys_sk_out(const struct ike_sa *sa, struct sk_keys *k);
+void keys_sk_in(const struct ike_sa *sa, struct sk_keys *k);
+/* Decrypts m's SK (or collects SKF) into plain; false = drop (counted).
+ * *wait = a fragment was stored, nothing to do yet. */
+bool keys_decrypt_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t cap, bool *wait);
+/* PSK AUTH for our side (ours=true) or the peer's. */
+bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t idlen,
+		   uint8_t out[CRYPTO_MAX_PRF_OUT], size_t *outlen);
+void child_install(struct child_sa *c);
+void child_params_fill(const struct child_sa *c, struct ike_child_params *p);
+
+/* ---- proposal_select.c ---- */
+struct chosen {
+	uint16_t encr, keybits, prf, integ, dh;
+	bool esn;
+	uint8_t propnum;
+	uint32_t spi;                      /* ESP: the peer's SPI */
+	uint64_t ike_spi;                  /* IKE rekey: the peer's SPI */
+};
+/* Our SA payload from a proposal list (IKE or ESP). spi: ESP SPI or 0;
+ * ike_spi for IKE rekey (0 = none); only_dh: IKE: put first the group we
+ * sent a KE for (0 = as configured); pfs: ESP include DH. */
+void prop_build_sa(const struct proposal_list *pl, enum prop_kind kind, bool pfs, enum ike_esn esn,
+		   uint32_t spi, uint64_t ike_spi, uint16_t first_dh, struct ike_sa_payload *out);
+/* Responder: first peer proposal acceptable to ours. */
+bool prop_select(const struct ike_sa_payload *peer, const struct proposal_list *ours,
+		 enum prop_kind kind, bool pfs, enum ike_esn esn, struct chosen *out);
+/* Initiator: the responder's single proposal must be one we offered. */
+bool prop_check_reply(const struct ike_sa_payload *reply, const struct proposal_list *ours,
+		      enum prop_kind kind, bool pfs, enum ike_esn esn, struct chosen *out);
+/* A one-proposal SA payload for the chosen transforms. */
+void prop_build_chosen(const struct chosen *c, enum prop_kind kind, uint32_t spi, uint64_t ike_spi,
+		       struct ike_sa_payload *out);
+uint16_t prop_first_dh(const struct proposal_list *pl);
+bool prop_dh_allowed(const struct proposal_list *pl, uint16_t group);
+
+/* ---- ts.c ---- */
+void ts_from_end(const struct ike_end *end, const struct ike_endpoint *ep, struct ike_ts_payload *out);
+/* Responder: narrow the peer's TSi/TSr against ours (conn local = TSr).
+ * false = TS_UNACCEPTABLE. */
+bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+	       const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr,
+	       struct ike_ts_payload *out_i, struct ike_ts_payload *out_r);
+/* Initiator: the responder's TS must be within what we proposed. */
+bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *proposed);
+bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *b);
+bool ts_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+		     const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
+
+/* ---- nat.c ---- */
+void nat_add_notifies(struct msg_build *mb, struct ike_sa *sa);
+/* Examines NAT_DETECTION_* in an IKE_SA_INIT message; floats to 4500. */
+void nat_process(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r);
+void nat_float(struct ike_sa *sa);
+
+/* ---- cookie.c ---- */
+bool cookie_required(struct ike_engine *e);
+/* Responder: true = proceed; false = answered with COOKIE (or dropped). */
+bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
+			  const struct ike_endpoint *local, const struct ike_endpoint *remote);
+
+/* ---- exchanges ---- */
+struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink);
+bool sa_init_send_request(struct ike_sa *sa);
+void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
+			  const struct ike_endpoint *remote);
+void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m);
+bool auth_send_request(struct ike_sa *sa);
+void auth_recv_request(struct ike_sa *sa, struct ike_msg *m);
+void auth_recv_response(struct ike_sa *sa, struct ike_msg *m);
+void info_recv_request(struct ike_sa *sa, struct ike_msg *m);
+void info_recv_response(struct ike_sa *sa, struct ike_msg *m);
+bool info_send_delete_ike(struct ike_sa *sa);
+bool info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
+bool info_send_liveness(struct ike_sa *sa);
+void child_recv_request(struct ike_sa *sa, struct ike_msg *m);
+void child_recv_response(struct ike_sa *sa, struct ike_msg *m);
+bool child_send_new(struct ike_sa *sa);
+bool child_send_rekey(struct ike_sa *sa, struct child_sa *c);
+bool child_send_rekey_ike(struct ike_sa *sa);
+/* Start whatever is pending once the window opens. */
+void ike_sa_run_pending(struct ike_sa *sa);
+/* After a failed exchange: delete the SA; keyingtries may retry. */
+void ike_sa_fail(struct ike_sa *sa, int status, const char *reason);
+void ike_established_timers(struct ike_sa *sa);
+void ike_announce(struct ike_sa *sa);
+void child_line(struct child_sa *c, bool initiator);
+/* Helpers for notifies in a chain. */
+bool chain_notify(const struct ike_chain *c, uint16_t type, struct ike_notify *out);
+/* 1 = present and well formed (*out filled), 0 = absent, -1 = only malformed. */
+int chain_notify_find(const struct ike_chain *c, uint16_t type, struct ike_notify *out);
+/* First error notify (type < 16384) in c, 0 if none. */
+uint16_t chain_error_notify(const struct ike_chain *c);
+
+#endif

@@ -1,0 +1,146 @@
+/* Traffic selectors (RFC 7296 §2.9, §3.13): ours from a conn end, the
+ * responder's selection and narrowing, the initiator's check of the reply. */
+#include "ike/sa.h"
+
+#include <string.h>
+
+static void ts_set_ports(struct ike_ts *t, const struct ike_end *end)
+{
+	t->ipproto = end->protocol;
+	t->sport = end->port ? end->port : 0;
+	t->eport = end->port ? end->port : 65535;
+}
+
+void ts_from_end(const struct ike_end *end, const struct ike_endpoint *ep, struct ike_ts_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (end->n_subnets == 0) {
+		struct ike_ts *t = &out->ts[out->n++];
+
+		t->type = ep->addr.af == AF_INET6 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
+		t->start = t->end = ep->addr;
+		ts_set_ports(t, end);
+		return;
+	}
+	for (size_t i = 0; i < end->n_subnets && out->n < IKE_TS_MAX; i++) {
+		struct ike_ts *t = &out->ts[out->n++];
+
+		subnet_range(&end->subnets[i], &t->start, &t->end);
+		t->type = t->start.af == AF_INET6 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
+		ts_set_ports(t, end);
+	}
+}
+
+static bool ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out)
+{
+	if (a->start.af != b->start.af || a->start.af == 0)
+		return false;
+	if (a->ipproto && b->ipproto && a->ipproto != b->ipproto)
+		return false;
+	*out = *a;
+	out->ipproto = a->ipproto ? a->ipproto : b->ipproto;
+	out->sport = a->sport > b->sport ? a->sport : b->sport;
+	out->eport = a->eport < b->eport ? a->eport : b->eport;
+	if (out->sport > out->eport)
+		return false;
+	out->start = addr_cmp(&a->start, &b->start) >= 0 ? a->start : b->start;
+	out->end = addr_cmp(&a->end, &b->end) <= 0 ? a->end : b->end;
+	return addr_cmp(&out->start, &out->end) <= 0;
+}
+
+static bool ts_eq(const struct ike_ts *a, const struct ike_ts *b)
+{
+	return a->ipproto == b->ipproto && a->sport == b->sport && a->eport == b->eport &&
+	       addr_eq(&a->start, &b->start) && addr_eq(&a->end, &b->end);
+}
+
+/* Is b inside a? */
+static bool ts_contains(const struct ike_ts *a, const struct ike_ts *b)
+{
+	struct ike_ts x;
+
+	return ts_intersect(a, b, &x) && ts_eq(&x, b);
+}
+
+bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned i = 0; i < a->n; i++)
+		if (!ts_eq(&a->ts[i], &b->ts[i]))
+			return false;
+	return true;
+}
+
+/* One side: the selectors both agree on, or false when none.  As Libreswan:
+ * with narrowing=no each of ours must be proposed exactly; with
+ * narrowing=yes the answer is the intersections (ours where covered). */
+static bool narrow_side(const struct ike_ts_payload *peer, const struct ike_ts_payload *ours,
+			bool narrowing, struct ike_ts_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned j = 0; j < ours->n; j++) {
+		bool covered = false;
+
+		for (unsigned i = 0; i < peer->n; i++) {
+			struct ike_ts x;
+
+			if (!ts_intersect(&peer->ts[i], &ours->ts[j], &x))
+				continue;
+			if (narrowing ? ts_eq(&x, &ours->ts[j]) : ts_eq(&peer->ts[i], &ours->ts[j])) {
+				covered = true;   /* peer's selector covers (narrowing=no: equals) ours */
+				break;
+			}
+			if (narrowing && out->n < IKE_TS_MAX) {
+				bool dup = false;
+
+				for (unsigned k = 0; k < out->n; k++)
+					dup |= ts_eq(&out->ts[k], &x);
+				if (!dup)
+					out->ts[out->n++] = x;
+			}
+		}
+		if (covered && out->n < IKE_TS_MAX)
+			out->ts[out->n++] = ours->ts[j];
+	}
+	if (!narrowing) {
+		/* everything we have must be covered, nothing narrowed */
+		return out->n == ours->n;
+	}
+	return out->n > 0;
+}
+
+bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+	       const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr,
+	       struct ike_ts_payload *out_i, struct ike_ts_payload *out_r)
+{
+	struct ike_ts_payload ours_i, ours_r;
+
+	ts_from_end(&conn->remote, remote, &ours_i);
+	ts_from_end(&conn->local, local, &ours_r);
+	return narrow_side(tsi, &ours_i, conn->narrowing, out_i) &&
+	       narrow_side(tsr, &ours_r, conn->narrowing, out_r);
+}
+
+bool ts_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+		     const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
+{
+	struct ike_ts_payload a, b;
+
+	return ts_select(conn, local, remote, tsi, tsr, &a, &b);
+}
+
+bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *proposed)
+{
+	if (got->n == 0)
+		return false;
+	for (unsigned i = 0; i < got->n; i++) {
+		bool ok = false;
+
+		for (unsigned j = 0; j < proposed->n && !ok; j++)
+			ok = ts_contains(&proposed->ts[j], &got->ts[i]);
+		if (!ok)
+			return false;
+	}
+	return true;
+}

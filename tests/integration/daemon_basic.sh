@@ -1,0 +1,219 @@
+#!/bin/bash
+# The daemon and its control channel: start-up load, pid file, whack exit
+# codes, malformed/oversized/stalled/concurrent clients, SIGHUP, SIGTERM.
+set -u
+B=${CYGNET_BUILD:?}/ipsec
+RAW=$CYGNET_BUILD/tools/ctl_raw
+T=$(mktemp -d /tmp/cygnet-daemon.XXXXXX)
+R=$T/run S=$T/run/pluto.ctl
+pid=
+fails=0
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+# expect NAME WANT_RC CMD...  (stdout+stderr in $T/out)
+expect() {
+	local name=$1 want=$2; shift 2
+	"$@" >"$T/out" 2>&1; local rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$name"; else fail "$name" "rc $rc, want $want: $(head -3 "$T/out" | tr '\n' '|')"; fi
+}
+has() { if grep -qF -- "$2" "$T/out"; then pass "$1"; else fail "$1" "no '$2' in: $(head -5 "$T/out" | tr '\n' '|')"; fi; }
+wait_for() { for _ in $(seq 500); do eval "$1" && return 0; sleep 0.01; done; return 1; }
+
+cat >"$T/ipsec.conf" <<CONF
+config setup
+	plutodebug=none
+
+conn %default
+	authby=secret
+
+conn loaded
+	left=192.0.2.1
+	leftsubnet=10.1.0.0/24
+	right=198.51.100.2
+	rightid=@east.example
+	rightsubnet=10.2.0.0/24
+	connalias=grp
+	auto=add
+
+conn notloaded
+	left=192.0.2.1
+	right=198.51.100.3
+	auto=ignore
+
+conn starter
+	left=192.0.2.1
+	right=198.51.100.4
+	auto=start
+
+conn routed
+	left=192.0.2.1
+	right=198.51.100.5
+	auto=ondemand
+CONF
+printf '@west @east.example : PSK "0123456789abcdef"\n' >"$T/ipsec.secrets"
+chmod 600 "$T/ipsec.secrets"
+
+start() {
+	"$B" pluto --nofork --stderrlog --config "$T/ipsec.conf" --secretsfile "$T/ipsec.secrets" \
+		--rundir "$R" --ipsecdir "$T" --ctl-timeout 1 >>"$T/pluto.log" 2>&1 &
+	pid=$!
+	wait_for "kill -0 $pid 2>/dev/null && \"$B\" whack --ctlsocket \"$S\" --briefstatus >/dev/null 2>&1"
+}
+
+# not running
+expect not_running_rc 33 "$B" whack --ctlsocket "$S" --status
+has not_running_msg "whack: Pluto is not running (no \"$S\")"
+
+if ! start; then fail start "no socket: $(tail -5 "$T/pluto.log")"; exit 1; fi
+pass start
+[ "$(stat -c %a "$S")" = 600 ] && pass socket_mode_0600 || fail socket_mode_0600 "$(stat -c %a "$S")"
+[ "$(cat "$R/pluto.pid")" = "$pid" ] && pass pidfile || fail pidfile "$(cat "$R/pluto.pid")"
+
+# start-up load: auto=add loaded, auto=ignore not
+expect status_rc 0 "$B" whack --ctlsocket "$S" --status
+has status_head '000 "loaded": 10.1.0.0/24===192.0.2.1...198.51.100.2[@east.example]===10.2.0.0/24; unrouted; eroute owner: #0'
+has status_policy '000 "loaded":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES;'
+has status_ids '000 "loaded":   our idtype: ID_IPV4_ADDR; our id=192.0.2.1; their idtype: ID_FQDN; their id=@east.example'
+has status_lifetimes '000 "loaded":   ike_life: 28800s; ipsec_life: 28800s; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; replay_window: 128; rekey_margin: 540s; rekey_fuzz: 100%; keyingtries: 0;'
+n=$(grep -c '^000 "loaded": ' "$T/out"); [ "$n" = 17 ] && pass status_block_17_lines || fail status_block_17_lines "$n lines"
+has status_total '000 Total IPsec connections: loaded 3, active 0'
+order=$(grep -o '^000 "[a-z]*": [^ ]*\.\.\.' "$T/out" | cut -d'"' -f2 | paste -sd,)
+[ "$order" = "loaded,routed,starter" ] && pass status_sorted || fail status_sorted "$order"
+grep -q '"starter": cannot initiate: not supported yet' "$T/pluto.log" && pass startup_auto_start_logged || fail startup_auto_start_logged "$(tail -3 "$T/pluto.log")"
+grep -q '"routed": cannot route: not supported yet' "$T/pluto.log" && pass startup_auto_ondemand_logged || fail startup_auto_ondemand_logged "no log"
+if grep -q notloaded "$T/out"; then fail autoignore "auto=ignore conn loaded"; else pass autoignore; fi
+
+# second instance refused while the first lives
+"$B" pluto --nofork --stderrlog --config "$T/ipsec.conf" --rundir "$R" >"$T/out" 2>&1
+rc=$?; [ $rc -ne 0 ] && grep -q 'already exists' "$T/out" && pass second_instance_refused || fail second_instance_refused "rc $rc $(cat "$T/out")"
+
+# whack exit codes
+expect whack_unknown_up 21 "$B" whack --ctlsocket "$S" --name nosuch --initiate
+has whack_unknown_up_msg '021 no connection named "nosuch"'
+expect whack_up_not_yet 36 "$B" whack --ctlsocket "$S" --name loaded --initiate
+has whack_up_not_yet_msg 'not supported yet'
+expect whack_route_not_yet 25 "$B" whack --ctlsocket "$S" --name loaded --route
+expect whack_no_action 33 "$B" whack --ctlsocket "$S"
+has whack_no_action_msg 'whack error: no action specified; try --help for hints'
+expect whack_missing_name 33 "$B" whack --ctlsocket "$S" --initiate
+has whack_missing_name_msg 'whack error: missing --name <connection_name>'
+expect whack_bad_option 33 "$B" whack --ctlsocket "$S" --bogus
+expect whack_brief 0 "$B" whack --ctlsocket "$S" --briefstatus
+has whack_brief_line '000 IKE SAs: total(0), half-open(0), open(0), authenticated(0), anonymous(0)'
+expect whack_globalstatus 0 "$B" whack --ctlsocket "$S" --globalstatus
+has whack_globalstatus_raw 'current.states.all=0'
+expect whack_trafficstatus_empty 0 "$B" whack --ctlsocket "$S" --trafficstatus
+[ -s "$T/out" ] && fail trafficstatus_empty_output "$(cat "$T/out")" || pass trafficstatus_empty_output
+expect whack_json 0 "$B" whack --ctlsocket "$S" --status --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["connections"][0]["name"]=="loaded"' "$T/out" 2>/dev/null; then
+	pass status_json_parses; else fail status_json_parses "$(head -3 "$T/out")"; fi
+expect whack_listall 0 "$B" whack --ctlsocket "$S" --listall
+has listall_secrets 'PSK @east.example @west'
+has listall_crls '000 List of CRLs:'
+expect whack_listcerts 0 "$B" whack --ctlsocket "$S" --listcerts
+[ "$(cat "$T/out")" = "$(printf '000  \n000 List of X.509 End Certificates:\n000  ')" ] && pass listcerts_layout || fail listcerts_layout "$(cat -A "$T/out")"
+
+# non-root peers are refused by their credentials (SO_PEERCRED), even if
+# the socket's mode would let them connect
+chmod 666 "$S"; chmod 755 "$T"
+if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null && \
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$B"; then
+	expect nonroot_refused 33 setpriv --reuid=65534 --regid=65534 --clear-groups "$B" whack --ctlsocket "$S" --status
+	has nonroot_dropped_by_daemon 'whack: lost the control connection'
+	if grep -q '"loaded"' "$T/out"; then fail nonroot_no_data "status leaked"; else pass nonroot_no_data; fi
+else
+	echo "SKIP nonroot_refused: cannot run the binary as nobody here"
+fi
+chmod 600 "$S"; chmod 700 "$T"
+
+# malformed, truncated, oversized messages: error reply, daemon survives
+expect raw_bad_magic 0 "$RAW" "$S" hex "5055545400010001000000000"0
+has raw_bad_magic_reply 'DONE 33'
+expect raw_truncated 0 "$RAW" "$S" hex "43594743000100010000000a00010002"
+expect raw_oversized 0 "$RAW" "$S" hex "435947430001000100010001"
+has raw_oversized_reply 'message too large'
+expect raw_bad_attr 0 "$RAW" "$S" hex "435947430001000100000006000100090015"
+has raw_bad_attr_reply 'DONE 33'
+expect alive_after_garbage 0 "$B" whack --ctlsocket "$S" --status
+has state_kept '"loaded":'
+
+# a client stalled mid-message does not block others
+"$RAW" "$S" stall 3000 >"$T/stall" 2>&1 &
+stallpid=$!
+sleep 0.1
+t0=$(date +%s%N)
+expect served_while_stalled 0 "$B" whack --ctlsocket "$S" --briefstatus
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] && pass served_fast_while_stalled || fail served_fast_while_stalled "$(( (t1 - t0) / 1000000 )) ms"
+wait $stallpid
+grep -qx closed "$T/stall" && pass stalled_client_dropped || fail stalled_client_dropped "$(cat "$T/stall")"
+grep -q 'client stalled for 1s; dropping it' "$T/pluto.log" && pass stalled_client_logged || fail stalled_client_logged "no log line"
+
+# clients that vanish before reading their replies
+expect vanishing_clients 0 "$RAW" "$S" vanish 20
+expect alive_after_vanish 0 "$B" whack --ctlsocket "$S" --briefstatus
+
+# a client that pipelines many requests before reading (its replies are
+# held back, not dropped, and other clients are served meanwhile)
+"$RAW" "$S" flood 4000 >"$T/flood" 2>&1 &
+floodpid=$!
+sleep 0.1
+expect served_during_flood 0 "$B" whack --ctlsocket "$S" --briefstatus
+wait $floodpid; rc=$?
+[ $rc -eq 0 ] && grep -qx 'ok 4000' "$T/flood" && pass flood_all_replies || fail flood_all_replies "rc $rc $(cat "$T/flood")"
+
+# 50 concurrent clients
+expect concurrent_50 0 "$RAW" "$S" many 50
+has concurrent_50_ok 'ok 50'
+
+# SIGHUP rereads secrets
+printf '@west @east.example : PSK "0123456789abcdef"\n@x @y : PSK "another-long-secret"\n' >"$T/ipsec.secrets"
+kill -HUP "$pid"
+if wait_for "\"$B\" whack --ctlsocket \"$S\" --listall 2>/dev/null | grep -q 'PSK @y @x'"; then pass sighup_reload; else fail sighup_reload "new secret not listed"; fi
+
+# rereadsecrets with a bad entry: reported, nonzero, good entries kept
+printf '@a @b : PSK "0123456789abcdef"\n@c @d : PSK 0xZZ\n' >"$T/ipsec.secrets"
+expect rereadsecrets_bad 32 "$B" whack --ctlsocket "$S" --rereadsecrets
+has rereadsecrets_bad_msg '003 '
+"$B" whack --ctlsocket "$S" --listall >"$T/out" 2>&1
+has rereadsecrets_keeps_good 'PSK @b @a'
+
+# SIGTERM: clean shutdown, socket and pid file removed
+kill -TERM "$pid"
+if wait_for "! kill -0 $pid 2>/dev/null"; then pass sigterm_exit; else fail sigterm_exit "still running"; fi
+wait "$pid"; rc=$?; pid=
+[ $rc -eq 0 ] && pass sigterm_rc0 || fail sigterm_rc0 "rc $rc"
+[ ! -e "$S" ] && [ ! -e "$R/pluto.pid" ] && pass sigterm_cleanup || fail sigterm_cleanup "$(ls "$R")"
+
+# stale pid file and stale socket are replaced
+echo 999999 >"$R/pluto.pid"
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$S"
+expect stale_socket_refused 33 "$B" whack --ctlsocket "$S" --status
+has stale_socket_msg "whack: is Pluto running?  connect() for \"$S\" failed (111 Connection refused)"
+if start; then pass stale_pid_replaced; else fail stale_pid_replaced "$(tail -3 "$T/pluto.log")"; fi
+[ "$(cat "$R/pluto.pid")" = "$pid" ] && pass stale_pid_rewritten || fail stale_pid_rewritten "$(cat "$R/pluto.pid")"
+
+# --shutdown
+expect whack_shutdown 0 "$B" whack --ctlsocket "$S" --shutdown
+if wait_for "[ ! -e $S ]"; then pass shutdown_removes_socket; else fail shutdown_removes_socket "socket still there"; fi
+wait "$pid" 2>/dev/null; pid=
+
+# ipsec start / status / stop with a private rundir (detaching)
+expect ipsec_start 0 "$B" start --config "$T/ipsec.conf" --secretsfile "$T/ipsec.secrets" --rundir "$R" --ipsecdir "$T" --logfile "$T/detached.log"
+pid=$(cat "$R/pluto.pid" 2>/dev/null)
+expect ipsec_status 0 "$B" status --rundir "$R"
+has ipsec_status_conn '"loaded":'
+expect ipsec_restart 0 "$B" restart --config "$T/ipsec.conf" --secretsfile "$T/ipsec.secrets" --rundir "$R" --ipsecdir "$T" --logfile "$T/detached.log"
+newpid=$(cat "$R/pluto.pid" 2>/dev/null)
+[ -n "$newpid" ] && [ "$newpid" != "$pid" ] && ! kill -0 "$pid" 2>/dev/null && kill -0 "$newpid" && pass restart_new_process || fail restart_new_process "old $pid new $newpid"
+pid=$newpid
+expect ipsec_start_twice 1 "$B" start --config "$T/ipsec.conf" --rundir "$R"
+has ipsec_start_twice_msg 'already running'
+expect ipsec_stop 0 "$B" stop --rundir "$R"
+[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass stop_really_stopped || fail stop_really_stopped "pid $pid alive"
+pid=
+expect ipsec_status_stopped 33 "$B" status --rundir "$R"
+expect ipsec_stop_not_running 3 "$B" stop --rundir "$R"
+exit $((fails > 0))

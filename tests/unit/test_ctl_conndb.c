@@ -1,0 +1,88 @@
+/* The daemon's connection database (src/daemon/conndb.c): name hash,
+ * alias index, growth, deletion, sorted iteration; checked against a
+ * naive reference (a plain array scanned linearly). */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config/conn.h"
+#include "daemon/conndb.h"
+
+static struct conn *conn_with_alias(const char *alias)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c && alias)
+		c->connalias = strdup(alias);
+	return c;
+}
+
+static void test_insert_find_delete(void)
+{
+	struct conndb *db = conndb_new();
+	enum { N = 5000 };
+	static bool present[N];
+	char name[32];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "conn-%d", i);
+		CHECK(conndb_insert(db, name, NULL, NULL));
+		present[i] = true;
+	}
+	snprintf(name, sizeof(name), "conn-%d", 7);
+	CHECK(!conndb_insert(db, name, NULL, NULL));    /* duplicate refused */
+	CHECK_INT(conndb_count(db), N);
+	for (int i = 0; i < N; i += 3) {
+		snprintf(name, sizeof(name), "conn-%d", i);
+		CHECK(conndb_delete(db, name));
+		present[i] = false;
+	}
+	CHECK(!conndb_delete(db, "conn-0"));
+	for (int i = 0; i < N; i++) {
+		struct dconn *dc;
+
+		snprintf(name, sizeof(name), "conn-%d", i);
+		dc = conndb_find(db, name);
+		if ((dc != NULL) != present[i])
+			t_fail(__FILE__, __LINE__, "%s: found=%d, want %d", name, dc != NULL, present[i]);
+		else if (dc && strcmp(dc->name, name) != 0)
+			t_fail(__FILE__, __LINE__, "%s: found %s", name, dc->name);
+	}
+	conndb_free(db);
+}
+
+static void test_alias_and_sorted(void)
+{
+	struct conndb *db = conndb_new();
+	struct dconn *v[8], **s;
+	size_t n;
+
+	CHECK(conndb_insert(db, "b", conn_with_alias("grp other"), NULL));
+	CHECK(conndb_insert(db, "a", conn_with_alias("grp"), NULL));
+	CHECK(conndb_insert(db, "c", conn_with_alias(NULL), NULL));
+	CHECK_INT(conndb_find_alias(db, "grp", v, 8), 2);
+	CHECK_INT(conndb_find_alias(db, "other", v, 8), 1);
+	CHECK_STR(v[0]->name, "b");
+	CHECK_INT(conndb_find_alias(db, "gr", v, 8), 0);
+	CHECK(conndb_delete(db, "b"));
+	CHECK_INT(conndb_find_alias(db, "grp", v, 8), 1);
+	CHECK_STR(v[0]->name, "a");
+	CHECK_INT(conndb_find_alias(db, "other", v, 8), 0);
+	s = conndb_sorted(db, &n);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(s[0]->name, "a");
+		CHECK_STR(s[1]->name, "c");
+	}
+	CHECK(s[0]->serial != s[1]->serial);
+	free(s);
+	conndb_free(db);
+}
+
+int main(void)
+{
+	RUN(test_insert_find_delete);
+	RUN(test_alias_and_sorted);
+	return t_done();
+}
