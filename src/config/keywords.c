@@ -55,7 +55,7 @@ static const struct val_name negoshunt_n[] = {
 	{ "hold", 0 }, { "drop", 0 }, { "passthrough", 1 }, { NULL, 0 } };
 static const struct val_name protostack_n[] = {
 	{ "xfrm", 0 }, { "netkey", 0 }, { "native", 0 }, { "bsd", 1 }, { "kame", 1 }, { "bsdkame", 1 },
-	{ "klips", 2 }, { "mast", 2 }, { NULL, 0 } };
+	{ "klips", 2 }, { "mast", 2 }, { "userspace", 3 }, { "auto", 4 }, { NULL, 0 } };
 static const struct val_name ikev1policy_n[] = {
 	{ "accept", 0 }, { "reject", 1 }, { "drop", 2 }, { NULL, 0 } };
 static const struct val_name ocspmethod_n[] = { { "get", 0 }, { "post", 1 }, { NULL, 0 } };

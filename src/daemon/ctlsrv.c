@@ -39,13 +39,24 @@ struct client {
 	bool closing;           /* close once the output is flushed */
 	bool shutdown_after;    /* then shut the daemon down */
 	bool throttled;         /* reading paused until our output drains */
+	struct ctl_deferred *deferred;  /* a request whose reply is still coming */
 	struct client *prev, *next;
+};
+
+/* A reply that outlives its request handler (e.g. a synchronous --up that
+ * waits for IKE): lines and the final DONE arrive later.  The client is not
+ * read meanwhile (requests stay in order) and is not timed out; if it goes
+ * away, the remaining lines are dropped. */
+struct ctl_deferred {
+	struct client *c;       /* NULL once the client is gone */
 };
 
 static struct ctl_kv kvbuf[CTL_MAX_KV];
 
 static void client_free(struct client *c)
 {
+	if (c->deferred)
+		c->deferred->c = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -115,6 +126,8 @@ static void handle_msg(struct client *c, const uint8_t *msg, size_t len)
 	status = pluto_handle(c->srv->p, &rq, &rp);
 	if (rq.flags & CTL_F_VERBOSE)
 		log_set_tap(NULL, NULL);
+	if (c->deferred)
+		return;           /* ctl_deferred_done() answers later */
 	send_done(c, (uint16_t)status);
 	if (rq.op == CTL_OP_SHUTDOWN) {
 		c->closing = true;
@@ -123,12 +136,55 @@ static void handle_msg(struct client *c, const uint8_t *msg, size_t len)
 	}
 }
 
+struct ctl_deferred *ctl_defer(struct reply *rp)
+{
+	struct client *c = rp->arg;
+	struct ctl_deferred *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->c = c;
+	c->deferred = d;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	return d;
+}
+
+void ctl_deferred_line(struct ctl_deferred *d, uint16_t code, const char *text)
+{
+	struct reply rp = { .emit = emit_to_client };
+
+	if (!d || !d->c)
+		return;
+	rp.arg = d->c;
+	emit_to_client(&rp, code, text);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg);
+
+void ctl_deferred_done(struct ctl_deferred *d, int status)
+{
+	struct client *c = d ? d->c : NULL;
+
+	free(d);
+	if (!c)
+		return;
+	c->deferred = NULL;
+	send_done(c, (uint16_t)status);
+	if (!c->closing) {
+		struct timeval tv = { (time_t)c->srv->p->o.ctl_timeout_s, 0 };
+		bufferevent_set_timeouts(c->bev, &tv, NULL);
+		bufferevent_enable(c->bev, EV_READ);
+		read_cb(c->bev, c);   /* pipelined requests may be waiting */
+	}
+}
+
 static void read_cb(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while (!c->closing) {
+	while (!c->closing && !c->deferred) {
 		uint8_t hdr[CTL_HDR_LEN];
 		uint16_t type;
 		uint32_t blen;

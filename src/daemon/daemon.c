@@ -252,6 +252,8 @@ int pluto_run(struct pluto_opts *o)
 	if (cfg)
 		apply_setup(o, cfg);
 	p->o = *o;
+	if (cfg && setup_get(cfg, "protostack"))
+		p->protostack = dupkeep(setup_get(cfg, "protostack"));
 	if (o->ctlsocket)
 		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s", o->ctlsocket);
 	else
@@ -299,13 +301,13 @@ int pluto_run(struct pluto_opts *o)
 	}
 	p->started = time(NULL);
 	log_info("Starting Cygnet pluto pid:%d", (int)getpid());
+	pluto_reread_secrets(p, &lrp);
+	pluto_reread_groups(p, &lrp);
+	ike_glue_listen(p, true, &lrp);
 	if (cfg)
 		load_auto_conns(p, cfg);
 	config_free(cfg);
 	cfg = NULL;
-	pluto_reread_secrets(p, &lrp);
-	pluto_reread_groups(p, &lrp);
-	ike_glue_listen(p, true, &lrp);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) < 0)
 			log_warn("cannot notify parent: %s", strerror(errno));

@@ -1,75 +1,952 @@
-/* The daemon's only doorway to the IKE engine.  The engine is not wired in
- * yet: the SA operations fail with a clear "not supported yet" line and
- * the Libreswan code a failure of that operation carries. */
+/* The daemon's doorway to the IKE engine and the dataplane.
+ *
+ *   UDP 500 socket ──recv──┐                       ┌──> dataplane (Child SAs,
+ *   dataplane events ──────┼──> ike_recv()/tick ──>│     policies/routes)
+ *    (IKE on 4500, expire) │   struct ike_engine   ├──> send: UDP 500 socket or
+ *   libevent timer ────────┘                       │     dp send_ike (4500)
+ *   control ops ──> ike_initiate/terminate ────────┘──> reply lines (whack codes)
+ *
+ * struct conn (config) is mapped onto struct ike_conn here; the conn is
+ * oriented (which end is us) against the addresses of this host. */
 #include "daemon/ike_glue.h"
 
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <event2/event.h>
+
+#include "config/conn.h"
+#include "config/proposals.h"
+#include "config/secrets.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/xfrm_msg.h"
+#include "ike/iana.h"
+#include "ike/ike.h"
+#include "ike/wire.h"
 #include "lib/log.h"
 
-#define NOT_YET "not supported yet (the IKE engine is not wired into the daemon)"
+#define IKE_PORT 500
+#define NATT_PORT 4500
+
+/* An operation (sync --up) whose reply waits for the engine's outcome. */
+struct pending {
+	struct ctl_deferred *d;
+	char conn[IKE_CONN_NAMELEN];
+	struct pending *next;
+};
+
+/* A Child SA installed in the dataplane. */
+struct gchild {
+	unsigned serial, ike_serial;
+	char conn[IKE_CONN_NAMELEN];
+	uint32_t spi_in, spi_out, reqid;
+	struct ip_addr local, remote;         /* outer */
+	struct dp_policy pol_out[IKE_TS_MAX], pol_in[IKE_TS_MAX];
+	size_t npol;
+	struct cy_id remote_id;
+	uint64_t add_time;
+	struct gchild *next;
+};
+
+struct ike_glue {
+	struct pluto *p;
+	struct ike_engine *eng;
+	struct dataplane *dp;
+	int fd500[2];
+	struct event *ev500[2], *evdp, *timer;
+	struct pending *pending;
+	struct gchild *children;
+};
+
+static struct ike_glue *G(struct pluto *p) { return p->glue; }
+
+/* ---- orientation and conn mapping -------------------------------------- */
+
+static bool local_addr(const struct ip_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (!a->af || getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		struct ip_addr x;
+		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &x, NULL) && addr_eq(&x, a))
+			found = true;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* Which end of the conn is this host: 0 left, 1 right, -1 neither. */
+static int orient(const struct conn *c)
+{
+	for (int s = 0; s < 2; s++)
+		if (c->end[s].host_kind == HOST_ADDR || c->end[s].host_kind == HOST_DEFAULTROUTE)
+			if (local_addr(&c->end[s].host))
+				return s;
+	return -1;
+}
+
+static void map_end(const struct conn_end *e, struct ike_end *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (e->host_kind == HOST_ADDR || e->host_kind == HOST_DEFAULTROUTE)
+		out->addr = e->host;
+	else if (e->host_kind == HOST_ANY)
+		out->addr.af = e->host.af;          /* %any: family only */
+	out->ike_port = e->ikeport ? e->ikeport : IKE_PORT;
+	if (e->has_id)
+		out->id = e->id;
+	else
+		id_from_addr(&out->addr, &out->id);
+	out->n_subnets = e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
+	memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
+	out->protocol = e->protocol;
+	out->port = e->port;
+}
+
+static bool map_conn(const struct dconn *dc, struct ike_conn *ic, char *err, size_t errlen)
+{
+	const struct conn *c = dc->conn;
+	int me = orient(c);
+	const char *why = NULL;
+
+	if (me < 0) {
+		snprintf(err, errlen, "neither left nor right is an address of this host (unoriented)");
+		return false;
+	}
+	ike_conn_defaults(ic);
+	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
+	map_end(&c->end[me], &ic->local);
+	map_end(&c->end[!me], &ic->remote);
+	if (c->ike && !proposals_parse(PROP_IKE, c->ike, &ic->ike, &why)) {
+		snprintf(err, errlen, "ike=%s: %s", c->ike, why);
+		return false;
+	}
+	if (c->esp && !proposals_parse(PROP_ESP, c->esp, &ic->esp, &why)) {
+		snprintf(err, errlen, "esp=%s: %s", c->esp, why);
+		return false;
+	}
+	ic->transport = c->type == CONN_TRANSPORT;
+	ic->pfs = c->pfs;
+	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;
+	if (c->ikelifetime_ms)
+		ic->ike_lifetime_ms = c->ikelifetime_ms;
+	if (c->salifetime_ms)
+		ic->ipsec_lifetime_ms = c->salifetime_ms;
+	ic->rekey_margin_ms = c->rekeymargin_ms;
+	ic->rekey_fuzz_pct = c->rekeyfuzz_pct;
+	ic->rekey = c->rekey;
+	if (c->retransmit_interval_ms)
+		ic->retransmit_interval_ms = (uint32_t)c->retransmit_interval_ms;
+	if (c->retransmit_timeout_ms)
+		ic->retransmit_timeout_ms = (uint32_t)c->retransmit_timeout_ms;
+	ic->keyingtries = c->keyingtries;
+	ic->dpd_delay_ms = (uint32_t)c->dpddelay_ms;
+	ic->dpd_timeout_ms = (uint32_t)c->dpdtimeout_ms;
+	ic->fragmentation = c->fragmentation != FRAG_NO;
+	ic->narrowing = c->narrowing;
+	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :
+		     c->encapsulation == YNA_NO ? IKE_ENCAPS_NO : IKE_ENCAPS_AUTO;
+	ic->replay_window = c->replay_window;
+	ic->user = (void *)dc;
+	return true;
+}
+
+/* ---- engine ops --------------------------------------------------------- */
+
+static uint64_t op_now(void *ctx)
+{
+	struct timespec ts;
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void send500(struct ike_glue *g, const uint8_t *pkt, size_t len, const struct ike_endpoint *l,
+		    const struct ike_endpoint *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(&r->addr, r->port, &ss);
+	int fd = g->fd500[r->addr.af == AF_INET6];
+	char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
+	struct msghdr m = { .msg_name = &ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd < 0 || !sl)
+		return;
+	if (l->addr.af == r->addr.af && !addr_is_any(&l->addr)) {
+		struct cmsghdr *c = (struct cmsghdr *)cbuf;
+		memset(cbuf, 0, sizeof(cbuf));
+		m.msg_control = cbuf;
+		if (l->addr.af == AF_INET) {
+			struct in_pktinfo pi = { 0 };
+			memcpy(&pi.ipi_spec_dst, l->addr.a, 4);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			m.msg_controllen = CMSG_SPACE(sizeof(pi));
+		} else {
+			struct in6_pktinfo pi = { 0 };
+			memcpy(&pi.ipi6_addr, l->addr.a, 16);
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			m.msg_controllen = CMSG_SPACE(sizeof(pi));
+		}
+	}
+	if (sendmsg(fd, &m, 0) < 0)
+		log_debug("IKE send to port %u failed: %s", r->port, strerror(errno));
+}
+
+static void op_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_endpoint *l,
+		    const struct ike_endpoint *r)
+{
+	struct ike_glue *g = ctx;
+
+	if (l->port == NATT_PORT || r->port == NATT_PORT) {
+		int rc = g->dp ? g->dp->ops->send_ike(g->dp, pkt, len, &l->addr, l->port, &r->addr, r->port) : -ENOTCONN;
+		if (rc < 0)
+			log_debug("IKE send on 4500 failed: %s", strerror(-rc));
+		return;
+	}
+	send500(g, pkt, len, l, r);
+}
+
+static struct secret *op_get_psk(void *ctx, const struct cy_id *l, const struct cy_id *r)
+{
+	struct ike_glue *g = ctx;
+	const struct secret_entry *e = g->p->secrets ? secrets_find(g->p->secrets, SECRET_PSK, l, r) : NULL;
+
+	return e && e->value ? secret_dup(e->value->data, e->value->len) : NULL;
+}
+
+/* Responder: the conn this peer reaches; the engine copies it. */
+static const struct ike_conn *op_find_conn(void *ctx, const struct ike_endpoint *l,
+					   const struct ike_endpoint *r, const struct cy_id *peer)
+{
+	struct ike_glue *g = ctx;
+	static struct ike_conn found;
+	struct dconn **all;
+	size_t n;
+	const struct ike_conn *best = NULL;
+	int best_score = -1;
+
+	all = conndb_sorted(g->p->db, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ike_conn ic;
+		char err[256];
+		int score = 0;
+		if (!all[i]->conn->ikev2 || !map_conn(all[i], &ic, err, sizeof(err)))
+			continue;
+		if (ic.local.addr.af && !addr_is_any(&ic.local.addr) && !addr_eq(&ic.local.addr, &l->addr))
+			continue;
+		if (ic.remote.addr.af && !addr_is_any(&ic.remote.addr)) {
+			if (!addr_eq(&ic.remote.addr, &r->addr))
+				continue;
+			score += 2;
+		} else if (ic.remote.addr.af && ic.remote.addr.af != r->addr.af) {
+			continue;
+		}
+		if (peer) {
+			if (!id_match(&ic.remote.id, peer))
+				continue;
+			if (ic.remote.id.kind != ID_ANY)
+				score += 1;
+		}
+		if (score > best_score) {
+			found = ic;
+			best = &found;
+			best_score = score;
+		}
+	}
+	free(all);
+	return best;
+}
+
+static struct gchild *find_child(struct ike_glue *g, unsigned serial, struct gchild ***pp)
+{
+	struct gchild **p = &g->children;
+	for (; *p; p = &(*p)->next)
+		if ((*p)->serial == serial) {
+			if (pp)
+				*pp = p;
+			return *p;
+		}
+	return NULL;
+}
+
+/* A traffic selector range as a subnet: the prefix whose range is exactly
+ * start..end; a range that is no prefix falls back to its first host. */
+static void ts_to_subnet(const struct ike_ts *ts, struct ip_subnet *s)
+{
+	size_t n = addr_len(&ts->start);
+
+	for (unsigned plen = 0; plen <= n * 8; plen++) {
+		struct ip_subnet t = { .addr = ts->start, .plen = (uint8_t)plen };
+		struct ip_addr lo, hi;
+		for (size_t i = 0; i < n; i++) {
+			unsigned bit = (unsigned)i * 8;
+			t.addr.a[i] &= plen >= bit + 8 ? 0xff : plen <= bit ? 0 : (uint8_t)(0xff << (8 - (plen - bit)));
+		}
+		subnet_range(&t, &lo, &hi);
+		if (addr_eq(&lo, &ts->start) && addr_eq(&hi, &ts->end)) {
+			*s = t;
+			return;
+		}
+	}
+	subnet_from_addr(&ts->start, s);
+}
+
+/* A local address inside the local selector becomes the route's source,
+ * so traffic from this gateway to the peer's subnet uses the tunnel. */
+static void prefsrc_for(const struct ip_subnet *local_sel, struct ip_addr *out)
+{
+	struct ifaddrs *ifa, *i;
+
+	memset(out, 0, sizeof(*out));
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct ip_addr x;
+		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &x, NULL) && subnet_contains(local_sel, &x)) {
+			*out = x;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const struct ike_child_dir *d,
+		    enum dp_dir dir, uint32_t reqid)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->spi = d->spi;
+	sa->dir = dir;
+	sa->src = d->src;
+	sa->dst = d->dst;
+	sa->encap = p->encap ? DP_ENCAP_UDP : DP_ENCAP_NONE;
+	sa->sport = dir == DP_DIR_OUT ? p->local_port : p->remote_port;
+	sa->dport = dir == DP_DIR_OUT ? p->remote_port : p->local_port;
+	sa->mode = p->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	sa->encr = p->encr;
+	sa->encr_keybits = p->encr_keybits;
+	sa->integ = p->integ;
+	sa->encr_key = d->encr_key;
+	sa->integ_key = d->integ_key;
+	sa->esn = p->esn;
+	sa->replay_window = p->replay_window;
+	sa->reqid = reqid;
+	/* hard lifetime a little after the engine's own replace time */
+	sa->hard.seconds = p->lifetime_ms ? p->lifetime_ms / 1000 + 30 : 0;
+	if (p->ts_local->n && p->ts_remote->n) {
+		struct ip_subnet l, r;
+		ts_to_subnet(&p->ts_local->ts[0], &l);
+		ts_to_subnet(&p->ts_remote->ts[0], &r);
+		sa->sel.src = dir == DP_DIR_OUT ? l : r;
+		sa->sel.dst = dir == DP_DIR_OUT ? r : l;
+		sa->sel.proto = p->ts_local->ts[0].ipproto;
+	}
+}
+
+static void op_child_installed(void *ctx, const struct ike_child_params *p)
+{
+	struct ike_glue *g = ctx;
+	struct gchild *gc = calloc(1, sizeof(*gc));
+	struct dp_sa in, out;
+	uint32_t reqid = CY_REQID_BASE + (p->serial & 0xffff);
+	int rc;
+
+	if (!gc || !g->dp)
+		goto fail;
+	gc->serial = p->serial;
+	gc->ike_serial = p->ike_serial;
+	snprintf(gc->conn, sizeof(gc->conn), "%s", p->conn_name);
+	gc->spi_in = p->in.spi;
+	gc->spi_out = p->out.spi;
+	gc->reqid = reqid;
+	gc->local = p->out.src;
+	gc->remote = p->out.dst;
+	gc->add_time = (uint64_t)time(NULL);
+	fill_sa(&in, p, &p->in, DP_DIR_IN, reqid);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, reqid);
+	if ((rc = dp_add_sa(g->dp, &in)) < 0 || (rc = dp_add_sa(g->dp, &out)) < 0) {
+		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name,
+			  p->serial, strerror(-rc));
+		dp_del_sa(g->dp, in.spi, &in.dst);
+		goto fail;
+	}
+	for (size_t i = 0; i < p->ts_local->n && i < IKE_TS_MAX; i++) {
+		for (size_t j = 0; j < p->ts_remote->n && gc->npol < IKE_TS_MAX; j++) {
+			struct dp_policy *po = &gc->pol_out[gc->npol], *pi = &gc->pol_in[gc->npol];
+			memset(po, 0, sizeof(*po));
+			ts_to_subnet(&p->ts_local->ts[i], &po->sel.src);
+			ts_to_subnet(&p->ts_remote->ts[j], &po->sel.dst);
+			po->sel.proto = p->ts_local->ts[i].ipproto;
+			prefsrc_for(&po->sel.src, &po->prefsrc);
+			po->dir = DP_DIR_OUT;
+			po->reqid = reqid;
+			*pi = *po;
+			pi->dir = DP_DIR_IN;
+			pi->sel.src = po->sel.dst;
+			pi->sel.dst = po->sel.src;
+			if (g->dp->ops->add_policy(g->dp, po) < 0 || g->dp->ops->add_policy(g->dp, pi) < 0)
+				log_error("\"%s\" #%u: cannot install a policy", p->conn_name, p->serial);
+			gc->npol++;
+		}
+	}
+	gc->next = g->children;
+	g->children = gc;
+	return;
+fail:
+	free(gc);
+}
+
+static void remove_child(struct ike_glue *g, struct gchild *gc)
+{
+	for (size_t i = 0; i < gc->npol; i++) {
+		g->dp->ops->del_policy(g->dp, &gc->pol_out[i]);
+		g->dp->ops->del_policy(g->dp, &gc->pol_in[i]);
+	}
+	dp_del_sa(g->dp, gc->spi_in, &gc->local);
+	dp_del_sa(g->dp, gc->spi_out, &gc->remote);
+}
+
+static void op_child_deleted(void *ctx, const struct ike_child_params *p)
+{
+	struct ike_glue *g = ctx;
+	struct gchild **pp, *gc = find_child(g, p->serial, &pp);
+
+	if (!gc)
+		return;
+	*pp = gc->next;
+	remove_child(g, gc);
+	free(gc);
+}
+
+static void op_ike_established(void *ctx, const struct ike_sa_info *sa) { (void)ctx; (void)sa; }
+static void op_ike_deleted(void *ctx, const struct ike_sa_info *sa) { (void)ctx; (void)sa; }
+static void op_endpoints_changed(void *ctx, const struct ike_sa_info *sa) { (void)ctx; (void)sa; }
+
+static void op_keepalive(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r)
+{
+	struct ike_glue *g = ctx;
+
+	if (g->dp)
+		g->dp->ops->send_keepalive(g->dp, &l->addr, l->port, &r->addr, r->port);
+}
+
+static void op_deadline(void *ctx, uint64_t when)
+{
+	struct ike_glue *g = ctx;
+	uint64_t now = op_now(NULL);
+	struct timeval tv;
+
+	if (!g->timer)
+		return;
+	if (when == UINT64_MAX) {
+		evtimer_del(g->timer);
+		return;
+	}
+	when = when > now ? when - now : 0;
+	tv.tv_sec = (time_t)(when / 1000);
+	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
+	evtimer_add(g->timer, &tv);
+}
+
+static const struct ike_ops glue_ops = {
+	.now = op_now,
+	.send = op_send,
+	.get_psk = op_get_psk,
+	.find_conn_for_responder = op_find_conn,
+	.child_sa_installed = op_child_installed,
+	.child_sa_deleted = op_child_deleted,
+	.ike_sa_established = op_ike_established,
+	.ike_sa_deleted = op_ike_deleted,
+	.endpoints_changed = op_endpoints_changed,
+	.deadline_changed = op_deadline,
+	.send_keepalive = op_keepalive,
+};
+
+/* ---- sockets and events ------------------------------------------------- */
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_glue *g = arg;
+	(void)fd;
+	(void)what;
+	ike_tick(g->eng);
+	op_deadline(g, ike_next_deadline(g->eng));
+}
+
+static void read500(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_glue *g = arg;
+	uint8_t pkt[65536];
+	char cbuf[256];
+	struct sockaddr_storage from;
+	(void)what;
+
+	for (int batch = 0; batch < 32; batch++) {
+		struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+				    .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct ike_endpoint l = { .port = IKE_PORT }, r;
+		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		if (!addr_from_sockaddr((struct sockaddr *)&from, &r.addr, &r.port))
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				addr_from_bytes(AF_INET, &pi.ipi_addr, &l.addr);
+			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				addr_from_bytes(AF_INET6, &pi.ipi6_addr, &l.addr);
+			}
+		}
+		ike_recv(g->eng, pkt, (size_t)n, &l, &r);
+	}
+	op_deadline(g, ike_next_deadline(g->eng));
+}
+
+static void dp_event(void *arg, const struct dp_event *ev)
+{
+	struct ike_glue *g = arg;
+
+	switch (ev->type) {
+	case DP_EV_IKE_PACKET: {
+		struct ike_endpoint l = { .addr = ev->u.ike.dst, .port = ev->u.ike.dport };
+		struct ike_endpoint r = { .addr = ev->u.ike.src, .port = ev->u.ike.sport };
+		ike_recv(g->eng, ev->u.ike.data, ev->u.ike.len, &l, &r);
+		break;
+	}
+	case DP_EV_EXPIRE:
+		log_info("dataplane: %s expire of SA 0x%08x", ev->u.expire.hard ? "hard" : "soft", ev->u.expire.spi);
+		break;
+	case DP_EV_ACQUIRE:
+		break;
+	}
+}
+
+static void read_dp(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_glue *g = arg;
+	(void)fd;
+	(void)what;
+	dp_poll_events(g->dp, dp_event, g);
+	op_deadline(g, ike_next_deadline(g->eng));
+}
+
+static int open500(struct ike_glue *g, int af)
+{
+	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	struct ip_addr any;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (fd < 0)
+		return -errno;
+	addr_any(af, &any);
+	sl = addr_to_sockaddr(&any, IKE_PORT, &ss);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	if (g->dp)
+		dp_socket_bypass(g->dp, fd);
+	return fd;
+}
+
+static struct ike_glue *glue_get(struct pluto *p)
+{
+	struct ike_glue *g = G(p);
+	struct dp_params dpp = { 0 };
+	int err = 0;
+
+	if (g)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->p = p;
+	g->fd500[0] = g->fd500[1] = -1;
+	dpp.protostack = p->protostack;
+	g->dp = dp_new(&dpp, &err);
+	if (!g->dp)
+		log_error("dataplane: cannot start: %s; Child SAs cannot be installed", strerror(-err));
+	g->eng = ike_engine_new(&glue_ops, g, NULL);
+	g->timer = evtimer_new(p->base, timer_cb, g);
+	if (g->dp) {
+		g->evdp = event_new(p->base, dp_event_fd(g->dp), EV_READ | EV_PERSIST, read_dp, g);
+		event_add(g->evdp, NULL);
+	}
+	p->glue = g;
+	return g;
+}
+
+/* ---- deferred replies ---------------------------------------------------- */
+
+static void sink_line(void *arg, int code, const char *text)
+{
+	struct pending *pd = arg;
+	if (pd->d)
+		ctl_deferred_line(pd->d, (uint16_t)code, text);
+}
+
+static void pending_unlink(struct ike_glue *g, struct pending *pd)
+{
+	for (struct pending **pp = &g->pending; *pp; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			return;
+		}
+}
+
+static struct ike_glue *the_glue;   /* sink_done needs the glue; one daemon per process */
+
+static void sink_done(void *arg, int status, const char *reason)
+{
+	struct pending *pd = arg;
+
+	if (pd->d) {
+		if (status && reason)
+			ctl_deferred_line(pd->d, (uint16_t)(status == IKE_RC_TIMEOUT ? 31 : 36), reason);
+		ctl_deferred_done(pd->d, status);
+	}
+	if (the_glue)
+		pending_unlink(the_glue, pd);
+	free(pd);
+}
+
+/* An async request or a client that went away: lines are logged only. */
+static void sink_line_log(void *arg, int code, const char *text)
+{
+	(void)arg;
+	log_info("%03d %s", code, text);
+}
+static void sink_done_log(void *arg, int status, const char *reason)
+{
+	(void)arg;
+	if (status)
+		log_info("initiate finished: %s", reason ? reason : "failed");
+}
+
+/* ---- hooks --------------------------------------------------------------- */
 
 int ike_glue_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool async,
 		      struct reply *rp)
 {
-	(void)p; (void)remote_host; (void)async;
-	log_warn("\"%s\": cannot initiate: %s", dc->name, NOT_YET);
-	if (rp)
-		rp_line(rp, 36, "\"%s\": failed to initiate connection: %s", dc->name, NOT_YET);
-	return 36;
+	struct ike_glue *g = glue_get(p);
+	struct ike_conn ic;
+	char err[300];
+	struct ike_sink sink;
+	struct pending *pd = NULL;
+
+	if (!g || !g->eng)
+		return 36;
+	if (!map_conn(dc, &ic, err, sizeof(err))) {
+		rp_line(rp, 36, "\"%s\": cannot initiate: %s", dc->name, err);
+		return 36;
+	}
+	if (!ic.remote.addr.af || addr_is_any(&ic.remote.addr)) {
+		if (!remote_host || !addr_parse(remote_host, &ic.remote.addr)) {
+			rp_line(rp, 29, "\"%s\": cannot initiate connection without knowing peer IP address", dc->name);
+			rp_line(rp, 36, "\"%s\": failed to initiate connection", dc->name);
+			return 36;
+		}
+	}
+	dc->up = true;
+	if (async) {
+		sink = (struct ike_sink){ .line = sink_line_log, .done = sink_done_log };
+		rp_line(rp, 181, "\"%s\": initiating IKEv2 connection", dc->name);
+	} else {
+		pd = calloc(1, sizeof(*pd));
+		if (!pd)
+			return 36;
+		pd->d = ctl_defer(rp);
+		snprintf(pd->conn, sizeof(pd->conn), "%s", dc->name);
+		pd->next = g->pending;
+		g->pending = pd;
+		sink = (struct ike_sink){ .line = sink_line, .done = sink_done, .arg = pd };
+	}
+	the_glue = g;
+	if (!ike_initiate(g->eng, &ic, &sink)) {
+		/* ike_initiate reported through the sink already (done called) */
+		return pd ? CTL_STATUS_DEFERRED : 36;
+	}
+	op_deadline(g, ike_next_deadline(g->eng));
+	return pd ? CTL_STATUS_DEFERRED : 0;
 }
 
 int ike_glue_terminate(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
-	(void)p;
-	log_warn("\"%s\": cannot terminate: %s", dc->name, NOT_YET);
-	if (rp)
-		rp_line(rp, 36, "\"%s\": cannot terminate SAs: %s", dc->name, NOT_YET);
-	return 36;
+	struct ike_glue *g = G(p);
+	unsigned n;
+
+	rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
+	dc->up = false;
+	if (!g || !g->eng)
+		return 0;
+	n = ike_terminate(g->eng, dc->name);
+	op_deadline(g, ike_next_deadline(g->eng));
+	(void)n;
+	return 0;
 }
 
 int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
 	(void)p;
-	log_warn("\"%s\": cannot route: %s", dc->name, NOT_YET);
-	if (rp)
-		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, NOT_YET);
+	rp_line(rp, 25, "\"%s\": could not route: routing (trap policies) is not supported yet", dc->name);
 	return 25;
 }
 
 int ike_glue_unroute(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
 	(void)p;
-	log_warn("\"%s\": cannot unroute: %s", dc->name, NOT_YET);
-	if (rp)
-		rp_line(rp, 25, "\"%s\": could not unroute: %s", dc->name, NOT_YET);
+	rp_line(rp, 25, "\"%s\": could not unroute: routing (trap policies) is not supported yet", dc->name);
 	return 25;
 }
 
 void ike_glue_conn_deleted(struct pluto *p, struct dconn *dc)
 {
-	(void)p;
-	(void)dc;   /* no SAs can exist yet */
+	struct ike_glue *g = G(p);
+
+	if (g && g->eng) {
+		ike_terminate(g->eng, dc->name);
+		op_deadline(g, ike_next_deadline(g->eng));
+	}
 }
 
 int ike_glue_listen(struct pluto *p, bool on, struct reply *rp)
 {
-	/* No IKE sockets yet: remember the wish so status can report it. */
+	struct ike_glue *g = glue_get(p);
+
+	if (!g)
+		return 36;
+	for (int i = 0; i < 2; i++) {
+		if (on && g->fd500[i] < 0) {
+			int fd = open500(g, i ? AF_INET6 : AF_INET);
+			if (fd < 0) {
+				if (!i)
+					log_error("cannot open UDP 500: %s", strerror(-fd));
+				continue;
+			}
+			g->fd500[i] = fd;
+			g->ev500[i] = event_new(p->base, fd, EV_READ | EV_PERSIST, read500, g);
+			event_add(g->ev500[i], NULL);
+		} else if (!on && g->fd500[i] >= 0) {
+			event_free(g->ev500[i]);
+			close(g->fd500[i]);
+			g->fd500[i] = -1;
+		}
+	}
 	p->listening = on;
 	if (rp && on)
 		rp_line(rp, 2, "listening for IKE messages");
 	return 0;
 }
 
+static void count_sa(void *arg, const struct ike_sa_info *sa)
+{
+	struct ike_glue_counts *c = arg;
+
+	if (sa->kind == IKE_KIND_IKE) {
+		c->ike_total++;
+		if (!sa->established)
+			c->ike_halfopen++;
+		else
+			c->ike_auth++;
+	} else if (sa->established) {
+		c->ipsec_total++;
+		c->ipsec_auth++;
+	}
+}
+
 void ike_glue_counts(struct pluto *p, struct ike_glue_counts *c)
 {
-	(void)p;
+	struct ike_glue *g = G(p);
+
 	memset(c, 0, sizeof(*c));
+	if (g && g->eng)
+		ike_foreach_sa(g->eng, count_sa, c);
 }
 
 void ike_glue_shutdown(struct pluto *p)
 {
-	(void)p;
+	struct ike_glue *g = G(p);
+
+	if (!g)
+		return;
+	for (struct pending *pd = g->pending, *nx; pd; pd = nx) {
+		nx = pd->next;
+		if (pd->d)
+			ctl_deferred_done(pd->d, 10);
+		pd->d = NULL;
+	}
+	if (g->eng) {
+		struct dconn **all;
+		size_t n;
+		all = conndb_sorted(p->db, &n);
+		for (size_t i = 0; i < n; i++)
+			ike_terminate(g->eng, all[i]->name);
+		free(all);
+		ike_engine_free(g->eng);   /* frees pending sinks? see ike.h */
+	}
+	while (g->children) {
+		struct gchild *gc = g->children;
+		g->children = gc->next;
+		if (g->dp)
+			remove_child(g, gc);
+		free(gc);
+	}
+	ike_glue_listen(p, false, NULL);
+	if (g->evdp)
+		event_free(g->evdp);
+	if (g->timer)
+		event_free(g->timer);
+	if (g->dp)
+		dp_free(g->dp);
+	free(g);
+	p->glue = NULL;
+	the_glue = NULL;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+struct state_ctx {
+	struct ike_glue *g;
+	struct reply *rp;
+	uint64_t now;
+	const char *only;
+};
+
+static void state_line(void *arg, const struct ike_sa_info *sa)
+{
+	struct state_ctx *s = arg;
+	char timers[160] = "";
+	size_t o = 0;
+
+	if (s->only && strcmp(s->only, sa->conn_name) != 0)
+		return;
+	if (sa->retransmit_at_ms)
+		o += (size_t)snprintf(timers + o, sizeof(timers) - o, " RETRANSMIT in %llus;",
+				      (unsigned long long)((sa->retransmit_at_ms > s->now ? sa->retransmit_at_ms - s->now : 0) / 1000));
+	if (sa->rekey_at_ms && o < sizeof(timers))
+		o += (size_t)snprintf(timers + o, sizeof(timers) - o, " REKEY in %llus;",
+				      (unsigned long long)((sa->rekey_at_ms > s->now ? sa->rekey_at_ms - s->now : 0) / 1000));
+	if (sa->replace_at_ms && o < sizeof(timers))
+		snprintf(timers + o, sizeof(timers) - o, " REPLACE in %llus;",
+			 (unsigned long long)((sa->replace_at_ms > s->now ? sa->replace_at_ms - s->now : 0) / 1000));
+	if (sa->kind == IKE_KIND_IKE) {
+		rp_line(s->rp, 0, "#%u: \"%s\":%u %s (%s);%s%s idle;", sa->serial, sa->conn_name, sa->local.port,
+			sa->state_name, sa->state_story, timers, sa->newest ? " newest;" : "");
+	} else {
+		char pa[ADDR_STRLEN], la[ADDR_STRLEN];
+		struct dp_counters cin = { 0 }, cout = { 0 };
+		if (s->g->dp && sa->established) {
+			s->g->dp->ops->get_counters(s->g->dp, sa->spi_in, &sa->local.addr, DP_IPPROTO_ESP, &cin);
+			s->g->dp->ops->get_counters(s->g->dp, sa->spi_out, &sa->remote.addr, DP_IPPROTO_ESP, &cout);
+		}
+		rp_line(s->rp, 0, "#%u: \"%s\":%u %s (%s);%s%s%s IKE SA #%u; idle;", sa->serial, sa->conn_name,
+			sa->local.port, sa->state_name, sa->state_story, timers, sa->newest ? " newest;" : "",
+			sa->established ? " eroute owner;" : "", sa->ike_serial);
+		if (sa->established)
+			rp_line(s->rp, 0, "#%u: \"%s\" esp.%08x@%s esp.%08x@%s tun.0@%s tun.0@%s Traffic: ESPin=%lluB ESPout=%lluB ESPmax=2^63B",
+				sa->serial, sa->conn_name, sa->spi_out, addr_fmt(&sa->remote.addr, pa), sa->spi_in,
+				addr_fmt(&sa->local.addr, la), pa, la, (unsigned long long)cin.bytes,
+				(unsigned long long)cout.bytes);
+	}
+}
+
+void ike_glue_states(struct pluto *p, struct reply *rp, const char *only)
+{
+	struct ike_glue *g = G(p);
+	struct state_ctx s = { .g = g, .rp = rp, .now = op_now(NULL), .only = only };
+
+	if (g && g->eng)
+		ike_foreach_sa(g->eng, state_line, &s);
+}
+
+static void traffic_line(void *arg, const struct ike_sa_info *sa)
+{
+	struct state_ctx *s = arg;
+	struct dp_counters cin = { 0 }, cout = { 0 };
+	struct gchild *gc;
+	char id[ID_STRLEN];
+
+	if (sa->kind != IKE_KIND_CHILD || !sa->established || !s->g->dp)
+		return;
+	gc = find_child(s->g, sa->serial, NULL);
+	s->g->dp->ops->get_counters(s->g->dp, sa->spi_in, &sa->local.addr, DP_IPPROTO_ESP, &cin);
+	s->g->dp->ops->get_counters(s->g->dp, sa->spi_out, &sa->remote.addr, DP_IPPROTO_ESP, &cout);
+	rp_line(s->rp, 6, "#%u: \"%s\", type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s'",
+		sa->serial, sa->conn_name, (unsigned long long)(gc ? gc->add_time : 0),
+		(unsigned long long)cin.bytes, (unsigned long long)cout.bytes, id_fmt(&sa->remote_id, id));
+}
+
+void ike_glue_traffic(struct pluto *p, struct reply *rp)
+{
+	struct ike_glue *g = G(p);
+	struct state_ctx s = { .g = g, .rp = rp };
+
+	if (g && g->eng)
+		ike_foreach_sa(g->eng, traffic_line, &s);
+}
+
+const char *ike_glue_dataplane(struct pluto *p)
+{
+	struct ike_glue *g = G(p);
+	return g && g->dp ? g->dp->ops->name : "none";
+}
+
+void ike_glue_drops(struct pluto *p, struct reply *rp)
+{
+	struct ike_glue *g = G(p);
+	uint64_t d[DP_DROP__COUNT];
+	char line[1024];
+	size_t o = 0;
+
+	if (!g || !g->dp)
+		return;
+	g->dp->ops->get_global_drops(g->dp, d);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		if (d[i] && o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s=%llu", o ? ", " : "",
+					      dp_drop_name((enum dp_drop)i), (unsigned long long)d[i]);
+	rp_line(rp, 0, "dataplane drops: %s", o ? line : "none");
+	if (g->eng) {
+		o = 0;
+		for (int i = 0; i < IKE_DROP_COUNT; i++) {
+			uint64_t n = ike_drop_count(g->eng, (enum ike_drop)i);
+			if (n && o < sizeof(line))
+				o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s=%llu", o ? ", " : "",
+						      ike_drop_name((enum ike_drop)i), (unsigned long long)n);
+		}
+		rp_line(rp, 0, "IKE drops: %s", o ? line : "none");
+	}
 }

@@ -1,7 +1,8 @@
-/* Every place where the daemon would initiate, terminate, route or report
- * IKE/Child SAs goes through these hooks.  Until the IKE engine
- * (src/ike/ike.h) is wired in they answer "not supported yet" with a
- * failure code -- never a pretended success. */
+/* Every place where the daemon initiates, terminates, routes or reports
+ * IKE/Child SAs goes through these hooks (ike_glue.c), which drive the IKE
+ * engine (src/ike/ike.h) and the dataplane (src/dataplane/dataplane.h).
+ * ike_glue_initiate() of a synchronous --up returns CTL_STATUS_DEFERRED and
+ * answers the client when the engine reports the outcome. */
 #ifndef CYGNET_IKE_GLUE_H
 #define CYGNET_IKE_GLUE_H
 
@@ -27,6 +28,12 @@ struct ike_glue_counts {
 	unsigned ipsec_total, ipsec_auth, ipsec_anon;
 };
 void ike_glue_counts(struct pluto *p, struct ike_glue_counts *c);
+/* Status: the state lines of --status/--showstates (all conns, or only
+ * one), --trafficstatus lines, the dataplane's name and drop counters. */
+void ike_glue_states(struct pluto *p, struct reply *rp, const char *only);
+void ike_glue_traffic(struct pluto *p, struct reply *rp);
+const char *ike_glue_dataplane(struct pluto *p);
+void ike_glue_drops(struct pluto *p, struct reply *rp);
 /* Shut down every SA (SIGTERM / --shutdown). */
 void ike_glue_shutdown(struct pluto *p);
 

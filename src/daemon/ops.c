@@ -356,9 +356,23 @@ static int h_secrets(struct pluto *p, const struct ctl_request *rq, const char *
 static int h_nothing(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
 	/* rereadcerts: certificates live in the PKI module, nothing is cached
-	 * here yet; showstates/trafficstatus: no states until IKE exists;
-	 * shutdown/ping: shutdown is acted on by ctlsrv.c after the reply. */
+	 * here yet; shutdown/ping: shutdown is acted on by ctlsrv.c after the
+	 * reply. */
 	(void)p; (void)rq; (void)name; (void)rp;
+	return 0;
+}
+
+static int h_showstates(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
+{
+	(void)rq; (void)name;
+	ike_glue_states(p, rp, NULL);
+	return 0;
+}
+
+static int h_traffic(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
+{
+	(void)rq; (void)name;
+	ike_glue_traffic(p, rp);
 	return 0;
 }
 
@@ -463,8 +477,8 @@ static const op_fn handlers[CTL_OP_MAX] = {
 	[CTL_OP_CONNSTATUS] = h_connstatus,
 	[CTL_OP_BRIEFSTATUS] = h_brief,
 	[CTL_OP_GLOBALSTATUS] = h_global,
-	[CTL_OP_SHOWSTATES] = h_nothing,
-	[CTL_OP_TRAFFICSTATUS] = h_nothing,
+	[CTL_OP_SHOWSTATES] = h_showstates,
+	[CTL_OP_TRAFFICSTATUS] = h_traffic,
 	[CTL_OP_SHUNTSTATUS] = h_shunts,
 	[CTL_OP_FIPSSTATUS] = h_fips,
 	[CTL_OP_SHUTDOWN] = h_nothing,

@@ -13,6 +13,7 @@ struct event_base;
 struct conndb;
 struct ctlsrv;
 struct secrets;
+struct ike_glue;
 
 struct pluto_opts {
 	const char *config;         /* --config (default /etc/ipsec.conf) */
@@ -39,6 +40,8 @@ struct pluto {
 	time_t started;
 	struct secrets *secrets;    /* the last (re)read of secretsfile */
 	char *groups[5];            /* policy group files' entries (text), see ops.c */
+	struct ike_glue *glue;      /* IKE engine + dataplane (ike_glue.c) */
+	const char *protostack;     /* config setup protostack= (NULL = probe) */
 };
 
 /* One reply being built for a control request: lines go to the client. */
@@ -71,6 +74,13 @@ void list_ops(struct pluto *p, enum ctl_op op, struct reply *rp);
 void list_pubkeys(struct pluto *p, struct reply *rp, bool utc, bool with_header);
 
 /* ctlsrv.c: the control socket. */
+/* Keep the current request's reply open past pluto_handle(): the handler
+ * returns CTL_STATUS_DEFERRED and later streams lines and one done. */
+#define CTL_STATUS_DEFERRED (-1)
+struct ctl_deferred;
+struct ctl_deferred *ctl_defer(struct reply *rp);
+void ctl_deferred_line(struct ctl_deferred *d, uint16_t code, const char *text);
+void ctl_deferred_done(struct ctl_deferred *d, int status);
 struct ctlsrv *ctlsrv_new(struct pluto *p, const char *path, int *err);
 void ctlsrv_free(struct ctlsrv *s);
 

@@ -259,7 +259,8 @@ void status_brief(struct pluto *p, struct reply *rp)
 
 void status_full(struct pluto *p, struct reply *rp)
 {
-	rp_line(rp, 0, "using kernel interface: xfrm");
+	rp_line(rp, 0, "using kernel interface: %s", ike_glue_dataplane(p));
+	ike_glue_drops(p, rp);
 	BLANK(rp);
 	rp_line(rp, 0, "fips mode=disabled;");
 	rp_line(rp, 0, "SElinux=disabled");
@@ -282,6 +283,7 @@ void status_full(struct pluto *p, struct reply *rp)
 	BLANK(rp);
 	status_brief(p, rp);
 	BLANK(rp);
+	ike_glue_states(p, rp, NULL);
 	BLANK(rp);
 	rp_line(rp, 0, "Bare Shunt list:");
 	BLANK(rp);

@@ -501,6 +501,7 @@ unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const s
 	if (sa) {
 		/* Libreswan: another --up over an existing IKE SA adds a Child SA */
 		if (sink) {
+			sa_done(sa, IKE_RC_TERMINATED, "superseded by a newer request");
 			sa->sink = *sink;
 			sa->sink_active = true;
 		}
@@ -508,10 +509,8 @@ unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const s
 		ike_sa_run_pending(sa);
 		serial = sa->serial;
 	} else {
-		sa = sa_init_start(e, conn, sink);
+		sa = sa_init_start(e, conn, sink);   /* on failure it called done() */
 		serial = sa ? sa->serial : 0;
-		if (!sa && sink && sink->done)
-			sink->done(sink->arg, IKE_RC_FAILED, "cannot start IKE_SA_INIT");
 	}
 	eng_deadline_changed(e);
 	return serial;
@@ -650,6 +649,7 @@ void ike_sa_run_pending(struct ike_sa *sa)
 		sa->pending &= ~(unsigned)PEND_NEW_CHILD;
 		if (child_send_new(sa))
 			return;
+		sa_done(sa, IKE_RC_FAILED, "cannot start CREATE_CHILD_SA");
 	}
 	if (sa->pending & PEND_LIVENESS) {
 		sa->pending &= ~(unsigned)PEND_LIVENESS;

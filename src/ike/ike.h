@@ -152,7 +152,8 @@ enum {
 	IKE_RC_OK = 0,
 	IKE_RC_FAILED = 1,      /* refused by the peer (AUTH, proposal, TS) */
 	IKE_RC_TIMEOUT = 31,    /* no (acceptable) response */
-	IKE_RC_TERMINATED = 10, /* operation abandoned (--down, --delete) */
+	IKE_RC_TERMINATED = 10, /* operation abandoned (--down, --delete, engine freed) */
+	IKE_RC_CANNOT_INITIATE = 36, /* e.g. no peer address (template): "036 failed to initiate" */
 };
 
 struct ike_engine_config {
@@ -164,9 +165,11 @@ struct ike_engine_config {
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx,
 				  const struct ike_engine_config *cfg);
-void ike_engine_free(struct ike_engine *e);   /* no messages are sent */
+/* No messages are sent; operations still pending get done(IKE_RC_TERMINATED). */
+void ike_engine_free(struct ike_engine *e);
 
-/* Start negotiating `conn` (copied).  Returns the IKE SA serial or 0. */
+/* Start negotiating `conn` (copied).  Returns the IKE SA serial, or 0 after
+ * the sink got its lines and exactly one done() (failure to start). */
 unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink);
 /* A datagram for us (non-ESP marker already stripped). */
 void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len,
@@ -216,6 +219,18 @@ struct ike_sa_info {
 	bool newest;
 	bool nat;                     /* NAT detected, on 4500 */
 };
+
+/* Libreswan's --status/--showstates state line (without the "000 "):
+ *   #1: "c":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); REKEY in 27928s; REPLACE in 28797s; newest; idle;
+ *   #1: "c":500 STATE_V2_PARENT_I1 (sent IKE_SA_INIT request); RETRANSMIT in 4s; idle;
+ *   #2: "c":500 STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); REKEY in 28514s; REPLACE in 28800s; newest; IKE SA #1; idle;
+ * Returns the length (snprintf-style). */
+size_t ike_sa_state_line(const struct ike_sa_info *i, uint64_t now_ms, char *buf, size_t cap);
+/* The Child SA's second line:
+ *   #2: "c" esp.1a2b3c4d@192.0.2.2 esp.5e6f7a8b@192.0.2.1 tun.0@192.0.2.2 tun.0@192.0.2.1 Traffic: ESPin=0B ESPout=0B ESPmax=2^63B
+ * (transport mode omits the tun.0 pairs). */
+size_t ike_child_spi_line(const struct ike_sa_info *i, bool transport, uint64_t in_bytes, uint64_t out_bytes,
+			  char *buf, size_t cap);
 
 typedef void (*ike_sa_visit_fn)(void *arg, const struct ike_sa_info *info);
 /* Visit every IKE SA then its children, in serial order. */

@@ -89,13 +89,25 @@ struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, 
 	struct ike_sa *sa;
 
 	if (!addr_is_set(&conn->remote.addr) || addr_is_any(&conn->remote.addr)) {
-		if (sink && sink->line)
-			sink->line(sink->arg, 29, "cannot initiate connection without knowing peer IP address");
+		char line[IKE_CONN_NAMELEN + 80];
+
+		if (sink && sink->line) {
+			snprintf(line, sizeof(line), "\"%s\": cannot initiate connection without knowing peer IP address",
+				 conn->name);
+			sink->line(sink->arg, 29, line);
+			snprintf(line, sizeof(line), "\"%s\": failed to initiate connection", conn->name);
+			sink->line(sink->arg, 36, line);
+		}
+		if (sink && sink->done)
+			sink->done(sink->arg, IKE_RC_CANNOT_INITIATE, "cannot initiate connection without knowing peer IP address");
 		return NULL;
 	}
 	sa = ike_sa_new(e, conn, true);
-	if (!sa)
+	if (!sa) {
+		if (sink && sink->done)
+			sink->done(sink->arg, IKE_RC_FAILED, "out of memory");
 		return NULL;
+	}
 	if (sink) {
 		sa->sink = *sink;
 		sa->sink_active = true;

@@ -170,6 +170,18 @@ static void local_id(const struct ike_sa *sa, struct cy_id *id)
 		*id = sa->conn.local.id;
 }
 
+/* The peer's ID for choosing the PSK: as received, or before the peer has
+ * sent one (our own AUTH as initiator) the configured ID or address. */
+static void peer_id(const struct ike_sa *sa, struct cy_id *id)
+{
+	if (sa->remote_id.kind != ID_NONE)
+		*id = sa->remote_id;
+	else if (sa->conn.remote.id.kind != ID_NONE)
+		*id = sa->conn.remote.id;
+	else
+		id_from_addr(sa->remote.addr.af ? &sa->remote.addr : &sa->conn.remote.addr, id);
+}
+
 bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t idlen,
 		   uint8_t out[CRYPTO_MAX_PRF_OUT], size_t *outlen)
 {
@@ -179,19 +191,20 @@ bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t 
 	const uint8_t *nonce = signer_is_initiator ? sa->nr : sa->ni;
 	size_t nlen = signer_is_initiator ? sa->nr_len : sa->ni_len;
 	const struct secret *skp = signer_is_initiator ? sa->keys.sk_pi : sa->keys.sk_pr;
-	struct cy_id lid;
+	struct cy_id lid, rid;
 	struct secret *psk;
 	bool ok;
 
 	if (!sa->e->ops->get_psk || !msg)
 		return false;
 	local_id(sa, &lid);
-	psk = sa->e->ops->get_psk(sa->e->ctx, &lid, &sa->remote_id);
+	peer_id(sa, &rid);
+	psk = sa->e->ops->get_psk(sa->e->ctx, &lid, &rid);
 	if (!psk) {
 		char a[ID_STRLEN], b[ID_STRLEN];
 
 		log_info("\"%s\" #%u: no PSK for %s - %s", sa->conn.name, sa->serial, id_fmt(&lid, a),
-			 id_fmt(&sa->remote_id, b));
+			 id_fmt(&rid, b));
 		return false;
 	}
 	ok = ike_psk_auth(sa->algs.prf, psk, msg, msglen, nonce, nlen, skp, id_body, idlen, out, outlen);

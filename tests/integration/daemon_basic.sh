@@ -81,8 +81,8 @@ n=$(grep -c '^000 "loaded": ' "$T/out"); [ "$n" = 17 ] && pass status_block_17_l
 has status_total '000 Total IPsec connections: loaded 3, active 0'
 order=$(grep -o '^000 "[a-z]*": [^ ]*\.\.\.' "$T/out" | cut -d'"' -f2 | paste -sd,)
 [ "$order" = "loaded,routed,starter" ] && pass status_sorted || fail status_sorted "$order"
-grep -q '"starter": cannot initiate: not supported yet' "$T/pluto.log" && pass startup_auto_start_logged || fail startup_auto_start_logged "$(tail -3 "$T/pluto.log")"
-grep -q '"routed": cannot route: not supported yet' "$T/pluto.log" && pass startup_auto_ondemand_logged || fail startup_auto_ondemand_logged "no log"
+grep -q '"starter": cannot initiate: neither left nor right' "$T/pluto.log" && pass startup_auto_start_logged || fail startup_auto_start_logged "$(tail -3 "$T/pluto.log")"
+grep -q '"routed": could not route: .*not supported yet' "$T/pluto.log" && pass startup_auto_ondemand_logged || fail startup_auto_ondemand_logged "no log"
 if grep -q notloaded "$T/out"; then fail autoignore "auto=ignore conn loaded"; else pass autoignore; fi
 
 # second instance refused while the first lives
@@ -92,8 +92,8 @@ rc=$?; [ $rc -ne 0 ] && grep -q 'already exists' "$T/out" && pass second_instanc
 # whack exit codes
 expect whack_unknown_up 21 "$B" whack --ctlsocket "$S" --name nosuch --initiate
 has whack_unknown_up_msg '021 no connection named "nosuch"'
-expect whack_up_not_yet 36 "$B" whack --ctlsocket "$S" --name loaded --initiate
-has whack_up_not_yet_msg 'not supported yet'
+expect whack_up_unoriented 36 "$B" whack --ctlsocket "$S" --name loaded --initiate
+has whack_up_unoriented_msg 'unoriented'
 expect whack_route_not_yet 25 "$B" whack --ctlsocket "$S" --name loaded --route
 expect whack_no_action 33 "$B" whack --ctlsocket "$S"
 has whack_no_action_msg 'whack error: no action specified; try --help for hints'

@@ -55,6 +55,47 @@ static const struct alg_row {
 	{ "aes128-sha2_512-dh32", "aes_gcm128" },
 };
 
+static void test_status_lines(void)
+{
+	struct tn_net n;
+	struct tn_snap a, b;
+	char line[512];
+
+	tn_init(&n);
+	tn_up(&n);
+	a = tn_snap(&n.p[0]);
+	b = tn_snap(&n.p[1]);
+	ike_sa_state_line(&a.ike[0], n.now, line, sizeof(line));
+	CHECK_STR(line, "#1: \"a-b\":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); REKEY in 28260s; REPLACE in 28800s; newest; idle;");
+	ike_sa_state_line(&b.ike[0], n.now, line, sizeof(line));
+	CHECK_STR(line, "#1: \"a-b\":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); REPLACE in 28800s; newest; idle;");
+	ike_sa_state_line(&a.child[0], n.now, line, sizeof(line));
+	CHECK_STR(line, "#2: \"a-b\":500 STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); REKEY in 28260s; REPLACE in 28800s; newest; IKE SA #1; idle;");
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "#2: \"a-b\" esp.%08x@192.0.2.2 esp.%08x@192.0.2.1 tun.0@192.0.2.2 tun.0@192.0.2.1 Traffic: ESPin=0B ESPout=0B ESPmax=2^63B",
+			 a.child[0].spi_out, a.child[0].spi_in);
+		ike_child_spi_line(&a.child[0], false, 0, 0, line, sizeof(line));
+		CHECK_STR(line, want);
+	}
+	tn_free(&n);
+
+	/* half-open, retransmitting */
+	tn_init(&n);
+	n.drop_all[0] = true;
+	{
+		struct ike_sink s = tn_sink(&n.p[0]);
+
+		ike_initiate(n.p[0].e, &n.p[0].conn, &s);
+	}
+	tn_advance_to(&n, n.now + 1500);
+	a = tn_snap(&n.p[0]);
+	ike_sa_state_line(&a.ike[0], n.now, line, sizeof(line));
+	CHECK_STR(line, "#1: \"a-b\":500 STATE_V2_PARENT_I1 (sent IKE_SA_INIT request); RETRANSMIT in 0s; idle;");
+	tn_free(&n);
+}
+
 static void test_algorithms(void)
 {
 	for (size_t i = 0; i < sizeof(alg_rows) / sizeof(alg_rows[0]); i++) {
@@ -323,6 +364,23 @@ static void test_road_warrior_any(void)
 
 		CHECK_STR(id_fmt(&b.ike[0].remote_id, buf), "@west.example");
 	}
+	tn_free(&n);
+}
+
+static void test_template_cannot_initiate(void)
+{
+	struct tn_net n;
+	struct ike_sink s;
+
+	tn_init(&n);
+	addr_any(AF_INET, &n.p[0].conn.remote.addr);
+	s = tn_sink(&n.p[0]);
+	CHECK_INT(ike_initiate(n.p[0].e, &n.p[0].conn, &s), 0);
+	CHECK(n.p[0].done);
+	CHECK_INT(n.p[0].status, IKE_RC_CANNOT_INITIATE);
+	CHECK_INT(n.p[0].n_lines, 2);
+	CHECK_STR(n.p[0].last_line, "036 \"a-b\": failed to initiate connection");
+	CHECK_INT(n.n, 0);
 	tn_free(&n);
 }
 
@@ -731,6 +789,7 @@ int main(void)
 {
 	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	RUN(test_establish_default);
+	RUN(test_status_lines);
 	RUN(test_algorithms);
 	RUN(test_esn);
 	RUN(test_wrong_psk);
@@ -744,6 +803,7 @@ int main(void)
 	RUN(test_protoport);
 	RUN(test_ipv6);
 	RUN(test_road_warrior_any);
+	RUN(test_template_cannot_initiate);
 	RUN(test_wrong_peer_id);
 	RUN(test_invalid_ke_retry);
 	RUN(test_retransmit_backoff);
