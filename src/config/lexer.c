@@ -127,6 +127,11 @@ static bool lex_value(char *p, struct lex_line *out, const char **why, const cha
 			*p++ = '\0';
 		out->b = v;
 	}
+	if (!out->quoted && strchr(out->b, '"')) {
+		*why = "syntax error: stray double quote in value";
+		*tok = out->b;
+		return false;
+	}
 	if (!rest_empty(p)) {
 		*why = "syntax error: text after the value";
 		*tok = skip_ws(p);

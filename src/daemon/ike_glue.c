@@ -918,6 +918,50 @@ void ike_glue_traffic(struct pluto *p, struct reply *rp)
 		ike_foreach_sa(g->eng, traffic_line, &s);
 }
 
+struct newest_ctx {
+	const char *conn;
+	unsigned ike, child;
+};
+
+static void newest_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct newest_ctx *n = arg;
+
+	if (!sa->established || strcmp(sa->conn_name, n->conn) != 0)
+		return;
+	if (sa->kind == IKE_KIND_IKE && sa->serial > n->ike)
+		n->ike = sa->serial;
+	else if (sa->kind == IKE_KIND_CHILD && sa->serial > n->child)
+		n->child = sa->serial;
+}
+
+void ike_glue_newest(struct pluto *p, const char *conn, unsigned *ike, unsigned *child)
+{
+	struct ike_glue *g = G(p);
+	struct newest_ctx n = { .conn = conn };
+
+	if (g && g->eng)
+		ike_foreach_sa(g->eng, newest_cb, &n);
+	*ike = n.ike;
+	*child = n.child;
+}
+
+unsigned ike_glue_active(struct pluto *p)
+{
+	struct ike_glue *g = G(p);
+	unsigned n = 0;
+
+	if (!g)
+		return 0;
+	for (const struct gchild *gc = g->children; gc; gc = gc->next) {
+		const struct gchild *o = g->children;
+		while (o != gc && strcmp(o->conn, gc->conn) != 0)
+			o = o->next;
+		n += o == gc;   /* count each conn once */
+	}
+	return n;
+}
+
 const char *ike_glue_dataplane(struct pluto *p)
 {
 	struct ike_glue *g = G(p);

@@ -33,6 +33,10 @@ void ike_glue_counts(struct pluto *p, struct ike_glue_counts *c);
 void ike_glue_states(struct pluto *p, struct reply *rp, const char *only);
 void ike_glue_traffic(struct pluto *p, struct reply *rp);
 const char *ike_glue_dataplane(struct pluto *p);
+/* The newest established IKE and Child SA of a conn (0 = none), and how
+ * many conns have an established Child SA. */
+void ike_glue_newest(struct pluto *p, const char *conn, unsigned *ike, unsigned *child);
+unsigned ike_glue_active(struct pluto *p);
 void ike_glue_drops(struct pluto *p, struct reply *rp);
 /* Shut down every SA (SIGTERM / --shutdown). */
 void ike_glue_shutdown(struct pluto *p);

@@ -152,7 +152,7 @@ static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char
 		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES");
 }
 
-static void conn_block(struct reply *rp, const struct dconn *dc)
+static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc)
 {
 	const struct conn *c = dc->conn;
 	const struct conn_end *L, *R;
@@ -162,6 +162,7 @@ static void conn_block(struct reply *rp, const struct dconn *dc)
 	char id0[ID_STRLEN], id1[ID_STRLEN];
 	const char *t0, *t1;
 	static const char *const dpdaction[] = { "hold", "clear", "restart" };
+	unsigned newest_ike = 0, newest_child = 0;
 
 	if (addr_is_local(&c->end[1].host) && !addr_is_local(&c->end[0].host)) {
 		l = 1;
@@ -174,8 +175,10 @@ static void conn_block(struct reply *rp, const struct dconn *dc)
 	snprintf(pre, sizeof(pre), "\"%s\":", dc->name);
 	end_text(L, false, a, sizeof(a));
 	end_text(R, true, b, sizeof(b));
-	rp_line(rp, 0, "%s %s...%s; %s; eroute owner: #0", pre, a, b,
-		dc->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted");
+	ike_glue_newest(p, dc->name, &newest_ike, &newest_child);
+	rp_line(rp, 0, "%s %s...%s; %s; eroute owner: #%u", pre, a, b,
+		newest_child ? "erouted" : dc->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted",
+		newest_child);
 	rp_line(rp, 0, "%s     %s; my_ip=unset; their_ip=unset; my_updown=%s;", pre,
 		oriented ? "oriented" : "unoriented", L->updown ? L->updown : "ipsec _updown");
 	rp_line(rp, 0, "%s   xauth us:%s, xauth them:%s,  my_username=[any]; their_username=[any]", pre,
@@ -219,8 +222,8 @@ static void conn_block(struct reply *rp, const struct dconn *dc)
 		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%ss", pre,
 			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
 			c->nat_keepalive ? "20" : "0");
-		rp_line(rp, 0, "%s   newest IKE SA: #0; newest IPsec SA: #0; conn serial: $%llu;", pre,
-			(unsigned long long)dc->serial);
+		rp_line(rp, 0, "%s   newest IKE SA: #%u; newest IPsec SA: #%u; conn serial: $%llu;", pre,
+			newest_ike, newest_child, (unsigned long long)dc->serial);
 	} else {
 		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
 			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
@@ -240,7 +243,7 @@ void status_conns(struct pluto *p, struct reply *rp, const char *only)
 
 	for (size_t i = 0; i < n; i++)
 		if (!only || strcmp(only, v[i]->name) == 0)
-			conn_block(rp, v[i]);
+			conn_block(p, rp, v[i]);
 	free(v);
 }
 
@@ -279,7 +282,7 @@ void status_full(struct pluto *p, struct reply *rp)
 	BLANK(rp);
 	status_conns(p, rp, NULL);
 	BLANK(rp);
-	rp_line(rp, 0, "Total IPsec connections: loaded %zu, active 0", conndb_count(p->db));
+	rp_line(rp, 0, "Total IPsec connections: loaded %zu, active %u", conndb_count(p->db), ike_glue_active(p));
 	BLANK(rp);
 	status_brief(p, rp);
 	BLANK(rp);

@@ -45,6 +45,9 @@ static const struct {
 	{ "\tle$ft=1", false, LEX_BLANK, NULL, NULL },
 	{ "left=192.0.2.1", false, LEX_BLANK, NULL, NULL },     /* unindented key */
 	{ "\tleftsubnets={10.0.1.0/24", false, LEX_BLANK, NULL, NULL },
+	/* fuzz find: a quote inside an unquoted value could not be written back */
+	{ "\tx-k=NET-r=\"network#team\"", false, LEX_BLANK, NULL, NULL },
+	{ "\tx-k={a \"b}", false, LEX_BLANK, NULL, NULL },
 };
 
 static void test_lexer_rows(void)

@@ -30,6 +30,7 @@ static const struct { const char *label, *text; } rows[] = {
 	{ "quoted-braces", "conn a\n\tx-k=\"{a b\"\n" },
 	/* fuzz find: a CR inside a quoted value was written unquoted */
 	{ "fuzz-cr-in-quotes", "config setup\n\tlogfile=\"/var/log/p\ru/to.log\"\n" },
+	{ "hash-unquoted", "conn a\n\tx-k=a#b\n" },
 	{ "tab-ff-vt", "config setup\n\tlogfile=\"a\tb\fc\vd\"\n" },
 	{ "also-default", "conn %default\n\tikelifetime=1h\nconn b\n\tleft=192.0.2.1\nconn a\n\talso=b\n\tright=192.0.2.2\n" },
 	{ "broken-skipped", "conn a\n\tleft=192.0.2.1\n\tleftsubnet=1.2.3.4/40\nconn b\n\tleft=192.0.2.1\n" },
