@@ -38,7 +38,9 @@ wait_for "\"$B\" whack --ctlsocket $S --briefstatus >/dev/null 2>&1" || { fail s
 
 "$B" whack --ctlsocket "$S" --utc --listpubkeys >"$T/out"; rc=$?
 [ $rc -eq 0 ] && pass listpubkeys_rc || fail listpubkeys_rc "rc $rc"
-kid_ours=$(printf '%s' "${ours#0s}" | cut -c1-9) kid_peer=$(printf '%s' "${peer#0s}" | cut -c1-9)
+# key ids are base64: escape '+' and friends before using them in a regex
+ere() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+kid_ours=$(ere "$(printf '%s' "${ours#0s}" | cut -c1-9)") kid_peer=$(ere "$(printf '%s' "${peer#0s}" | cut -c1-9)")
 grep -Eq "^000 [A-Z][a-z]{2} [0-9 ][0-9] [0-9:]{8} UTC [0-9]{4}, 2048 RSA Key $kid_ours \(has private key\), until --- -- --:--:-- UTC ---- ok \(expires never\)$" "$T/out" \
 	&& pass own_key_has_private || fail own_key_has_private "$(cat "$T/out")"
 grep -Eq "1536 RSA Key $kid_peer \(no private key\)" "$T/out" && pass peer_key_no_private || fail peer_key_no_private "$(cat "$T/out")"
