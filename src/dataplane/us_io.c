@@ -21,6 +21,7 @@
 #include "dataplane/dp_events.h"
 #include "dataplane/packet.h"
 #include "lib/log.h"
+#include "lib/pktinfo.h"
 
 #define BUF_SIZE (DP_HEADROOM + DP_MAX_PACKET + 64)
 #define TUN_ROUNDS 4
@@ -138,32 +139,6 @@ void us_io_close(struct us *u)
 
 /* ---- sending ------------------------------------------------------------ */
 
-static size_t put_pktinfo(uint8_t *cbuf, size_t cap, const struct ip_addr *src)
-{
-	struct msghdr m = { .msg_control = cbuf, .msg_controllen = cap };
-	struct cmsghdr *c;
-
-	if (!src || !src->af || addr_is_any(src))
-		return 0;
-	c = CMSG_FIRSTHDR(&m);
-	if (src->af == AF_INET) {
-		struct in_pktinfo pi = { 0 };
-		memcpy(&pi.ipi_spec_dst, src->a, 4);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		return CMSG_SPACE(sizeof(pi));
-	}
-	struct in6_pktinfo pi6 = { 0 };
-	memcpy(&pi6.ipi6_addr, src->a, 16);
-	c->cmsg_level = IPPROTO_IPV6;
-	c->cmsg_type = IPV6_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi6));
-	memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
-	return CMSG_SPACE(sizeof(pi6));
-}
-
 int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr *src,
 		const struct ip_addr *dst, uint16_t dport)
 {
@@ -177,7 +152,7 @@ int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr 
 		return -ENOTCONN;
 	memset(cbuf, 0, sizeof(cbuf));
 	m.msg_namelen = addr_to_sockaddr(dst, dport, &ss);
-	m.msg_controllen = put_pktinfo(cbuf, sizeof(cbuf), src);
+	m.msg_controllen = pktinfo_put(cbuf, sizeof(cbuf), src);
 	if (!m.msg_controllen)
 		m.msg_control = NULL;
 	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
@@ -297,7 +272,7 @@ static void queue_out(struct io *io, const struct sa_entry *sa, uint8_t *esp, si
 	m->msg_name = &b->name[i];
 	m->msg_namelen = addr_to_sockaddr(&sa->cfg.dst, sa->cfg.encap == DP_ENCAP_UDP ? sa->cfg.dport : 0,
 					  &b->name[i]);
-	m->msg_controllen = put_pktinfo(b->ctl[i], sizeof(b->ctl[i]), &sa->cfg.src);
+	m->msg_controllen = pktinfo_put(b->ctl[i], sizeof(b->ctl[i]), &sa->cfg.src);
 	m->msg_control = m->msg_controllen ? b->ctl[i] : NULL;
 }
 
@@ -341,23 +316,6 @@ static void tun_readable(struct io *io)
 		if (cnt < US_BATCH)
 			return;
 	}
-}
-
-static bool cmsg_dst(struct msghdr *m, struct ip_addr *dst)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			return addr_from_bytes(AF_INET, &pi.ipi_addr, dst);
-		}
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			return addr_from_bytes(AF_INET6, &pi.ipi6_addr, dst);
-		}
-	}
-	return false;
 }
 
 static void ike_packet(struct us *u, const uint8_t *p, size_t len, const struct ip_addr *src,
@@ -405,7 +363,7 @@ static void sock_readable(struct io *io, int s)
 		enum dp_drop why;
 
 		addr_from_sockaddr((struct sockaddr *)&b->name[i], &src, &sport);
-		cmsg_dst(&b->msg[i].msg_hdr, &dst);
+		pktinfo_get(&b->msg[i].msg_hdr, &dst);
 		if (s == US_RAW4) {             /* IPv4 raw sockets deliver the IP header */
 			size_t ihl = len ? (size_t)(p[0] & 0x0f) * 4 : 0;
 			if (len < 20 || ihl < 20 || ihl > len) {

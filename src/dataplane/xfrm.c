@@ -33,6 +33,7 @@
 #include "dataplane/dp_events.h"
 #include "dataplane/xfrm_msg.h"
 #include "lib/log.h"
+#include "lib/pktinfo.h"
 
 #ifndef UDP_ENCAP
 #define UDP_ENCAP 100
@@ -413,39 +414,7 @@ static void xk_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT]
 static int natt_send(struct xk *x, const void *buf, size_t len, const struct ip_addr *src,
 		     const struct ip_addr *dst, uint16_t dport)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = addr_to_sockaddr(dst, dport, &ss);
-	int fd = x->natt[dst->af == AF_INET6];
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	struct msghdr m = { .msg_name = &ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd < 0 || !sl)
-		return -ENOTCONN;
-	if (src && src->af == dst->af && !addr_is_any(src)) {
-		struct cmsghdr *c;
-		memset(cbuf, 0, sizeof(cbuf));
-		m.msg_control = cbuf;
-		c = (struct cmsghdr *)cbuf;
-		if (src->af == AF_INET) {
-			struct in_pktinfo pi = { 0 };
-			memcpy(&pi.ipi_spec_dst, src->a, 4);
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			m.msg_controllen = CMSG_SPACE(sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = { 0 };
-			memcpy(&pi.ipi6_addr, src->a, 16);
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			m.msg_controllen = CMSG_SPACE(sizeof(pi));
-		}
-	}
-	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
+	return pktinfo_sendto(x->natt[dst->af == AF_INET6], buf, len, src, dst, dport);
 }
 
 static int xk_send_ike(struct dataplane *dp, const void *buf, size_t len, const struct ip_addr *src,
@@ -588,17 +557,7 @@ static void natt_read(struct xk *x, int fd)
 	if (n < 4 || memcmp(pkt, "\0\0\0\0", 4) != 0)
 		return;                   /* not IKE (the kernel handles ESP) */
 	addr_from_sockaddr((struct sockaddr *)&from, &ev.u.ike.src, &ev.u.ike.sport);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			addr_from_bytes(AF_INET, &pi.ipi_addr, &ev.u.ike.dst);
-		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			addr_from_bytes(AF_INET6, &pi.ipi6_addr, &ev.u.ike.dst);
-		}
-	}
+	pktinfo_get(&m, &ev.u.ike.dst);
 	ev.u.ike.dport = x->dp->params.natt_port;
 	dp_evq_push(x->dp->evq, &ev, pkt + 4, (size_t)n - 4);
 }
@@ -650,10 +609,7 @@ static int open_natt(int af, uint16_t port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (af == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (af == AF_INET)
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	else
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	pktinfo_enable(fd, af);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
 	    setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
 		int e = -errno;
