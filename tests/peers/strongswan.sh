@@ -5,6 +5,7 @@
 #   sw_start NS DIR        start charon in netns NS; DIR holds swanctl.conf; sets SW_PID
 #   sw_ctl NS DIR ARGS...  run swanctl against that charon (command first, as swanctl wants)
 #   sw_stop DIR            stop that charon
+#   sw_version             the unpacked version ("5.9.8"), sw_package_version ("5.9.8-5+deb12u6")
 # Facts (see issue 6): charon's plugin folder /usr/lib/ipsec/plugins and pid file
 # /var/run/charon.pid are built in, so inside the netns's own mount namespace we
 # overlay the unpacked usr/lib over /usr/lib and bind a private folder over /run.
@@ -28,7 +29,13 @@ sw_fetch() {
 	rm -rf "$SW_ROOT" && mv "$SW_ROOT.tmp" "$SW_ROOT"
 }
 
-sw_version() { strings "$SW_ROOT/usr/lib/ipsec/libstrongswan.so.0" 2>/dev/null | grep -m1 -E '^5\.[0-9]+\.[0-9]+'; }
+sw_package_version() {
+	local d
+	for d in "$SW_CACHE"/debs/strongswan-charon_*.deb; do
+		[ -f "$d" ] && dpkg-deb -f "$d" Version
+	done | tail -1
+}
+sw_version() { strings "$SW_ROOT/usr/lib/ipsec/charon" 2>/dev/null | sed -n 's/.*(strongSwan \([0-9][0-9.]*\),.*/\1/p' | head -1; }
 
 # sw_conf DIR: strongswan.conf for one instance
 sw_conf() {
@@ -43,7 +50,7 @@ charon {
 			time_format = %b %e %T
 			default = 1
 			ike = 2
-			cfg = 1
+			cfg = 2
 			knl = 1
 			flush_line = yes
 		}
@@ -56,7 +63,7 @@ charon {
 	install_routes = yes
 	retransmit_timeout = 1.0
 	retransmit_base = 1.4
-	retransmit_tries = 4
+	retransmit_tries = ${SW_RETRANSMIT_TRIES:-4}
 }
 swanctl {
 	load = random nonce openssl pem pkcs1 x509 pubkey
@@ -65,21 +72,28 @@ CONF
 }
 
 # Run a command inside NS with the strongSwan overlay mounted (private mount ns).
+# ip netns exec, unshare and the bash of SW_EXEC_SH each exec the next, so the
+# PID of that chain started in the background is the command's own: sw_start
+# runs the chain directly (not the sw_exec function, whose background PID would
+# be a subshell's) so that sw_stop kills charon itself.
+SW_EXEC_SH='root=$1 dir=$2; shift 2
+	mount -t overlay overlay -o lowerdir="$root/usr/lib":/usr/lib /usr/lib || exit 97
+	mount --bind "$dir/run" /run || exit 98
+	export LD_LIBRARY_PATH=/usr/lib/ipsec STRONGSWAN_CONF="$dir/strongswan.conf"
+	exec "$@"'
 sw_exec() {
 	local ns=$1 dir=$2; shift 2
 	mkdir -p "$dir/run"
-	ip netns exec "$ns" unshare -m --propagation private bash -c '
-		root=$1 dir=$2; shift 2
-		mount -t overlay overlay -o lowerdir="$root/usr/lib":/usr/lib /usr/lib || exit 97
-		mount --bind "$dir/run" /run || exit 98
-		export LD_LIBRARY_PATH=/usr/lib/ipsec STRONGSWAN_CONF="$dir/strongswan.conf"
-		exec "$@"' sw "$SW_ROOT" "$dir" "$@"
+	ip netns exec "$ns" unshare -m --propagation private bash -c "$SW_EXEC_SH" sw "$SW_ROOT" "$dir" "$@"
 }
 
 sw_start() {
 	local ns=$1 dir=$2
 	sw_conf "$dir"
-	sw_exec "$ns" "$dir" /usr/lib/ipsec/charon >"$dir/charon.out" 2>&1 &
+	rm -f "$dir/charon.vici"
+	mkdir -p "$dir/run"
+	ip netns exec "$ns" unshare -m --propagation private bash -c "$SW_EXEC_SH" sw "$SW_ROOT" "$dir" \
+		/usr/lib/ipsec/charon >"$dir/charon.out" 2>&1 &
 	SW_PID=$!
 	echo "$SW_PID" >"$dir/charon.wrapper.pid"
 	local i
