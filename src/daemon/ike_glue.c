@@ -33,6 +33,7 @@
 #include "ike/ike.h"
 #include "ike/wire.h"
 #include "lib/log.h"
+#include "lib/pktinfo.h"
 
 #define IKE_PORT 500
 #define NATT_PORT 4500
@@ -54,6 +55,7 @@ struct gchild {
 	size_t npol;
 	struct cy_id remote_id;
 	uint64_t add_time;
+	bool transport;                       /* status: no tun.0 pairs */
 	struct gchild *next;
 };
 
@@ -110,7 +112,8 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	else
 		id_from_addr(&out->addr, &out->id);
 	out->n_subnets = e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
-	memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
+	if (out->n_subnets)   /* e->subnets is NULL when there are none */
+		memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
 	out->protocol = e->protocol;
 	out->port = e->port;
 }
@@ -176,39 +179,10 @@ static uint64_t op_now(void *ctx)
 static void send500(struct ike_glue *g, const uint8_t *pkt, size_t len, const struct ike_endpoint *l,
 		    const struct ike_endpoint *r)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = addr_to_sockaddr(&r->addr, r->port, &ss);
-	int fd = g->fd500[r->addr.af == AF_INET6];
-	char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
-	struct msghdr m = { .msg_name = &ss, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1 };
+	int rc = pktinfo_sendto(g->fd500[r->addr.af == AF_INET6], pkt, len, &l->addr, &r->addr, r->port);
 
-	if (fd < 0 || !sl)
-		return;
-	if (l->addr.af == r->addr.af && !addr_is_any(&l->addr)) {
-		struct cmsghdr *c = (struct cmsghdr *)cbuf;
-		memset(cbuf, 0, sizeof(cbuf));
-		m.msg_control = cbuf;
-		if (l->addr.af == AF_INET) {
-			struct in_pktinfo pi = { 0 };
-			memcpy(&pi.ipi_spec_dst, l->addr.a, 4);
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			m.msg_controllen = CMSG_SPACE(sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = { 0 };
-			memcpy(&pi.ipi6_addr, l->addr.a, 16);
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			m.msg_controllen = CMSG_SPACE(sizeof(pi));
-		}
-	}
-	if (sendmsg(fd, &m, 0) < 0)
-		log_debug("IKE send to port %u failed: %s", r->port, strerror(errno));
+	if (rc < 0)
+		log_debug("IKE send to port %u failed: %s", r->port, strerror(-rc));
 }
 
 static void op_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_endpoint *l,
@@ -340,6 +314,12 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	sa->encap = p->encap ? DP_ENCAP_UDP : DP_ENCAP_NONE;
 	sa->sport = dir == DP_DIR_OUT ? p->local_port : p->remote_port;
 	sa->dport = dir == DP_DIR_OUT ? p->remote_port : p->local_port;
+	/* the engine may not know its own floated port (0): it is the NAT-T port
+	 * (vm helper: the kernel took 0 literally and NAT-T broke with xfrm) */
+	if (sa->encap == DP_ENCAP_UDP && !sa->sport)
+		sa->sport = NATT_PORT;
+	if (sa->encap == DP_ENCAP_UDP && !sa->dport)
+		sa->dport = NATT_PORT;
 	sa->mode = p->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
 	sa->encr = p->encr;
 	sa->encr_keybits = p->encr_keybits;
@@ -361,12 +341,37 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	}
 }
 
+/* Another Child SA of the same conn with the same policies (the one a rekey
+ * replaces), or NULL; with want_reqid, only one that shares that reqid.  A
+ * rekeyed Child SA inherits its predecessor's reqid, so the policies stay in
+ * place (XFRM picks the newest SA of a reqid) and go only with the last Child
+ * SA holding them.  (vm helper: fixes traffic loss after every Child rekey
+ * with protostack=xfrm, where the new reqid's policy failed with EEXIST and
+ * the old child's deletion then removed the policies.) */
+static struct gchild *policy_holder(struct ike_glue *g, const struct gchild *gc, bool want_reqid)
+{
+	for (struct gchild *o = g->children; o; o = o->next) {
+		size_t i;
+		if (o == gc || strcmp(o->conn, gc->conn) || o->npol != gc->npol || (want_reqid && o->reqid != gc->reqid))
+			continue;
+		for (i = 0; i < gc->npol; i++)
+			if (!subnet_eq(&o->pol_out[i].sel.src, &gc->pol_out[i].sel.src) ||
+			    !subnet_eq(&o->pol_out[i].sel.dst, &gc->pol_out[i].sel.dst) ||
+			    o->pol_out[i].sel.proto != gc->pol_out[i].sel.proto)
+				break;
+		if (i == gc->npol)
+			return o;
+	}
+	return NULL;
+}
+
 static void op_child_installed(void *ctx, const struct ike_child_params *p)
 {
 	struct ike_glue *g = ctx;
 	struct gchild *gc = calloc(1, sizeof(*gc));
 	struct dp_sa in, out;
 	uint32_t reqid = CY_REQID_BASE + (p->serial & 0xffff);
+	const struct gchild *prev;
 	int rc;
 
 	if (!gc || !g->dp)
@@ -374,20 +379,6 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 	gc->serial = p->serial;
 	gc->ike_serial = p->ike_serial;
 	snprintf(gc->conn, sizeof(gc->conn), "%s", p->conn_name);
-	gc->spi_in = p->in.spi;
-	gc->spi_out = p->out.spi;
-	gc->reqid = reqid;
-	gc->local = p->out.src;
-	gc->remote = p->out.dst;
-	gc->add_time = (uint64_t)time(NULL);
-	fill_sa(&in, p, &p->in, DP_DIR_IN, reqid);
-	fill_sa(&out, p, &p->out, DP_DIR_OUT, reqid);
-	if ((rc = dp_add_sa(g->dp, &in)) < 0 || (rc = dp_add_sa(g->dp, &out)) < 0) {
-		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name,
-			  p->serial, strerror(-rc));
-		dp_del_sa(g->dp, in.spi, &in.dst);
-		goto fail;
-	}
 	for (size_t i = 0; i < p->ts_local->n && i < IKE_TS_MAX; i++) {
 		for (size_t j = 0; j < p->ts_remote->n && gc->npol < IKE_TS_MAX; j++) {
 			struct dp_policy *po = &gc->pol_out[gc->npol], *pi = &gc->pol_in[gc->npol];
@@ -397,16 +388,35 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 			po->sel.proto = p->ts_local->ts[i].ipproto;
 			prefsrc_for(&po->sel.src, &po->prefsrc);
 			po->dir = DP_DIR_OUT;
-			po->reqid = reqid;
 			*pi = *po;
 			pi->dir = DP_DIR_IN;
 			pi->sel.src = po->sel.dst;
 			pi->sel.dst = po->sel.src;
-			if (g->dp->ops->add_policy(g->dp, po) < 0 || g->dp->ops->add_policy(g->dp, pi) < 0)
-				log_error("\"%s\" #%u: cannot install a policy", p->conn_name, p->serial);
 			gc->npol++;
 		}
 	}
+	if ((prev = policy_holder(g, gc, false)))
+		reqid = prev->reqid;
+	for (size_t i = 0; i < gc->npol; i++)
+		gc->pol_out[i].reqid = gc->pol_in[i].reqid = reqid;
+	gc->spi_in = p->in.spi;
+	gc->spi_out = p->out.spi;
+	gc->reqid = reqid;
+	gc->local = p->out.src;
+	gc->remote = p->out.dst;
+	gc->add_time = (uint64_t)time(NULL);
+	gc->transport = p->transport;
+	fill_sa(&in, p, &p->in, DP_DIR_IN, reqid);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, reqid);
+	if ((rc = dp_add_sa(g->dp, &in)) < 0 || (rc = dp_add_sa(g->dp, &out)) < 0) {
+		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name,
+			  p->serial, strerror(-rc));
+		dp_del_sa(g->dp, in.spi, &in.dst);
+		goto fail;
+	}
+	for (size_t i = 0; !prev && i < gc->npol; i++)
+		if (g->dp->ops->add_policy(g->dp, &gc->pol_out[i]) < 0 || g->dp->ops->add_policy(g->dp, &gc->pol_in[i]) < 0)
+			log_error("\"%s\" #%u: cannot install a policy", p->conn_name, p->serial);
 	gc->next = g->children;
 	g->children = gc;
 	return;
@@ -416,7 +426,7 @@ fail:
 
 static void remove_child(struct ike_glue *g, struct gchild *gc)
 {
-	for (size_t i = 0; i < gc->npol; i++) {
+	for (size_t i = 0; !policy_holder(g, gc, true) && i < gc->npol; i++) {
 		g->dp->ops->del_policy(g->dp, &gc->pol_out[i]);
 		g->dp->ops->del_policy(g->dp, &gc->pol_in[i]);
 	}
@@ -509,17 +519,7 @@ static void read500(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (!addr_from_sockaddr((struct sockaddr *)&from, &r.addr, &r.port))
 			continue;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				addr_from_bytes(AF_INET, &pi.ipi_addr, &l.addr);
-			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				addr_from_bytes(AF_INET6, &pi.ipi6_addr, &l.addr);
-			}
-		}
+		pktinfo_get(&m, &l.addr);
 		ike_recv(g->eng, pkt, (size_t)n, &l, &r);
 	}
 	op_deadline(g, ike_next_deadline(g->eng));
@@ -566,12 +566,9 @@ static int open500(struct ike_glue *g, int af)
 	addr_any(af, &any);
 	sl = addr_to_sockaddr(&any, IKE_PORT, &ss);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET) {
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	} else {
+	if (af == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-	}
+	pktinfo_enable(fd, af);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		int e = -errno;
 		close(fd);
@@ -796,6 +793,14 @@ void ike_glue_counts(struct pluto *p, struct ike_glue_counts *c)
 		ike_foreach_sa(g->eng, count_sa, c);
 }
 
+void ike_glue_foreach_sa(struct pluto *p, void (*fn)(void *arg, const struct ike_sa_info *sa), void *arg)
+{
+	struct ike_glue *g = G(p);
+
+	if (g && g->eng)
+		ike_foreach_sa(g->eng, fn, arg);
+}
+
 void ike_glue_shutdown(struct pluto *p)
 {
 	struct ike_glue *g = G(p);
@@ -875,11 +880,16 @@ static void state_line(void *arg, const struct ike_sa_info *sa)
 		rp_line(s->rp, 0, "#%u: \"%s\":%u %s (%s);%s%s%s IKE SA #%u; idle;", sa->serial, sa->conn_name,
 			sa->local.port, sa->state_name, sa->state_story, timers, sa->newest ? " newest;" : "",
 			sa->established ? " eroute owner;" : "", sa->ike_serial);
+		const struct gchild *gc = find_child(s->g, sa->serial, NULL);
+		char tun[2 * ADDR_STRLEN + 20] = "";
+		addr_fmt(&sa->remote.addr, pa);
+		addr_fmt(&sa->local.addr, la);
+		if (!gc || !gc->transport)   /* Libreswan prints no tun.0 pairs in transport mode */
+			snprintf(tun, sizeof(tun), " tun.0@%s tun.0@%s", pa, la);
 		if (sa->established)
-			rp_line(s->rp, 0, "#%u: \"%s\" esp.%08x@%s esp.%08x@%s tun.0@%s tun.0@%s Traffic: ESPin=%lluB ESPout=%lluB ESPmax=2^63B",
-				sa->serial, sa->conn_name, sa->spi_out, addr_fmt(&sa->remote.addr, pa), sa->spi_in,
-				addr_fmt(&sa->local.addr, la), pa, la, (unsigned long long)cin.bytes,
-				(unsigned long long)cout.bytes);
+			rp_line(s->rp, 0, "#%u: \"%s\" esp.%08x@%s esp.%08x@%s%s Traffic: ESPin=%lluB ESPout=%lluB ESPmax=2^63B",
+				sa->serial, sa->conn_name, sa->spi_out, pa, sa->spi_in, la, tun,
+				(unsigned long long)cin.bytes, (unsigned long long)cout.bytes);
 	}
 }
 

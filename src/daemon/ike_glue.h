@@ -11,6 +11,7 @@
 struct pluto;
 struct dconn;
 struct reply;
+struct ike_sa_info;
 
 /* Each returns 0 on success or a Libreswan code (25 route, 36 initiate...). */
 int ike_glue_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool async,
@@ -38,6 +39,9 @@ const char *ike_glue_dataplane(struct pluto *p);
 void ike_glue_newest(struct pluto *p, const char *conn, unsigned *ike, unsigned *child);
 unsigned ike_glue_active(struct pluto *p);
 void ike_glue_drops(struct pluto *p, struct reply *rp);
+/* Visit every IKE SA then its children (ike_foreach_sa); fn gets a
+ * struct ike_sa_info (ike/ike.h).  No-op before the engine exists. */
+void ike_glue_foreach_sa(struct pluto *p, void (*fn)(void *arg, const struct ike_sa_info *sa), void *arg);
 /* Shut down every SA (SIGTERM / --shutdown). */
 void ike_glue_shutdown(struct pluto *p);
 

@@ -68,6 +68,11 @@ void status_full(struct pluto *p, struct reply *rp);
 void status_brief(struct pluto *p, struct reply *rp);
 void status_global(struct pluto *p, struct reply *rp);
 void status_json(struct pluto *p, struct reply *rp);
+/* The SA objects of --status --json's "states" array (status_states.c). */
+void status_json_states(struct pluto *p, struct reply *rp);
+/* The conn block's "IKEv2/ESP algorithm newest" lines (status_states.c). */
+void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const char *conn,
+		       unsigned ike, unsigned child);
 void status_conns(struct pluto *p, struct reply *rp, const char *only);
 void list_ops(struct pluto *p, enum ctl_op op, struct reply *rp);
 /* pubkeys.c */

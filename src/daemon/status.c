@@ -224,6 +224,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 			c->nat_keepalive ? "20" : "0");
 		rp_line(rp, 0, "%s   newest IKE SA: #%u; newest IPsec SA: #%u; conn serial: $%llu;", pre,
 			newest_ike, newest_child, (unsigned long long)dc->serial);
+		status_alg_newest(p, rp, pre, dc->name, newest_ike, newest_child);
 	} else {
 		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
 			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
@@ -355,8 +356,10 @@ void status_json(struct pluto *p, struct reply *rp)
 			cn->type == CONN_TRANSPORT ? "transport" : "tunnel", i + 1 < n ? "," : "");
 	}
 	rp_line(rp, CTL_CODE_RAW, "],\"ike_sas\":{\"total\":%u,\"half_open\":%u,\"open\":%u,"
-		"\"authenticated\":%u,\"anonymous\":%u},\"ipsec_sas\":{\"total\":%u},\"states\":[]}",
+		"\"authenticated\":%u,\"anonymous\":%u},\"ipsec_sas\":{\"total\":%u},\"states\":[",
 		c.ike_total, c.ike_halfopen, c.ike_open, c.ike_auth, c.ike_anon, c.ipsec_total);
+	status_json_states(p, rp);
+	rp_line(rp, CTL_CODE_RAW, "]}");
 	free(v);
 }
 

@@ -72,6 +72,12 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 		us_shutdown(dp);
 		return rc;
 	}
+	/* A daemon killed with SIGKILL left its rules (its routes went with
+	 * its TUN): remove them so a restart starts clean. */
+	if (!dp->params.no_routes)
+		for (int f = 0; f < 2; f++)
+			for (int i = 0; i < 8 && us_rule(u, false, f ? AF_INET6 : AF_INET) == 0; i++)
+				log_info("dataplane: removed a stale routing rule for table %u", dp->params.route_table);
 	log_info("userspace ESP dataplane on %s (table %u, rule priority %u)", u->tun_name,
 		 dp->params.route_table, dp->params.rule_priority);
 	return 0;
