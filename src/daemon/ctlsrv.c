@@ -254,7 +254,14 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
 
-	(void)bev;
+	if ((what & BEV_EVENT_TIMEOUT) && !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0 &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) == 0) {
+		/* nothing half-sent by the client, and it is still taking our
+		 * replies: a slow reader, not a stalled writer */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_warn("control: client stalled for %us; dropping it", c->srv->p->o.ctl_timeout_s);
 	if ((what & BEV_EVENT_EOF) && !c->closing &&
