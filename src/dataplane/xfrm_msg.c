@@ -159,6 +159,9 @@ int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa
 	{
 		/* The replay state (and ESN): bitmap words for the window. */
 		uint32_t win = sa->dir == DP_DIR_IN ? sa->replay_window : 0;
+		/* the kernel refuses an ESN SA without a window (EINVAL), outbound too */
+		if (sa->esn && !win)
+			win = 32;
 		uint32_t words = win ? (win + 31) / 32 : 1;
 		uint8_t rs[sizeof(struct xfrm_replay_state_esn) + DP_MAX_REPLAY_WINDOW / 8];
 		struct xfrm_replay_state_esn *r = (struct xfrm_replay_state_esn *)rs;

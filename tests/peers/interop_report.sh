@@ -129,6 +129,11 @@ cat <<'TAIL'
     make BUILD=build/x
     BUILD=build/x TESTS=interop scripts/run-tests
     tests/peers/interop_report.sh build/x        # rewrites docs/INTEROP.md
+
+The section below comes from the guest tests (tests/integration/vm_xfrm.sh)
+and is kept as it is when this file is regenerated.
 TAIL
-} >"$out"
+	# keep the guest (kernel ESP) section, written by hand from vm_xfrm runs
+	[ -f "$out" ] && sed -n '/^## Libreswan with kernel ESP (guest)/,$p' "$out" | sed '1s/^/\n/'
+} >"$out.new" && mv "$out.new" "$out"
 echo "wrote $out"

@@ -11,7 +11,8 @@
  *      [,integ=sha2_256|sha2_384|sha2_512],key=HEX[,ikey=HEX][,esn=yes][,replay=N]
  *      ,local=SUBNET,remote=SUBNET[,proto=N][,reqid=N][,tfc=N]
  *      [,soft-packets=N,hard-packets=N,soft-bytes=N,hard-bytes=N,soft-seconds=N,hard-seconds=N]
- *   policy dir=in|out,local=SUBNET,remote=SUBNET[,proto=N],reqid=N[,src=ADDR]
+ *   policy dir=in|out,local=SUBNET,remote=SUBNET[,proto=N][,reqid=N][,src=ADDR]
+ *   (reqid defaults to CY_REQID_BASE + 1, so the xfrm backend owns and cleans it)
  *   del-sa spi=0x..,dst=ADDR        del-policy (as policy)
  *   counters spi=0x..,dst=ADDR      drops        quit
  *   send-ike dst=ADDR[,dport=4500],data=HEX   (IKE over the shared NAT-T socket)
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/xfrm_msg.h"
 #include "ike/iana.h"
 #include "lib/log.h"
 
@@ -135,7 +137,7 @@ static int cmd_sa(struct dataplane *dp, struct kv *kv, int n)
 	sa.encr_keybits = (uint16_t)num(kv, n, "keybits", sa.encr == IKEV2_ENCR_CHACHA20_POLY1305 ? 256 : 128);
 	sa.esn = (v = get(kv, n, "esn")) && !strcmp(v, "yes");
 	sa.replay_window = (uint32_t)num(kv, n, "replay", DP_DEFAULT_REPLAY_WINDOW);
-	sa.reqid = (uint32_t)num(kv, n, "reqid", 1);
+	sa.reqid = (uint32_t)num(kv, n, "reqid", CY_REQID_BASE + 1);
 	sa.tfc_pad = (uint16_t)num(kv, n, "tfc", 0);
 	sa.soft.packets = num(kv, n, "soft-packets", 0);
 	sa.hard.packets = num(kv, n, "hard-packets", 0);
@@ -161,7 +163,7 @@ static int cmd_policy(struct dataplane *dp, struct kv *kv, int n, bool del)
 	pol.dir = (v = get(kv, n, "dir")) && !strcmp(v, "in") ? DP_DIR_IN : DP_DIR_OUT;
 	if (!sel_from(kv, n, pol.dir, &pol.sel))
 		return -EINVAL;
-	pol.reqid = (uint32_t)num(kv, n, "reqid", 1);
+	pol.reqid = (uint32_t)num(kv, n, "reqid", CY_REQID_BASE + 1);
 	if ((v = get(kv, n, "src")) && !addr_parse(v, &pol.prefsrc))
 		return -EINVAL;
 	return del ? dp->ops->del_policy(dp, &pol) : dp->ops->add_policy(dp, &pol);

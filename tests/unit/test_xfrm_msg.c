@@ -144,7 +144,9 @@ static void test_newsa_cbc_encap_esn(void)
 	a = find_attr(nlh, sizeof(*u), XFRMA_REPLAY_ESN_VAL);
 	if (CHECK(a != NULL)) {
 		const struct xfrm_replay_state_esn *r = mnl_attr_get_payload(a);
-		CHECK_INT(r->replay_window, 0);        /* outbound: no window */
+		/* outbound needs no window, but the kernel refuses ESN without one
+		 * (xfrm_init_replay: EINVAL, seen in the Debian-kernel guest) */
+		CHECK_INT(r->replay_window, 32);
 		CHECK_INT(r->bmp_len, 1);
 	}
 	secret_free(e);
