@@ -24,6 +24,7 @@ sha512_generic hmac chacha20poly1305 chacha_generic poly1305_generic drbg jitter
 veth tun dummy nf_tables nft_masq nft_nat nft_chain_nat nf_nat nf_conntrack af_key udp_tunnel ip6_udp_tunnel
 virtio_mmio 9pnet 9pnet_virtio 9p netfs overlay ipv6"
 
+INITRAMFS_VERSION=2   # bump when the init script or module list changes
 log() { echo "vm: $*" >&2; }
 
 kver() { ls "$CACHE/kernel/lib/modules" 2>/dev/null | head -1; }
@@ -51,7 +52,8 @@ prepare() {
 		depmod -b "$CACHE/kernel" "$(kver)" || return 1
 		rm -f "$CACHE/initramfs.cpio.gz"
 	fi
-	[ -s "$CACHE/initramfs.cpio.gz" ] || build_initramfs
+	[ -s "$CACHE/initramfs.cpio.gz" ] && [ "$(cat "$CACHE/initramfs.version" 2>/dev/null)" = "$INITRAMFS_VERSION" ] ||
+		build_initramfs
 }
 
 # The bzImage carries an xz-compressed ELF; find it and unpack it.
@@ -73,7 +75,7 @@ build_initramfs() {
 	kv=$(kver)
 	rm -rf "$root" && mkdir -p "$root"/{bin,sbin,proc,sys,dev,host,out,lib/modules}
 	cp /bin/busybox "$root/bin/busybox"
-	for a in sh mount umount mkdir insmod modprobe poweroff cat echo chroot sleep ls mknod; do ln -s busybox "$root/bin/$a"; done
+	for a in sh mount umount mkdir insmod modprobe poweroff cat echo chroot sleep ls mknod [ test; do ln -s busybox "$root/bin/$a"; done
 	# modules and their dependencies, in load order
 	: >"$root/modules.order"
 	for m in $MODS; do
@@ -90,12 +92,23 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in $(cat /modules.order); do
 	case $m in *.ko.xz) xz -dc "$m" >/tmp.ko 2>/dev/null && insmod /tmp.ko 2>/dev/null || insmod "$m" 2>/dev/null;; *) insmod "$m" 2>/dev/null;; esac
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro host /host || { echo "VM: cannot mount host"; poweroff -f; }
+# The host's root, read-only over 9p, made writable by an overlay whose
+# upper layer is guest memory: the project may live anywhere (even under
+# /tmp), and whatever the tests write stays in the guest.
+mkdir -p /lower /rw
+mount -t 9p -o trans=virtio,version=9p2000.L,ro host /lower || { echo "VM: cannot mount host"; poweroff -f; }
+mount -t tmpfs rw /rw && mkdir -p /rw/u /rw/w
+if mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/u,workdir=/rw/w /host; then
+	overlay=1
+else
+	echo "VM: no overlay; the host's /tmp is hidden"
+	mount --bind /lower /host; overlay=0
+fi
 mount -t 9p -o trans=virtio,version=9p2000.L,rw out /host/$VM_OUT_REL 2>/dev/null || mount -t 9p -o trans=virtio,version=9p2000.L out /host/$VM_OUT_REL
 mount -t proc proc /host/proc; mount -t sysfs sys /host/sys; mount -t devtmpfs dev /host/dev
 mkdir -p /host/dev/pts 2>/dev/null; mount -t devpts devpts /host/dev/pts 2>/dev/null
-mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run
-mount -t tmpfs varrun /host/var/tmp 2>/dev/null
+mount -t tmpfs run /host/run
+[ $overlay = 1 ] || { mount -t tmpfs tmp /host/tmp; mount -t tmpfs varrun /host/var/tmp 2>/dev/null; }
 echo "VM-BOOTED"
 chroot /host /bin/bash -c "cd $VM_CWD && VM_GUEST=1 bash $VM_SCRIPT" >/host/$VM_OUT_REL/guest.log 2>&1
 echo "VM-RC=$?"
@@ -104,7 +117,8 @@ INIT
 	chmod +x "$root/init"
 	# busybox xz for compressed modules
 	ln -s busybox "$root/bin/xz"
-	( cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) >"$CACHE/initramfs.cpio.gz"
+	( cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) >"$CACHE/initramfs.cpio.gz" &&
+		echo "$INITRAMFS_VERSION" >"$CACHE/initramfs.version"
 }
 
 run() {
