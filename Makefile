@@ -84,7 +84,8 @@ check: all
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		SANLOG=$(CURDIR)/build/asan/san-logs check
 
 # libFuzzer targets, built with clang; each runs FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60
