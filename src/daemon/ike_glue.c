@@ -555,26 +555,9 @@ static void read_dp(evutil_socket_t fd, short what, void *arg)
 
 static int open500(struct ike_glue *g, int af)
 {
-	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int one = 1;
-	struct ip_addr any;
-	struct sockaddr_storage ss;
-	socklen_t sl;
+	int fd = pktinfo_udp_open(af, IKE_PORT);
 
-	if (fd < 0)
-		return -errno;
-	addr_any(af, &any);
-	sl = addr_to_sockaddr(&any, IKE_PORT, &ss);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	pktinfo_enable(fd, af);
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (g->dp)
+	if (fd >= 0 && g->dp)
 		dp_socket_bypass(g->dp, fd);
 	return fd;
 }

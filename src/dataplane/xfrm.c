@@ -596,22 +596,9 @@ static void *event_thread(void *arg)
 
 static int open_natt(int af, uint16_t port)
 {
-	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int one = 1, encap = UDP_ENCAP_ESPINUDP;
-	struct ip_addr any;
-	struct sockaddr_storage ss;
-	socklen_t sl;
+	int fd = pktinfo_udp_open(af, port), encap = UDP_ENCAP_ESPINUDP;
 
-	if (fd < 0)
-		return -errno;
-	addr_any(af, &any);
-	sl = addr_to_sockaddr(&any, port, &ss);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	pktinfo_enable(fd, af);
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
+	if (fd >= 0 && setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;

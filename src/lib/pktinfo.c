@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 void pktinfo_enable(int fd, int af)
 {
@@ -74,4 +75,28 @@ int pktinfo_sendto(int fd, const void *buf, size_t len, const struct ip_addr *sr
 		m.msg_control = m.msg_controllen ? cbuf : NULL;
 	}
 	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
+}
+
+int pktinfo_udp_open(int af, uint16_t port)
+{
+	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	struct ip_addr any;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (fd < 0)
+		return -errno;
+	addr_any(af, &any);
+	sl = addr_to_sockaddr(&any, port, &ss);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	pktinfo_enable(fd, af);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
 }

@@ -23,6 +23,9 @@ void pktinfo_enable(int fd, int af);
 size_t pktinfo_put(uint8_t *cbuf, size_t cap, const struct ip_addr *src);
 /* The local address a received message arrived on; false if not reported. */
 bool pktinfo_get(struct msghdr *m, struct ip_addr *dst);
+/* A nonblocking UDP socket bound to the wildcard address of af on port,
+ * IPv6 sockets v6-only, reporting pktinfo; fd or -errno. */
+int pktinfo_udp_open(int af, uint16_t port);
 /* sendmsg() of one datagram to dst:dport from src (may be unset). */
 int pktinfo_sendto(int fd, const void *buf, size_t len, const struct ip_addr *src,
 		   const struct ip_addr *dst, uint16_t dport);
