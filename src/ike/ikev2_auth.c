@@ -217,12 +217,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	/* conn local is TSr (the initiator's remote) */
 	if (!ts_select(&sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
 		return v2N_TS_UNACCEPTABLE;
-	c->spi_out = cs.spi;
-	c->encr = cs.encr;
-	c->keybits = cs.keybits;
-	c->integ = cs.integ;
-	c->dh = cs.dh;
-	c->esn = cs.esn;
+	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
 	if (!(c->spi_in = crypto_random_esp_spi()))
 		return v2N_TEMPORARY_FAILURE;

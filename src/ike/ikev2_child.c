@@ -378,12 +378,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	c->spi_out = cs.spi;
-	c->encr = cs.encr;
-	c->keybits = cs.keybits;
-	c->integ = cs.integ;
-	c->dh = cs.dh;
-	c->esn = cs.esn;
+	child_apply_chosen(c, &cs);
 	c->transport = transport;
 	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
 	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
@@ -463,12 +458,7 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 		if (!(gir = dh_derive(sa->ccs.dh, x->ke.data, x->ke.len, &why)))
 			return why ? why : "DH failed";
 	}
-	c->spi_out = cs.spi;
-	c->encr = cs.encr;
-	c->keybits = cs.keybits;
-	c->integ = cs.integ;
-	c->dh = cs.dh;
-	c->esn = cs.esn;
+	child_apply_chosen(c, &cs);
 	c->ts_l = x->tsi;
 	c->ts_r = x->tsr;
 	if (!keys_child_derive(sa, c, true, gir, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {

@@ -333,3 +333,13 @@ void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
 	i->replace_at_ms = c->expire_at;
 	i->retransmit_at_ms = 0;
 }
+
+void child_apply_chosen(struct child_sa *c, const struct chosen *cs)
+{
+	c->spi_out = cs->spi;
+	c->encr = cs->encr;
+	c->keybits = cs->keybits;
+	c->integ = cs->integ;
+	c->dh = cs->dh;
+	c->esn = cs->esn;
+}

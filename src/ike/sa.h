@@ -266,6 +266,9 @@ struct chosen {
 	uint32_t spi;                      /* ESP: the peer's SPI */
 	uint64_t ike_spi;                  /* IKE rekey: the peer's SPI */
 };
+
+/* Take the peer's SPI and the negotiated algorithms of a Child SA proposal. */
+void child_apply_chosen(struct child_sa *c, const struct chosen *cs);
 /* Our SA payload from a proposal list (IKE or ESP). spi: ESP SPI or 0;
  * ike_spi for IKE rekey (0 = none); only_dh: IKE: put first the group we
  * sent a KE for (0 = as configured); pfs: ESP include DH. */
