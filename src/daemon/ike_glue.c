@@ -59,6 +59,21 @@ struct gchild {
 	struct gchild *next;
 };
 
+/* A routed conn (`ipsec auto --route`, auto=route|ondemand): its trap
+ * policies, outbound only, one per local x remote subnet.  Traffic hitting
+ * one makes the dataplane report an acquire, on which the conn is
+ * initiated.  A Child SA of the conn whose outbound policy coincides with a
+ * trap takes the trap's reqid and leaves that policy in place (the SA takes
+ * the traffic); when the Child SA goes, the policy is a trap again. */
+struct groute {
+	char conn[IKE_CONN_NAMELEN];
+	uint32_t reqid;
+	struct dp_policy pol[IKE_TS_MAX];
+	size_t npol;
+	uint64_t acquire_ms;                  /* last initiation on traffic */
+	struct groute *next;
+};
+
 struct ike_glue {
 	struct pluto *p;
 	struct ike_engine *eng;
@@ -67,7 +82,12 @@ struct ike_glue {
 	struct event *ev500[2], *evdp, *timer;
 	struct pending *pending;
 	struct gchild *children;
+	struct groute *routes;
 };
+
+/* Reqids: Child SAs CY_REQID_BASE + serial, routed conns the upper half. */
+#define REQID_CHILD(serial) (CY_REQID_BASE + ((serial) & 0x7fffu))
+#define REQID_ROUTE(serial) (CY_REQID_BASE + 0x8000u + ((unsigned)(serial) & 0x7fffu))
 
 static struct ike_glue *G(struct pluto *p) { return p->glue; }
 
@@ -365,13 +385,39 @@ static struct gchild *policy_holder(struct ike_glue *g, const struct gchild *gc,
 	return NULL;
 }
 
+static struct groute *route_of(struct ike_glue *g, const char *conn)
+{
+	for (struct groute *r = g->routes; r; r = r->next)
+		if (!strcmp(r->conn, conn))
+			return r;
+	return NULL;
+}
+
+static bool sel_eq(const struct dp_selector *a, const struct dp_selector *b)
+{
+	return subnet_eq(&a->src, &b->src) && subnet_eq(&a->dst, &b->dst) && a->proto == b->proto;
+}
+
+/* Is this outbound policy of a Child SA of conn one of the conn's traps
+ * (same selectors; with reqid, also that reqid)? */
+static bool route_owns(struct ike_glue *g, const char *conn, const struct dp_policy *pol, bool check_reqid)
+{
+	const struct groute *r = route_of(g, conn);
+
+	for (size_t i = 0; r && i < r->npol; i++)
+		if (sel_eq(&r->pol[i].sel, &pol->sel) && (!check_reqid || r->reqid == pol->reqid))
+			return true;
+	return false;
+}
+
 static void op_child_installed(void *ctx, const struct ike_child_params *p)
 {
 	struct ike_glue *g = ctx;
 	struct gchild *gc = calloc(1, sizeof(*gc));
 	struct dp_sa in, out;
-	uint32_t reqid = CY_REQID_BASE + (p->serial & 0xffff);
+	uint32_t reqid = REQID_CHILD(p->serial);
 	const struct gchild *prev;
+	const struct groute *rt;
 	int rc;
 
 	if (!gc || !g->dp)
@@ -397,6 +443,10 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 	}
 	if ((prev = policy_holder(g, gc, false)))
 		reqid = prev->reqid;
+	else if ((rt = route_of(g, gc->conn)))
+		for (size_t i = 0; i < gc->npol; i++)
+			if (route_owns(g, gc->conn, &gc->pol_out[i], false))
+				reqid = rt->reqid;
 	for (size_t i = 0; i < gc->npol; i++)
 		gc->pol_out[i].reqid = gc->pol_in[i].reqid = reqid;
 	gc->spi_in = p->in.spi;
@@ -415,7 +465,8 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 		goto fail;
 	}
 	for (size_t i = 0; !prev && i < gc->npol; i++)
-		if (g->dp->ops->add_policy(g->dp, &gc->pol_out[i]) < 0 || g->dp->ops->add_policy(g->dp, &gc->pol_in[i]) < 0)
+		if ((!route_owns(g, gc->conn, &gc->pol_out[i], true) && g->dp->ops->add_policy(g->dp, &gc->pol_out[i]) < 0) ||
+		    g->dp->ops->add_policy(g->dp, &gc->pol_in[i]) < 0)
 			log_error("\"%s\" #%u: cannot install a policy", p->conn_name, p->serial);
 	gc->next = g->children;
 	g->children = gc;
@@ -427,7 +478,8 @@ fail:
 static void remove_child(struct ike_glue *g, struct gchild *gc)
 {
 	for (size_t i = 0; !policy_holder(g, gc, true) && i < gc->npol; i++) {
-		g->dp->ops->del_policy(g->dp, &gc->pol_out[i]);
+		if (!route_owns(g, gc->conn, &gc->pol_out[i], true))
+			g->dp->ops->del_policy(g->dp, &gc->pol_out[i]);   /* else a trap again */
 		g->dp->ops->del_policy(g->dp, &gc->pol_in[i]);
 	}
 	dp_del_sa(g->dp, gc->spi_in, &gc->local);
@@ -525,6 +577,8 @@ static void read500(evutil_socket_t fd, short what, void *arg)
 	op_deadline(g, ike_next_deadline(g->eng));
 }
 
+static void route_acquire(struct ike_glue *g, uint32_t reqid, const struct dp_selector *sel);
+
 static void dp_event(void *arg, const struct dp_event *ev)
 {
 	struct ike_glue *g = arg;
@@ -540,6 +594,7 @@ static void dp_event(void *arg, const struct dp_event *ev)
 		log_info("dataplane: %s expire of SA 0x%08x", ev->u.expire.hard ? "hard" : "soft", ev->u.expire.spi);
 		break;
 	case DP_EV_ACQUIRE:
+		route_acquire(g, ev->u.acquire.reqid, &ev->u.acquire.sel);
 		break;
 	}
 }
@@ -698,18 +753,175 @@ int ike_glue_terminate(struct pluto *p, struct dconn *dc, struct reply *rp)
 	return 0;
 }
 
+/* The conn's end as traffic selectors: its subnets, else its address. */
+static size_t end_subnets(const struct ike_end *e, struct ip_subnet *out)
+{
+	if (e->n_subnets) {
+		memcpy(out, e->subnets, e->n_subnets * sizeof(out[0]));
+		return e->n_subnets;
+	}
+	subnet_from_addr(&e->addr, &out[0]);
+	return 1;
+}
+
+static void route_remove(struct ike_glue *g, struct groute *r)
+{
+	for (struct groute **pp = &g->routes; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	for (size_t i = 0; g->dp && i < r->npol; i++)
+		g->dp->ops->del_policy(g->dp, &r->pol[i]);
+	free(r);
+}
+
+static bool conn_has_child(struct ike_glue *g, const char *conn)
+{
+	for (const struct gchild *gc = g->children; gc; gc = gc->next)
+		if (!strcmp(gc->conn, conn))
+			return true;
+	return false;
+}
+
+static bool held_by(const struct gchild *gc, const struct dp_policy *pol)
+{
+	for (size_t k = 0; gc && k < gc->npol; k++)
+		if (sel_eq(&gc->pol_out[k].sel, &pol->sel))
+			return true;
+	return false;
+}
+
 int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
-	(void)p;
-	rp_line(rp, 25, "\"%s\": could not route: routing (trap policies) is not supported yet", dc->name);
-	return 25;
+	struct ike_glue *g = glue_get(p);
+	struct ike_conn ic;
+	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
+	size_t nl, nr;
+	struct groute *r;
+	const struct gchild *held = NULL;
+	char err[300];
+
+	if (!g || !g->dp) {
+		rp_line(rp, 25, "\"%s\": could not route: no dataplane", dc->name);
+		return 25;
+	}
+	if (route_of(g, dc->name))
+		return 0;                     /* routed already: silent, as Libreswan */
+	if (!map_conn(dc, &ic, err, sizeof(err))) {
+		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, err);
+		return 25;
+	}
+	if (!ic.remote.addr.af || addr_is_any(&ic.remote.addr)) {
+		char pol[256];
+		status_policy_text(dc, pol, sizeof(pol));
+		rp_line(rp, 25, "\"%s\": cannot route template policy of %s", dc->name, pol);
+		rp_line(rp, 25, "\"%s\": could not route", dc->name);
+		return 25;
+	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return 25;
+	snprintf(r->conn, sizeof(r->conn), "%s", dc->name);
+	r->reqid = REQID_ROUTE(dc->serial);
+	nl = end_subnets(&ic.local, ls);
+	nr = end_subnets(&ic.remote, rs);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t j = 0; j < nr && r->npol < IKE_TS_MAX; j++) {
+			struct dp_policy *po = &r->pol[r->npol++];
+			po->dir = DP_DIR_OUT;
+			po->sel.src = ls[i];
+			po->sel.dst = rs[j];
+			po->sel.proto = ic.local.protocol;
+			po->tmpl_src = ic.local.addr;
+			po->tmpl_dst = ic.remote.addr;
+			po->mode = ic.transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+			prefsrc_for(&po->sel.src, &po->prefsrc);
+		}
+	/* routed while up: the Child SA's outbound policies become the traps */
+	for (const struct gchild *gc = g->children; gc && !held; gc = gc->next)
+		if (!strcmp(gc->conn, dc->name))
+			held = gc;
+	if (held)
+		r->reqid = held->reqid;
+	for (size_t i = 0; i < r->npol; i++) {
+		int rc;
+		r->pol[i].reqid = r->reqid;
+		if (held_by(held, &r->pol[i]))
+			continue;
+		if ((rc = g->dp->ops->add_policy(g->dp, &r->pol[i])) < 0) {
+			rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, strerror(-rc));
+			while (i--)           /* remove the ones added */
+				if (!held_by(held, &r->pol[i]))
+					g->dp->ops->del_policy(g->dp, &r->pol[i]);
+			free(r);
+			return 25;
+		}
+	}
+	r->next = g->routes;
+	g->routes = r;
+	dc->routing = ROUTING_PROSPECTIVE;
+	log_info("\"%s\": routed: %zu trap polic%s", dc->name, r->npol, r->npol == 1 ? "y" : "ies");
+	return 0;
 }
 
 int ike_glue_unroute(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
-	(void)p;
-	rp_line(rp, 25, "\"%s\": could not unroute: routing (trap policies) is not supported yet", dc->name);
-	return 25;
+	struct ike_glue *g = G(p);
+	struct groute *r = g ? route_of(g, dc->name) : NULL;
+
+	if (!r) {
+		dc->routing = ROUTING_UNROUTED;
+		return 0;                     /* not routed: silent, as Libreswan */
+	}
+	if (conn_has_child(g, dc->name)) {
+		rp_line(rp, 26, "\"%s\": cannot unroute: route busy", dc->name);
+		return 26;
+	}
+	route_remove(g, r);
+	dc->routing = ROUTING_UNROUTED;
+	log_info("\"%s\": unrouted", dc->name);
+	return 0;
+}
+
+struct conn_sas {
+	const char *conn;
+	bool negotiating;
+};
+
+static void conn_sas_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct conn_sas *c = arg;
+
+	if (!strcmp(sa->conn_name, c->conn) && !sa->established)
+		c->negotiating = true;
+}
+
+/* Traffic hit a trap: initiate its conn unless it is up or on its way. */
+static void route_acquire(struct ike_glue *g, uint32_t reqid, const struct dp_selector *sel)
+{
+	struct groute *r = g->routes;
+	struct conn_sas cs = { 0 };
+	struct dconn *dc;
+	struct reply rp = { 0 };
+	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
+	uint64_t now = op_now(NULL);
+	bool was_up;
+
+	while (r && r->reqid != reqid)
+		r = r->next;
+	if (!r || !(dc = conndb_find(g->p->db, r->conn)))
+		return;
+	cs.conn = r->conn;
+	ike_foreach_sa(g->eng, conn_sas_cb, &cs);
+	if (cs.negotiating || conn_has_child(g, r->conn) || (r->acquire_ms && now - r->acquire_ms < 1000))
+		return;
+	r->acquire_ms = now;
+	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", r->conn,
+		 subnet_fmt(&sel->src, a), subnet_fmt(&sel->dst, b), sel->proto);
+	was_up = dc->up;
+	rp.emit = NULL;
+	ike_glue_initiate(g->p, dc, NULL, true, &rp);
+	dc->up = was_up;                  /* on demand is not +UP */
 }
 
 void ike_glue_conn_deleted(struct pluto *p, struct dconn *dc)
@@ -717,8 +929,11 @@ void ike_glue_conn_deleted(struct pluto *p, struct dconn *dc)
 	struct ike_glue *g = G(p);
 
 	if (g && g->eng) {
+		struct groute *r = route_of(g, dc->name);
 		ike_terminate(g->eng, dc->name);
 		op_deadline(g, ike_next_deadline(g->eng));
+		if (r)
+			route_remove(g, r);
 	}
 }
 
@@ -805,6 +1020,8 @@ void ike_glue_shutdown(struct pluto *p)
 		free(all);
 		ike_engine_free(g->eng);   /* frees pending sinks? see ike.h */
 	}
+	while (g->routes)              /* first: children's policies are theirs again */
+		route_remove(g, g->routes);
 	while (g->children) {
 		struct gchild *gc = g->children;
 		g->children = gc->next;

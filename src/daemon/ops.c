@@ -324,12 +324,12 @@ static int h_terminate(struct pluto *p, const struct ctl_request *rq, const char
 
 static int h_route(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	return for_each_named(p, rq, name, each_route, 21, rp);
+	return for_each_named(p, rq, name, each_route, 25, rp);
 }
 
 static int h_unroute(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	return for_each_named(p, rq, name, each_unroute, 21, rp);
+	return for_each_named(p, rq, name, each_unroute, 25, rp);
 }
 
 /* --listen (auto --ready): open the IKE sockets and reread the secrets, as Libreswan. */

@@ -14,6 +14,7 @@ struct conndb;
 struct ctlsrv;
 struct secrets;
 struct ike_glue;
+struct dconn;
 
 struct pluto_opts {
 	const char *config;         /* --config (default /etc/ipsec.conf) */
@@ -74,6 +75,8 @@ void status_json_states(struct pluto *p, struct reply *rp);
 void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const char *conn,
 		       unsigned ike, unsigned child);
 void status_conns(struct pluto *p, struct reply *rp, const char *only);
+/* The conn's "policy:" text, e.g. IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES. */
+void status_policy_text(const struct dconn *dc, char *out, size_t cap);
 void list_ops(struct pluto *p, enum ctl_op op, struct reply *rp);
 /* pubkeys.c */
 void list_pubkeys(struct pluto *p, struct reply *rp, bool utc, bool with_header);

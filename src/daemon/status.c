@@ -152,6 +152,14 @@ static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char
 		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES");
 }
 
+void status_policy_text(const struct dconn *dc, char *out, size_t cap)
+{
+	const struct conn *c = dc->conn;
+	int l = addr_is_local(&c->end[1].host) && !addr_is_local(&c->end[0].host);
+
+	policy_text(c, end_auth(c, l), dc->up, out, cap);
+}
+
 static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc)
 {
 	const struct conn *c = dc->conn;

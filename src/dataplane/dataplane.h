@@ -83,12 +83,21 @@ struct dp_sa {
  * userspace backend an outbound policy installs a route for sel.dst through
  * the TUN in the dataplane's routing table, and packets read from the TUN
  * go to the outbound SA with that reqid; inbound policies are accepted and
- * the inbound SA's own selectors are checked after decryption. */
+ * the inbound SA's own selectors are checked after decryption.
+ *
+ * A trap (`ipsec auto --route`): an outbound policy whose reqid has no SA
+ * yet.  Traffic matching it is dropped and reported as DP_EV_ACQUIRE (at
+ * most about once a second per policy); an SA added later with the same
+ * reqid is used from then on, and when it goes the policy is a trap again.
+ * The xfrm backend needs the tunnel endpoints for such a policy's template:
+ * tmpl_src/tmpl_dst/mode; unset tmpl_dst = take them from the reqid's SA. */
 struct dp_policy {
 	enum dp_dir dir;
 	struct dp_selector sel;
 	uint32_t reqid;
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
+	struct ip_addr tmpl_src, tmpl_dst;
+	enum dp_mode mode;
 };
 
 /* Drop reasons, one counter each.  Names appear in `ipsec auto --status`. */
@@ -112,7 +121,8 @@ struct dp_policy {
 	X(DP_DROP_IKE_QUEUE_FULL, "ike-queue-full") \
 	X(DP_DROP_KEEPALIVE, "nat-keepalive") \
 	X(DP_DROP_TX_ERROR, "send-error") \
-	X(DP_DROP_CRYPTO, "crypto-error")
+	X(DP_DROP_CRYPTO, "crypto-error") \
+	X(DP_DROP_AWAITING_SA, "awaiting-sa")
 
 #define DP_ENUM_ENTRY(name, str) name,
 enum dp_drop { DP_DROP_LIST(DP_ENUM_ENTRY) DP_DROP__COUNT };
@@ -140,8 +150,8 @@ struct dp_event {
 			bool hard;
 		} expire;
 		struct {
-			struct dp_selector sel;
-			uint32_t reqid;
+			struct dp_selector sel;    /* the packet's addresses (full length) and protocol */
+			uint32_t reqid;            /* the trap policy's */
 		} acquire;
 		struct {
 			struct ip_addr src, dst;   /* src = peer, dst = our address */

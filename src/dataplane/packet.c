@@ -115,6 +115,7 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 	       struct sa_entry **sap, uint8_t **esp, size_t *esp_len, enum dp_drop *why)
 {
 	struct dp_tuple t;
+	struct pol_entry *pol;
 	struct sa_entry *sa;
 	uint8_t *payload, *start, nh;
 	size_t plen, hlen, tfc = 0;
@@ -122,8 +123,10 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 
 	if (!dp_tuple_parse(pkt, len, &t))
 		return drop(db, NULL, DP_DROP_NOT_IP, why);
-	if (!(sa = sadb_lookup_out(db, &t)))
+	if (!(pol = sadb_lookup_policy(db, &t)))
 		return drop(db, NULL, DP_DROP_NO_POLICY, why);
+	if (!(sa = pol->sa))
+		return drop(db, NULL, DP_DROP_AWAITING_SA, why);   /* a trap: the caller reports it */
 	if (sa->hard_sent)
 		return drop(db, sa, DP_DROP_HARD_EXPIRED, why);
 	limit = sa->cfg.esn ? UINT64_MAX : UINT32_MAX;

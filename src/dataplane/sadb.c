@@ -294,11 +294,18 @@ int sadb_del_policy(struct sadb *db, const struct dp_policy *pol)
 	return -ENOENT;
 }
 
-struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp)
+struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tuple *tp)
 {
 	struct sel_entry *e = sel_table_lookup(&db->out_sel, tp);
 
-	return e ? ((struct pol_entry *)e->val)->sa : NULL;
+	return e ? e->val : NULL;
+}
+
+struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp)
+{
+	struct pol_entry *p = sadb_lookup_policy(db, tp);
+
+	return p ? p->sa : NULL;
 }
 
 static bool over(uint64_t limit, uint64_t value) { return limit && value >= limit; }

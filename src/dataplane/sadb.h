@@ -57,7 +57,9 @@ struct sa_entry {
 
 struct pol_entry {
 	struct dp_policy pol;
-	struct sa_entry *sa;        /* the current outbound SA of pol.reqid, or NULL */
+	struct sa_entry *sa;        /* the current outbound SA of pol.reqid, or NULL (a trap) */
+	uint64_t acquire_mono;      /* trap: when the last acquire was reported (outbound thread only) */
+	bool acquired;              /* one was reported since the policy was added */
 	struct pol_entry *next;
 };
 
@@ -89,6 +91,8 @@ int sadb_add_policy(struct sadb *db, const struct dp_policy *pol);
 int sadb_del_policy(struct sadb *db, const struct dp_policy *pol);
 /* Outbound SA for an inner packet, or NULL (no policy / no SA yet). */
 struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp);
+/* The outbound policy an inner packet matches, or NULL. */
+struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tuple *tp);
 
 /* Count traffic and check byte/packet lifetimes (calls db->expire). */
 void sadb_account(struct sadb *db, struct sa_entry *sa, size_t bytes, uint64_t now_real);

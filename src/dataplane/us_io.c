@@ -276,6 +276,31 @@ static void queue_out(struct io *io, const struct sa_entry *sa, uint8_t *esp, si
 	m->msg_control = m->msg_controllen ? b->ctl[i] : NULL;
 }
 
+/* A packet matched a trap policy: tell the daemon (which starts IKE for the
+ * policy's conn), at most once a second per policy while the SA is missing. */
+static void trap_hit(struct us *u, const uint8_t *pkt, size_t len)
+{
+	struct dp_tuple t;
+	struct pol_entry *pol;
+	struct dp_event ev = { .type = DP_EV_ACQUIRE };
+	struct timespec ts;
+	uint64_t now_ms;
+
+	if (!dp_tuple_parse(pkt, len, &t) || !(pol = sadb_lookup_policy(&u->db, &t)) || pol->sa)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (pol->acquired && now_ms - pol->acquire_mono < 1000)
+		return;
+	pol->acquired = true;
+	pol->acquire_mono = now_ms;
+	subnet_from_addr(&t.src, &ev.u.acquire.sel.src);
+	subnet_from_addr(&t.dst, &ev.u.acquire.sel.dst);
+	ev.u.acquire.sel.proto = t.proto;
+	ev.u.acquire.reqid = pol->pol.reqid;
+	dp_evq_push(u->dp->evq, &ev, NULL, 0);
+}
+
 static void tun_readable(struct io *io)
 {
 	struct us *u = io->u;
@@ -303,6 +328,8 @@ static void tun_readable(struct io *io)
 			if (dp_output(&u->db, io->rx[i] + DP_HEADROOM, len[i], BUF_SIZE - DP_HEADROOM, now,
 				      &sa, &esp, &esplen, &why))
 				queue_out(io, sa, esp, esplen);
+			else if (why == DP_DROP_AWAITING_SA)
+				trap_hit(u, io->rx[i] + DP_HEADROOM, len[i]);
 		}
 		pthread_rwlock_unlock(&u->lock);
 		for (int s = 0; s < US_NSOCK; s++)

@@ -332,7 +332,11 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	enum dp_mode mode = DP_MODE_TUNNEL;
 	int rc = 0;
 
-	if (add) {
+	if (add && pol->tmpl_dst.af) {
+		tsrc = pol->tmpl_src;      /* a trap: no SA yet */
+		tdst = pol->tmpl_dst;
+		mode = pol->mode;
+	} else if (add) {
 		const struct xk_sa *s;
 		pthread_mutex_lock(&x->lock);
 		s = find_sa_reqid(x, pol->reqid, pol->dir);
@@ -347,12 +351,16 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	}
 	if (pol->dir == DP_DIR_OUT && x->rt) {
 		const struct xk_sa *s;
-		struct ip_addr peer = tdst;
+		struct ip_addr peer = add ? tdst : pol->tmpl_dst;
 		bool need;
 		pthread_mutex_lock(&x->lock);
 		s = add ? NULL : find_sa_reqid(x, pol->reqid, DP_DIR_OUT);
-		if (s)
+		if (s) {
 			peer = s->dst;
+			mode = s->mode;
+		} else if (!add) {
+			mode = pol->mode;
+		}
 		pthread_mutex_unlock(&x->lock);
 		need = mode == DP_MODE_TUNNEL && !(pol->sel.dst.plen == addr_len(&peer) * 8 &&
 						   addr_eq(&pol->sel.dst.addr, &peer));
@@ -463,6 +471,19 @@ static void push_expire(struct xk *x, const struct xfrm_usersa_info *u, bool har
 	dp_evq_push(x->dp->evq, &ev, NULL, 0);
 }
 
+/* The reqid of an ACQUIRE: its policy's first template (XFRMA_TMPL). */
+static uint32_t acquire_reqid(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct xfrm_user_acquire))
+		if (mnl_attr_get_type(a) == XFRMA_TMPL && mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
+			const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
+			return t->reqid;
+		}
+	return 0;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct xk *x = arg;
@@ -481,8 +502,9 @@ static int event_cb(const struct nlmsghdr *nlh, void *arg)
 		ev.u.acquire.sel.src.plen = s->prefixlen_s;
 		ev.u.acquire.sel.dst.plen = s->prefixlen_d;
 		ev.u.acquire.sel.proto = s->proto;
-		ev.u.acquire.reqid = 0;
-		dp_evq_push(x->dp->evq, &ev, NULL, 0);
+		ev.u.acquire.reqid = acquire_reqid(nlh);
+		if (cy_reqid_ours(ev.u.acquire.reqid))
+			dp_evq_push(x->dp->evq, &ev, NULL, 0);
 	}
 	return MNL_CB_OK;
 }

@@ -69,12 +69,13 @@ t up_async_unoriented 36 --asynchronous --up c1
 t up_unknown 21 --out '021 no connection named "nosuch"' --up nosuch
 t down_no_sas 0 --out '"c1": terminating SAs using this connection' --down c1
 t down_unknown 21 --down nosuch
-t route_not_supported 25 --route c1
-t route_unknown 21 --route nosuch
-t unroute_not_supported 25 --unroute c1
-t unroute_unknown 21 --unroute nosuch
+t route_unoriented 25 --out '"c1": could not route: neither left nor right' --route c1
+t route_unknown 25 --out "025 no connection or alias 'nosuch'" --route nosuch
+t unroute_not_routed 0 --unroute c1
+[ -s "$T/out" ] && fail unroute_not_routed_silent "$(cat "$T/out")" || pass unroute_not_routed_silent
+t unroute_unknown 25 --out "025 no connection or alias 'nosuch'" --unroute nosuch
 t start_loaded_dup 36 $C --start c1
-t ondemand_unknown 21 $C --ondemand nosuch
+t ondemand_unknown 25 --out "025 no connection or alias 'nosuch'" $C --ondemand nosuch
 t ready 0 --out '002 listening for IKE messages' --ready
 t rereadsecrets 0 --out "002 loading secrets from \"$T/ipsec.secrets\"" --rereadsecrets
 t rereadall 0 --rereadall

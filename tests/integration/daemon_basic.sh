@@ -82,7 +82,7 @@ has status_total '000 Total IPsec connections: loaded 3, active 0'
 order=$(grep -o '^000 "[a-z]*": [^ ]*\.\.\.' "$T/out" | cut -d'"' -f2 | paste -sd,)
 [ "$order" = "loaded,routed,starter" ] && pass status_sorted || fail status_sorted "$order"
 grep -q '"starter": cannot initiate: neither left nor right' "$T/pluto.log" && pass startup_auto_start_logged || fail startup_auto_start_logged "$(tail -3 "$T/pluto.log")"
-grep -q '"routed": could not route: .*not supported yet' "$T/pluto.log" && pass startup_auto_ondemand_logged || fail startup_auto_ondemand_logged "no log"
+grep -q '"routed": could not route: neither left nor right' "$T/pluto.log" && pass startup_auto_ondemand_logged || fail startup_auto_ondemand_logged "no log"
 if grep -q notloaded "$T/out"; then fail autoignore "auto=ignore conn loaded"; else pass autoignore; fi
 
 # second instance refused while the first lives
@@ -94,7 +94,8 @@ expect whack_unknown_up 21 "$B" whack --ctlsocket "$S" --name nosuch --initiate
 has whack_unknown_up_msg '021 no connection named "nosuch"'
 expect whack_up_unoriented 36 "$B" whack --ctlsocket "$S" --name loaded --initiate
 has whack_up_unoriented_msg 'unoriented'
-expect whack_route_not_yet 25 "$B" whack --ctlsocket "$S" --name loaded --route
+expect whack_route_unoriented 25 "$B" whack --ctlsocket "$S" --name loaded --route
+has whack_route_unoriented_msg '025 "loaded": could not route: neither left nor right'
 expect whack_no_action 33 "$B" whack --ctlsocket "$S"
 has whack_no_action_msg 'whack error: no action specified; try --help for hints'
 expect whack_missing_name 33 "$B" whack --ctlsocket "$S" --initiate
