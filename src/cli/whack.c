@@ -14,7 +14,8 @@
 
 static const char usage[] =
 	"Usage: ipsec whack [--ctlsocket FILE] --name NAME {--initiate [--asynchronous]\n"
-	"           [--remote-host IP] | --terminate | --delete | --route | --unroute}\n"
+	"           [--remote-host IP] | --terminate | --delete | --route | --unroute |\n"
+	"           --rekey-ike [--asynchronous] | --rekey-ipsec [--asynchronous]}\n"
 	"       ipsec whack [--ctlsocket FILE] {--listen | --unlisten | --rereadsecrets |\n"
 	"           --rereadcerts | --rereadall | --rereadgroups | --shutdown}\n"
 	"       ipsec whack [--ctlsocket FILE] [--utc] {--listpubkeys | --listcerts | --listcacerts |\n"

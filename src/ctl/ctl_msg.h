@@ -106,7 +106,11 @@ enum ctl_attr {
 	CTL_A_STATUS = 8,
 };
 
-/* Operations: X(enum suffix, value, whack option name, needs a name) */
+/* Operations: X(enum suffix, value, whack option name, needs a name).
+ * The values are the wire numbers: never renumber, add new ops at the end.
+ * rekey-ike / rekey-ipsec: rekey the conn's newest established IKE SA /
+ * Child SA now; with CTL_F_ASYNC the reply ends at once, else it ends when
+ * the rekey finished (the old SA replaced) or failed. */
 #define CTL_OPS(X) \
 	X(ADD,           1, "add",           1) \
 	X(DELETE,        2, "delete",        1) \
@@ -137,7 +141,9 @@ enum ctl_attr {
 	X(FIPSSTATUS,   27, "fipsstatus",    0) \
 	X(SHUTDOWN,     28, "shutdown",      0) \
 	X(PING,         29, "ping",          0) \
-	X(CONNSTATUS,   30, "connectionstatus", 0)
+	X(CONNSTATUS,   30, "connectionstatus", 0) \
+	X(REKEYIKE,     31, "rekey-ike",     1) \
+	X(REKEYIPSEC,   32, "rekey-ipsec",   1)
 
 enum ctl_op {
 	CTL_OP_NONE = 0,
@@ -148,7 +154,7 @@ enum ctl_op {
 };
 
 /* Request flags. */
-#define CTL_F_ASYNC    0x01u   /* --asynchronous */
+#define CTL_F_ASYNC    0x01u   /* --asynchronous (initiate, rekey-ike, rekey-ipsec) */
 #define CTL_F_UTC      0x02u   /* --utc */
 #define CTL_F_JSON     0x04u   /* --json (status) */
 #define CTL_F_VERBOSE  0x08u   /* stream the daemon's log for this request */

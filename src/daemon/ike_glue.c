@@ -25,6 +25,7 @@
 #include "config/conn.h"
 #include "config/proposals.h"
 #include "config/secrets.h"
+#include "config/values.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
 #include "dataplane/dataplane.h"
@@ -56,6 +57,7 @@ struct gchild {
 	struct cy_id remote_id;
 	uint64_t add_time;
 	bool transport;                       /* status: no tun.0 pairs */
+	bool out_pending;                     /* rekey responder: outbound SA not installed yet */
 	struct gchild *next;
 };
 
@@ -74,6 +76,13 @@ struct groute {
 	struct groute *next;
 };
 
+struct lingering_sa {
+	uint32_t spi;
+	struct ip_addr dst;
+	uint64_t at;
+	struct lingering_sa *next;
+};
+
 struct ike_glue {
 	struct pluto *p;
 	struct ike_engine *eng;
@@ -83,6 +92,8 @@ struct ike_glue {
 	struct pending *pending;
 	struct gchild *children;
 	struct groute *routes;
+	struct lingering_sa *lingers;
+	struct event *linger_ev;
 };
 
 /* Reqids: Child SAs CY_REQID_BASE + serial, routed conns the upper half. */
@@ -323,8 +334,59 @@ static void prefsrc_for(const struct ip_subnet *local_sel, struct ip_addr *out)
 	freeifaddrs(ifa);
 }
 
+/* What a conn's keywords add to its SAs and policies beyond IKE's results:
+ * marks (mark= both ways, mark-in=/mark-out= one way; -1 = a mark unique to
+ * the conn), priority=, ipsec-max-bytes/-packets (hard; the soft limit that
+ * triggers a rekey: half of it on the IKE SA's initiator, as Libreswan,
+ * three quarters on the responder, so that both ends, which count the same
+ * packets, do not rekey at once), tfc=. */
+struct conn_dp {
+	struct dp_mark mark_in, mark_out;
+	uint32_t priority;
+	struct dp_lifetime soft, hard;
+	uint16_t tfc;
+	bool rekey;
+};
+
+static void mark_of(const char *text, const struct dconn *dc, struct dp_mark *out)
+{
+	struct val_mark m;
+	const char *why;
+
+	if (!text || !val_mark(text, &m, &why))
+		return;
+	out->value = m.unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m.value;
+	out->mask = m.unique ? 0xffffffffu : m.mask;
+}
+
+static void conn_dp_of(struct ike_glue *g, const char *name, bool first, struct conn_dp *out)
+{
+	const struct dconn *dc = conndb_find(g->p->db, name);
+	const struct conn *c = dc ? dc->conn : NULL;
+	const uint64_t unlimited = 1ULL << 63;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return;
+	mark_of(c->mark, dc, &out->mark_in);
+	out->mark_out = out->mark_in;
+	mark_of(c->mark_in, dc, &out->mark_in);
+	mark_of(c->mark_out, dc, &out->mark_out);
+	out->priority = c->priority;
+	if (c->ipsec_max_bytes && c->ipsec_max_bytes < unlimited) {
+		out->hard.bytes = c->ipsec_max_bytes;
+		out->soft.bytes = !c->rekey ? 0 : first ? c->ipsec_max_bytes / 2 : c->ipsec_max_bytes / 4 * 3;
+	}
+	if (c->ipsec_max_packets && c->ipsec_max_packets < unlimited) {
+		out->hard.packets = c->ipsec_max_packets;
+		out->soft.packets = !c->rekey ? 0 : first ? c->ipsec_max_packets / 2 : c->ipsec_max_packets / 4 * 3;
+	}
+	out->tfc = c->tfc > 0xffff ? 0xffff : (uint16_t)c->tfc;
+	out->rekey = c->rekey;
+}
+
 static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const struct ike_child_dir *d,
-		    enum dp_dir dir, uint32_t reqid)
+		    enum dp_dir dir, uint32_t reqid, const struct conn_dp *cd)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->spi = d->spi;
@@ -351,6 +413,13 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	sa->reqid = reqid;
 	/* hard lifetime a little after the engine's own replace time */
 	sa->hard.seconds = p->lifetime_ms ? p->lifetime_ms / 1000 + 30 : 0;
+	sa->soft.bytes = cd->soft.bytes;
+	sa->soft.packets = cd->soft.packets;
+	sa->hard.bytes = cd->hard.bytes;
+	sa->hard.packets = cd->hard.packets;
+	sa->mark = dir == DP_DIR_OUT ? cd->mark_out : cd->mark_in;
+	if (dir == DP_DIR_OUT && !p->transport)
+		sa->tfc_pad = cd->tfc;
 	if (p->ts_local->n && p->ts_remote->n) {
 		struct ip_subnet l, r;
 		ts_to_subnet(&p->ts_local->ts[0], &l);
@@ -418,6 +487,7 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 	uint32_t reqid = REQID_CHILD(p->serial);
 	const struct gchild *prev;
 	const struct groute *rt;
+	struct conn_dp cd;
 	int rc;
 
 	if (!gc || !g->dp)
@@ -425,6 +495,7 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 	gc->serial = p->serial;
 	gc->ike_serial = p->ike_serial;
 	snprintf(gc->conn, sizeof(gc->conn), "%s", p->conn_name);
+	conn_dp_of(g, p->conn_name, p->ike_initiator, &cd);
 	for (size_t i = 0; i < p->ts_local->n && i < IKE_TS_MAX; i++) {
 		for (size_t j = 0; j < p->ts_remote->n && gc->npol < IKE_TS_MAX; j++) {
 			struct dp_policy *po = &gc->pol_out[gc->npol], *pi = &gc->pol_in[gc->npol];
@@ -434,7 +505,10 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 			po->sel.proto = p->ts_local->ts[i].ipproto;
 			prefsrc_for(&po->sel.src, &po->prefsrc);
 			po->dir = DP_DIR_OUT;
+			po->priority = cd.priority;
 			*pi = *po;
+			po->mark = cd.mark_out;
+			pi->mark = cd.mark_in;
 			pi->dir = DP_DIR_IN;
 			pi->sel.src = po->sel.dst;
 			pi->sel.dst = po->sel.src;
@@ -456,9 +530,10 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 	gc->remote = p->out.dst;
 	gc->add_time = (uint64_t)time(NULL);
 	gc->transport = p->transport;
-	fill_sa(&in, p, &p->in, DP_DIR_IN, reqid);
-	fill_sa(&out, p, &p->out, DP_DIR_OUT, reqid);
-	if ((rc = dp_add_sa(g->dp, &in)) < 0 || (rc = dp_add_sa(g->dp, &out)) < 0) {
+	fill_sa(&in, p, &p->in, DP_DIR_IN, reqid, &cd);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, reqid, &cd);
+	gc->out_pending = p->outbound_later && prev;   /* without prev: no old SA to keep using */
+	if ((rc = dp_add_sa(g->dp, &in)) < 0 || (!gc->out_pending && (rc = dp_add_sa(g->dp, &out)) < 0)) {
 		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name,
 			  p->serial, strerror(-rc));
 		dp_del_sa(g->dp, in.spi, &in.dst);
@@ -475,15 +550,85 @@ fail:
 	free(gc);
 }
 
+/* The rekey responder's deferred outbound SA: the peer has switched. */
+static void op_child_outbound(void *ctx, const struct ike_child_params *p)
+{
+	struct ike_glue *g = ctx;
+	struct gchild *gc = find_child(g, p->serial, NULL);
+	struct conn_dp cd;
+	struct dp_sa out;
+	int rc;
+
+	if (!gc || !gc->out_pending || !g->dp)
+		return;
+	gc->out_pending = false;
+	conn_dp_of(g, p->conn_name, p->ike_initiator, &cd);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, gc->reqid, &cd);
+	if ((rc = dp_add_sa(g->dp, &out)) < 0)
+		log_error("\"%s\" #%u: cannot install the outbound SA: %s", p->conn_name, p->serial, strerror(-rc));
+}
+
+/* Inbound SAs of rekeyed Child SAs linger a moment: the peer's last
+ * packets on the old SA can be overtaken by the Delete (another socket,
+ * another thread). */
+#define LINGER_MS 1000
+
+static void linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_glue *g = arg;
+	uint64_t now = op_now(NULL);
+	(void)fd;
+	(void)what;
+
+	for (struct lingering_sa **pp = &g->lingers; *pp;) {
+		struct lingering_sa *l = *pp;
+		if (l->at > now) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		dp_del_sa(g->dp, l->spi, &l->dst);
+		free(l);
+	}
+	if (g->lingers) {
+		struct timeval tv = { 0, LINGER_MS * 1000 / 4 };
+		evtimer_add(g->linger_ev, &tv);
+	}
+}
+
+static void linger_flush(struct ike_glue *g)
+{
+	for (struct lingering_sa *l = g->lingers; l; l = l->next)
+		l->at = 0;
+	if (g->lingers)
+		linger_cb(-1, 0, g);
+}
+
 static void remove_child(struct ike_glue *g, struct gchild *gc)
 {
-	for (size_t i = 0; !policy_holder(g, gc, true) && i < gc->npol; i++) {
+	const struct gchild *successor = policy_holder(g, gc, true);
+	struct lingering_sa *l = successor && g->linger_ev ? calloc(1, sizeof(*l)) : NULL;
+
+	for (size_t i = 0; !successor && i < gc->npol; i++) {
 		if (!route_owns(g, gc->conn, &gc->pol_out[i], true))
 			g->dp->ops->del_policy(g->dp, &gc->pol_out[i]);   /* else a trap again */
 		g->dp->ops->del_policy(g->dp, &gc->pol_in[i]);
 	}
-	dp_del_sa(g->dp, gc->spi_in, &gc->local);
-	dp_del_sa(g->dp, gc->spi_out, &gc->remote);
+	if (l) {
+		l->spi = gc->spi_in;
+		l->dst = gc->local;
+		l->at = op_now(NULL) + LINGER_MS;
+		l->next = g->lingers;
+		g->lingers = l;
+		if (!evtimer_pending(g->linger_ev, NULL)) {
+			struct timeval tv = { LINGER_MS / 1000, (LINGER_MS % 1000) * 1000 };
+			evtimer_add(g->linger_ev, &tv);
+		}
+	} else {
+		dp_del_sa(g->dp, gc->spi_in, &gc->local);
+	}
+	if (!gc->out_pending)
+		dp_del_sa(g->dp, gc->spi_out, &gc->remote);
 }
 
 static void op_child_deleted(void *ctx, const struct ike_child_params *p)
@@ -534,6 +679,7 @@ static const struct ike_ops glue_ops = {
 	.get_psk = op_get_psk,
 	.find_conn_for_responder = op_find_conn,
 	.child_sa_installed = op_child_installed,
+	.child_sa_outbound = op_child_outbound,
 	.child_sa_deleted = op_child_deleted,
 	.ike_sa_established = op_ike_established,
 	.ike_sa_deleted = op_ike_deleted,
@@ -579,6 +725,31 @@ static void read500(evutil_socket_t fd, short what, void *arg)
 
 static void route_acquire(struct ike_glue *g, uint32_t reqid, const struct dp_selector *sel);
 
+/* An SA reached its soft limit (bytes/packets: the engine's own timers
+ * handle time): rekey its Child SA.  Its hard limit: the kernel removed the
+ * SA (the userspace dataplane drops its traffic); with rekey=yes the Child
+ * SA is replaced (unless its rekey is under way already: a burst can cross
+ * both limits before the rekey's round trip), with rekey=no deleted. */
+static void sa_expired(struct ike_glue *g, uint32_t spi, bool hard)
+{
+	const struct gchild *gc = g->children;
+	struct conn_dp cd;
+	bool del, ok;
+
+	while (gc && gc->spi_in != spi && gc->spi_out != spi)
+		gc = gc->next;
+	if (!gc) {
+		log_debug("dataplane: %s expire of SA 0x%08x, no Child SA of ours", hard ? "hard" : "soft", spi);
+		return;
+	}
+	conn_dp_of(g, gc->conn, true, &cd);
+	del = hard && !cd.rekey;
+	ok = del ? ike_delete_child(g->eng, gc->serial) : ike_rekey_child(g->eng, gc->serial);
+	log_info("\"%s\" #%u: %s lifetime of SA 0x%08x reached: %s%s", gc->conn, gc->serial,
+		 hard ? "hard" : "soft", spi, del ? "deleting the Child SA" : "rekeying the Child SA",
+		 ok ? "" : " (already under way)");
+}
+
 static void dp_event(void *arg, const struct dp_event *ev)
 {
 	struct ike_glue *g = arg;
@@ -591,7 +762,7 @@ static void dp_event(void *arg, const struct dp_event *ev)
 		break;
 	}
 	case DP_EV_EXPIRE:
-		log_info("dataplane: %s expire of SA 0x%08x", ev->u.expire.hard ? "hard" : "soft", ev->u.expire.spi);
+		sa_expired(g, ev->u.expire.spi, ev->u.expire.hard);
 		break;
 	case DP_EV_ACQUIRE:
 		route_acquire(g, ev->u.acquire.reqid, &ev->u.acquire.sel);
@@ -636,6 +807,7 @@ static struct ike_glue *glue_get(struct pluto *p)
 		log_error("dataplane: cannot start: %s; Child SAs cannot be installed", strerror(-err));
 	g->eng = ike_engine_new(&glue_ops, g, NULL);
 	g->timer = evtimer_new(p->base, timer_cb, g);
+	g->linger_ev = evtimer_new(p->base, linger_cb, g);
 	if (g->dp) {
 		g->evdp = event_new(p->base, dp_event_fd(g->dp), EV_READ | EV_PERSIST, read_dp, g);
 		event_add(g->evdp, NULL);
@@ -800,6 +972,7 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 	size_t nl, nr;
 	struct groute *r;
 	const struct gchild *held = NULL;
+	struct conn_dp cd;
 	char err[300];
 
 	if (!g || !g->dp) {
@@ -822,6 +995,7 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 	if (!(r = calloc(1, sizeof(*r))))
 		return 25;
 	snprintf(r->conn, sizeof(r->conn), "%s", dc->name);
+	conn_dp_of(g, dc->name, true, &cd);
 	r->reqid = REQID_ROUTE(dc->serial);
 	nl = end_subnets(&ic.local, ls);
 	nr = end_subnets(&ic.remote, rs);
@@ -835,6 +1009,8 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 			po->tmpl_src = ic.local.addr;
 			po->tmpl_dst = ic.remote.addr;
 			po->mode = ic.transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+			po->mark = cd.mark_out;
+			po->priority = cd.priority;
 			prefsrc_for(&po->sel.src, &po->prefsrc);
 		}
 	/* routed while up: the Child SA's outbound policies become the traps */
@@ -1029,7 +1205,11 @@ void ike_glue_shutdown(struct pluto *p)
 			remove_child(g, gc);
 		free(gc);
 	}
+	if (g->dp)
+		linger_flush(g);
 	ike_glue_listen(p, false, NULL);
+	if (g->linger_ev)
+		event_free(g->linger_ev);
 	if (g->evdp)
 		event_free(g->evdp);
 	if (g->timer)
@@ -1203,4 +1383,36 @@ void ike_glue_drops(struct pluto *p, struct reply *rp)
 		}
 		rp_line(rp, 0, "IKE drops: %s", o ? line : "none");
 	}
+}
+
+/* `whack --rekey-ike` / `--rekey-ipsec` (helper "rekey"): start a rekey of
+ * the conn's newest established IKE SA or Child SA, the one
+ * ike_glue_newest() names.  No line on success (daemon/rekey.c reports the
+ * outcome); Libreswan's text with code 36 when there is nothing to rekey
+ * (Libreswan 4.10 prints it as 002 and exits 0). */
+int ike_glue_rekey(struct pluto *p, struct dconn *dc, bool ike, struct reply *rp)
+{
+	struct ike_glue *g = G(p);
+	const char *what = ike ? "IKE SA" : "Child SA";
+	unsigned ike_serial = 0, child_serial = 0, serial;
+	bool started;
+
+	if (!dc->conn->ikev2) {
+		rp_line(rp, 36, "\"%s\": cannot force rekey of IKEv1 connection", dc->name);
+		return 36;
+	}
+	ike_glue_newest(p, dc->name, &ike_serial, &child_serial);
+	serial = ike ? ike_serial : child_serial;
+	if (!g || !g->eng || !serial) {
+		rp_line(rp, 36, "\"%s\": connection does not have %s", dc->name, what);
+		return 36;
+	}
+	log_info("\"%s\" #%u: whack asks to rekey the %s", dc->name, serial, what);
+	started = ike ? ike_rekey_ike(g->eng, serial) : ike_rekey_child(g->eng, serial);
+	if (!started) {   /* e.g. its IKE SA is being deleted */
+		rp_line(rp, 36, "\"%s\" #%u: cannot rekey the %s now", dc->name, serial, what);
+		return 36;
+	}
+	op_deadline(g, ike_next_deadline(g->eng));
+	return 0;
 }

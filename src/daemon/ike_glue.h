@@ -44,5 +44,9 @@ void ike_glue_drops(struct pluto *p, struct reply *rp);
 void ike_glue_foreach_sa(struct pluto *p, void (*fn)(void *arg, const struct ike_sa_info *sa), void *arg);
 /* Shut down every SA (SIGTERM / --shutdown). */
 void ike_glue_shutdown(struct pluto *p);
+/* whack --rekey-ike (ike) / --rekey-ipsec: start rekeying the conn's newest
+ * established IKE SA / Child SA (ike_glue_newest).  0 when started; 36 with
+ * a line when the conn has no such SA or it cannot be rekeyed now. */
+int ike_glue_rekey(struct pluto *p, struct dconn *dc, bool ike, struct reply *rp);
 
 #endif

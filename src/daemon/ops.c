@@ -12,6 +12,7 @@
 #include "daemon/conndb.h"
 #include "daemon/ike_glue.h"
 #include "daemon/pluto.h"
+#include "daemon/rekey.h"
 #include "lib/log.h"
 
 void rp_line(struct reply *rp, uint16_t code, const char *fmt, ...)
@@ -332,6 +333,23 @@ static int h_unroute(struct pluto *p, const struct ctl_request *rq, const char *
 	return for_each_named(p, rq, name, each_unroute, 25, rp);
 }
 
+/* --rekey-ike / --rekey-ipsec: the conn, else the conns of that alias
+ * (Libreswan 4.10's unknown-name line); daemon/rekey.c does the rest. */
+static int h_rekey(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
+{
+	struct dconn **v = alias_buf();
+	size_t n = resolve(p, name, v, MAX_ALIAS);
+
+	if (n == 0) {
+		rp_line(rp, 21, "no such connection or aliased connection named \"%s\"", name);
+		return 21;
+	}
+	if (n > MAX_ALIAS)
+		n = MAX_ALIAS;
+	return pluto_rekey(p, v, n, conndb_find(p->db, name) ? NULL : name, rq->op == CTL_OP_REKEYIKE,
+			   rq->flags & CTL_F_ASYNC, rp);
+}
+
 /* --listen (auto --ready): open the IKE sockets and reread the secrets, as Libreswan. */
 static int h_listen(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
@@ -483,6 +501,8 @@ static const op_fn handlers[CTL_OP_MAX] = {
 	[CTL_OP_FIPSSTATUS] = h_fips,
 	[CTL_OP_SHUTDOWN] = h_nothing,
 	[CTL_OP_PING] = h_nothing,
+	[CTL_OP_REKEYIKE] = h_rekey,
+	[CTL_OP_REKEYIPSEC] = h_rekey,
 };
 
 int pluto_handle(struct pluto *p, const struct ctl_request *rq, struct reply *rp)

@@ -49,6 +49,13 @@ struct dp_selector {
 	uint16_t sport, dport;
 };
 
+/* A packet mark the SA/policy matches (XFRMA_MARK): mark=, mark-in=,
+ * mark-out=.  mask 0 = none.  Only the kernel backend has packet marks; the
+ * userspace backend ignores them (with a warning). */
+struct dp_mark {
+	uint32_t value, mask;
+};
+
 /* Lifetimes; 0 = unlimited. */
 struct dp_lifetime {
 	uint64_t bytes, packets, seconds;
@@ -76,6 +83,7 @@ struct dp_sa {
 	struct dp_lifetime soft, hard;
 	uint32_t reqid;                /* ties the SA to a policy */
 	uint16_t tfc_pad;              /* outbound: pad inner packets up to this size; 0 = off */
+	struct dp_mark mark;
 	uint64_t first_seq;            /* next outbound seq is first_seq + 1 (tests); normally 0 */
 };
 
@@ -98,6 +106,8 @@ struct dp_policy {
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
 	struct ip_addr tmpl_src, tmpl_dst;
 	enum dp_mode mode;
+	struct dp_mark mark;
+	uint32_t priority;             /* 0 = from the selectors (xfrm_policy_priority) */
 };
 
 /* Drop reasons, one counter each.  Names appear in `ipsec auto --status`. */

@@ -41,7 +41,6 @@
 #ifndef UDP_ENCAP_ESPINUDP
 #define UDP_ENCAP_ESPINUDP 2
 #endif
-#define XK_POLICY_PRIORITY 1500
 #define XK_RXBUF 65536
 
 struct xk_sa {
@@ -50,6 +49,7 @@ struct xk_sa {
 	struct ip_addr src, dst;
 	enum dp_mode mode;
 	uint32_t reqid;
+	struct dp_mark mark;
 	uint64_t add_time;
 };
 
@@ -142,6 +142,7 @@ static int remember(struct xk *x, const struct dp_sa *sa)
 		s->add_time = (uint64_t)time(NULL);
 	}
 	s->spi = sa->spi;
+	s->mark = sa->mark;
 	s->dir = sa->dir;
 	s->src = sa->src;
 	s->dst = sa->dst;
@@ -306,13 +307,27 @@ static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
 }
 
 static int xk_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return xk_sa(dp, sa, 0); }
+
+/* The mark an SA of ours was added with (the kernel finds it only with it). */
+static struct dp_mark sa_mark(struct xk *x, uint32_t spi, const struct ip_addr *dst)
+{
+	struct dp_mark m = { 0, 0 };
+	const struct xk_sa *s;
+
+	pthread_mutex_lock(&x->lock);
+	if ((s = find_sa(x, spi, dst)))
+		m = s->mark;
+	pthread_mutex_unlock(&x->lock);
+	return m;
+}
 static int xk_update_sa(struct dataplane *dp, const struct dp_sa *sa) { return xk_sa(dp, sa, 1); }
 
 static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto)
 {
 	struct xk *x = X(dp);
 	char buf[XFRM_MSG_BUFSIZE];
-	int rc = talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto), NULL, NULL);
+	struct dp_mark mark = sa_mark(x, spi, dst);
+	int rc = talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), NULL, NULL);
 
 	pthread_mutex_lock(&x->lock);
 	forget(x, spi, dst);
@@ -330,6 +345,7 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	int nk = pol->dir == DP_DIR_OUT ? 1 : 2;
 	struct ip_addr tsrc = { 0 }, tdst = { 0 };
 	enum dp_mode mode = DP_MODE_TUNNEL;
+	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
 	int rc = 0;
 
 	if (add && pol->tmpl_dst.af) {
@@ -372,8 +388,8 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	}
 	for (int i = 0; i < nk; i++) {
 		int len = add ? xfrm_build_newpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i], pol->reqid,
-						     XK_POLICY_PRIORITY, mode, &tsrc, &tdst)
-			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i]);
+						     prio, mode, &tsrc, &tdst, &pol->mark)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i], &pol->mark);
 		int r = talk(x->nl, buf, len, NULL, NULL);
 		if (r < 0 && !(r == -ENOENT && !add)) {
 			log_error("xfrm: %s policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i], strerror(-r));
@@ -408,9 +424,10 @@ static int xk_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr 
 {
 	struct xk *x = X(dp);
 	char buf[XFRM_MSG_BUFSIZE];
+	struct dp_mark mark = sa_mark(x, spi, dst);
 
 	memset(out, 0, sizeof(*out));
-	return talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto), getsa_cb, out);
+	return talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), getsa_cb, out);
 }
 
 static void xk_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT])
@@ -471,19 +488,6 @@ static void push_expire(struct xk *x, const struct xfrm_usersa_info *u, bool har
 	dp_evq_push(x->dp->evq, &ev, NULL, 0);
 }
 
-/* The reqid of an ACQUIRE: its policy's first template (XFRMA_TMPL). */
-static uint32_t acquire_reqid(const struct nlmsghdr *nlh)
-{
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct xfrm_user_acquire))
-		if (mnl_attr_get_type(a) == XFRMA_TMPL && mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
-			const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
-			return t->reqid;
-		}
-	return 0;
-}
-
 static int event_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct xk *x = arg;
@@ -492,18 +496,10 @@ static int event_cb(const struct nlmsghdr *nlh, void *arg)
 	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_user_expire)) {
 		const struct xfrm_user_expire *e = mnl_nlmsg_get_payload(nlh);
 		push_expire(x, &e->state, e->hard);
-	} else if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE &&
-		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_user_acquire)) {
-		const struct xfrm_user_acquire *a = mnl_nlmsg_get_payload(nlh);
+	} else if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE) {
 		struct dp_event ev = { .type = DP_EV_ACQUIRE };
-		const struct xfrm_selector *s = &a->sel;
-		addr_from_bytes(s->family, &s->saddr, &ev.u.acquire.sel.src.addr);
-		addr_from_bytes(s->family, &s->daddr, &ev.u.acquire.sel.dst.addr);
-		ev.u.acquire.sel.src.plen = s->prefixlen_s;
-		ev.u.acquire.sel.dst.plen = s->prefixlen_d;
-		ev.u.acquire.sel.proto = s->proto;
-		ev.u.acquire.reqid = acquire_reqid(nlh);
-		if (cy_reqid_ours(ev.u.acquire.reqid))
+		if (xfrm_parse_acquire(nlh, &ev.u.acquire.sel, &ev.u.acquire.reqid) == 0 &&
+		    cy_reqid_ours(ev.u.acquire.reqid))
 			dp_evq_push(x->dp->evq, &ev, NULL, 0);
 	}
 	return MNL_CB_OK;
@@ -635,6 +631,21 @@ struct purge_ctx {
 	size_t n, cap;
 };
 
+/* The XFRMA_MARK of a dumped SA or policy (none: mask 0). */
+static struct dp_mark attr_mark(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	const struct nlattr *a;
+	struct dp_mark m = { 0, 0 };
+
+	mnl_attr_for_each(a, nlh, hdrlen)
+		if (mnl_attr_get_type(a) == XFRMA_MARK && mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_mark)) {
+			const struct xfrm_mark *k = mnl_attr_get_payload(a);
+			m.value = k->v;
+			m.mask = k->m;
+		}
+	return m;
+}
+
 /* Collect delete requests for every SA/policy with one of our reqids. */
 static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -653,8 +664,10 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_usersa_info)) {
 		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
 		struct ip_addr dst;
+		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
 		if (cy_reqid_ours(u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
-			len = xfrm_build_delsa(pc->msgs[pc->n], XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto);
+			len = xfrm_build_delsa(pc->msgs[pc->n], XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
+					       &mark);
 	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
 		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
 		const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
@@ -672,9 +685,14 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 			struct xfrm_userpolicy_id *id;
 			d->nlmsg_type = XFRM_MSG_DELPOLICY;
 			d->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+			struct dp_mark mark = attr_mark(nlh, sizeof(*p));
 			id = mnl_nlmsg_put_extra_header(d, sizeof(*id));
 			id->sel = p->sel;
 			id->dir = p->dir;
+			if (mark.mask) {
+				struct xfrm_mark m = { .v = mark.value, .m = mark.mask };
+				mnl_attr_put(d, XFRMA_MARK, sizeof(m), &m);
+			}
 			len = (int)d->nlmsg_len;
 		}
 	}

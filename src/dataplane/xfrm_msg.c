@@ -82,6 +82,17 @@ static struct nlmsghdr *start(void *buf, size_t cap, uint16_t type, uint16_t fla
 
 static uint64_t lim(uint64_t v) { return v ? v : XFRM_INF; }
 
+static int put_mark(struct nlmsghdr *nlh, size_t cap, const struct dp_mark *mark)
+{
+	struct xfrm_mark m;
+
+	if (!mark || !mark->mask)
+		return 0;
+	m.v = mark->value;
+	m.m = mark->mask;
+	return mnl_attr_put_check(nlh, cap, XFRMA_MARK, sizeof(m), &m) ? 0 : -ENOSPC;
+}
+
 static int put_key_attr(struct nlmsghdr *nlh, size_t cap, uint16_t type, size_t hdr, const void *h,
 			const struct secret *key)
 {
@@ -174,6 +185,11 @@ int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa
 		if (!mnl_attr_put_check(nlh, cap, XFRMA_REPLAY_ESN_VAL, len, rs))
 			return -ENOSPC;
 	}
+	if ((rc = put_mark(nlh, cap, &sa->mark)) < 0)
+		return rc;
+	if (sa->dir == DP_DIR_OUT && sa->tfc_pad && sa->mode == DP_MODE_TUNNEL &&
+	    !mnl_attr_put_u32_check(nlh, cap, XFRMA_TFCPAD, sa->tfc_pad))
+		return -ENOSPC;
 	if (sa->encap == DP_ENCAP_UDP) {
 		struct xfrm_encap_tmpl e;
 		memset(&e, 0, sizeof(e));
@@ -187,7 +203,7 @@ int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa
 }
 
 static int build_said(void *buf, size_t cap, uint16_t type, uint32_t seq, uint32_t spi,
-		      const struct ip_addr *dst, uint8_t proto)
+		      const struct ip_addr *dst, uint8_t proto, const struct dp_mark *mark)
 {
 	struct nlmsghdr *nlh = start(buf, cap, type, type == XFRM_MSG_DELSA ? NLM_F_ACK : 0, seq);
 	struct xfrm_usersa_id *id;
@@ -199,24 +215,27 @@ static int build_said(void *buf, size_t cap, uint16_t type, uint32_t seq, uint32
 	id->spi = htonl(spi);
 	id->family = dst->af;
 	id->proto = proto;
+	if (put_mark(nlh, cap, mark) < 0)
+		return -ENOSPC;
 	return (int)nlh->nlmsg_len;
 }
 
 int xfrm_build_delsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
-		     uint8_t proto)
+		     uint8_t proto, const struct dp_mark *mark)
 {
-	return build_said(buf, cap, XFRM_MSG_DELSA, seq, spi, dst, proto);
+	return build_said(buf, cap, XFRM_MSG_DELSA, seq, spi, dst, proto, mark);
 }
 
 int xfrm_build_getsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
-		     uint8_t proto)
+		     uint8_t proto, const struct dp_mark *mark)
 {
-	return build_said(buf, cap, XFRM_MSG_GETSA, seq, spi, dst, proto);
+	return build_said(buf, cap, XFRM_MSG_GETSA, seq, spi, dst, proto, mark);
 }
 
 int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
 			 int kdir, uint32_t reqid, uint32_t priority, enum dp_mode mode,
-			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst)
+			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst,
+			 const struct dp_mark *mark)
 {
 	struct nlmsghdr *nlh = start(buf, cap, XFRM_MSG_UPDPOLICY, NLM_F_ACK | NLM_F_CREATE, seq);
 	struct xfrm_userpolicy_info *p;
@@ -242,12 +261,13 @@ int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 		put_addr(&t.saddr, tmpl_src);
 	}
 	t.aalgos = t.ealgos = t.calgos = ~0u;
-	if (!mnl_attr_put_check(nlh, cap, XFRMA_TMPL, sizeof(t), &t))
+	if (!mnl_attr_put_check(nlh, cap, XFRMA_TMPL, sizeof(t), &t) || put_mark(nlh, cap, mark) < 0)
 		return -ENOSPC;
 	return (int)nlh->nlmsg_len;
 }
 
-int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir)
+int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
+			 const struct dp_mark *mark)
 {
 	struct nlmsghdr *nlh = start(buf, cap, XFRM_MSG_DELPOLICY, NLM_F_ACK, seq);
 	struct xfrm_userpolicy_id *id;
@@ -257,7 +277,51 @@ int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 	id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
 	put_selector(&id->sel, sel);
 	id->dir = (uint8_t)kdir;
+	if (put_mark(nlh, cap, mark) < 0)
+		return -ENOSPC;
 	return (int)nlh->nlmsg_len;
+}
+
+uint32_t xfrm_policy_priority(const struct dp_selector *sel)
+{
+	/* prefix lengths weigh most (up to 2 x 128), then protocol, then ports */
+	uint32_t specific = ((uint32_t)sel->src.plen + sel->dst.plen) * 8 + (sel->proto ? 4u : 0) +
+			    (sel->sport ? 1u : 0) + (sel->dport ? 1u : 0);
+
+	return XFRM_PRIO_AUTO_BASE - specific;
+}
+
+int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint32_t *reqid)
+{
+	const struct xfrm_user_acquire *a;
+	const struct xfrm_selector *s;
+	const struct nlattr *attr;
+	unsigned maxlen;
+
+	if (nlh->nlmsg_type != XFRM_MSG_ACQUIRE || nlh->nlmsg_len < MNL_NLMSG_HDRLEN ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*a))
+		return -EINVAL;
+	a = mnl_nlmsg_get_payload(nlh);
+	s = &a->sel;
+	maxlen = s->family == AF_INET ? 32 : s->family == AF_INET6 ? 128 : 0;
+	if (!maxlen || s->prefixlen_s > maxlen || s->prefixlen_d > maxlen)
+		return -EINVAL;
+	memset(sel, 0, sizeof(*sel));
+	if (!addr_from_bytes(s->family, &s->saddr, &sel->src.addr) ||
+	    !addr_from_bytes(s->family, &s->daddr, &sel->dst.addr))
+		return -EINVAL;
+	sel->src.plen = s->prefixlen_s;
+	sel->dst.plen = s->prefixlen_d;
+	sel->proto = s->proto;
+	sel->sport = s->sport_mask ? ntohs(s->sport) : 0;
+	sel->dport = s->dport_mask ? ntohs(s->dport) : 0;
+	*reqid = 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*a))
+		if (mnl_attr_get_type(attr) == XFRMA_TMPL && mnl_attr_get_payload_len(attr) >= sizeof(struct xfrm_user_tmpl)) {
+			*reqid = ((const struct xfrm_user_tmpl *)mnl_attr_get_payload(attr))->reqid;
+			break;
+		}
+	return 0;
 }
 
 int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type)

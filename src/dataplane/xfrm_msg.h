@@ -28,19 +28,36 @@ struct xfrm_alg_names {
 };
 int xfrm_alg_names(uint16_t encr, uint16_t integ, struct xfrm_alg_names *out);
 
-/* Each returns the message length (nlmsg_len) or a negative errno. */
+/* Each returns the message length (nlmsg_len) or a negative errno.  mark:
+ * NULL or mask 0 = none; an SA or policy with a mark is found (deleted,
+ * read) only with the same mark. */
 int xfrm_build_newsa(void *buf, size_t cap, uint32_t seq, const struct dp_sa *sa, int update);
 int xfrm_build_delsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
-		     uint8_t proto);
+		     uint8_t proto, const struct dp_mark *mark);
 int xfrm_build_getsa(void *buf, size_t cap, uint32_t seq, uint32_t spi, const struct ip_addr *dst,
-		     uint8_t proto);
+		     uint8_t proto, const struct dp_mark *mark);
 /* kdir: XFRM_POLICY_IN / OUT / FWD; tmpl_src/dst/mode: the SA the policy
  * points at (tunnel endpoints). */
 int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
 			 int kdir, uint32_t reqid, uint32_t priority, enum dp_mode mode,
-			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst);
-int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir);
+			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst,
+			 const struct dp_mark *mark);
+int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
+			 const struct dp_mark *mark);
 /* A dump request (XFRM_MSG_GETSA or XFRM_MSG_GETPOLICY with NLM_F_DUMP). */
 int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type);
+
+/* A policy's priority from its selectors, as the kernel orders them (lower
+ * wins): the more specific (longer prefixes, a protocol, ports), the lower.
+ * Always in 1..XFRM_PRIO_AUTO_BASE, so an explicit priority= below 1 << 16
+ * beats every automatic one. */
+#define XFRM_PRIO_AUTO_BASE (1u << 20)
+uint32_t xfrm_policy_priority(const struct dp_selector *sel);
+
+/* An XFRM_MSG_ACQUIRE (the kernel found a packet for a policy without an
+ * SA): the packet's selector and the reqid of the policy's first template.
+ * -EINVAL when the message is not a well-formed acquire. */
+struct nlmsghdr;
+int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint32_t *reqid);
 
 #endif

@@ -368,6 +368,7 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 				continue;
 			d = min_nz(d, c->rekey_at);
 			d = min_nz(d, c->expire_at);
+			d = min_nz(d, c->out_at);
 		}
 	}
 	if (sa->state == IKE_S_INIT_R)
@@ -401,6 +402,8 @@ static void child_timers(struct ike_sa *sa, uint64_t now)
 	for (struct child_sa *c = sa->children; c; c = c->next) {
 		if (c->state != CHILD_S_ESTABLISHED)
 			continue;
+		if (c->out_at && now >= c->out_at)
+			child_outbound_now(c);
 		if (c->expire_at && now >= c->expire_at) {
 			c->expire_at = 0;
 			c->rekey_at = 0;
@@ -588,6 +591,18 @@ bool ike_rekey_child(struct ike_engine *e, unsigned serial)
 	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
 		return false;
 	c->rekey_pending = true;
+	ike_sa_run_pending(c->ike);
+	eng_deadline_changed(e);
+	return true;
+}
+
+bool ike_delete_child(struct ike_engine *e, unsigned serial)
+{
+	struct child_sa *c = child_by_serial(e, serial);
+
+	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
+		return false;
+	c->delete_pending = true;
 	ike_sa_run_pending(c->ike);
 	eng_deadline_changed(e);
 	return true;

@@ -99,11 +99,14 @@ struct ike_child_dir {
 	const struct secret *integ_key;  /* NULL for AEAD */
 };
 
+#define IKE_OUTBOUND_DELAY_MS 2000   /* see ike_child_params.outbound_later */
+
 struct ike_child_params {
 	const char *conn_name;
 	void *conn_user;
 	unsigned serial;              /* #N of the Child SA */
 	unsigned ike_serial;
+	bool ike_initiator;           /* we initiated the IKE SA (it rekeys first) */
 	uint16_t encr, encr_keybits, integ, dh;   /* IANA ids; dh = PFS group or 0 */
 	bool esn;
 	bool transport;
@@ -111,6 +114,12 @@ struct ike_child_params {
 	uint16_t local_port, remote_port;  /* IKE ports (for encap) */
 	uint32_t replay_window;
 	uint64_t lifetime_ms;
+	/* The responder of a Child SA rekey: install only the inbound SA now;
+	 * child_sa_outbound() follows once the initiator has switched to the
+	 * new SA (its Delete of the old one arrived) or IKE_OUTBOUND_DELAY_MS
+	 * passed.  Until then the old outbound SA carries the traffic, so the
+	 * peer never receives ESP for an SA it has not installed yet. */
+	bool outbound_later;
 	struct ike_child_dir in, out;
 	const struct ike_ts_payload *ts_local, *ts_remote;   /* struct ike_ts: wire.h */
 };
@@ -129,6 +138,8 @@ struct ike_ops {
 							  const struct ike_endpoint *remote,
 							  const struct cy_id *peer_id);
 	void (*child_sa_installed)(void *ctx, const struct ike_child_params *p);
+	/* The deferred outbound SA (outbound_later above); NULL = never defer. */
+	void (*child_sa_outbound)(void *ctx, const struct ike_child_params *p);
 	void (*child_sa_deleted)(void *ctx, const struct ike_child_params *p);
 	void (*ike_sa_established)(void *ctx, const struct ike_sa_info *sa);
 	void (*ike_sa_deleted)(void *ctx, const struct ike_sa_info *sa);
@@ -188,6 +199,8 @@ uint64_t ike_next_deadline(const struct ike_engine *e);
 /* Rekey triggers (normally driven by lifetimes; exposed for tests/ops). */
 bool ike_rekey_ike(struct ike_engine *e, unsigned ike_serial);
 bool ike_rekey_child(struct ike_engine *e, unsigned child_serial);
+/* Delete one Child SA, telling the peer (its hard lifetime ran out). */
+bool ike_delete_child(struct ike_engine *e, unsigned child_serial);
 /* A new Child SA over an established IKE SA of the same conn. */
 bool ike_create_child(struct ike_engine *e, unsigned ike_serial);
 /* Send an empty INFORMATIONAL (liveness) now. */

@@ -346,8 +346,18 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 	ikeb_auth(&mb->b, IKEV2_AUTH_PSK, auth, alen);
 	if (c)
 		add_child_reply(mb, c, child_err);
-	if (!ike_sa_set_state(sa, IKE_S_ESTABLISHED) || !msg_send_response(mb)) {
+	if (!ike_sa_set_state(sa, IKE_S_ESTABLISHED)) {
 		ike_sa_destroy(sa, "cannot answer IKE_AUTH");
+		c = NULL;                 /* freed with its IKE SA */
+		goto out;
+	}
+	/* the Child SA goes in before the answer leaves: the initiator may send
+	 * ESP the moment it has the answer */
+	if (c && !child_err)
+		child_install(c);
+	if (!msg_send_response(mb)) {
+		ike_sa_destroy(sa, "cannot answer IKE_AUTH");
+		c = NULL;
 		goto out;
 	}
 	ike_established_timers(sa);
@@ -357,7 +367,6 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		initial_contact(sa);
 	ike_announce(sa);
 	if (c && !child_err) {
-		child_install(c);
 		child_line(c, false);
 	} else if (c) {
 		log_info("\"%s\" #%u: Child SA refused with %s", sa->conn.name, c->serial,

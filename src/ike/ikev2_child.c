@@ -398,11 +398,19 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		add_ke(mb, dh);
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
 	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	if (old && sa->e->ops->child_sa_outbound) {
+		c->out_pending = true;
+		c->out_at = eng_now(sa->e) + IKE_OUTBOUND_DELAY_MS;
+		c->replaces = old->serial;
+	}
+	/* installed before the answer leaves: the initiator may send ESP on
+	 * the new SA the moment it has the answer */
+	child_install(c);
 	if (!msg_send_response(mb)) {
-		child_sa_free(c);
+		c->out_pending = false;
+		child_sa_delete(c);
 		goto out;
 	}
-	child_install(c);
 	child_line(c, false);
 	if (old) {
 		old->rekey_at = 0;   /* the initiator deletes it */

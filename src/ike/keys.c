@@ -221,6 +221,7 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->conn_user = sa->conn.user;
 	p->serial = c->serial;
 	p->ike_serial = sa->serial;
+	p->ike_initiator = sa->initiator;
 	p->encr = c->encr;
 	p->encr_keybits = c->keybits;
 	p->integ = c->integ;
@@ -232,6 +233,7 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->remote_port = sa->remote.port;
 	p->replay_window = sa->conn.replay_window;
 	p->lifetime_ms = sa->conn.ipsec_lifetime_ms;
+	p->outbound_later = c->out_pending;
 	p->in.spi = c->spi_in;
 	p->in.src = sa->remote.addr;
 	p->in.dst = sa->local.addr;

@@ -102,10 +102,30 @@ void child_sa_free(struct child_sa *c)
 	free(c);
 }
 
+void child_outbound_now(struct child_sa *c)
+{
+	struct ike_engine *e = c->ike->e;
+	struct ike_child_params p;
+
+	if (!c->out_pending)
+		return;
+	c->out_pending = false;
+	c->out_at = 0;
+	if (c->installed && e->ops->child_sa_outbound) {
+		child_params_fill(c, &p);
+		e->ops->child_sa_outbound(e->ctx, &p);
+	}
+}
+
 void child_sa_delete(struct child_sa *c)
 {
 	struct ike_engine *e = c->ike->e;
 
+	/* the Child SA that rekeyed this one takes the traffic now */
+	for (struct child_sa *n = c->ike->children; n; n = n->next)
+		if (n != c && n->out_pending && n->replaces == c->serial)
+			child_outbound_now(n);
+	child_outbound_now(c);
 	if (c->installed && e->ops->child_sa_deleted) {
 		struct ike_child_params p;
 

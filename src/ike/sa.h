@@ -71,6 +71,11 @@ struct child_sa {
 	bool installed;
 	bool rekeying;                     /* a CREATE_CHILD_SA rekey for it is in flight */
 	bool rekey_pending, delete_pending; /* waiting for the request window */
+	/* rekey responder: the outbound SA waits until the initiator switched
+	 * (see ike_child_params.outbound_later) */
+	bool out_pending;
+	uint64_t out_at;
+	unsigned replaces;                 /* serial of the Child SA this one rekeyed */
 };
 
 /* ---- outstanding request / cached response ---- */
@@ -189,7 +194,9 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 struct child_sa *child_sa_new(struct ike_sa *sa);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
 void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
-void child_sa_delete(struct child_sa *c);     /* dataplane callback if installed, then free */
+void child_sa_delete(struct child_sa *c);
+/* Install a deferred outbound SA now (no-op unless out_pending). */
+void child_outbound_now(struct child_sa *c);     /* dataplane callback if installed, then free */
 struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial);

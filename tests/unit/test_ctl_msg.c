@@ -118,6 +118,10 @@ static void test_malformed_table(void)
 		{ "kv bad side", CTL_MAGIC, 1, 1, "0001 0002 0001 0002 0001 61 0005 0003 09 00 78", -1, CTL_E_ATTR },
 		{ "kv key past end", CTL_MAGIC, 1, 1, "0001 0002 0001 0002 0001 61 0005 0003 01 05 78", -1, CTL_E_ATTR },
 		{ "kv ok", CTL_MAGIC, 1, 1, "0001 0002 0001 0002 0001 61 0005 0004 01 01 78 79", -1, CTL_E_OK },
+		{ "rekey-ike without name", CTL_MAGIC, 1, 1, "0001 0002 001f", -1, CTL_E_NONAME },
+		{ "rekey-ipsec without name", CTL_MAGIC, 1, 1, "0001 0002 0020 0003 0004 00000001", -1, CTL_E_NONAME },
+		{ "rekey-ipsec async", CTL_MAGIC, 1, 1, "0001 0002 0020 0003 0004 00000001 0002 0001 74", -1, CTL_E_OK },
+		{ "op after rekey-ipsec", CTL_MAGIC, 1, 1, "0001 0002 0021 0002 0001 74", -1, CTL_E_NOOP },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct ctl_request rq = { .kv = kvout };
@@ -149,6 +153,59 @@ static void test_too_many_kv(void)
 	CHECK_INT(ctl_decode_request(buf, n + 7, &out), CTL_E_TOOMANYKV);
 }
 
+/* The op numbers are the wire format: a client and a daemon of different
+ * builds must agree on them, so each is pinned here (new ops go at the end). */
+static void test_op_numbers(void)
+{
+	static const struct {
+		int op;
+		const char *name;
+		bool needs_name;
+	} rows[] = {
+		{ 1, "add", true }, { 2, "delete", true }, { 3, "initiate", true }, { 4, "terminate", true },
+		{ 5, "route", true }, { 6, "unroute", true }, { 7, "listen", false }, { 8, "unlisten", false },
+		{ 9, "rereadsecrets", false }, { 10, "rereadcerts", false }, { 11, "rereadall", false },
+		{ 12, "rereadgroups", false }, { 13, "listpubkeys", false }, { 14, "listcerts", false },
+		{ 15, "listcacerts", false }, { 16, "listcrls", false }, { 17, "listgroups", false },
+		{ 18, "checkpubkeys", false }, { 19, "listall", false }, { 20, "purgeocsp", false },
+		{ 21, "status", false }, { 22, "briefstatus", false }, { 23, "globalstatus", false },
+		{ 24, "showstates", false }, { 25, "trafficstatus", false }, { 26, "shuntstatus", false },
+		{ 27, "fipsstatus", false }, { 28, "shutdown", false }, { 29, "ping", false },
+		{ 30, "connectionstatus", false }, { 31, "rekey-ike", true }, { 32, "rekey-ipsec", true },
+	};
+
+	CHECK_INT(CTL_OP_MAX, (int)(sizeof(rows) / sizeof(rows[0])) + 1);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *n = ctl_op_name((enum ctl_op)rows[i].op);
+
+		if (!n || strcmp(n, rows[i].name) != 0 || ctl_op_needs_name((enum ctl_op)rows[i].op) != rows[i].needs_name)
+			t_fail(__FILE__, __LINE__, "op %d: got \"%s\" needs_name %d, want \"%s\" %d", rows[i].op,
+			       n ? n : "(none)", ctl_op_needs_name((enum ctl_op)rows[i].op), rows[i].name,
+			       rows[i].needs_name);
+	}
+	CHECK_INT(CTL_OP_REKEYIKE, 31);
+	CHECK_INT(CTL_OP_REKEYIPSEC, 32);
+}
+
+/* whack --name t --rekey-ipsec --asynchronous on the wire, both ways. */
+static void test_rekey_request(void)
+{
+	static const char want_hex[] = "43594743 0001 0001 00000013 0001 0002 0020 0003 0004 00000001 0002 0001 74";
+	uint8_t want[64];
+	size_t wn = t_unhex(want_hex, want, sizeof(want));
+	struct ctl_request rq = { .op = CTL_OP_REKEYIPSEC, .flags = CTL_F_ASYNC, .name = { "t", 1 } };
+	struct ctl_request out = { .kv = kvout };
+	size_t n = ctl_encode_request(buf, sizeof(buf), &rq);
+
+	CHECK_INT(n, wn);
+	CHECK_MEM(buf, want, wn);
+	CHECK_INT(ctl_decode_request(want, wn, &out), CTL_E_OK);
+	CHECK_INT(out.op, CTL_OP_REKEYIPSEC);
+	CHECK_INT(out.flags, CTL_F_ASYNC);
+	CHECK(ctl_str_eq(out.name, "t"));
+	CHECK_INT(ctl_op_by_name("rekey-ike"), CTL_OP_REKEYIKE);
+}
+
 static void test_op_table(void)
 {
 	CHECK_INT(ctl_op_by_name("status"), CTL_OP_STATUS);
@@ -172,5 +229,7 @@ int main(void)
 	RUN(test_malformed_table);
 	RUN(test_too_many_kv);
 	RUN(test_op_table);
+	RUN(test_op_numbers);
+	RUN(test_rekey_request);
 	return t_done();
 }

@@ -206,7 +206,8 @@ static void test_policy_layouts(void)
 	addr_parse("192.0.2.1", &s);
 	addr_parse("192.0.2.2", &d);
 	CHECK(xfrm_build_newpolicy(buf, sizeof(buf), 9, &sel, XFRM_POLICY_OUT, CY_REQID_BASE + 1, 1500,
-				   DP_MODE_TUNNEL, &s, &d) > 0);
+				   DP_MODE_TUNNEL, &s, &d, NULL) > 0);
+	CHECK(find_attr(nlh, sizeof(struct xfrm_userpolicy_info), XFRMA_MARK) == NULL);
 	CHECK_INT(nlh->nlmsg_type, XFRM_MSG_UPDPOLICY);
 	p = mnl_nlmsg_get_payload(nlh);
 	CHECK_INT(p->dir, XFRM_POLICY_OUT);
@@ -224,13 +225,158 @@ static void test_policy_layouts(void)
 		CHECK_MEM(&t->id.daddr, "\xc0\x00\x02\x02", 4);
 		CHECK_MEM(&t->saddr, "\xc0\x00\x02\x01", 4);
 	}
-	CHECK(xfrm_build_delpolicy(buf, sizeof(buf), 10, &sel, XFRM_POLICY_FWD) > 0);
+	CHECK(xfrm_build_delpolicy(buf, sizeof(buf), 10, &sel, XFRM_POLICY_FWD, NULL) > 0);
 	CHECK_INT(nlh->nlmsg_type, XFRM_MSG_DELPOLICY);
 	{
 		const struct xfrm_userpolicy_id *id = mnl_nlmsg_get_payload(nlh);
 		CHECK_INT(id->dir, XFRM_POLICY_FWD);
 		CHECK_INT(id->sel.prefixlen_d, 24);
 	}
+}
+
+/* mark=: XFRMA_MARK on the SA, its delete/get, and both policy messages */
+static void test_marks(void)
+{
+	char buf[XFRM_MSG_BUFSIZE];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	uint8_t key[36] = { 1 };
+	struct secret *k = secret_dup(key, sizeof(key));
+	struct dp_sa sa = gcm_sa(k);
+	struct dp_mark mark = { .value = 0x2a, .mask = 0xff };
+	struct dp_selector sel = sa.sel;
+	const struct nlattr *a;
+	static const struct {
+		const char *what;
+		size_t hdr;
+	} hdrs[] = {
+		{ "newsa", sizeof(struct xfrm_usersa_info) },
+		{ "delsa", sizeof(struct xfrm_usersa_id) },
+		{ "getsa", sizeof(struct xfrm_usersa_id) },
+		{ "newpolicy", sizeof(struct xfrm_userpolicy_info) },
+		{ "delpolicy", sizeof(struct xfrm_userpolicy_id) },
+	};
+
+	sa.mark = mark;
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		int len = i == 0 ? xfrm_build_newsa(buf, sizeof(buf), 1, &sa, 0)
+			: i == 1 ? xfrm_build_delsa(buf, sizeof(buf), 1, sa.spi, &sa.dst, 50, &mark)
+			: i == 2 ? xfrm_build_getsa(buf, sizeof(buf), 1, sa.spi, &sa.dst, 50, &mark)
+			: i == 3 ? xfrm_build_newpolicy(buf, sizeof(buf), 1, &sel, XFRM_POLICY_IN, sa.reqid, 7,
+						       DP_MODE_TUNNEL, &sa.src, &sa.dst, &mark)
+			: xfrm_build_delpolicy(buf, sizeof(buf), 1, &sel, XFRM_POLICY_IN, &mark);
+		if (!CHECK(len > 0))
+			continue;
+		a = find_attr(nlh, hdrs[i].hdr, XFRMA_MARK);
+		if (!CHECK(a != NULL && mnl_attr_get_payload_len(a) == sizeof(struct xfrm_mark))) {
+			t_fail(__FILE__, __LINE__, "%s: no XFRMA_MARK", hdrs[i].what);
+			continue;
+		}
+		CHECK_INT(((const struct xfrm_mark *)mnl_attr_get_payload(a))->v, 0x2a);
+		CHECK_INT(((const struct xfrm_mark *)mnl_attr_get_payload(a))->m, 0xff);
+	}
+	/* a mask of 0 is no mark at all */
+	sa.mark.mask = 0;
+	CHECK(xfrm_build_newsa(buf, sizeof(buf), 1, &sa, 0) > 0);
+	CHECK(find_attr(nlh, sizeof(struct xfrm_usersa_info), XFRMA_MARK) == NULL);
+	secret_free(k);
+}
+
+/* automatic priorities: more specific selectors get lower (winning) values */
+static void test_priority_order(void)
+{
+	static const struct {
+		const char *src, *dst;
+		uint8_t proto;
+		uint16_t dport;
+	} rows[] = {   /* from least to most specific */
+		{ "0.0.0.0/0", "0.0.0.0/0", 0, 0 },
+		{ "10.0.0.0/8", "0.0.0.0/0", 0, 0 },
+		{ "10.0.0.0/8", "0.0.0.0/0", 6, 0 },
+		{ "10.0.0.0/8", "0.0.0.0/0", 6, 443 },
+		{ "10.0.0.0/8", "192.0.2.0/24", 0, 0 },
+		{ "198.51.100.0/24", "203.0.113.0/24", 0, 0 },
+		{ "198.51.100.1/32", "203.0.113.1/32", 0, 0 },
+		{ "2001:db8::/32", "2001:db8:1::/64", 0, 0 },
+		{ "2001:db8::1/128", "2001:db8:1::1/128", 17, 500 },
+	};
+	uint32_t prev = UINT32_MAX;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct dp_selector sel = { 0 };
+		uint32_t p;
+		subnet_parse(rows[i].src, &sel.src, NULL);
+		subnet_parse(rows[i].dst, &sel.dst, NULL);
+		sel.proto = rows[i].proto;
+		sel.dport = rows[i].dport;
+		p = xfrm_policy_priority(&sel);
+		if (!(p < prev && p > 0 && p <= XFRM_PRIO_AUTO_BASE))
+			t_fail(__FILE__, __LINE__, "row %zu (%s -> %s): priority %u not below %u", i, rows[i].src, rows[i].dst, p, prev);
+		prev = p;
+	}
+	CHECK(prev > (1u << 16));   /* explicit priority= values below 65536 beat every automatic one */
+}
+
+/* XFRM_MSG_ACQUIRE as the kernel sends it: xfrm_user_acquire + XFRMA_TMPL */
+static int build_acquire(char *buf, size_t cap, int family, const void *s, const void *d, uint8_t plen,
+			 uint32_t reqid, bool with_tmpl)
+{
+	struct nlmsghdr *nlh;
+	struct xfrm_user_acquire *a;
+	struct xfrm_user_tmpl t;
+
+	memset(buf, 0, cap);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = XFRM_MSG_ACQUIRE;
+	a = mnl_nlmsg_put_extra_header(nlh, sizeof(*a));
+	a->sel.family = (uint16_t)family;
+	memcpy(&a->sel.saddr, s, family == AF_INET ? 4 : 16);
+	memcpy(&a->sel.daddr, d, family == AF_INET ? 4 : 16);
+	a->sel.prefixlen_s = a->sel.prefixlen_d = plen;
+	a->sel.proto = 1;
+	a->policy.dir = XFRM_POLICY_OUT;
+	if (with_tmpl) {
+		memset(&t, 0, sizeof(t));
+		t.reqid = reqid;
+		t.id.proto = 50;
+		mnl_attr_put(nlh, XFRMA_TMPL, sizeof(t), &t);
+	}
+	return (int)nlh->nlmsg_len;
+}
+
+static void test_parse_acquire(void)
+{
+	char buf[1024];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct dp_selector sel;
+	uint32_t reqid = 1;
+	char txt[SUBNET_STRLEN];
+
+	build_acquire(buf, sizeof(buf), AF_INET, "\xc6\x33\x64\x01", "\xcb\x00\x71\x01", 32, CY_REQID_BASE + 0x8003, true);
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), 0);
+	CHECK_INT(reqid, CY_REQID_BASE + 0x8003);
+	CHECK_STR(subnet_fmt(&sel.src, txt), "198.51.100.1/32");
+	CHECK_STR(subnet_fmt(&sel.dst, txt), "203.0.113.1/32");
+	CHECK_INT(sel.proto, 1);
+	build_acquire(buf, sizeof(buf), AF_INET6, "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x01",
+		      "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x01", 128, CY_REQID_BASE + 0x8004, true);
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), 0);
+	CHECK_INT(reqid, CY_REQID_BASE + 0x8004);
+	CHECK_STR(subnet_fmt(&sel.dst, txt), "2001:db8:2::1/128");
+	/* no template: reqid 0 (not ours) */
+	build_acquire(buf, sizeof(buf), AF_INET, "\1\2\3\4", "\5\6\7\x8", 32, 0, false);
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), 0);
+	CHECK_INT(reqid, 0);
+	/* bad: family, prefix length, truncated payload, other type */
+	build_acquire(buf, sizeof(buf), 99, "\1\2\3\4", "\5\6\7\x8", 32, 1, true);
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), -EINVAL);
+	build_acquire(buf, sizeof(buf), AF_INET, "\1\2\3\4", "\5\6\7\x8", 33, 1, true);
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), -EINVAL);
+	build_acquire(buf, sizeof(buf), AF_INET, "\1\2\3\4", "\5\6\7\x8", 32, 1, true);
+	((struct nlmsghdr *)buf)->nlmsg_len = MNL_NLMSG_HDRLEN + 8;
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), -EINVAL);
+	build_acquire(buf, sizeof(buf), AF_INET, "\1\2\3\4", "\5\6\7\x8", 32, 1, true);
+	((struct nlmsghdr *)buf)->nlmsg_type = XFRM_MSG_EXPIRE;
+	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), -EINVAL);
 }
 
 static void test_small_buffer_and_bad_input(void)
@@ -249,6 +395,9 @@ int main(void)
 	RUN(test_newsa_cbc_encap_esn);
 	RUN(test_alg_names_table);
 	RUN(test_policy_layouts);
+	RUN(test_marks);
+	RUN(test_priority_order);
+	RUN(test_parse_acquire);
 	RUN(test_small_buffer_and_bad_input);
 	return t_done();
 }
