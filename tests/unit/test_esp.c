@@ -513,8 +513,68 @@ static void test_output_to_input(void)
 	}
 }
 
+/* A trap (an outbound policy whose reqid has no SA yet): its traffic is
+ * dropped as awaiting-sa (the packet thread reports it), other traffic is
+ * no-policy; an SA with the reqid takes the traffic; when it goes the
+ * policy is a trap again. */
+static void test_trap_policy(void)
+{
+	struct sadb db;
+	struct dp_sa sa = { 0 };
+	struct dp_policy pol = { 0 };
+	uint8_t k[20], mem[DP_HEADROOM + 512], *pkt = mem + DP_HEADROOM, *esp;
+	/* ICMP 10.0.0.1 -> 10.0.0.2, and one to 10.9.0.2 outside the trap */
+	static const char in_hex[] = "4500001c00010000400166de0a0000010a0000020800f7ff00000000";
+	static const char out_hex[] = "4500001c00010000400166d50a0000010a0900020800f7ff00000000";
+	uint8_t inner[64], other[64];
+	size_t il = t_unhex(in_hex, inner, sizeof(inner)), ol = t_unhex(out_hex, other, sizeof(other)), esplen;
+	struct sa_entry *used;
+	struct dp_tuple t;
+	enum dp_drop why = DP_DROP_SHORT;
+	bool hb;
+
+	sadb_init(&db);
+	pol.dir = DP_DIR_OUT;
+	subnet_parse("10.0.0.0/24", &pol.sel.src, &hb);
+	subnet_parse("10.0.0.0/24", &pol.sel.dst, &hb);
+	pol.reqid = 0x43598001;
+	CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	memcpy(pkt, inner, il);
+	CHECK(!dp_output(&db, pkt, il, sizeof(mem) - DP_HEADROOM, 0, &used, &esp, &esplen, &why));
+	CHECK_INT(why, DP_DROP_AWAITING_SA);
+	CHECK(dp_tuple_parse(inner, il, &t) && sadb_lookup_policy(&db, &t) != NULL &&
+	      sadb_lookup_policy(&db, &t)->pol.reqid == 0x43598001);
+	memcpy(pkt, other, ol);
+	CHECK(!dp_output(&db, pkt, ol, sizeof(mem) - DP_HEADROOM, 0, &used, &esp, &esplen, &why));
+	CHECK_INT(why, DP_DROP_NO_POLICY);
+	CHECK_INT(db.drops[DP_DROP_AWAITING_SA], 1);
+	CHECK_INT(db.drops[DP_DROP_NO_POLICY], 1);
+
+	memset(k, 0x5a, sizeof(k));
+	sa.spi = 0x1234;
+	sa.dir = DP_DIR_OUT;
+	addr_parse("192.0.2.1", &sa.src);
+	addr_parse("192.0.2.2", &sa.dst);
+	sa.mode = DP_MODE_TUNNEL;
+	sa.encr = IKEV2_ENCR_AES_GCM_16;
+	sa.encr_keybits = 128;
+	sa.encr_key = secret_dup(k, sizeof(k));
+	sa.reqid = pol.reqid;
+	sa.sel = pol.sel;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	secret_free((struct secret *)sa.encr_key);
+	memcpy(pkt, inner, il);
+	CHECK(dp_output(&db, pkt, il, sizeof(mem) - DP_HEADROOM, 0, &used, &esp, &esplen, &why));
+	CHECK_INT(sadb_del_sa(&db, sa.spi, &sa.dst), 0);
+	memcpy(pkt, inner, il);
+	CHECK(!dp_output(&db, pkt, il, sizeof(mem) - DP_HEADROOM, 0, &used, &esp, &esplen, &why));
+	CHECK_INT(why, DP_DROP_AWAITING_SA);
+	sadb_free(&db);
+}
+
 int main(void)
 {
+	RUN(test_trap_policy);
 	RUN(test_output_to_input);
 	RUN(test_chacha_kat);
 	RUN(test_chacha_kat_decap);
