@@ -11,7 +11,6 @@
 #include "daemon/ike_glue.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "ike/iana.h"
 #include "ike/ike.h"
 #include "ike/wire.h"
+#include "lib/ifaddr.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
 
@@ -104,28 +104,12 @@ static struct ike_glue *G(struct pluto *p) { return p->glue; }
 
 /* ---- orientation and conn mapping -------------------------------------- */
 
-static bool local_addr(const struct ip_addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (!a->af || getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		struct ip_addr x;
-		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &x, NULL) && addr_eq(&x, a))
-			found = true;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
 /* Which end of the conn is this host: 0 left, 1 right, -1 neither. */
 static int orient(const struct conn *c)
 {
 	for (int s = 0; s < 2; s++)
 		if (c->end[s].host_kind == HOST_ADDR || c->end[s].host_kind == HOST_DEFAULTROUTE)
-			if (local_addr(&c->end[s].host))
+			if (ifaddr_is_local(&c->end[s].host, NULL))
 				return s;
 	return -1;
 }
@@ -319,19 +303,7 @@ static void ts_to_subnet(const struct ike_ts *ts, struct ip_subnet *s)
  * so traffic from this gateway to the peer's subnet uses the tunnel. */
 static void prefsrc_for(const struct ip_subnet *local_sel, struct ip_addr *out)
 {
-	struct ifaddrs *ifa, *i;
-
-	memset(out, 0, sizeof(*out));
-	if (getifaddrs(&ifa) < 0)
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		struct ip_addr x;
-		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &x, NULL) && subnet_contains(local_sel, &x)) {
-			*out = x;
-			break;
-		}
-	}
-	freeifaddrs(ifa);
+	ifaddr_in_subnet(local_sel, out);
 }
 
 /* What a conn's keywords add to its SAs and policies beyond IKE's results:

@@ -1,6 +1,5 @@
 /* --status, --briefstatus, --globalstatus, --status --json and the list
  * operations, in Libreswan 4.10's layout (reference §4). */
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +10,11 @@
 #include "daemon/conndb.h"
 #include "daemon/ike_glue.h"
 #include "daemon/pluto.h"
+#include "lib/ifaddr.h"
 
 #define BLANK(rp) rp_line(rp, 0, " ")
 
-static bool addr_is_local(const struct ip_addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (!addr_is_set(a) || getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		struct ip_addr b;
-
-		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &b, NULL) && addr_eq(a, &b))
-			found = true;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
+static bool addr_is_local(const struct ip_addr *a) { return ifaddr_is_local(a, NULL); }
 
 static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
 {
@@ -167,7 +152,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	int l = 0, r = 1;
 	bool oriented = true;
 	char a[700], b[700], pre[CTL_MAX_STR / 2], pol[256], n1[32], n2[32];
-	char id0[ID_STRLEN], id1[ID_STRLEN];
+	char id0[ID_STRLEN], id1[ID_STRLEN], ifname[IF_NAMESIZE];
 	const char *t0, *t1;
 	static const char *const dpdaction[] = { "hold", "clear", "restart" };
 	unsigned newest_ike = 0, newest_child = 0;
@@ -212,8 +197,9 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	if (c->ikev2)
 		rp_line(rp, 0, "%s   v2-auth-hash-policy: %s;", pre,
 			end_auth(c, l) == AUTH_SECRET || end_auth(c, l) == AUTH_NULL ? "none" : "SHA2_256+SHA2_384+SHA2_512");
-	rp_line(rp, 0, "%s   conn_prio: %u,%u; interface: ; metric: %u; mtu: %s; sa_prio:%s; sa_tfc:%s;", pre,
-		prio_plen(L), prio_plen(R), c->metric, c->mtu ? (snprintf(n1, sizeof(n1), "%u", c->mtu), n1) : "unset",
+	ifaddr_is_local(&L->host, ifname);
+	rp_line(rp, 0, "%s   conn_prio: %u,%u; interface: %s; metric: %u; mtu: %s; sa_prio:%s; sa_tfc:%s;", pre,
+		prio_plen(L), prio_plen(R), ifname, c->metric, c->mtu ? (snprintf(n1, sizeof(n1), "%u", c->mtu), n1) : "unset",
 		c->priority ? (snprintf(n2, sizeof(n2), "%u", c->priority), n2) : "auto",
 		c->tfc ? "set" : "none");
 	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:auto;",

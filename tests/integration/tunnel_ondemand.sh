@@ -36,6 +36,9 @@ children() { n_states "$W" "$DW" CHILD; }
 awaiting() { ww --status 2>/dev/null | sed -n 's/.*dataplane drops:.*awaiting-sa=\([0-9]*\).*/\1/p'; }
 ondemand_logs() { grep -c 'initiating on demand' "$DW/pluto.log"; }
 
+# (status detail: the interface of the local end, as Libreswan's block shows it)
+ww --status | grep -q '^000 "t":   conn_prio: 24,24; interface: va; metric: ' && pass status-interface ||
+	fail status-interface "$(ww --status | grep 'conn_prio' | head -1)"
 expect route-silent 0 - -- aw --route t
 expect route-again-silent 0 - -- aw --route t
 [ "$(routing t)" = "prospective erouted" ] && pass route-status-prospective || fail route-status-prospective "'$(routing t)'"
