@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "config/conn.h"
 #include "config/keywords.h"
-#include "config/setup.h"
+#include "config/setup_export.h"
 #include "ctl/addconn_client.h"
 
 #define DEFAULT_CONFIG "/etc/ipsec.conf"
@@ -270,7 +270,11 @@ int cmd_addconn(int argc, char **argv)
 		goto out;
 	}
 	if (o.configsetup) {
-		setup_export(stdout, cfg, o.config, o.ctlsocket, o.varprefix, o.noexport);
+		struct setup_export_opts eo = {
+			.configfile = o.config, .ctlsocket = o.ctlsocket,
+			.prefix = o.varprefix, .noexport = o.noexport,
+		};
+		setup_export_write(stdout, &cfg->setup, &eo);
 		goto out;
 	}
 	if (o.autoall) {

@@ -110,8 +110,9 @@ static void add_item(struct pstate *ps, const char *file, unsigned line, char *k
 				strcmp(ref.def->name, "alsoflip") == 0))
 			break;           /* repeatable */
 		diag_add(ps->diag, true,
-			 "%s:%u: duplicate key '%s' in %s %s (first at %s:%u)",
-			 file, line, key, kind_word(s->kind), s->name, o->file, o->line);
+			 "%s:%u: duplicate key '%s' in %s%s%s (first at %s:%u)",
+			 file, line, key, kind_word(s->kind), s->kind == RAW_SETUP ? "" : " ",
+			 s->kind == RAW_SETUP ? "" : s->name, o->file, o->line);
 		s->broken = true;
 		return;
 	}
