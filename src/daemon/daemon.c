@@ -254,6 +254,10 @@ int pluto_run(struct pluto_opts *o)
 	p->o = *o;
 	if (cfg && setup_get(cfg, "protostack"))
 		p->protostack = dupkeep(setup_get(cfg, "protostack"));
+	{
+		const char *u = setup_get(cfg, "uniqueids");   /* table default yes */
+		p->uniqueids = !u || strcmp(u, "no") != 0;
+	}
 	if (o->ctlsocket)
 		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s", o->ctlsocket);
 	else

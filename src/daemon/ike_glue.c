@@ -133,6 +133,8 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	out->port = e->port;
 }
 
+static bool setup_uniqueids = true;   /* config setup uniqueids=; one daemon per process */
+
 static bool map_conn(const struct dconn *dc, struct ike_conn *ic, char *err, size_t errlen)
 {
 	const struct conn *c = dc->conn;
@@ -172,6 +174,11 @@ static bool map_conn(const struct dconn *dc, struct ike_conn *ic, char *err, siz
 	ic->keyingtries = c->keyingtries;
 	ic->dpd_delay_ms = (uint32_t)c->dpddelay_ms;
 	ic->dpd_timeout_ms = (uint32_t)c->dpdtimeout_ms;
+	/* hold and clear are the same to the engine (SAs deleted); a routed
+	 * conn keeps its trap policies either way, which is hold */
+	ic->dpd_action = c->dpdaction == DPD_RESTART ? IKE_DPD_RESTART :
+			 c->dpdaction == DPD_CLEAR ? IKE_DPD_CLEAR : IKE_DPD_HOLD;
+	ic->uniqueids = setup_uniqueids;
 	ic->fragmentation = c->fragmentation != FRAG_NO;
 	ic->narrowing = c->narrowing;
 	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :
@@ -773,6 +780,7 @@ static struct ike_glue *glue_get(struct pluto *p)
 		return NULL;
 	g->p = p;
 	g->fd500[0] = g->fd500[1] = -1;
+	setup_uniqueids = p->uniqueids;
 	dpp.protostack = p->protostack;
 	g->dp = dp_new(&dpp, &err);
 	if (!g->dp)

@@ -43,6 +43,7 @@ struct pluto {
 	char *groups[5];            /* policy group files' entries (text), see ops.c */
 	struct ike_glue *glue;      /* IKE engine + dataplane (ike_glue.c) */
 	const char *protostack;     /* config setup protostack= (NULL = probe) */
+	bool uniqueids;             /* config setup uniqueids= (yes) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

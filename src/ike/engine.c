@@ -97,6 +97,7 @@ void ike_conn_defaults(struct ike_conn *c)
 	c->nat_keepalive_ms = 20000;
 	c->initial_contact = true;
 	c->replay_window = 128;
+	c->uniqueids = true;
 }
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const struct ike_engine_config *cfg)
@@ -237,8 +238,9 @@ static bool state_accepts(const struct ike_sa *sa, const struct ike_msg *m)
 		return resp && m->hdr.exch == IKEV2_EXCH_IKE_AUTH;
 	case IKE_S_ESTABLISHED:
 		return m->hdr.exch == IKEV2_EXCH_CREATE_CHILD_SA || m->hdr.exch == IKEV2_EXCH_INFORMATIONAL;
-	case IKE_S_DELETING:
-		return m->hdr.exch == IKEV2_EXCH_INFORMATIONAL;
+	case IKE_S_DELETING:   /* a CREATE_CHILD_SA request gets TEMPORARY_FAILURE */
+		return m->hdr.exch == IKEV2_EXCH_INFORMATIONAL ||
+		       (!resp && m->hdr.exch == IKEV2_EXCH_CREATE_CHILD_SA);
 	default:
 		return false;
 	}
@@ -618,6 +620,12 @@ bool ike_create_child(struct ike_engine *e, unsigned serial)
 	ike_sa_run_pending(sa);
 	eng_deadline_changed(e);
 	return true;
+}
+
+void ike_test_refuse_ccs(struct ike_engine *e, unsigned n, uint16_t notify)
+{
+	e->refuse_ccs = n;
+	e->refuse_ccs_notify = notify;
 }
 
 bool ike_liveness(struct ike_engine *e, unsigned serial)

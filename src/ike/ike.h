@@ -56,6 +56,11 @@ struct ike_end {
 enum ike_encaps { IKE_ENCAPS_AUTO, IKE_ENCAPS_YES, IKE_ENCAPS_NO };
 enum ike_esn { IKE_ESN_EITHER, IKE_ESN_YES, IKE_ESN_NO };
 enum ike_authby { IKE_AUTHBY_PSK };
+/* dpdaction=: what a dead peer (DPD / liveness timeout) leads to.  For the
+ * engine hold and clear are the same (the SAs are deleted); the embedder
+ * keeps a routed conn's trap policies either way (hold).  restart deletes
+ * and initiates the conn again (keyingtries applies to the new attempt). */
+enum ike_dpd_action { IKE_DPD_HOLD = 0, IKE_DPD_CLEAR, IKE_DPD_RESTART };
 
 /* What IKE needs from a connection; the daemon maps struct conn onto it.
  * The engine copies it into each IKE SA (no borrowed pointer survives). */
@@ -77,6 +82,9 @@ struct ike_conn {
 	uint32_t retransmit_timeout_ms;   /* 60000 */
 	unsigned keyingtries;         /* 0 = %forever */
 	uint32_t dpd_delay_ms, dpd_timeout_ms;  /* 0 = off */
+	enum ike_dpd_action dpd_action;   /* dpdaction (hold) */
+	bool uniqueids;               /* config setup uniqueids (yes): a new IKE SA
+				       * for the same conn and peer ID replaces older ones */
 	bool fragmentation;
 	bool narrowing;
 	enum ike_encaps encaps;
@@ -205,6 +213,9 @@ bool ike_delete_child(struct ike_engine *e, unsigned child_serial);
 bool ike_create_child(struct ike_engine *e, unsigned ike_serial);
 /* Send an empty INFORMATIONAL (liveness) now. */
 bool ike_liveness(struct ike_engine *e, unsigned ike_serial);
+/* Fault injection for tests: answer the next n CREATE_CHILD_SA requests
+ * with the error notify (e.g. v2N_TEMPORARY_FAILURE) instead of serving. */
+void ike_test_refuse_ccs(struct ike_engine *e, unsigned n, uint16_t notify);
 
 /* ---- status ----------------------------------------------------------- */
 

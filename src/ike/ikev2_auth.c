@@ -59,6 +59,7 @@ void ike_established_timers(struct ike_sa *sa)
 	uint64_t now = eng_now(sa->e), life = sa->conn.ike_lifetime_ms, margin = sa->conn.rekey_margin_ms;
 
 	sa->established_at = now;
+	sa->established_seq = ++sa->e->seq;
 	sa->rekey_at = sa->replace_at = 0;
 	if (life) {
 		sa->replace_at = now + life;
@@ -259,9 +260,11 @@ static void initial_contact(struct ike_sa *sa)
 {
 	unsigned serials[64], n = 0;
 
+	/* only those up before this IKE SA began: one that completed while
+	 * this one was negotiated cannot be what the peer forgot */
 	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
 		if (o != sa && o->state == IKE_S_ESTABLISHED && strcmp(o->conn.name, sa->conn.name) == 0 &&
-		    id_eq(&o->remote_id, &sa->remote_id))
+		    id_eq(&o->remote_id, &sa->remote_id) && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]);
@@ -374,6 +377,7 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		child_sa_free(c);
 	}
 	c = NULL;
+	collide_uniqueids(sa);
 out:
 	if (c)
 		child_sa_free(c);
@@ -505,5 +509,6 @@ void auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		child_line(c, true);
 		sa_done(sa, IKE_RC_OK, "established");
 	}
+	collide_uniqueids(sa);
 	ike_sa_run_pending(sa);
 }

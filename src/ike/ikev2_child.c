@@ -9,23 +9,18 @@
  * Errors: <-- HDR, SK {N(NO_PROPOSAL_CHOSEN | INVALID_KE_PAYLOAD |
  *                         TS_UNACCEPTABLE | CHILD_SA_NOT_FOUND | TEMPORARY_FAILURE)}
  *
- * Collisions (§2.8.1): when both ends rekey the same SA at once, the request
- * carrying the larger nonce is refused with TEMPORARY_FAILURE by its
- * receiver, so exactly one rekey (that of the smaller nonce) completes. */
+ * Collisions (§2.8.1, §2.8.2): when both ends rekey the same SA at once,
+ * both requests are answered as usual; once both exchanges completed, the
+ * new SA with the lowest of the four nonces is deleted by its creator
+ * (collide.c).  A request to rekey an SA we are deleting is answered with
+ * TEMPORARY_FAILURE (§2.25.1/2); TEMPORARY_FAILURE to our own rekey makes us
+ * retry 1-3 s later (§2.25). */
 #include "ike/sa.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
-
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	size_t n = alen < blen ? alen : blen;
-	int r = memcmp(a, b, n);
-
-	return r ? r : (alen > blen) - (alen < blen);
-}
 
 static uint16_t pfs_group(const struct ike_sa *sa)
 {
@@ -257,10 +252,6 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	const char *why;
 	uint8_t grp[2];
 
-	if (sa->ccs.kind == CCS_REKEY_IKE && nonce_cmp(x->n.data, x->n.len, sa->ccs.n, sa->ccs.n_len) > 0) {
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);   /* collision: ours wins */
-		return;
-	}
 	if (!prop_select(&x->sa, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
 		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
@@ -307,6 +298,8 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	ike_sa_set_state(n, IKE_S_ESTABLISHED);
 	move_children(sa, n);
 	ike_established_timers(n);
+	if (sa->ccs.kind == CCS_REKEY_IKE)
+		collide_ike_note(sa, n);   /* ours is in flight too: resolved on its answer */
 	sa->rekeyed = true;
 	sa->rekey_at = 0;
 	sa_line(n, 3, "responder rekeyed IKE SA #%u", sa->serial);
@@ -326,7 +319,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	struct dh *dh = NULL;
 	struct msg_build *mb = NULL;
 	struct ike_sa_payload sap;
-	bool transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
+	bool transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL), ours = false;
 	uint8_t nr[IKE_NONCE_LEN], grp[2];
 	const char *why;
 
@@ -342,12 +335,12 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 
 		if (rn.proto != IKEV2_PROTO_ESP ||
 		    (!(old = child_by_spi_out(sa, spi)) && !(old = child_by_spi_in(sa, spi))) ||
-		    old->state != CHILD_S_ESTABLISHED) {
+		    (old->state != CHILD_S_ESTABLISHED && old->state != CHILD_S_DELETING)) {
 			reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
-		if (sa->ccs.kind == CCS_REKEY_CHILD && sa->ccs.old_child_serial == old->serial &&
-		    nonce_cmp(x->n.data, x->n.len, sa->ccs.n, sa->ccs.n_len) > 0) {
+		if (old->state == CHILD_S_DELETING || old->redundant) {
+			/* §2.25.1: we are closing it */
 			reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}
@@ -401,8 +394,12 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	if (old && sa->e->ops->child_sa_outbound) {
 		c->out_pending = true;
 		c->out_at = eng_now(sa->e) + IKE_OUTBOUND_DELAY_MS;
-		c->replaces = old->serial;
 	}
+	if (old)
+		c->replaces = old->serial;
+	ours = old && sa->ccs.kind == CCS_REKEY_CHILD && sa->ccs.old_child_serial == old->serial;
+	if (ours)
+		collide_child_note(c, old, x->n.data, x->n.len, nr, sizeof(nr));
 	/* installed before the answer leaves: the initiator may send ESP on
 	 * the new SA the moment it has the answer */
 	child_install(c);
@@ -414,7 +411,8 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	child_line(c, false);
 	if (old) {
 		old->rekey_at = 0;   /* the initiator deletes it */
-		old->rekeying = false;
+		if (!ours)
+			old->rekeying = false;
 	}
 out:
 	secret_free(gir);
@@ -428,7 +426,12 @@ void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
 
 	if (!x)
 		return;
-	if (!ccs_decode(&m->inner, x)) {
+	if (sa->e->refuse_ccs) {
+		sa->e->refuse_ccs--;
+		reply_error(sa, m->hdr.msgid, sa->e->refuse_ccs_notify, NULL, 0);   /* fault injection */
+	} else if (sa->state == IKE_S_DELETING) {
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);      /* §2.25.2 */
+	} else if (!ccs_decode(&m->inner, x)) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed CREATE_CHILD_SA request", sa->serial);
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 	} else if (x->sa.n_prop && x->sa.prop[0].proto == IKEV2_PROTO_IKE) {
@@ -478,9 +481,24 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	child_install(c);
 	child_line(c, true);
 	old = sa->ccs.kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
-	ccs_end(sa);
-	if (old && old->ike == sa && old->state == CHILD_S_ESTABLISHED)
-		info_send_delete_child(sa, old);
+	if (old && old->state != CHILD_S_ESTABLISHED)
+		old = NULL;
+	if (sa->ccs.kind == CCS_REKEY_CHILD &&
+	    collide_child_resolve(sa, c, sa->ccs.old_child_serial, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {
+		if (old)
+			old->rekeying = false;   /* stays until the peer deletes it */
+		ccs_end(sa);
+		info_send_delete_child(sa, c);
+	} else {
+		ccs_end(sa);
+		if (old && old->ike == sa) {
+			info_send_delete_child(sa, old);
+		} else if (old) {
+			/* the IKE SA was rekeyed meanwhile: delete over the new one */
+			old->delete_pending = true;
+			ike_sa_run_pending(old->ike);
+		}
+	}
 	sa_done(sa, IKE_RC_OK, "established");
 	return NULL;
 }
@@ -522,8 +540,10 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	ike_sa_set_state(n, IKE_S_ESTABLISHED);
 	sa->ccs.new_ike = NULL;
 	ccs_end(sa);
-	move_children(sa, n);
 	ike_established_timers(n);
+	if (collide_ike_resolve(sa, n))
+		return NULL;   /* ours was redundant: deleted; the peer deletes sa */
+	move_children(sa, n);
 	sa_line(n, 3, "initiator rekeyed IKE SA #%u", sa->serial);
 	ike_announce(n);
 	sa->rekeyed = true;
@@ -604,6 +624,10 @@ void child_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		ccs_end(sa);
 		if (kind == CCS_NEW_CHILD)
 			sa_done(sa, IKE_RC_FAILED, why);
+		else if (err == v2N_TEMPORARY_FAILURE && kind == CCS_REKEY_CHILD)
+			collide_retry_child_rekey(old);
+		else if (err == v2N_TEMPORARY_FAILURE && kind == CCS_REKEY_IKE)
+			collide_retry_ike_rekey(sa);
 	}
 	free(x);
 	if (ike_sa_by_serial(e, serial) == sa)

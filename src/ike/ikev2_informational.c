@@ -110,6 +110,7 @@ void info_recv_request(struct ike_sa *sa, struct ike_msg *m)
 	msg_send_response(mb);
 	free(mb);
 	if (delete_ike) {
+		collide_ike_deleted(sa);
 		sa_done(sa, IKE_RC_FAILED, "IKE SA deleted by the peer");
 		ike_sa_destroy(sa, sa->rekeyed ? "replaced by rekey" : "deleted by the peer");
 		return;

@@ -42,6 +42,9 @@ static void give_up(struct ike_sa *sa)
 	if (sa->state == IKE_S_INIT_I || sa->state == IKE_S_AUTH_I) {
 		sa_line(sa, IKE_RC_TIMEOUT, "%s", reason);
 		ike_sa_fail(sa, IKE_RC_TIMEOUT, reason);
+	} else if (sa->state == IKE_S_ESTABLISHED && !sa->rekeyed && !sa->redundant) {
+		log_info("\"%s\" #%u: %s", sa->conn.name, sa->serial, reason);
+		collide_dead_peer(sa, "peer not responding");   /* dpdaction */
 	} else {
 		log_info("\"%s\" #%u: %s", sa->conn.name, sa->serial, reason);
 		ike_sa_destroy(sa, "peer not responding");

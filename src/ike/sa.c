@@ -65,6 +65,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, boo
 		return NULL;
 	sa->e = e;
 	sa->serial = ++e->next_serial;
+	sa->created_seq = ++e->seq;
 	sa->state = initiator ? IKE_S_NEW : IKE_S_INIT_R;
 	sa->initiator = initiator;
 	if (conn)

@@ -76,6 +76,14 @@ struct child_sa {
 	bool out_pending;
 	uint64_t out_at;
 	unsigned replaces;                 /* serial of the Child SA this one rekeyed */
+	/* rekey collision (RFC 7296 §2.8.1, collide.c): we answered the peer's
+	 * rekey of `replaces` while rekeying it ourselves; coll_n is the lower
+	 * of that exchange's two nonces */
+	bool collided;
+	uint8_t coll_n[IKE_NONCE_MAX];
+	size_t coll_len;
+	bool redundant;                    /* lost a collision: its creator deletes it */
+	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our rekeys */
 };
 
 /* ---- outstanding request / cached response ---- */
@@ -161,10 +169,19 @@ struct ike_sa {
 	uint64_t created, established_at;
 	uint64_t rekey_at, replace_at, dpd_at, keepalive_at, last_rx;
 	uint64_t retry_at;                 /* keyingtries: next attempt */
+	uint64_t created_seq, established_seq;  /* engine event order (uniqueids) */
 	unsigned keying_try;
 
 	bool nat_local, nat_remote, frag_ok, peer_initial_contact;
 	bool rekeyed;                      /* replaced by a rekey: delete quietly */
+	/* IKE SA rekey collision (§2.8.2, collide.c): the IKE SA we created
+	 * answering the peer's rekey of this one while rekeying it ourselves,
+	 * and the lower of that exchange's nonces */
+	unsigned coll_serial;
+	uint8_t coll_n[IKE_NONCE_MAX];
+	size_t coll_len;
+	bool redundant;                    /* lost a collision: its creator deletes it */
+	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our IKE rekeys */
 	struct frag_reasm reasm;
 	uint16_t invalid_ke_tries;
 };
@@ -179,6 +196,9 @@ struct ike_engine {
 	struct ike_stats stats;
 	struct cookie_secret cookie;
 	uint64_t last_deadline;
+	uint64_t seq;                      /* event counter: created_seq/established_seq */
+	unsigned refuse_ccs;               /* ike_test_refuse_ccs() */
+	uint16_t refuse_ccs_notify;
 };
 
 /* ---- sa.c ---- */
@@ -317,6 +337,40 @@ bool cookie_required(struct ike_engine *e);
 /* Responder: true = proceed; false = answered with COOKIE (or dropped). */
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
 			  const struct ike_endpoint *local, const struct ike_endpoint *remote);
+
+/* ---- collide.c: exchange collisions, retries, duplicates, DPD ---- */
+int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* Responder of a Child SA rekey of `old` while our own rekey of it is in
+ * flight: remember the peer's exchange on the new Child SA c. */
+void collide_child_note(struct child_sa *c, const struct child_sa *old, const uint8_t *ni, size_t nilen,
+			const uint8_t *nr, size_t nrlen);
+/* Initiator: our rekey of the Child SA old_serial (which may be gone
+ * already: the peer deleted it) produced `ours`; if the peer's rekey of the
+ * same SA also completed, the SA with the lowest of the four nonces goes
+ * (§2.8.1).  True = we lost (we delete ours, the peer deletes old). */
+bool collide_child_resolve(struct ike_sa *sa, struct child_sa *ours, unsigned old_serial,
+			   const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
+/* The winner deletes the loser's redundant SA itself if the loser has not
+ * after this long (the loser's answer can be lost with its old SA). */
+#define IKE_COLLISION_GRACE_MS 5000
+/* The same for the IKE SA (§2.8.2); `n` is the IKE SA our rekey created.
+ * True = we lost: n was deleted (Delete sent over it), old stays for the
+ * peer to delete.  Children end on the surviving IKE SA. */
+void collide_ike_note(struct ike_sa *old, const struct ike_sa *n);
+bool collide_ike_resolve(struct ike_sa *old, struct ike_sa *n);
+/* The peer deletes IKE SA sa: if it is the one we made answering its rekey
+ * in a collision not resolved yet, its Child SAs go back to the old one. */
+void collide_ike_deleted(struct ike_sa *sa);
+/* TEMPORARY_FAILURE to a rekey we initiated (§2.25): retry in 1-3 s,
+ * at most IKE_REKEY_RETRIES times and never past the hard expiry. */
+#define IKE_REKEY_RETRIES 5
+void collide_retry_child_rekey(struct child_sa *old);
+void collide_retry_ike_rekey(struct ike_sa *sa);
+/* uniqueids: sa (just established) replaces older IKE SAs of its conn
+ * with the same peer ID; crossing negotiations keep one by nonces. */
+void collide_uniqueids(struct ike_sa *sa);
+/* The peer stopped answering an established IKE SA: dpdaction. */
+void collide_dead_peer(struct ike_sa *sa, const char *reason);
 
 /* ---- exchanges ---- */
 struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink);

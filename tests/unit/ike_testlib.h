@@ -27,7 +27,11 @@ struct tn_child {
 	uint16_t local_port, remote_port;
 	struct tn_key in_e, in_a, out_e, out_a;
 	struct ike_ts_payload ts_l, ts_r;
+	bool out_live;                    /* outbound SA installed (not deferred) */
+	uint64_t out_seq;                 /* install order: the newest outbound carries traffic */
 };
+
+#define TN_MAX_GONE 64
 
 struct tn_peer {
 	struct ike_engine *e;
@@ -41,6 +45,11 @@ struct tn_peer {
 	struct ike_endpoint ep;           /* our address:500 */
 	struct tn_child child[TN_MAX_CHILD];
 	unsigned n_child_installed, n_child_deleted, n_ike_up, n_ike_down, n_float, n_keepalive;
+	uint64_t out_seq;
+	/* inbound SPIs deleted, and when: the daemon lets them linger 1 s */
+	uint32_t gone_spi[TN_MAX_GONE];
+	uint64_t gone_at[TN_MAX_GONE];
+	unsigned n_gone;
 	/* the operation sink */
 	bool done;
 	int status;
@@ -171,8 +180,22 @@ static inline void tn_installed(void *ctx, const struct ike_child_params *cp)
 		tn_key(&c->out_a, cp->out.integ_key);
 		c->ts_l = *cp->ts_local;
 		c->ts_r = *cp->ts_remote;
+		c->out_live = !cp->outbound_later;
+		c->out_seq = c->out_live ? ++p->out_seq : 0;
 		return;
 	}
+}
+
+/* The deferred outbound SA (ike_ops.child_sa_outbound; tn_ops_deferred). */
+static inline void tn_outbound(void *ctx, const struct ike_child_params *cp)
+{
+	struct tn_peer *p = ctx;
+
+	for (unsigned i = 0; i < TN_MAX_CHILD; i++)
+		if (p->child[i].live && p->child[i].serial == cp->serial && !p->child[i].out_live) {
+			p->child[i].out_live = true;
+			p->child[i].out_seq = ++p->out_seq;
+		}
 }
 
 static inline void tn_deleted(void *ctx, const struct ike_child_params *cp)
@@ -181,8 +204,12 @@ static inline void tn_deleted(void *ctx, const struct ike_child_params *cp)
 
 	p->n_child_deleted++;
 	for (unsigned i = 0; i < TN_MAX_CHILD; i++)
-		if (p->child[i].live && p->child[i].serial == cp->serial)
+		if (p->child[i].live && p->child[i].serial == cp->serial) {
 			p->child[i].live = false;
+			p->gone_spi[p->n_gone % TN_MAX_GONE] = p->child[i].spi_in;
+			p->gone_at[p->n_gone % TN_MAX_GONE] = p->net->now;
+			p->n_gone++;
+		}
 }
 
 static inline void tn_ike_up(void *ctx, const struct ike_sa_info *i) { (void)i; ((struct tn_peer *)ctx)->n_ike_up++; }
@@ -203,6 +230,21 @@ static const struct ike_ops tn_ops = {
 	.get_psk = tn_get_psk,
 	.find_conn_for_responder = tn_find,
 	.child_sa_installed = tn_installed,
+	.child_sa_deleted = tn_deleted,
+	.ike_sa_established = tn_ike_up,
+	.ike_sa_deleted = tn_ike_down,
+	.endpoints_changed = tn_float,
+};
+
+/* tn_ops plus the deferred outbound SA of a rekey responder, as the daemon. */
+static const struct ike_ops tn_ops_deferred = {
+	.send_keepalive = tn_keepalive,
+	.now = tn_now,
+	.send = tn_send,
+	.get_psk = tn_get_psk,
+	.find_conn_for_responder = tn_find,
+	.child_sa_installed = tn_installed,
+	.child_sa_outbound = tn_outbound,
 	.child_sa_deleted = tn_deleted,
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
