@@ -104,9 +104,17 @@ void child_line(struct child_sa *c, bool initiator)
 
 	ts_text(&c->ts_l, l, sizeof(l));
 	ts_text(&c->ts_r, r, sizeof(r));
+	char what[48];
+
+	/* Libreswan: "initiator established Child SA using #1" for a new one,
+	 * "initiator rekeyed Child SA #2 using #1" for a rekey */
+	if (c->replaces)
+		snprintf(what, sizeof(what), "rekeyed Child SA #%u", c->replaces);
+	else
+		snprintf(what, sizeof(what), "established Child SA");
 	sa_line_serial(c->ike, c->serial, 4,
-		       "%s established Child SA using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
-		       initiator ? "initiator" : "responder", c->ike->serial, c->transport ? "transport" : "tunnel",
+		       "%s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
+		       initiator ? "initiator" : "responder", what, c->ike->serial, c->transport ? "transport" : "tunnel",
 		       l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out, c->spi_in, ea ? ea->name : "?",
 		       ia ? ia->name : "NONE", c->dh ? "-" : "", c->dh && dh_alg_get(c->dh) ? dh_alg_get(c->dh)->name : "",
 		       nat ? "yes" : "none", c->ike->conn.dpd_delay_ms ? "active" : "passive");

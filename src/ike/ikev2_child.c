@@ -478,6 +478,8 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	}
 	secret_free(gir);
 	sa->ccs.child = NULL;
+	if (sa->ccs.kind == CCS_REKEY_CHILD)
+		c->replaces = sa->ccs.old_child_serial;
 	child_install(c);
 	child_line(c, true);
 	old = sa->ccs.kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;

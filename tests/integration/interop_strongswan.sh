@@ -330,7 +330,7 @@ case_rekey_child() {
 	pings 250 0.02 || return 1
 	local c1 s1; c1=$(cy_child_serial) s1=$(sw_child_spi_in)
 	[ "$c0" != "$c1" ] && [ "$s0" != "$s1" ] || { WHY="no Child SA rekey seen (Cygnet #$c0 -> #$c1, strongSwan SPI $s0 -> $s1)"; return 1; }
-	local n; n=$(cy_log_count "\"$NAME\" #[0-9]*: .*established Child SA")
+	local n; n=$(cy_log_count "\"$NAME\" #[0-9]*: .*\(established\|rekeyed\) Child SA")
 	NOTE="250 pings, 0 lost; Child SA #$c0 -> #$c1 ($((n - 1)) rekeys)"
 }
 case_rekey_ike() {

@@ -28,6 +28,10 @@ if aw --up t >"$TMP/up.out" 2>&1; then
 	else fail bytes-soft-expire-logged "$(grep -h 'lifetime\|expire' "$DW/pluto.log" "$DE/pluto.log" | head -3)"; fi
 	if wait_until 10 eval '[ -n "$(child_spis)" ] && [ "$(child_spis)" != "$s0" ]'; then pass bytes-rekeyed
 	else fail bytes-rekeyed "Child SA SPIs still $s0"; fi
+	# Libreswan's wording for a rekeyed Child SA, on both ends
+	grep -q '"t" #[0-9]*: initiator rekeyed Child SA #[0-9]* using #1; IPsec tunnel' "$DW/pluto.log" &&
+	grep -q '"t" #[0-9]*: responder rekeyed Child SA #[0-9]* using #1; IPsec tunnel' "$DE/pluto.log" &&
+		pass bytes-rekey-logged-as-libreswan || fail bytes-rekey-logged-as-libreswan "$(grep -h 'Child SA' "$DW/pluto.log" | tail -2)"
 	grep -q 'soft lifetime of SA 0x[0-9a-f]* reached: rekeying the Child SA' "$DW/pluto.log" "$DE/pluto.log" &&
 		pass bytes-rekey-reason || fail bytes-rekey-reason "$(grep -h 'lifetime of SA' "$DW/pluto.log" "$DE/pluto.log" | head -2)"
 	# paced traffic (1 kB pings every 10 ms: 50 ms per soft limit's worth... the

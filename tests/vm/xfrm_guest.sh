@@ -6,11 +6,15 @@
 #   xx-*   Cygnet xfrm  <-> Cygnet xfrm
 #   nat-*  Cygnet xfrm  <-> Cygnet xfrm across a NAT namespace (NAT-T, kernel decap)
 #   xu-*   Cygnet xfrm  <-> Cygnet userspace
+#   rt-*   Cygnet xfrm  <-> Cygnet xfrm, routed (trap policies, on demand)
+#   rk-*   (in part rt) IKE SA rekey with traffic, kernel ESP
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
-# VM_PARTS (space separated: xx nat xu ls) limits what runs.
+# VM_PARTS (space separated: xx nat xu rt ls) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
-PARTS=${VM_PARTS:-xx nat xu ls}
+# for n_states (its conf() is replaced by the one below)
+. "$CYGNET_TOP/tests/integration/lib/e2e.sh"
+PARTS=${VM_PARTS:-xx nat xu rt ls}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -220,6 +224,218 @@ CONF
 	pluto_stop "$da"; pluto_stop "$db"
 }
 
+# ---- helpers for rt and rk -------------------------------------------------
+
+# expect NAME RC TEXT -- CMD...: CMD's exit code is RC and its output holds
+# TEXT (grep -F), or is empty with TEXT=-
+expect() {
+	local name=$1 want=$2 text=$3; shift 4
+	"$@" >"$TMP/out" 2>&1; local rc=$?
+	if [ "$rc" != "$want" ]; then fail "$name" "rc $rc want $want: $(head -3 "$TMP/out" | tr '\n' '|')"
+	elif [ "$text" = - ] && [ -s "$TMP/out" ]; then fail "$name" "not silent: $(head -3 "$TMP/out" | tr '\n' '|')"
+	elif [ "$text" != - ] && ! grep -qF -- "$text" "$TMP/out"; then fail "$name" "no '$text' in $(head -3 "$TMP/out" | tr '\n' '|')"
+	else pass "$name"; fi
+}
+# policies NS: the kernel's policies, one line each (ip xfrm policy's lines joined)
+policies() {
+	ip -n "$1" xfrm policy | awk '/^src/ { if (l != "") print l; l = $0; next } { l = l " " $0 } END { if (l != "") print l }' |
+		tr -s ' \t' '  '
+}
+# routing NS DIR: the conn's routing in `whack --status` ("prospective erouted", ...)
+routing() { cy_whack "$1" "$2" --status 2>/dev/null | sed -n 's/^000 "t": .*; \([a-z ]*\); eroute owner: .*/\1/p'; }
+# sas_reqid NS REQID: the namespace's SAs with that reqid
+sas_reqid() { ip -n "$1" xfrm state | grep -c "reqid $2 mode"; }
+route220() { ip -n "$1" route show table 220 | grep -q '^203\.0\.113\.0/24'; }
+ping1() { ip netns exec "$1" ping -c 1 -W 1 -I "$2" "$3"; }
+ondemand() { grep -c 'initiating on demand' "$1/pluto.log"; }
+# trap_only NS: exactly one policy, the outbound trap
+trap_only() { [ "$(npol "$1")" = 1 ] && policies "$1" | grep -q ' dir out '; }
+no_sa() { [ "$(nsa "$1")" = 0 ]; }
+# keep_logs PART DIR_A DIR_B: the daemons' logs (and the part's background
+# ping, $TMP/PART.ping) into the results folder ($BUILD/vm-out)
+keep_logs() {
+	[ -n "${VM_OUT_DIR:-}" ] || return 0
+	cp "$2/pluto.log" "$VM_OUT_DIR/$1-a-pluto.log" 2>/dev/null
+	cp "$3/pluto.log" "$VM_OUT_DIR/$1-b-pluto.log" 2>/dev/null
+	cp "$TMP/$1.ping" "$VM_OUT_DIR/$1-ping.log" 2>/dev/null
+}
+# sa_ids NS DIR [swap]: "ike SPI_I SPI_R" and "child SPI_IN SPI_OUT" (swap: as
+# the peer sees them) of the established SAs, sorted; one whack call (the
+# fuller sa_summary of e2e.sh forks a sed per field, seconds under TCG)
+sa_ids() {
+	local c='child \1 \2'
+	[ -n "${3:-}" ] && c='child \2 \1'
+	cy_whack "$1" "$2" --status --json 2>/dev/null | sed -n '/"established":true/ {
+		s/.*"kind":"ike".*"spi_i":"\([0-9a-f]*\)","spi_r":"\([0-9a-f]*\)".*/ike \1 \2/p
+		s/.*"kind":"child".*"spi_in":"\([0-9a-f]*\)","spi_out":"\([0-9a-f]*\)".*/'"$c"'/p
+	}' | sort
+}
+# one_each DIR_A DIR_B: each daemon has exactly two states in --showstates,
+# one established IKE SA and one established Child SA, and both agree on
+# their SPIs (left in SA_A and SA_B)
+one_each() {
+	local ns d
+	for ns in "$A:$1" "$B:$2"; do
+		d=$(cy_whack "${ns%%:*}" "${ns#*:}" --showstates 2>/dev/null | grep ' STATE_')
+		[ "$(grep -c . <<<"$d")$(grep -c STATE_V2_ESTABLISHED_IKE_SA <<<"$d")$(grep -c STATE_V2_ESTABLISHED_CHILD_SA <<<"$d")" = 211 ] || return 1
+	done
+	SA_A=$(sa_ids "$A" "$1") SA_B=$(sa_ids "$B" "$2" swap)
+	[ "$(grep -c '^ike ' <<<"$SA_A")$(grep -c '^child ' <<<"$SA_A")" = 11 ] && [ "$SA_A" = "$SA_B" ]
+}
+
+# ping_gaps FILE: echo requests lost between the first and the last reply
+# of a ping's output (the last requests, in flight when ping was stopped,
+# do not count); -1 without replies
+ping_gaps() {
+	sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' "$1" | sort -n | uniq |
+		awk 'NR == 1 { lo = $1 } { hi = $1; n++ } END { print (n ? hi - lo + 1 - n : -1) }'
+}
+ping_replies() { grep -c 'icmp_seq=' "$1"; }
+replies_ge() { [ "$(ping_replies "$1")" -ge "$2" ]; }
+# ping_bg NS SRC DST FILE: a ping every 0.2 s in the background; pid in PING_PID
+ping_bg() {
+	ip netns exec "$1" ping -D -i 0.2 -W 2 -I "$2" "$3" >"$4" 2>&1 &
+	PING_PID=$!
+	_PIDS+=("$PING_PID")
+}
+ping_stop() { kill -INT "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null; }
+
+# Trap policies (`ipsec auto --route`, issue 7 §3) with the kernel: a routed
+# conn is one outbound policy with a template and no SA; traffic makes the
+# kernel send an ACQUIRE and Cygnet initiates; --down and a delete from the
+# peer leave the trap; --unroute removes it.
+part_rt() {
+	local da=$TMP/ra db=$TMP/rb p reqid n t0 ike0 spi0 gaps
+	conf "$da" xfrm; conf "$db" xfrm
+	pluto_start "$A" "$da" || { fail rt-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail rt-start "pluto B"; return; }
+	expect rt-route-silent 0 - -- cy_auto "$A" "$da" --route t
+	p=$(policies "$A")
+	reqid=$(sed -n 's/.* reqid \([0-9]*\) .*/\1/p' <<<"$p")
+	if [ "$(npol "$A")" = 1 ] &&
+	   grep -qE '^src 198\.51\.100\.0/24 dst 203\.0\.113\.0/24 dir out .*tmpl src 192\.0\.2\.1 dst 192\.0\.2\.2 proto esp reqid [0-9]+ mode tunnel' <<<"$p" &&
+	   [ -n "$reqid" ] && [ $((reqid >> 16)) = $((0x4359)) ]; then
+		pass rt-route-trap-policy
+	else
+		fail rt-route-trap-policy "$(npol "$A") policies: $p"
+	fi
+	[ "$(nsa "$A")" = 0 ] && pass rt-route-no-sa || fail rt-route-no-sa "$(ip -n "$A" xfrm state | head -3 | tr '\n' '|')"
+	[ "$(routing "$A" "$da")" = "prospective erouted" ] && pass rt-route-status || fail rt-route-status "'$(routing "$A" "$da")'"
+	route220 "$A" && pass rt-route-table220 || fail rt-route-table220 "$(ip -n "$A" route show table 220 | tr '\n' '|')"
+
+	# traffic brings it up (the first packets are dropped while the SA is negotiated)
+	if wait_until 20 ping1 "$A" 198.51.100.1 203.0.113.1; then pass rt-ondemand-ping
+	else fail rt-ondemand-ping "no reply; $(tail -5 "$da/pluto.log" | tr '\n' '|')"; fi
+	if [ "$(nsa "$A")" = 2 ] && [ "$(sas_reqid "$A" "$reqid")" = 2 ] && [ "$(npol "$A")" = 3 ] &&
+	   [ "$(policies "$A" | grep ' dir out ' | grep -c "reqid $reqid ")" = 1 ]; then pass rt-ondemand-sas-trap-reqid
+	else fail rt-ondemand-sas-trap-reqid "$(nsa "$A") SAs, $(sas_reqid "$A" "$reqid") with reqid $reqid; $(npol "$A") policies"; fi
+	grep -q 'initiating on demand: acquire from 198.51.100.1/32 to 203.0.113.1/32 proto 1' "$da/pluto.log" &&
+		pass rt-ondemand-log || fail rt-ondemand-log "$(grep 'on demand' "$da/pluto.log" | head -2)"
+	[ "$(routing "$A" "$da")" = erouted ] && pass rt-ondemand-status || fail rt-ondemand-status "'$(routing "$A" "$da")'"
+	traffic_checks rt "$A" "$B"
+	[ "$(ondemand "$da")" = 1 ] && [ "$(n_states "$A" "$da" CHILD)" = 1 ] && pass rt-ondemand-once ||
+		fail rt-ondemand-once "$(ondemand "$da") initiations, $(n_states "$A" "$da" CHILD) Child SAs"
+
+	# --unroute while up is refused; the tunnel carries on
+	expect rt-unroute-busy 26 '026 "t": cannot unroute: route busy' -- cy_auto "$A" "$da" --unroute t
+	if [ "$(nsa "$A")" = 2 ] && [ "$(npol "$A")" = 3 ] && ping1 "$A" 198.51.100.1 203.0.113.1 >/dev/null 2>&1; then
+		pass rt-unroute-busy-keeps-tunnel
+	else fail rt-unroute-busy-keeps-tunnel "$(nsa "$A") SAs $(npol "$A") policies"; fi
+
+	# --down: the SAs and the in/fwd policies go, the trap stays
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	if wait_until 5 no_sa "$A" && trap_only "$A" &&
+	   [ "$(routing "$A" "$da")" = "prospective erouted" ]; then pass rt-down-keeps-trap
+	else fail rt-down-keeps-trap "$(nsa "$A") SAs; policies: $(policies "$A" | cut -c1-60 | tr '\n' '|'); '$(routing "$A" "$da")'"; fi
+	if wait_until 20 ping1 "$A" 198.51.100.1 203.0.113.1 && [ "$(ondemand "$da")" = 2 ] && [ "$(nsa "$A")" = 2 ]; then
+		pass rt-ondemand-after-down
+	else fail rt-ondemand-after-down "$(ondemand "$da") initiations, $(nsa "$A") SAs"; fi
+
+	# the peer deletes: again a trap, and traffic brings it up again
+	cy_auto "$B" "$db" --down t >/dev/null 2>&1
+	if wait_until 5 no_sa "$A" && trap_only "$A" &&
+	   [ "$(routing "$A" "$da")" = "prospective erouted" ]; then pass rt-peer-delete-keeps-trap
+	else fail rt-peer-delete-keeps-trap "$(nsa "$A") SAs; policies: $(policies "$A" | cut -c1-60 | tr '\n' '|'); '$(routing "$A" "$da")'"; fi
+	if wait_until 20 ping1 "$A" 198.51.100.1 203.0.113.1 && [ "$(ondemand "$da")" = 3 ] && [ "$(nsa "$A")" = 2 ]; then
+		pass rt-ondemand-after-peer-delete
+	else fail rt-ondemand-after-peer-delete "$(ondemand "$da") initiations, $(nsa "$A") SAs"; fi
+
+	# --down, then --unroute: nothing left in A's kernel
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	wait_until 5 no_sa "$A"
+	expect rt-unroute-silent 0 - -- cy_auto "$A" "$da" --unroute t
+	if [ "$(nsa "$A")" = 0 ] && [ "$(npol "$A")" = 0 ] && ! route220 "$A" && [ "$(routing "$A" "$da")" = unrouted ]; then
+		pass rt-unroute-clean
+	else fail rt-unroute-clean "$(nsa "$A") SAs $(npol "$A") policies; table 220: $(ip -n "$A" route show table 220 | tr '\n' '|'); '$(routing "$A" "$da")'"; fi
+
+	# routed while up: the Child SA's outbound policy becomes the trap
+	cy_auto "$A" "$da" --up t >/dev/null 2>&1
+	p=$(policies "$A" | grep ' dir out ')
+	expect rt-route-while-up 0 - -- cy_auto "$A" "$da" --route t
+	if [ "$(nsa "$A")" = 2 ] && [ "$(npol "$A")" = 3 ] && [ "$(policies "$A" | grep ' dir out ')" = "$p" ] &&
+	   [ "$(routing "$A" "$da")" = erouted ]; then pass rt-route-while-up-same-policies
+	else fail rt-route-while-up-same-policies "$(nsa "$A") SAs $(npol "$A") policies, '$(routing "$A" "$da")'"; fi
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	if wait_until 5 no_sa "$A" && trap_only "$A" && [ "$(routing "$A" "$da")" = "prospective erouted" ] && route220 "$A"; then
+		pass rt-route-while-up-down-keeps-trap
+	else fail rt-route-while-up-down-keeps-trap "$(nsa "$A") SAs; policies: $(policies "$A" | cut -c1-60 | tr '\n' '|'); '$(routing "$A" "$da")'"; fi
+	if wait_until 20 ping1 "$A" 198.51.100.1 203.0.113.1 && [ "$(ondemand "$da")" = 4 ] && [ "$(nsa "$A")" = 2 ]; then
+		pass rt-route-while-up-ondemand
+	else fail rt-route-while-up-ondemand "$(ondemand "$da") initiations, $(nsa "$A") SAs"; fi
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	wait_until 5 no_sa "$A"
+	cy_auto "$A" "$da" --unroute t >/dev/null 2>&1
+	[ "$(npol "$A")" = 0 ] && ! route220 "$A" && pass rt-route-while-up-unroute || fail rt-route-while-up-unroute "$(npol "$A") policies"
+
+	# B restarts with auto=route (routed at start-up) and initiates on
+	# traffic; A, its conn unrouted now, is a plain responder.  B has
+	# ikelifetime=25s, rekeymargin=20s: it rekeys the IKE SA ~5 s after it
+	# came up, with a ping every 0.2 s running across; the Child SA moves to
+	# the new IKE SA, its kernel SAs stay (same SPIs, the trap's reqid) and
+	# carry traffic throughout.
+	pluto_stop "$db"
+	sed -i 's/^\tauto=add/\tikelifetime=25s\n\trekeymargin=20s\n\trekeyfuzz=0%\n\tauto=route/' "$db/ipsec.conf"
+	pluto_start "$B" "$db" || { fail rt-restart "pluto B"; return; }
+	if wait_until 5 trap_only "$B" && [ "$(routing "$B" "$db")" = "prospective erouted" ] &&
+	   policies "$B" | grep -q '^src 203\.0\.113\.0/24 dst 198\.51\.100\.0/24 dir out '; then pass rt-auto-route-peer
+	else fail rt-auto-route-peer "$(policies "$B" | tr '\n' '|'); '$(routing "$B" "$db")'"; fi
+	reqid=$(policies "$B" | sed -n 's/.* reqid \([0-9]*\) .*/\1/p')
+	# the ping is the traffic that brings the tunnel up
+	ping_bg "$B" 203.0.113.1 198.51.100.1 "$TMP/rt.ping"
+	if wait_until 20 replies_ge "$TMP/rt.ping" 1 && [ "$(ondemand "$db")" = 1 ] &&
+	   [ "$(n_states "$A" "$da" CHILD)" = 1 ] && [ "$(nsa "$A")" = 2 ]; then pass rt-ondemand-from-peer
+	else fail rt-ondemand-from-peer "$(ondemand "$db") initiations; A $(n_states "$A" "$da" CHILD) Child SAs"; fi
+	t0=$SECONDS
+	ike0=$(sa_ids "$B" "$db" | grep '^ike '); spi0=$(esp_spis "$B")
+	if ping_through "$A" 198.51.100.1 203.0.113.1; then pass rt-responder-ping; else fail rt-responder-ping "no reply"; fi
+	if wait_until 30 grep -q 'initiator rekeyed IKE SA' "$db/pluto.log"; then pass rk-ike-rekeyed
+	else fail rk-ike-rekeyed "no 'initiator rekeyed IKE SA' in B's log: $(tail -4 "$db/pluto.log" | tr '\n' '|')"; fi
+	echo "# rk: IKE SA rekeyed $((SECONDS - t0)) s after up"
+	# replies after the rekey, then stop the ping
+	n=$(ping_replies "$TMP/rt.ping")
+	wait_until 10 replies_ge "$TMP/rt.ping" $((n + 5))
+	ping_stop
+	gaps=$(ping_gaps "$TMP/rt.ping")
+	echo "# rk: ping $(ping_replies "$TMP/rt.ping") replies, $gaps lost between the first and the last"
+	if replies_ge "$TMP/rt.ping" $((n + 5)) && [ "$n" -ge 10 ] && [ "$gaps" -ge 0 ] && [ "$gaps" -le 1 ]; then
+		pass rk-ping-survives
+	else fail rk-ping-survives "$n replies before the rekey, $(ping_replies "$TMP/rt.ping") in all, $gaps lost in between"; fi
+	if [ "$(esp_spis "$B")" = "$spi0" ] && [ "$(sas_reqid "$B" "$reqid")" = 2 ] && [ "$(nsa "$B")" = 2 ] &&
+	   [ "$(npol "$B")" = 3 ] && [ "$(nsa "$A")" = 2 ]; then pass rk-kernel-sas-kept
+	else fail rk-kernel-sas-kept "B's SPIs $spi0 -> $(esp_spis "$B"), $(sas_reqid "$B" "$reqid") with the trap's reqid, $(npol "$B") policies; A $(nsa "$A") SAs"; fi
+	# the old IKE SA is gone on both sides; both agree on the new one
+	if wait_until 5 one_each "$da" "$db" && [ -n "$ike0" ] && ! grep -qF "$ike0" <<<"$SA_A"; then pass rk-one-ike-one-child
+	else fail rk-one-ike-one-child "A [$(cy_whack "$A" "$da" --showstates | tr '\n' '|')] B [$(cy_whack "$B" "$db" --showstates | tr '\n' '|')]"; fi
+	# pluto stops with its conn routed and up: nothing left behind, and the
+	# peer hears of it
+	pluto_stop "$db"
+	if [ "$(nsa "$B")" = 0 ] && [ "$(npol "$B")" = 0 ] && [ -z "$(ip -n "$B" route show table 220)" ] &&
+	   wait_until 5 no_sa "$A" && [ "$(npol "$A")" = 0 ]; then pass rt-stop-routed-clean
+	else fail rt-stop-routed-clean "B: $(nsa "$B") SAs $(npol "$B") policies [$(ip -n "$B" route show table 220 | tr '\n' '|')]; A: $(nsa "$A") SAs $(npol "$A") policies"; fi
+	pluto_stop "$da"
+	keep_logs rt "$da" "$db"
+}
+
 # Libreswan's own pluto, private paths in guest tmpfs
 ls_start() {
 	local ns=$1 d=$2
@@ -235,11 +451,21 @@ ls_start() {
 }
 ls_whack() { local ns=$1 d=$2; shift 2; ip netns exec "$ns" "$LS/whack" --ctlsocket "$d/run/pluto.ctl" "$@"; }
 
+# ls_one_each DIR_LIBRESWAN DIR_CYGNET: one IKE SA and one Child SA established in each
+ls_one_each() {
+	local l; l=$(ls_whack "$A" "$1" --showstates 2>/dev/null)
+	[ "$(grep -c STATE_V2_ESTABLISHED_IKE_SA <<<"$l")$(grep -c STATE_V2_ESTABLISHED_CHILD_SA <<<"$l")" = 11 ] &&
+	[ "$(n_states "$B" "$2" IKE)$(n_states "$B" "$2" CHILD)" = 11 ]
+}
+
+# in_nostates NS: the kernel's XfrmInNoStates counter (ESP for an SPI it has no SA for)
+in_nostates() { ip netns exec "$1" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat; }
+
 # esp_spis NS: the sorted SPIs of the namespace's SAs
 esp_spis() { ip -n "$1" xfrm state | sed -n 's/.*spi \(0x[0-9a-f]*\).*/\1/p' | sort | tr '\n' ' '; }
 
 part_ls() {
-	local dl=$TMP/la dc=$TMP/lb
+	local dl=$TMP/la dc=$TMP/lb n n0
 	[ -x "$LS/pluto" ] || { skip ls "Libreswan's pluto not installed ($LS/pluto)"; return; }
 	conf "$dl" xfrm 192.0.2.2 "	leftupdown=/bin/true" "	dnssec-enable=no"
 	conf "$dc" xfrm
@@ -255,24 +481,62 @@ part_ls() {
 	if wait_until 10 sh -c "[ \"\$(ip -n $B xfrm state | sed -n 's/.*spi \(0x[0-9a-f]*\).*/\1/p' | sort | tr '\n' ' ')\" != '$s0' ]" &&
 	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass ls-rekey-child-from-libreswan
 	else fail ls-rekey-child-from-libreswan "SPIs on Cygnet's side unchanged ($s0) or no ping after"; fi
+	# Libreswan rekeys the IKE SA (Cygnet responds) with a ping running
+	s0=$(esp_spis "$B")
+	ping_bg "$A" 198.51.100.1 203.0.113.1 "$TMP/lsi.ping"
+	wait_until 5 replies_ge "$TMP/lsi.ping" 1
+	ls_whack "$A" "$dl" --name t --rekey-ike >"$TMP/lsrk.out" 2>&1
+	if wait_until 10 grep -q 'responder rekeyed IKE SA' "$dc/pluto.log" &&
+	   wait_until 5 grep -q 'initiator rekeyed IKE SA' "$dl/pluto.log" && wait_until 5 ls_one_each "$dl" "$dc"; then
+		pass ls-rekey-ike-from-libreswan
+	else fail ls-rekey-ike-from-libreswan "$(tail -2 "$TMP/lsrk.out" | tr '\n' '|'); Cygnet [$(cy_whack "$B" "$dc" --showstates | tr '\n' '|')]"; fi
+	n=$(ping_replies "$TMP/lsi.ping")
+	wait_until 5 replies_ge "$TMP/lsi.ping" $((n + 3))
+	ping_stop
+	if [ "$(esp_spis "$B")" = "$s0" ] && replies_ge "$TMP/lsi.ping" $((n + 3)) && [ "$(ping_gaps "$TMP/lsi.ping")" -le 1 ]; then
+		pass ls-rekey-ike-from-libreswan-traffic
+	else fail ls-rekey-ike-from-libreswan-traffic "SPIs $s0 -> $(esp_spis "$B"); ping $(ping_replies "$TMP/lsi.ping") replies, $(ping_gaps "$TMP/lsi.ping") lost"; fi
+	# Cygnet, the original responder, rekeys on command: IKE SA, then Child SA
+	if cy_whack "$B" "$dc" --name t --rekey-ike >"$TMP/cyrk.out" 2>&1 && grep -q 'initiator rekeyed IKE SA' "$TMP/cyrk.out" &&
+	   wait_until 5 grep -q 'responder rekeyed IKE SA' "$dl/pluto.log" && wait_until 5 ls_one_each "$dl" "$dc" &&
+	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass ls-whack-rekey-ike-from-cygnet
+	else fail ls-whack-rekey-ike-from-cygnet "$(tr '\n' '|' <"$TMP/cyrk.out")"; fi
+	s0=$(esp_spis "$A")
+	if cy_whack "$B" "$dc" --name t --rekey-ipsec >"$TMP/cyrk.out" 2>&1 && grep -q 'rekeyed Child SA' "$TMP/cyrk.out" &&
+	   [ "$(esp_spis "$A")" != "$s0" ] && wait_until 5 ls_one_each "$dl" "$dc" &&
+	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass ls-whack-rekey-ipsec-from-cygnet
+	else fail ls-whack-rekey-ipsec-from-cygnet "$(tr '\n' '|' <"$TMP/cyrk.out"); Libreswan's SPIs $s0 -> $(esp_spis "$A")"; fi
 	# Libreswan deletes: Cygnet's kernel state must go
 	ls_whack "$A" "$dl" --name t --terminate >/dev/null 2>&1
 	if wait_until 10 sh -c "[ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c ^src) = 0 ]"; then
 		pass ls-delete-from-libreswan
 	else fail ls-delete-from-libreswan "Cygnet keeps $(nsa "$B") SAs $(npol "$B") policies"; fi
-	# 2. Cygnet initiates, with a short salifetime so that it rekeys the Child SA
-	# itself after ~10 s (Cygnet's whack has no --rekey-ipsec yet)
-	sed 's/^\tauto=add/\tsalifetime=60s\n\trekeymargin=50s\n\trekeyfuzz=0%\n&/' "$dc/ipsec.conf" >"$dc/rekey.conf"
+	# 2. Cygnet initiates, with short lifetimes so that it rekeys the IKE SA
+	# itself after ~6 s and the Child SA after ~10 s (over the new IKE SA)
+	sed 's/^\tauto=add/\tsalifetime=60s\n\tikelifetime=56s\n\trekeymargin=50s\n\trekeyfuzz=0%\n&/' "$dc/ipsec.conf" >"$dc/rekey.conf"
 	cy_auto "$B" "$dc" --config "$dc/rekey.conf" --replace t >"$TMP/replace.out" 2>&1 ||
 		fail ls-replace "$(head -3 "$TMP/replace.out" | tr '\n' '|')"
+	n0=$(grep -c 'initiator rekeyed IKE SA' "$dc/pluto.log"):$(grep -c 'responder rekeyed IKE SA' "$dl/pluto.log")
 	if cy_auto "$B" "$dc" --up t >"$TMP/cyup.out" 2>&1; then pass ls-up-cygnet-initiates; s0=$(esp_spis "$A")
 	else fail ls-up-cygnet-initiates "$(tail -3 "$TMP/cyup.out" | tr '\n' '|')"; logs "$dl/pluto.log" "$dc/pluto.log"; fi
+	ping_bg "$B" 203.0.113.1 198.51.100.1 "$TMP/lsc.ping"
 	traffic_checks ls-c "$A" "$B"
 	if ping_through "$B" 203.0.113.1 198.51.100.1; then pass ls-c-ping-reverse; else fail ls-c-ping-reverse "no reply"; fi
 	: >"$TMP/rk.out"
 	if wait_until 25 sh -c "[ \"\$(ip -n $A xfrm state | sed -n 's/.*spi \(0x[0-9a-f]*\).*/\1/p' | sort | tr '\n' ' ')\" != '$s0' ]" &&
 	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass ls-rekey-child-from-cygnet
 	else fail ls-rekey-child-from-cygnet "Libreswan's SPIs unchanged ($s0): $(head -2 "$TMP/rk.out" | tr '\n' '|')"; fi
+	if [ "$(grep -c 'initiator rekeyed IKE SA' "$dc/pluto.log")" -gt "${n0%:*}" ] &&
+	   [ "$(grep -c 'responder rekeyed IKE SA' "$dl/pluto.log")" -gt "${n0#*:}" ] &&
+	   wait_until 5 ls_one_each "$dl" "$dc"; then pass ls-rekey-ike-from-cygnet
+	else fail ls-rekey-ike-from-cygnet "$(grep -c 'rekeyed IKE SA' "$dc/pluto.log") IKE rekeys in Cygnet's log; Cygnet [$(cy_whack "$B" "$dc" --showstates | tr '\n' '|')]"; fi
+	n=$(ping_replies "$TMP/lsc.ping")
+	wait_until 5 replies_ge "$TMP/lsc.ping" $((n + 3))
+	ping_stop
+	echo "# ls: ping across Cygnet's IKE and Child SA rekeys: $(ping_replies "$TMP/lsc.ping") replies, $(ping_gaps "$TMP/lsc.ping") lost between the first and the last;" \
+		"kernel drops, no SA for an inbound SPI: Cygnet's side $(in_nostates "$B"), Libreswan's $(in_nostates "$A")"
+	if replies_ge "$TMP/lsc.ping" $((n + 3)) && [ "$(ping_gaps "$TMP/lsc.ping")" -le 1 ]; then pass ls-rekeys-from-cygnet-traffic
+	else fail ls-rekeys-from-cygnet-traffic "ping $(ping_replies "$TMP/lsc.ping") replies, $(ping_gaps "$TMP/lsc.ping") lost"; fi
 	cy_auto "$B" "$dc" --down t >/dev/null 2>&1
 	if wait_until 10 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c ^src) = 0 ]"; then
 		pass ls-delete-from-cygnet
@@ -280,6 +544,8 @@ part_ls() {
 	pluto_stop "$dc"; pluto_stop "$dl"
 	[ -n "${VM_OUT_DIR:-}" ] && cp "$dl/pluto.log" "$VM_OUT_DIR/libreswan-pluto.log" 2>/dev/null
 	[ -n "${VM_OUT_DIR:-}" ] && cp "$dc/pluto.log" "$VM_OUT_DIR/cygnet-pluto-ls.log" 2>/dev/null
+	[ -n "${VM_OUT_DIR:-}" ] && cp "$TMP/lsi.ping" "$VM_OUT_DIR/ls-rekey-ike-ping.log" 2>/dev/null
+	[ -n "${VM_OUT_DIR:-}" ] && cp "$TMP/lsc.ping" "$VM_OUT_DIR/ls-rekeys-cygnet-ping.log" 2>/dev/null
 }
 
 # each part in fresh namespaces
