@@ -268,7 +268,31 @@ static bool set_str(char **slot, const char *v)
 	return *slot != NULL;
 }
 
-/* Apply one validated value to the member described by f. */
+/* set_str() on a char * member at byte address m: m is a char pointer (base
+ * + offset), so the member is copied in and out rather than cast. */
+static bool set_str_at(char *m, const char *v)
+{
+	char *slot;
+	bool ok;
+
+	memcpy(&slot, m, sizeof(slot));
+	ok = set_str(&slot, v);
+	memcpy(m, &slot, sizeof(slot));
+	return ok;
+}
+
+/* A parsed value (the val_* functions write their output only on success)
+ * into the member at byte address m, when ok. */
+static bool store(char *m, const void *val, size_t n, bool ok)
+{
+	if (ok)
+		memcpy(m, val, n);
+	return ok;
+}
+
+/* Apply one validated value to the member described by f.  m is the
+ * member's byte address; scalar members are written through memcpy from a
+ * local of the member's type (no cast of m to a wider pointer type). */
 static bool apply(const struct field *f, const struct kw_def *d, void *base, const char *v,
 		  const char **why)
 {
@@ -321,55 +345,58 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 		if (f->sided && f->off == offsetof(struct conn_end, updown) &&
 		    strcmp(v, "%disabled") == 0)
 			v = "";
-		return set_str((char **)m, v);
+		return set_str_at(m, v);
 	case F_ENUM: {
 		int x;
 		if (!val_enum(v, d->names, &x, why))
 			return false;
 		if (d->names == NULL)
 			return false;
-		if (strcmp(d->name, "ikev2") == 0 || strcmp(d->name, "phase2") == 0)
-			*(bool *)m = x != 0;
-		else
-			*(int *)m = x;
+		if (strcmp(d->name, "ikev2") == 0 || strcmp(d->name, "phase2") == 0) {
+			bool b = x != 0;
+			memcpy(m, &b, sizeof(b));
+		} else {
+			memcpy(m, &x, sizeof(x));
+		}
 		return true;
 	}
 	case F_BOOL:
 		return val_bool(v, (bool *)m, why);
-	case F_MS:
-		return val_duration(v, (uint64_t *)m, why);
-	case F_MS_MS:
-		return val_duration_ms(v, (uint64_t *)m, why);
-	case F_LIFETIME: {
+	case F_MS: case F_MS_MS: case F_LIFETIME: case F_BYTES: {
+		uint64_t x = 0;
 		bool clamped;
-		return val_lifetime(v, VAL_LIFETIME_MAX_MS, (uint64_t *)m, &clamped, why);
+		return store(m, &x, sizeof(x),
+			     f->kind == F_MS ? val_duration(v, &x, why) :
+			     f->kind == F_MS_MS ? val_duration_ms(v, &x, why) :
+			     f->kind == F_LIFETIME ? val_lifetime(v, VAL_LIFETIME_MAX_MS, &x, &clamped, why) :
+			     val_bytes(v, &x, why));
 	}
 	case F_PCT: {
-		unsigned p;
-		if (!val_percent(v, 100000, &p, why))
-			return false;
-		*(uint32_t *)m = p;
-		return true;
+		unsigned p = 0;
+		bool ok = val_percent(v, 100000, &p, why);
+		uint32_t u = p;
+		return store(m, &u, sizeof(u), ok);
 	}
-	case F_BYTES:
-		return val_bytes(v, (uint64_t *)m, why);
 	case F_U32: {
-		uint64_t x;
-		if (!val_number(v, 0, UINT32_MAX, &x, why))
-			return false;
-		*(uint32_t *)m = (uint32_t)x;
-		return true;
+		uint64_t x = 0;
+		bool ok = val_number(v, 0, UINT32_MAX, &x, why);
+		uint32_t u = (uint32_t)x;
+		return store(m, &u, sizeof(u), ok);
 	}
-	case F_KEYINGTRIES:
-		return val_keyingtries(v, (uint32_t *)m, why);
-	case F_PORT:
-		return val_port(v, (uint16_t *)m, why);
+	case F_KEYINGTRIES: {
+		uint32_t u = 0;
+		return store(m, &u, sizeof(u), val_keyingtries(v, &u, why));
+	}
+	case F_PORT: {
+		uint16_t u = 0;
+		return store(m, &u, sizeof(u), val_port(v, &u, why));
+	}
 	case F_MARK: {
 		struct val_mark mk;
 		if (!val_mark(v, &mk, why))
 			return false;
 		((struct conn *)base)->has_mark = true;
-		return set_str((char **)m, v);
+		return set_str_at(m, v);
 	}
 	}
 	return false;

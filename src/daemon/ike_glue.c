@@ -458,12 +458,32 @@ static bool route_owns(struct ike_glue *g, const char *conn, const struct dp_pol
 	return false;
 }
 
+/* A reqid for a Child SA that inherits none (no predecessor, no trap):
+ * REQID_CHILD(serial) unless a live Child SA or trap has it already
+ * (serials wrap at 0x8000 and a conn keeps its first reqid across rekeys;
+ * two conns sharing one would share the userspace dataplane's
+ * reqid -> outbound SA binding and the kernel's template match). */
+static uint32_t child_reqid(struct ike_glue *g, unsigned serial)
+{
+	for (unsigned k = 0; k < 0x8000u; k++) {
+		uint32_t r = REQID_CHILD(serial + k);
+		bool used = false;
+		for (const struct gchild *o = g->children; o && !used; o = o->next)
+			used = o->reqid == r;
+		for (const struct groute *rt = g->routes; rt && !used; rt = rt->next)
+			used = rt->reqid == r;
+		if (!used)
+			return r;
+	}
+	return REQID_CHILD(serial);
+}
+
 static void op_child_installed(void *ctx, const struct ike_child_params *p)
 {
 	struct ike_glue *g = ctx;
 	struct gchild *gc = calloc(1, sizeof(*gc));
 	struct dp_sa in, out;
-	uint32_t reqid = REQID_CHILD(p->serial);
+	uint32_t reqid = child_reqid(g, p->serial);
 	const struct gchild *prev;
 	const struct groute *rt;
 	struct conn_dp cd;
@@ -726,7 +746,7 @@ static void sa_expired(struct ike_glue *g, uint32_t spi, bool hard)
 	ok = del ? ike_delete_child(g->eng, gc->serial) : ike_rekey_child(g->eng, gc->serial);
 	log_info("\"%s\" #%u: %s lifetime of SA 0x%08x reached: %s%s", gc->conn, gc->serial,
 		 hard ? "hard" : "soft", spi, del ? "deleting the Child SA" : "rekeying the Child SA",
-		 ok ? "" : " (already under way)");
+		 ok ? "" : " (skipped: one is under way, or the IKE SA is not up)");
 }
 
 static void dp_event(void *arg, const struct dp_event *ev)
@@ -981,6 +1001,8 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 	r->reqid = REQID_ROUTE(dc->serial);
 	nl = end_subnets(&ic.local, ls);
 	nr = end_subnets(&ic.remote, rs);
+	if (nl * nr > IKE_TS_MAX)
+		log_warn("\"%s\": %zu subnet pairs; only the first %d get trap policies", dc->name, nl * nr, IKE_TS_MAX);
 	for (size_t i = 0; i < nl; i++)
 		for (size_t j = 0; j < nr && r->npol < IKE_TS_MAX; j++) {
 			struct dp_policy *po = &r->pol[r->npol++];
@@ -1087,10 +1109,16 @@ void ike_glue_conn_deleted(struct pluto *p, struct dconn *dc)
 	struct ike_glue *g = G(p);
 
 	if (g && g->eng) {
-		struct groute *r = route_of(g, dc->name);
-		ike_terminate(g->eng, dc->name);
+		/* ike_terminate() may finish a deferred request (sa_done ->
+		 * ctl_deferred_done -> the next pipelined request of that client,
+		 * e.g. an --unroute or --delete of this conn): neither the route
+		 * nor dc may be used across it */
+		char name[IKE_CONN_NAMELEN];
+		struct groute *r;
+		snprintf(name, sizeof(name), "%s", dc->name);
+		ike_terminate(g->eng, name);
 		op_deadline(g, ike_next_deadline(g->eng));
-		if (r)
+		if ((r = route_of(g, name)))
 			route_remove(g, r);
 	}
 }

@@ -81,7 +81,7 @@ bool dp_input(struct sadb *db, uint8_t *pkt, size_t len, const struct ip_addr *o
 		return drop(db, NULL, DP_DROP_SHORT, why);
 	if (!(sa = sadb_find_in(db, spi)))
 		return drop(db, NULL, DP_DROP_BAD_SPI, why);
-	if (sa->hard_sent)
+	if (__atomic_load_n(&sa->hard_sent, __ATOMIC_RELAXED))   /* set by the other packet thread too */
 		return drop(db, sa, DP_DROP_HARD_EXPIRED, why);
 	if (!esp_decap(sa->c, &sa->rp, sa->cfg.esn, pkt, len, &d, why))
 		return drop(db, sa, *why, why);
@@ -127,7 +127,7 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 		return drop(db, NULL, DP_DROP_NO_POLICY, why);
 	if (!(sa = pol->sa))
 		return drop(db, NULL, DP_DROP_AWAITING_SA, why);   /* a trap: the caller reports it */
-	if (sa->hard_sent)
+	if (__atomic_load_n(&sa->hard_sent, __ATOMIC_RELAXED))   /* set by the other packet thread too */
 		return drop(db, sa, DP_DROP_HARD_EXPIRED, why);
 	limit = sa->cfg.esn ? UINT64_MAX : UINT32_MAX;
 	if (sa->seq_out >= limit)

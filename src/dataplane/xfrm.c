@@ -62,7 +62,8 @@ struct xk {
 	int stop[2];                  /* pipe to stop the event thread */
 	pthread_t thr;
 	bool thr_started;
-	uint32_t seq;
+	uint32_t seq;                 /* requests on nl and rt (daemon thread) */
+	uint32_t dump_seq;            /* requests on dump (event thread) */
 	struct mnl_socket *rt;        /* NETLINK_ROUTE: routes for tunnel policies */
 	unsigned rule_refs[2];        /* routes needing the table-220 rule, per family */
 	struct ip_subnet *routes;     /* routes we added (removed at shutdown) */
@@ -84,7 +85,7 @@ struct talk_ctx {
 static int talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg)
 {
 	struct nlmsghdr *req = buf;
-	char rx[XK_RXBUF];
+	_Alignas(struct nlmsghdr) char rx[XK_RXBUF];
 	unsigned portid = mnl_socket_get_portid(nl);
 	int rc;
 
@@ -205,7 +206,7 @@ static struct nlmsghdr *rt_msg(char *buf, size_t cap, uint16_t type, uint16_t fl
 
 static int xk_rule(struct xk *x, bool add, int af)
 {
-	char buf[1024];
+	_Alignas(struct nlmsghdr) char buf[1024];
 	struct nlmsghdr *nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWRULE : RTM_DELRULE,
 				      NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), ++x->seq, af);
 	struct fib_rule_hdr *fr = mnl_nlmsg_get_payload(nlh);
@@ -224,7 +225,7 @@ static int xk_rule(struct xk *x, bool add, int af)
 static int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
 		    const struct ip_addr *prefsrc)
 {
-	char buf[1024];
+	_Alignas(struct nlmsghdr) char buf[1024];
 	struct route_ans a = { 0 };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -289,7 +290,7 @@ static int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const s
 static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
 {
 	struct xk *x = X(dp);
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	int rc;
 
 	if (!cy_reqid_ours(sa->reqid))
@@ -325,7 +326,7 @@ static int xk_update_sa(struct dataplane *dp, const struct dp_sa *sa) { return x
 static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *dst, uint8_t proto)
 {
 	struct xk *x = X(dp);
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct dp_mark mark = sa_mark(x, spi, dst);
 	int rc = talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), NULL, NULL);
 
@@ -340,7 +341,7 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add)
 {
 	struct xk *x = X(dp);
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	int kdirs[2] = { pol->dir == DP_DIR_OUT ? XFRM_POLICY_OUT : XFRM_POLICY_IN, XFRM_POLICY_FWD };
 	int nk = pol->dir == DP_DIR_OUT ? 1 : 2;
 	struct ip_addr tsrc = { 0 }, tdst = { 0 };
@@ -423,7 +424,7 @@ static int xk_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr 
 		       struct dp_counters *out)
 {
 	struct xk *x = X(dp);
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct dp_mark mark = sa_mark(x, spi, dst);
 
 	memset(out, 0, sizeof(*out));
@@ -465,39 +466,34 @@ static int xk_send_keepalive(struct dataplane *dp, const struct ip_addr *src, ui
 
 /* ---- event thread ----------------------------------------------------- */
 
-static void push_expire(struct xk *x, const struct xfrm_usersa_info *u, bool hard)
+/* An SA of ours reached a lifetime: tell the daemon (with the SA's
+ * direction, which the kernel does not say); after a hard one the kernel
+ * has removed the SA. */
+static void push_expire(struct xk *x, struct dp_event *ev)
 {
-	struct dp_event ev = { .type = DP_EV_EXPIRE };
+	struct xk_sa *s;
 
-	ev.u.expire.spi = ntohl(u->id.spi);
-	addr_from_bytes(u->family, &u->id.daddr, &ev.u.expire.dst);
-	ev.u.expire.reqid = u->reqid;
-	ev.u.expire.hard = hard;
 	pthread_mutex_lock(&x->lock);
-	{
-		struct xk_sa *s = find_sa(x, ev.u.expire.spi, &ev.u.expire.dst);
-		if (!s) {
-			pthread_mutex_unlock(&x->lock);
-			return;               /* not ours */
-		}
-		ev.u.expire.dir = s->dir;
-		if (hard)
-			forget(x, ev.u.expire.spi, &ev.u.expire.dst);
+	if (!(s = find_sa(x, ev->u.expire.spi, &ev->u.expire.dst))) {
+		pthread_mutex_unlock(&x->lock);
+		return;                       /* not ours */
 	}
+	ev->u.expire.dir = s->dir;
+	if (ev->u.expire.hard)
+		forget(x, ev->u.expire.spi, &ev->u.expire.dst);
 	pthread_mutex_unlock(&x->lock);
-	dp_evq_push(x->dp->evq, &ev, NULL, 0);
+	dp_evq_push(x->dp->evq, ev, NULL, 0);
 }
 
 static int event_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct xk *x = arg;
+	struct dp_event ev = { .type = DP_EV_ACQUIRE };
 
-	if (nlh->nlmsg_type == XFRM_MSG_EXPIRE &&
-	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_user_expire)) {
-		const struct xfrm_user_expire *e = mnl_nlmsg_get_payload(nlh);
-		push_expire(x, &e->state, e->hard);
+	if (nlh->nlmsg_type == XFRM_MSG_EXPIRE) {
+		if (xfrm_parse_expire(nlh, &ev) == 0)
+			push_expire(x, &ev);
 	} else if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE) {
-		struct dp_event ev = { .type = DP_EV_ACQUIRE };
 		if (xfrm_parse_acquire(nlh, &ev.u.acquire.sel, &ev.u.acquire.reqid) == 0 &&
 		    cy_reqid_ours(ev.u.acquire.reqid))
 			dp_evq_push(x->dp->evq, &ev, NULL, 0);
@@ -526,34 +522,39 @@ static int resync_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* Events were lost: compare the kernel's SAs with ours. */
+/* Events were lost: compare the kernel's SAs with ours.  Those gone are
+ * collected under the lock and reported after it (push_expire looks each
+ * up again: the daemon thread may have removed some meanwhile). */
 static void resync(struct xk *x)
 {
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct resync r = { .x = x };
-	struct xfrm_usersa_info gone;
-	size_t n;
+	struct dp_event *gone = NULL;
+	size_t n, ngone = 0;
 
 	log_warn("xfrm: event socket overflowed (ENOBUFS); resynchronising with the kernel's SAs");
 	pthread_mutex_lock(&x->lock);
 	n = x->n;
 	r.seen = calloc(n ? n : 1, sizeof(bool));
-	if (r.seen && talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq, XFRM_MSG_GETSA),
-			   resync_cb, &r) == 0) {
-		for (size_t i = n; i-- > 0;) {
+	gone = calloc(n ? n : 1, sizeof(*gone));
+	if (r.seen && gone && talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->dump_seq, XFRM_MSG_GETSA),
+				   resync_cb, &r) == 0) {
+		for (size_t i = 0; i < n && i < x->n; i++) {
+			struct dp_event *ev = &gone[ngone];
 			if (r.seen[i])
 				continue;
-			memset(&gone, 0, sizeof(gone));
-			gone.id.spi = htonl(x->sas[i].spi);
-			gone.family = x->sas[i].dst.af;
-			memcpy(&gone.id.daddr, x->sas[i].dst.a, addr_len(&x->sas[i].dst));
-			gone.reqid = x->sas[i].reqid;
-			pthread_mutex_unlock(&x->lock);
-			push_expire(x, &gone, true);
-			pthread_mutex_lock(&x->lock);
+			ev->type = DP_EV_EXPIRE;
+			ev->u.expire.spi = x->sas[i].spi;
+			ev->u.expire.dst = x->sas[i].dst;
+			ev->u.expire.reqid = x->sas[i].reqid;
+			ev->u.expire.hard = true;
+			ngone++;
 		}
 	}
 	pthread_mutex_unlock(&x->lock);
+	for (size_t i = 0; i < ngone; i++)
+		push_expire(x, &gone[i]);
+	free(gone);
 	free(r.seen);
 }
 
@@ -561,7 +562,7 @@ static void natt_read(struct xk *x, int fd)
 {
 	uint8_t pkt[65536];
 	struct sockaddr_storage from;
-	char cbuf[256];
+	_Alignas(struct cmsghdr) char cbuf[256];
 	struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
@@ -583,7 +584,7 @@ static void natt_read(struct xk *x, int fd)
 static void *event_thread(void *arg)
 {
 	struct xk *x = arg;
-	char rx[XK_RXBUF];
+	_Alignas(struct nlmsghdr) char rx[XK_RXBUF];
 
 	for (;;) {
 		struct pollfd p[4] = {
@@ -624,10 +625,16 @@ static int open_natt(int af, uint16_t port)
 	return fd;
 }
 
+/* One request buffer, aligned for the netlink header laid into it. */
+union xk_msgbuf {
+	struct nlmsghdr h;
+	char b[XFRM_MSG_BUFSIZE];
+};
+
 struct purge_ctx {
 	struct xk *x;
 	bool policies;
-	char (*msgs)[XFRM_MSG_BUFSIZE];
+	union xk_msgbuf *msgs;
 	size_t n, cap;
 };
 
@@ -666,7 +673,7 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 		struct ip_addr dst;
 		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
 		if (cy_reqid_ours(u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
-			len = xfrm_build_delsa(pc->msgs[pc->n], XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
+			len = xfrm_build_delsa(pc->msgs[pc->n].b, XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
 					       &mark);
 	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
 		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
@@ -681,7 +688,7 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 			}
 		}
 		if (ours) {
-			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n], 0, XFRM_MSG_BUFSIZE));
+			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
 			struct xfrm_userpolicy_id *id;
 			d->nlmsg_type = XFRM_MSG_DELPOLICY;
 			d->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -703,14 +710,14 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 
 static void purge_ours(struct xk *x, bool policies)
 {
-	char buf[XFRM_MSG_BUFSIZE];
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct purge_ctx pc = { .x = x, .policies = policies };
 
 	if (talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
 					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
 		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
 	for (size_t i = 0; i < pc.n; i++) {
-		struct nlmsghdr *d = (struct nlmsghdr *)pc.msgs[i];
+		struct nlmsghdr *d = &pc.msgs[i].h;
 		d->nlmsg_seq = ++x->seq;
 		talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
 	}

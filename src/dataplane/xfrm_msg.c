@@ -324,6 +324,24 @@ int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint
 	return 0;
 }
 
+int xfrm_parse_expire(const struct nlmsghdr *nlh, struct dp_event *ev)
+{
+	const struct xfrm_user_expire *e;
+
+	if (nlh->nlmsg_type != XFRM_MSG_EXPIRE || nlh->nlmsg_len < MNL_NLMSG_HDRLEN ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EINVAL;
+	e = mnl_nlmsg_get_payload(nlh);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = DP_EV_EXPIRE;
+	if (!addr_from_bytes(e->state.family, &e->state.id.daddr, &ev->u.expire.dst))
+		return -EINVAL;
+	ev->u.expire.spi = ntohl(e->state.id.spi);
+	ev->u.expire.reqid = e->state.reqid;
+	ev->u.expire.hard = e->hard != 0;
+	return 0;
+}
+
 int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type)
 {
 	struct nlmsghdr *nlh = start(buf, cap, type, NLM_F_DUMP, seq);

@@ -60,4 +60,10 @@ uint32_t xfrm_policy_priority(const struct dp_selector *sel);
 struct nlmsghdr;
 int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint32_t *reqid);
 
+/* An XFRM_MSG_EXPIRE (an SA reached a soft or hard lifetime): fills
+ * ev->type = DP_EV_EXPIRE and ev->u.expire's spi (host order), dst, reqid
+ * and hard; dir is the caller's (the kernel does not say).  -EINVAL when
+ * the message is not a well-formed expire. */
+int xfrm_parse_expire(const struct nlmsghdr *nlh, struct dp_event *ev);
+
 #endif

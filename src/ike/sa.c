@@ -126,7 +126,7 @@ void child_sa_delete(struct child_sa *c)
 	for (struct child_sa *n = c->ike->children; n; n = n->next)
 		if (n != c && n->out_pending && n->replaces == c->serial)
 			child_outbound_now(n);
-	child_outbound_now(c);
+	c->out_pending = false;   /* its own deferred outbound SA was never installed */
 	if (c->installed && e->ops->child_sa_deleted) {
 		struct ike_child_params p;
 

@@ -214,9 +214,9 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 struct child_sa *child_sa_new(struct ike_sa *sa);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
 void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
-void child_sa_delete(struct child_sa *c);
+void child_sa_delete(struct child_sa *c);     /* dataplane callback if installed, then free */
 /* Install a deferred outbound SA now (no-op unless out_pending). */
-void child_outbound_now(struct child_sa *c);     /* dataplane callback if installed, then free */
+void child_outbound_now(struct child_sa *c);
 struct child_sa *child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial);

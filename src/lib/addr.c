@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 bool addr_parse(const char *s, struct ip_addr *out)
@@ -81,19 +82,26 @@ socklen_t addr_to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockad
 	return 0;
 }
 
+/* The fields are read at their offsets with memcpy: a struct sockaddr
+ * (alignment 2) need not be aligned for sockaddr_in/sockaddr_in6. */
 bool addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *out, uint16_t *port)
 {
+	const char *b = (const char *)sa;
+	uint16_t nport;
+
 	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-		if (port)
-			*port = ntohs(sin->sin_port);
-		return addr_from_bytes(AF_INET, &sin->sin_addr, out);
+		if (port) {
+			memcpy(&nport, b + offsetof(struct sockaddr_in, sin_port), sizeof(nport));
+			*port = ntohs(nport);
+		}
+		return addr_from_bytes(AF_INET, b + offsetof(struct sockaddr_in, sin_addr), out);
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		if (port)
-			*port = ntohs(sin6->sin6_port);
-		return addr_from_bytes(AF_INET6, &sin6->sin6_addr, out);
+		if (port) {
+			memcpy(&nport, b + offsetof(struct sockaddr_in6, sin6_port), sizeof(nport));
+			*port = ntohs(nport);
+		}
+		return addr_from_bytes(AF_INET6, b + offsetof(struct sockaddr_in6, sin6_addr), out);
 	}
 	return false;
 }

@@ -11,7 +11,11 @@
  *                               prints "ok N" when all arrived
  *   ctl_raw SOCK many N         N concurrent clients, each sending a status
  *                               request before any reads; prints "ok N"
- *                               when all N got a DONE */
+ *                               when all N got a DONE
+ *   ctl_raw SOCK pipe OP NAME [OP NAME...]
+ *                               pipeline the named requests (ops by their
+ *                               whack names, e.g. initiate), then print
+ *                               "reply I status S" for each as it comes */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -74,8 +78,31 @@ int main(int argc, char **argv)
 {
 	int fd;
 
+	if (argc >= 5 && strcmp(argv[2], "pipe") == 0 && argc % 2 == 1) {
+		size_t off = 0;
+		int n = 0;
+
+		fd = ctl_connect(argv[1]);
+		if (fd < 0)
+			return 1;
+		for (int i = 3; i + 1 < argc; i += 2, n++) {
+			struct ctl_request rq = { .op = ctl_op_by_name(argv[i]) };
+			rq.name = (struct ctl_str){ argv[i + 1], strlen(argv[i + 1]) };
+			off += ctl_encode_request(msg + off, sizeof(msg) - off, &rq);
+		}
+		ctl_write_all(fd, msg, off);
+		for (int i = 0; i < n; i++) {
+			uint16_t st = 0;
+
+			if (ctl_read_reply(fd, NULL, NULL, &st) != 0)
+				return 1;
+			printf("reply %d status %u\n", i, st);
+			fflush(stdout);
+		}
+		return 0;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: ctl_raw SOCK {hex HEX|stall MS|many N}\n");
+		fprintf(stderr, "usage: ctl_raw SOCK {hex HEX|stall MS|vanish N|flood N|many N|pipe OP NAME...}\n");
 		return 2;
 	}
 	if (strcmp(argv[2], "vanish") == 0) {

@@ -329,8 +329,8 @@ static int build_acquire(char *buf, size_t cap, int family, const void *s, const
 	nlh->nlmsg_type = XFRM_MSG_ACQUIRE;
 	a = mnl_nlmsg_put_extra_header(nlh, sizeof(*a));
 	a->sel.family = (uint16_t)family;
-	memcpy(&a->sel.saddr, s, family == AF_INET ? 4 : 16);
-	memcpy(&a->sel.daddr, d, family == AF_INET ? 4 : 16);
+	memcpy(&a->sel.saddr, s, family == AF_INET6 ? 16 : 4);
+	memcpy(&a->sel.daddr, d, family == AF_INET6 ? 16 : 4);
 	a->sel.prefixlen_s = a->sel.prefixlen_d = plen;
 	a->sel.proto = 1;
 	a->policy.dir = XFRM_POLICY_OUT;
@@ -345,7 +345,7 @@ static int build_acquire(char *buf, size_t cap, int family, const void *s, const
 
 static void test_parse_acquire(void)
 {
-	char buf[1024];
+	_Alignas(struct nlmsghdr) char buf[1024];
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 	struct dp_selector sel;
 	uint32_t reqid = 1;
@@ -379,6 +379,75 @@ static void test_parse_acquire(void)
 	CHECK_INT(xfrm_parse_acquire(nlh, &sel, &reqid), -EINVAL);
 }
 
+/* An XFRM_MSG_EXPIRE as the kernel sends it: xfrm_user_expire (the SA's
+ * xfrm_usersa_info, hard) and no attributes. */
+static int build_expire(void *buf, size_t cap, int family, const void *dst, uint32_t spi, uint32_t reqid,
+			uint8_t hard)
+{
+	struct nlmsghdr *nlh;
+	struct xfrm_user_expire *e;
+
+	memset(buf, 0, cap);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = XFRM_MSG_EXPIRE;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->state.family = (uint16_t)family;
+	memcpy(&e->state.id.daddr, dst, family == AF_INET6 ? 16 : 4);
+	e->state.id.spi = htonl(spi);
+	e->state.id.proto = IPPROTO_ESP;
+	e->state.reqid = reqid;
+	e->hard = hard;
+	return (int)nlh->nlmsg_len;
+}
+
+static void test_parse_expire(void)
+{
+	static const struct {
+		const char *label;
+		int family;
+		const char *dst;         /* raw address bytes */
+		uint8_t hard;
+		int cut;                 /* bytes removed from nlmsg_len */
+		uint16_t type;           /* 0: XFRM_MSG_EXPIRE */
+		int rc;
+		const char *want_dst;
+	} rows[] = {
+		{ "v4 soft", AF_INET, "\xc0\x00\x02\x01", 0, 0, 0, 0, "192.0.2.1" },
+		{ "v4 hard", AF_INET, "\xc0\x00\x02\x01", 1, 0, 0, 0, "192.0.2.1" },
+		{ "v6 hard (any nonzero)", AF_INET6, "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x01", 7, 0, 0, 0,
+		  "2001:db8:2::1" },
+		{ "bad family", 99, "\1\2\3\4", 0, 0, 0, -EINVAL, NULL },
+		{ "truncated by one", AF_INET, "\1\2\3\4", 0, 1, 0, -EINVAL, NULL },
+		{ "header only", AF_INET, "\1\2\3\4", 0, (int)sizeof(struct xfrm_user_expire), 0, -EINVAL, NULL },
+		{ "shorter than a header", AF_INET, "\1\2\3\4", 0,
+		  (int)(sizeof(struct xfrm_user_expire) + MNL_NLMSG_HDRLEN - 4), 0, -EINVAL, NULL },
+		{ "an acquire", AF_INET, "\1\2\3\4", 0, 0, XFRM_MSG_ACQUIRE, -EINVAL, NULL },
+	};
+	union { struct nlmsghdr h; char b[1024]; } buf;
+	struct dp_event ev;
+	char txt[ADDR_STRLEN];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int len = build_expire(&buf, sizeof(buf), rows[i].family, rows[i].dst, 0x0a0b0c0d,
+				       CY_REQID_BASE + 9, rows[i].hard);
+		buf.h.nlmsg_len = (uint32_t)(len - rows[i].cut);
+		if (rows[i].type)
+			buf.h.nlmsg_type = rows[i].type;
+		memset(&ev, 0xa5, sizeof(ev));
+		if (!CHECK(xfrm_parse_expire(&buf.h, &ev) == rows[i].rc)) {
+			t_fail(__FILE__, __LINE__, "row %s", rows[i].label);
+			continue;
+		}
+		if (rows[i].rc)
+			continue;
+		addr_fmt(&ev.u.expire.dst, txt);
+		if (ev.type != DP_EV_EXPIRE || ev.u.expire.spi != 0x0a0b0c0d || ev.u.expire.reqid != CY_REQID_BASE + 9 ||
+		    ev.u.expire.hard != (rows[i].hard != 0) || strcmp(txt, rows[i].want_dst) != 0)
+			t_fail(__FILE__, __LINE__, "row %s: type %d spi 0x%08x reqid 0x%08x hard %d dst %s", rows[i].label,
+			       (int)ev.type, ev.u.expire.spi, ev.u.expire.reqid, ev.u.expire.hard, txt);
+	}
+}
+
 static void test_small_buffer_and_bad_input(void)
 {
 	char buf[XFRM_MSG_BUFSIZE];
@@ -398,6 +467,7 @@ int main(void)
 	RUN(test_marks);
 	RUN(test_priority_order);
 	RUN(test_parse_acquire);
+	RUN(test_parse_expire);
 	RUN(test_small_buffer_and_bad_input);
 	return t_done();
 }

@@ -8,13 +8,14 @@
 #   xu-*   Cygnet xfrm  <-> Cygnet userspace
 #   rt-*   Cygnet xfrm  <-> Cygnet xfrm, routed (trap policies, on demand)
 #   rk-*   (in part rt) IKE SA rekey with traffic, kernel ESP
+#   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
-# VM_PARTS (space separated: xx nat xu rt ls) limits what runs.
+# VM_PARTS (space separated: xx nat xu rt kx ls) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx nat xu rt ls}
+PARTS=${VM_PARTS:-xx nat xu rt kx ls}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -546,6 +547,68 @@ part_ls() {
 	[ -n "${VM_OUT_DIR:-}" ] && cp "$dc/pluto.log" "$VM_OUT_DIR/cygnet-pluto-ls.log" 2>/dev/null
 	[ -n "${VM_OUT_DIR:-}" ] && cp "$TMP/lsi.ping" "$VM_OUT_DIR/ls-rekey-ike-ping.log" 2>/dev/null
 	[ -n "${VM_OUT_DIR:-}" ] && cp "$TMP/lsc.ping" "$VM_OUT_DIR/ls-rekeys-cygnet-ping.log" 2>/dev/null
+}
+
+# Kernel extras (xfrm <-> xfrm): XFRM marks (mark=), automatic and explicit
+# policy priorities, tfc= (XFRMA_TFCPAD), byte lifetimes (the kernel's
+# XFRM_MSG_EXPIRE -> Child SA rekey), whack --rekey-ipsec/--rekey-ike.
+part_kx() {
+	local da=$TMP/ka db=$TMP/kb
+	conf "$da" xfrm 192.0.2.2 "	mark=0x2a/0xff
+	tfc=1000
+	ipsec-max-bytes=120000"
+	conf "$db" xfrm 192.0.2.2 "	priority=100
+	ipsec-max-bytes=120000"
+	# A's traffic must carry the mark to match its marked policies and SAs
+	ip netns exec "$A" nft -f - <<'NFT' || { fail kx-setup "nft"; return; }
+table inet cymark {
+	chain pre { type filter hook prerouting priority -150; policy accept; meta mark set 0x2a; }
+	chain out { type route hook output priority -150; policy accept; meta mark set 0x2a; }
+}
+NFT
+	pluto_start "$A" "$da" || { fail kx-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail kx-start "pluto B"; return; }
+	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass kx-up
+	else fail kx-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log" "$db/pluto.log"; return; fi
+	local nm; nm=$(ip -n "$A" xfrm state | grep -c 'mark 0x2a/0xff')
+	[ "$nm" = 2 ] && pass kx-sa-marks || fail kx-sa-marks "$nm of 2 SAs marked: $(ip -n "$A" xfrm state | grep -i mark | tr '\n' '|')"
+	nm=$(ip -n "$A" xfrm policy | grep -c 'mark 0x2a/0xff')
+	[ "$nm" -ge 3 ] && pass kx-policy-marks || fail kx-policy-marks "$nm marked policies"
+	# automatic priority for 198.51.100.0/24 <-> 203.0.113.0/24 on A; priority=100 on B
+	if ip -n "$A" xfrm policy | grep -q "priority $(( (1 << 20) - 48 * 8 ))" && [ "$(ip -n "$B" xfrm policy | grep -c 'priority 100 ')" -ge 3 ]; then
+		pass kx-priorities
+	else
+		fail kx-priorities "A: $(ip -n "$A" xfrm policy | grep -o 'priority [0-9]*' | sort -u | tr '\n' ' ') B: $(ip -n "$B" xfrm policy | grep -o 'priority [0-9]*' | sort -u | tr '\n' ' ')"
+	fi
+	ip -n "$A" xfrm state | grep -q 'tfcpad 1000' && pass kx-tfc-attr || fail kx-tfc-attr "$(ip -n "$A" xfrm state | grep -c tfcpad) SAs with tfcpad"
+	ping_through "$A" 198.51.100.1 203.0.113.1 && pass kx-ping-marked || fail kx-ping-marked "no reply"
+	# byte lifetime: 1 kB pings every 20 ms; soft at 60 kB (A initiated the IKE SA)
+	local s0 n0; s0=$(esp_spis "$A") n0=$(grep -c 'soft lifetime of SA' "$da/pluto.log")
+	ip netns exec "$A" ping -q -s 1000 -c 150 -i 0.02 -W 1 -I 198.51.100.1 203.0.113.1 >"$TMP/kx-ping.out" 2>&1
+	local rx; rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/kx-ping.out")
+	if [ "$(grep -c 'soft lifetime of SA' "$da/pluto.log")" -gt "$n0" ] && [ "$(esp_spis "$A")" != "$s0" ]; then
+		pass kx-kernel-soft-expire-rekeys
+	else
+		fail kx-kernel-soft-expire-rekeys "SPIs $s0 -> $(esp_spis "$A"); $(grep -h 'lifetime\|expire' "$da/pluto.log" | tail -2 | tr '\n' '|')"
+	fi
+	[ "$rx" = 150 ] && pass kx-expire-rekey-no-loss || fail kx-expire-rekey-no-loss "$(grep transmitted "$TMP/kx-ping.out")"
+	# whack --rekey-ipsec / --rekey-ike with the kernel's SAs
+	s0=$(esp_spis "$A")
+	if cy_whack "$A" "$da" --name t --rekey-ipsec >"$TMP/rk.out" 2>&1 && [ "$(esp_spis "$A")" != "$s0" ] &&
+	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass kx-whack-rekey-ipsec
+	else fail kx-whack-rekey-ipsec "$(tail -2 "$TMP/rk.out" | tr '\n' '|')"; fi
+	s0=$(esp_spis "$A")
+	if cy_whack "$B" "$db" --name t --rekey-ike >"$TMP/rk.out" 2>&1 && [ "$(esp_spis "$A")" = "$s0" ] &&
+	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass kx-whack-rekey-ike-from-responder
+	else fail kx-whack-rekey-ike-from-responder "$(tail -2 "$TMP/rk.out" | tr '\n' '|'); SPIs $s0 -> $(esp_spis "$A")"; fi
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+		pass kx-down-removes-marked
+	else
+		fail kx-down-removes-marked "A keeps $(nsa "$A") SAs $(npol "$A") policies"
+	fi
+	pluto_stop "$da"; pluto_stop "$db"
+	ip netns exec "$A" nft delete table inet cymark 2>/dev/null
 }
 
 # each part in fresh namespaces
