@@ -586,29 +586,25 @@ bool ike_rekey_ike(struct ike_engine *e, unsigned serial)
 	return true;
 }
 
-bool ike_rekey_child(struct ike_engine *e, unsigned serial)
+/* Mark an established Child SA of an established IKE SA for a rekey or a
+ * delete, and run it when the request window allows. */
+static bool child_mark_pending(struct ike_engine *e, unsigned serial, bool delete)
 {
 	struct child_sa *c = child_by_serial(e, serial);
 
 	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
 		return false;
-	c->rekey_pending = true;
+	if (delete)
+		c->delete_pending = true;
+	else
+		c->rekey_pending = true;
 	ike_sa_run_pending(c->ike);
 	eng_deadline_changed(e);
 	return true;
 }
 
-bool ike_delete_child(struct ike_engine *e, unsigned serial)
-{
-	struct child_sa *c = child_by_serial(e, serial);
-
-	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
-		return false;
-	c->delete_pending = true;
-	ike_sa_run_pending(c->ike);
-	eng_deadline_changed(e);
-	return true;
-}
+bool ike_rekey_child(struct ike_engine *e, unsigned serial) { return child_mark_pending(e, serial, false); }
+bool ike_delete_child(struct ike_engine *e, unsigned serial) { return child_mark_pending(e, serial, true); }
 
 bool ike_create_child(struct ike_engine *e, unsigned serial)
 {
