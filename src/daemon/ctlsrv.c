@@ -49,6 +49,8 @@ struct client {
  * away, the remaining lines are dropped. */
 struct ctl_deferred {
 	struct client *c;       /* NULL once the client is gone */
+	unsigned refs;          /* ctl_defer() calls not yet done (an alias: one per conn) */
+	int status;             /* the last nonzero status given to done */
 };
 
 static struct ctl_kv kvbuf[CTL_MAX_KV];
@@ -126,8 +128,8 @@ static void handle_msg(struct client *c, const uint8_t *msg, size_t len)
 	status = pluto_handle(c->srv->p, &rq, &rp);
 	if (rq.flags & CTL_F_VERBOSE)
 		log_set_tap(NULL, NULL);
-	if (c->deferred)
-		return;           /* ctl_deferred_done() answers later */
+	if (c->deferred || status == CTL_STATUS_DEFERRED)
+		return;           /* ctl_deferred_done() answers (or answered) */
 	send_done(c, (uint16_t)status);
 	if (rq.op == CTL_OP_SHUTDOWN) {
 		c->closing = true;
@@ -139,11 +141,17 @@ static void handle_msg(struct client *c, const uint8_t *msg, size_t len)
 struct ctl_deferred *ctl_defer(struct reply *rp)
 {
 	struct client *c = rp->arg;
-	struct ctl_deferred *d = calloc(1, sizeof(*d));
+	struct ctl_deferred *d;
 
+	if (c->deferred) {        /* one request, several operations (an alias) */
+		c->deferred->refs++;
+		return c->deferred;
+	}
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->c = c;
+	d->refs = 1;
 	c->deferred = d;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
@@ -164,8 +172,16 @@ static void read_cb(struct bufferevent *bev, void *arg);
 
 void ctl_deferred_done(struct ctl_deferred *d, int status)
 {
-	struct client *c = d ? d->c : NULL;
+	struct client *c;
 
+	if (!d)
+		return;
+	if (status)
+		d->status = status;
+	if (--d->refs > 0)
+		return;           /* other operations of the same request still run */
+	c = d->c;
+	status = d->status;
 	free(d);
 	if (!c)
 		return;
@@ -175,7 +191,12 @@ void ctl_deferred_done(struct ctl_deferred *d, int status)
 		struct timeval tv = { (time_t)c->srv->p->o.ctl_timeout_s, 0 };
 		bufferevent_set_timeouts(c->bev, &tv, NULL);
 		bufferevent_enable(c->bev, EV_READ);
-		read_cb(c->bev, c);   /* pipelined requests may be waiting */
+		/* pipelined requests may be waiting: read them from the event
+		 * loop, not from here - the caller may be deep in another
+		 * request's handler (ike_terminate -> sa_done -> here) that a
+		 * nested request (--delete, --unroute of the same conn) would
+		 * pull the conn, route or SA out from under */
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 	}
 }
 

@@ -149,6 +149,7 @@ static int for_each_named(struct pluto *p, const struct ctl_request *rq, const c
 {
 	struct dconn **v = alias_buf();
 	size_t n = resolve(p, name, v, MAX_ALIAS);
+	struct ctl_deferred *hold = NULL;
 	int rc = 0;
 
 	if (n == 0) {
@@ -162,12 +163,21 @@ static int for_each_named(struct pluto *p, const struct ctl_request *rq, const c
 		n = MAX_ALIAS;
 	if (!conndb_find(p->db, name) && rq->op == CTL_OP_INITIATE)
 		rp_line(rp, 0, "initiating all conns with alias='%s'", name);
+	/* a synchronous --up of several conns answers once all of them finished */
+	if (n > 1 && rq->op == CTL_OP_INITIATE && !(rq->flags & CTL_F_ASYNC) && rp->arg)
+		hold = ctl_defer(rp);
 	for (size_t i = 0; i < n; i++) {
 		int r = fn(p, v[i], rq, rp);
 
-		if (r)
+		if (r && !(hold && r == CTL_STATUS_DEFERRED))
 			rc = r;
 	}
+	if (hold) {
+		ctl_deferred_done(hold, rc);
+		return CTL_STATUS_DEFERRED;
+	}
+	if (!conndb_find(p->db, name) && rq->op == CTL_OP_TERMINATE)
+		rp_line(rp, 0, "terminated %zu connections from aliased connection \"%s\"", n, name);
 	return rc;
 }
 

@@ -218,6 +218,8 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 			c->nat_keepalive ? "20" : "0");
 		rp_line(rp, 0, "%s   newest IKE SA: #%u; newest IPsec SA: #%u; conn serial: $%llu;", pre,
 			newest_ike, newest_child, (unsigned long long)dc->serial);
+		if (c->connalias)
+			rp_line(rp, 0, "%s   aliases: %s", pre, c->connalias);
 		status_alg_newest(p, rp, pre, dc->name, newest_ike, newest_child);
 	} else {
 		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
@@ -228,6 +230,8 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 			c->nat_keepalive ? "20" : "0");
 		rp_line(rp, 0, "%s   newest ISAKMP SA: #0; newest IPsec SA: #0; conn serial: $%llu;", pre,
 			(unsigned long long)dc->serial);
+		if (c->connalias)
+			rp_line(rp, 0, "%s   aliases: %s", pre, c->connalias);
 	}
 }
 
