@@ -19,15 +19,6 @@ done
 printf '\nconn rw\n\tauthby=secret\n\tleft=192.0.2.1\n\tright=%%any\n\tauto=add\n' >>"$DW/ipsec.conf"
 start_both || { fail setup "pluto did not start"; finish; }
 
-# expect NAME RC [TEXT] -- CMD...: exit code and (grep -F) text, or silence with TEXT=-
-expect() {
-	local name=$1 want=$2 text=$3; shift 4
-	"$@" >"$TMP/out" 2>&1; local rc=$?
-	if [ "$rc" != "$want" ]; then fail "$name" "rc $rc want $want: $(head -3 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" = - ] && [ -s "$TMP/out" ]; then fail "$name" "not silent: $(head -3 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" != - ] && ! grep -qF -- "$text" "$TMP/out"; then fail "$name" "no '$text' in $(head -3 "$TMP/out" | tr '\n' '|')"
-	else pass "$name"; fi
-}
 routing() { ww --status 2>/dev/null | sed -n "s/^000 \"$1\": .*; \\([a-z ]*\\); eroute owner: .*/\\1/p"; }
 trap_route() { ip -n "$W" route show table 220 | grep -q "^203.0.113.0/24 dev cygnet0"; }
 ping1() { ip netns exec "$W" ping -c 1 -W 1 -I 198.51.100.1 203.0.113.1; }

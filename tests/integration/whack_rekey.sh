@@ -30,15 +30,6 @@ done
 printf '\nconn v1\n\tauthby=secret\n\tikev2=no\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=add\n' >>"$DW/ipsec.conf"
 start_both || { fail setup "pluto did not start"; finish; }
 
-# expect NAME RC TEXT -- CMD...: exit code and (grep -F) text, or silence with TEXT=-
-expect() {
-	local name=$1 want=$2 text=$3; shift 4
-	"$@" >"$TMP/out" 2>&1; local rc=$?
-	if [ "$rc" != "$want" ]; then fail "$name" "rc $rc want $want: $(head -4 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" = - ] && [ -s "$TMP/out" ]; then fail "$name" "not silent: $(head -3 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" != - ] && ! grep -qF -- "$text" "$TMP/out"; then fail "$name" "no '$text' in $(head -4 "$TMP/out" | tr '\n' '|')"
-	else pass "$name"; fi
-}
 sw() { sa_summary "$W" "$DW"; }
 se() { sa_summary "$E" "$DE" swap; }   # as west sees them
 ike_of() { grep '^ike ' <<<"$1"; }

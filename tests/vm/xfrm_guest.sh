@@ -227,16 +227,6 @@ CONF
 
 # ---- helpers for rt and rk -------------------------------------------------
 
-# expect NAME RC TEXT -- CMD...: CMD's exit code is RC and its output holds
-# TEXT (grep -F), or is empty with TEXT=-
-expect() {
-	local name=$1 want=$2 text=$3; shift 4
-	"$@" >"$TMP/out" 2>&1; local rc=$?
-	if [ "$rc" != "$want" ]; then fail "$name" "rc $rc want $want: $(head -3 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" = - ] && [ -s "$TMP/out" ]; then fail "$name" "not silent: $(head -3 "$TMP/out" | tr '\n' '|')"
-	elif [ "$text" != - ] && ! grep -qF -- "$text" "$TMP/out"; then fail "$name" "no '$text' in $(head -3 "$TMP/out" | tr '\n' '|')"
-	else pass "$name"; fi
-}
 # policies NS: the kernel's policies, one line each (ip xfrm policy's lines joined)
 policies() {
 	ip -n "$1" xfrm policy | awk '/^src/ { if (l != "") print l; l = $0; next } { l = l " " $0 } END { if (l != "") print l }' |

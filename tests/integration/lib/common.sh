@@ -78,6 +78,16 @@ pluto_stop() {
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	rm -f "$dir/pluto.testpid"
 }
+# expect NAME RC TEXT -- CMD...: CMD's exit code is RC and its output holds
+# TEXT (grep -F), or is empty with TEXT=-; the output stays in $TMP/out
+expect() {
+	local name=$1 want=$2 text=$3; shift 4
+	"$@" >"$TMP/out" 2>&1; local rc=$?
+	if [ "$rc" != "$want" ]; then fail "$name" "rc $rc want $want: $(head -4 "$TMP/out" | tr '\n' '|')"
+	elif [ "$text" = - ] && [ -s "$TMP/out" ]; then fail "$name" "not silent: $(head -3 "$TMP/out" | tr '\n' '|')"
+	elif [ "$text" != - ] && ! grep -qF -- "$text" "$TMP/out"; then fail "$name" "no '$text' in $(head -4 "$TMP/out" | tr '\n' '|')"
+	else pass "$name"; fi
+}
 # cy_auto NS DIR ARGS...: ipsec auto against that daemon
 cy_auto() { local ns=$1 dir=$2; shift 2; ip netns exec "$ns" "$IPSEC" auto --ctlsocket "$dir/run/pluto.ctl" "$@"; }
 cy_whack() { local ns=$1 dir=$2; shift 2; ip netns exec "$ns" "$IPSEC" whack --ctlsocket "$dir/run/pluto.ctl" "$@"; }
