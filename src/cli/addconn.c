@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "config/conn.h"
 #include "config/keywords.h"
+#include "config/permutate.h"
 #include "config/setup_export.h"
 #include "ctl/addconn_client.h"
 
@@ -50,11 +51,35 @@ struct addconn_opts {
  * connection for all conns).  It receives only conns that resolved
  * cleanly; each one's flat kv list (entry->kv) is what goes on the wire and
  * conn_from_kv() rebuilds the struct in the daemon. */
+static void print_diag(const struct config_diag *d, const char *fatal_prefix);
+
+/* A conn with leftsubnets=/rightsubnets= goes as one conn per subnet pair,
+ * "NAME/1x1" ..., connalias=NAME (src/config/permutate.h). */
 static int addconn_online(const struct addconn_opts *o, const struct config *cfg,
 			  const struct config_conn_entry *const *conns, size_t n)
 {
+	struct config_diag diag;
+	struct config_conn_entry *x;
+	const struct config_conn_entry **sel;
+	size_t nx = 0;
+	int rc;
+
 	(void)cfg;
-	return addconn_send(o->ctlsocket, conns, n, o->autoall, o->verbose);
+	diag_init(&diag);
+	x = permutate_entries(conns, n, &nx, &diag);
+	print_diag(&diag, NULL);
+	sel = calloc(nx + 1, sizeof(*sel));
+	if (!sel)
+		abort();
+	for (size_t i = 0; i < nx; i++)
+		sel[i] = &x[i];
+	rc = nx ? addconn_send(o->ctlsocket, sel, nx, o->autoall, o->verbose) : 0;
+	if (!rc && diag.n_errors)
+		rc = 1;
+	free(sel);
+	permutate_entries_free(x, nx);
+	diag_free(&diag);
+	return rc;
 }
 
 /* ---- OFFLINE ------------------------------------------------------------ */

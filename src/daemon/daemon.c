@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "config/conn.h"
+#include "config/permutate.h"
 #include "config/secrets.h"
 #include "ctl/ctl_client.h"
 #include "daemon/conndb.h"
@@ -135,9 +136,18 @@ static struct config *load_config(const char *path)
 static void load_auto_conns(struct pluto *p, const struct config *cfg)
 {
 	struct reply rp = { .emit = log_reply };
+	struct config_diag xd;
+	size_t nx = 0;
+	struct config_conn_entry *x;
 
-	for (size_t i = 0; i < cfg->n_conns; i++) {
-		const struct config_conn_entry *e = &cfg->conns[i];
+	/* leftsubnets=/rightsubnets=: one conn per subnet pair (config/permutate.h) */
+	diag_init(&xd);
+	x = permutate_config(cfg, &nx, &xd);
+	for (size_t i = 0; i < xd.n; i++)
+		log_warn("%s", xd.lines[i]);
+	diag_free(&xd);
+	for (size_t i = 0; i < nx; i++) {
+		const struct config_conn_entry *e = &x[i];
 		struct conn *c;
 		struct dconn *dc;
 		struct config_diag diag;
@@ -157,8 +167,8 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 		log_info("\"%s\": added IKEv%d connection", e->name, c->ikev2 ? 2 : 1);
 	}
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < cfg->n_conns; i++) {
-			const struct config_conn_entry *e = &cfg->conns[i];
+		for (size_t i = 0; i < nx; i++) {
+			const struct config_conn_entry *e = &x[i];
 			struct dconn *dc;
 
 			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
@@ -168,6 +178,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
 				ike_glue_initiate(p, dc, NULL, true, &rp);
 		}
+	permutate_entries_free(x, nx);
 }
 
 /* ---- signals and shutdown ---- */

@@ -272,6 +272,47 @@ static const struct ike_conn *op_find_conn(void *ctx, const struct ike_endpoint 
 	return best;
 }
 
+/* Responder: the conn of the same peer whose subnets hold a Child SA's
+ * proposed selectors (leftsubnets= expansions: NAME/1x2 ...); `current`
+ * (the IKE SA's conn) first.  The engine copies the result. */
+static const struct ike_conn *op_find_conn_for_child(void *ctx, const struct ike_conn *current,
+						     const struct ike_endpoint *l, const struct ike_endpoint *r,
+						     const struct cy_id *peer, const struct ike_ts_payload *tsi,
+						     const struct ike_ts_payload *tsr)
+{
+	struct ike_glue *g = ctx;
+	static struct ike_conn found;
+	struct dconn **all;
+	size_t n;
+	const struct ike_conn *best = NULL;
+
+	if (ike_conn_fits_ts(current, l, r, tsi, tsr))
+		return current;
+	all = conndb_sorted(g->p->db, &n);
+	for (size_t i = 0; i < n && !best; i++) {
+		struct ike_conn ic;
+		char err[256];
+
+		if (!all[i]->conn->ikev2 || !map_conn(all[i], &ic, err, sizeof(err)))
+			continue;
+		if (!strcmp(ic.name, current->name) || ic.authby != current->authby ||
+		    !id_eq(&ic.local.id, &current->local.id) || !id_match(&ic.remote.id, peer))
+			continue;
+		if (ic.local.addr.af && !addr_is_any(&ic.local.addr) && !addr_eq(&ic.local.addr, &l->addr))
+			continue;
+		if (ic.remote.addr.af && !addr_is_any(&ic.remote.addr) && !addr_eq(&ic.remote.addr, &r->addr))
+			continue;
+		if (ic.remote.addr.af && ic.remote.addr.af != r->addr.af)
+			continue;
+		if (!ike_conn_fits_ts(&ic, l, r, tsi, tsr))
+			continue;
+		found = ic;
+		best = &found;
+	}
+	free(all);
+	return best;
+}
+
 static struct gchild *find_child(struct ike_glue *g, unsigned serial, struct gchild ***pp)
 {
 	struct gchild **p = &g->children;
@@ -677,6 +718,7 @@ static const struct ike_ops glue_ops = {
 	.send = op_send,
 	.get_psk = op_get_psk,
 	.find_conn_for_responder = op_find_conn,
+	.find_conn_for_child = op_find_conn_for_child,
 	.child_sa_installed = op_child_installed,
 	.child_sa_outbound = op_child_outbound,
 	.child_sa_deleted = op_child_deleted,

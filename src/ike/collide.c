@@ -52,7 +52,7 @@ void collide_child_note(struct child_sa *c, const struct child_sa *old, const ui
 	c->replaces = old->serial;
 	lower_nonce(ni, nilen, nr, nrlen, c->coll_n, &c->coll_len);
 	log_info("\"%s\" #%u: rekey collision: the peer rekeys Child SA #%u too; answered with #%u",
-		 c->ike->conn.name, c->ike->serial, old->serial, c->serial);
+		 child_conn(c)->name, c->ike->serial, old->serial, c->serial);
 }
 
 /* The Child SA our answer to the peer's rekey of old created, if any. */
@@ -204,7 +204,7 @@ void collide_retry_child_rekey(struct child_sa *old)
 
 	if (!old || old->state != CHILD_S_ESTABLISHED || old->redundant || old->ike->state != IKE_S_ESTABLISHED)
 		return;
-	at = retry_at(old->ike->conn.name, old->serial, &old->rekey_retries, eng_now(old->ike->e), old->expire_at);
+	at = retry_at(child_conn(old)->name, old->serial, &old->rekey_retries, eng_now(old->ike->e), old->expire_at);
 	if (at)
 		old->rekey_at = at;
 }

@@ -38,14 +38,14 @@ void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
 	log_info("dropping IKE message: %s: %s", drop_text[d], why);
 }
 
-static void sa_vline(struct ike_sa *sa, unsigned serial, int code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
-static void sa_vline(struct ike_sa *sa, unsigned serial, int code, const char *fmt, va_list ap)
+static void sa_vline(struct ike_sa *sa, const char *name, unsigned serial, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+static void sa_vline(struct ike_sa *sa, const char *name, unsigned serial, int code, const char *fmt, va_list ap)
 {
 	char text[512], line[600];
 
 	vsnprintf(text, sizeof(text), fmt, ap);
-	snprintf(line, sizeof(line), "\"%s\" #%u: %s", sa->conn.name, serial, text);
+	snprintf(line, sizeof(line), "\"%s\" #%u: %s", name, serial, text);
 	log_info("%s", line);
 	if (sa->sink_active && sa->sink.line)
 		sa->sink.line(sa->sink.arg, code, line);
@@ -56,7 +56,16 @@ void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fm
 	va_list ap;
 
 	va_start(ap, fmt);
-	sa_vline(sa, serial, code, fmt, ap);
+	sa_vline(sa, sa->conn.name, serial, code, fmt, ap);
+	va_end(ap);
+}
+
+void child_sa_line(struct child_sa *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sa_vline(c->ike, child_conn(c)->name, c->serial, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -65,7 +74,7 @@ void sa_line(struct ike_sa *sa, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	sa_vline(sa, sa->serial, code, fmt, ap);
+	sa_vline(sa, sa->conn.name, sa->serial, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -540,10 +549,46 @@ static void terminate_line(const struct ike_sink *sink, const struct ike_sa *sa,
 	sink->line(sink->arg, 2, line);
 }
 
+static bool child_mark_pending(struct ike_engine *e, unsigned serial, bool delete);
+
+/* Child SAs of conn_name on IKE SAs of other conns (find_conn_for_child):
+ * each is deleted alone; the IKE SA stays for its own conn. */
+static void terminate_foreign_children(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink)
+{
+	unsigned serials[512], k = 0;
+	uint64_t now = eng_now(e);
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (strcmp(sa->conn.name, conn_name) == 0)
+			continue;   /* goes with its IKE SA */
+		for (struct child_sa *c = sa->children; c && k < 512; c = c->next)
+			if (c->conn && strcmp(c->conn->name, conn_name) == 0 && c->state == CHILD_S_ESTABLISHED)
+				serials[k++] = c->serial;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		struct child_sa *c = child_by_serial(e, serials[i]);
+
+		if (!c)
+			continue;
+		if (sink && sink->line) {
+			char line[300];
+			uint64_t aged = now - c->created;
+
+			snprintf(line, sizeof(line), "\"%s\" #%u: deleting state (%s) aged %llu.%06llus and sending notification",
+				 conn_name, c->serial, child_state_name(c->state), (unsigned long long)(aged / 1000),
+				 (unsigned long long)(aged % 1000) * 1000);
+			sink->line(sink->arg, 2, line);
+		}
+		if (!child_mark_pending(e, c->serial, true))
+			child_sa_delete(c);   /* its IKE SA is not established: nothing to tell */
+	}
+}
+
 unsigned ike_terminate_sink(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink)
 {
 	unsigned n = 0, serials[512], k = 0;
 
+	terminate_foreign_children(e, conn_name, sink);
 	for (struct ike_sa *sa = e->sas; sa && k < 512; sa = sa->next)
 		if (strcmp(sa->conn.name, conn_name) == 0 && sa->state != IKE_S_REKEY_LARVAL)
 			serials[k++] = sa->serial;

@@ -6,6 +6,7 @@
  *   send()       one datagram (the embedder adds the non-ESP marker on 4500)
  *   get_psk()    the shared secret for (local id, remote id) from ipsec.secrets
  *   find_conn_for_responder()  the conn a peer's IDi selects (%any road warriors)
+ *   find_conn_for_child()  the conn a Child SA's traffic selectors select
  *   child_sa_installed()/child_sa_deleted()  the dataplane hand-off
  *   ike_sa_established()/ike_sa_deleted()    notifications for the daemon
  *   deadline_changed()  the next time ike_tick() must be called (optional:
@@ -145,6 +146,19 @@ struct ike_ops {
 	const struct ike_conn *(*find_conn_for_responder)(void *ctx, const struct ike_endpoint *local,
 							  const struct ike_endpoint *remote,
 							  const struct cy_id *peer_id);
+	/* Optional: the responder's conn for a Child SA whose proposed
+	 * selectors (tsi/tsr as received: tsi is the peer's side) do not fit
+	 * `current`, the IKE SA's conn.  Return a conn of the same peer (local
+	 * and remote addresses, local ID, peer ID, authby and so PSK) that
+	 * ike_conn_fits_ts(), preferring `current`; NULL = none (the engine
+	 * answers TS_UNACCEPTABLE).  The engine copies the result.  In
+	 * IKE_AUTH the IKE SA switches to it; in CREATE_CHILD_SA the new Child
+	 * SA belongs to it (its name in ike_child_params and ike_sa_info). */
+	const struct ike_conn *(*find_conn_for_child)(void *ctx, const struct ike_conn *current,
+						      const struct ike_endpoint *local,
+						      const struct ike_endpoint *remote, const struct cy_id *peer,
+						      const struct ike_ts_payload *tsi,
+						      const struct ike_ts_payload *tsr);
 	void (*child_sa_installed)(void *ctx, const struct ike_child_params *p);
 	/* The deferred outbound SA (outbound_later above); NULL = never defer. */
 	void (*child_sa_outbound)(void *ctx, const struct ike_child_params *p);
@@ -186,6 +200,12 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx,
 				  const struct ike_engine_config *cfg);
 /* No messages are sent; operations still pending get done(IKE_RC_TERMINATED). */
 void ike_engine_free(struct ike_engine *e);
+
+/* Would the responder accept a Child SA proposing tsi/tsr (as received)
+ * under conn, with the narrowing rules it applies (narrowing=)? */
+bool ike_conn_fits_ts(const struct ike_conn *conn, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote, const struct ike_ts_payload *tsi,
+		      const struct ike_ts_payload *tsr);
 
 /* Start negotiating `conn` (copied).  Returns the IKE SA serial, or 0 after
  * the sink got its lines and exactly one done() (failure to start). */

@@ -112,12 +112,12 @@ void child_line(struct child_sa *c, bool initiator)
 		snprintf(what, sizeof(what), "rekeyed Child SA #%u", c->replaces);
 	else
 		snprintf(what, sizeof(what), "established Child SA");
-	sa_line_serial(c->ike, c->serial, 4,
-		       "%s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
-		       initiator ? "initiator" : "responder", what, c->ike->serial, c->transport ? "transport" : "tunnel",
-		       l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out, c->spi_in, ea ? ea->name : "?",
-		       ia ? ia->name : "NONE", c->dh ? "-" : "", c->dh && dh_alg_get(c->dh) ? dh_alg_get(c->dh)->name : "",
-		       nat ? "yes" : "none", c->ike->conn.dpd_delay_ms ? "active" : "passive");
+	child_sa_line(c, 4,
+		      "%s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
+		      initiator ? "initiator" : "responder", what, c->ike->serial, c->transport ? "transport" : "tunnel",
+		      l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out, c->spi_in, ea ? ea->name : "?",
+		      ia ? ia->name : "NONE", c->dh ? "-" : "", c->dh && dh_alg_get(c->dh) ? dh_alg_get(c->dh)->name : "",
+		      nat ? "yes" : "none", c->ike->conn.dpd_delay_ms ? "active" : "passive");
 }
 
 /* INITIAL_CONTACT only when we hold no other IKE SA for this conn. */
@@ -301,6 +301,28 @@ static bool switch_conn(struct ike_sa *sa, const struct cy_id *peer)
 	return true;
 }
 
+/* The first Child SA's selectors may belong to another conn of this peer
+ * (leftsubnets=/rightsubnets= expand into one conn per pair): switch the
+ * IKE SA to the conn that holds them.  Undecodable selectors are left to
+ * responder_child() to refuse. */
+static void switch_conn_for_child(struct ike_sa *sa, const struct ike_chain *ch)
+{
+	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
+	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
+	struct ike_ts_payload tsi, tsr;
+	const struct ike_conn *conn;
+
+	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
+	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
+		return;
+	conn = ts_conn_for_child(sa, &sa->conn, &tsi, &tsr);
+	if (!conn || conn == &sa->conn || strcmp(conn->name, sa->conn.name) == 0)
+		return;
+	log_info("\"%s\" #%u: switched to connection \"%s\" for the proposed traffic selectors", sa->conn.name,
+		 sa->serial, conn->name);
+	sa->conn = *conn;
+}
+
 void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 {
 	const struct ike_chain *ch = &m->inner;
@@ -339,6 +361,8 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		goto out;
 	}
 	/* authenticated: the rest is about the child */
+	if (vs)
+		switch_conn_for_child(sa, ch);
 	our_id(sa, &lid);
 	blen = id_body(&lid, body);
 	if (!blen || !keys_psk_auth(sa, true, body, blen, auth, &alen)) {

@@ -22,22 +22,22 @@
 
 #include "lib/log.h"
 
-static uint16_t pfs_group(const struct ike_sa *sa)
+static uint16_t pfs_group(const struct ike_sa *sa, const struct ike_conn *conn)
 {
-	uint16_t g = prop_first_dh(&sa->conn.esp);
+	uint16_t g = prop_first_dh(&conn->esp);
 
 	return g ? g : sa->dh_group;
 }
 
 /* The ESP proposals with PFS: proposals without a DH list use the IKE SA's
  * group (Libreswan: esp= without ;dh means "the IKE SA's group"). */
-static struct proposal_list *esp_pfs_list(const struct ike_sa *sa)
+static struct proposal_list *esp_pfs_list(const struct ike_sa *sa, const struct ike_conn *conn)
 {
 	struct proposal_list *l = malloc(sizeof(*l));
 
 	if (!l)
 		return NULL;
-	*l = sa->conn.esp;
+	*l = conn->esp;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->p[i].n_dh == 0) {
 			l->p[i].dh[0].id = sa->dh_group;
@@ -82,13 +82,15 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct child_sa *c = NULL;
+	const struct ike_conn *conn = old ? child_conn(old) : &sa->conn;
 	bool ok = false;
 
 	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
 		goto out;
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+	if (!c || !(c->spi_in = crypto_random_esp_spi()) || !child_sa_set_conn(c, conn))
 		goto out;
+	conn = child_conn(c);   /* old may go while the rekey is in flight */
 	c->transport = old ? old->transport : sa->conn.transport;
 	if (old) {
 		c->ts_l = old->ts_l;
@@ -110,11 +112,11 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	if (c->transport)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
 	{
-		struct proposal_list *pl = esp_pfs_list(sa);
+		struct proposal_list *pl = esp_pfs_list(sa, conn);
 
 		if (!pl)
 			goto out;
-		prop_build_sa(group ? pl : &sa->conn.esp, PROP_ESP, group != 0, sa->conn.esn, c->spi_in, 0, group, sap);
+		prop_build_sa(group ? pl : &conn->esp, PROP_ESP, group != 0, conn->esn, c->spi_in, 0, group, sap);
 		free(pl);
 	}
 	ikeb_sa(&mb->b, sap);
@@ -124,11 +126,10 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_l);
 	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_r);
 	if (!old)
-		sa_line_serial(sa, c->serial, 2, "initiating Child SA using IKE SA #%u", sa->serial);
+		child_sa_line(c, 2, "initiating Child SA using IKE SA #%u", sa->serial);
 	ok = msg_send_request(mb);
 	if (ok)
-		sa_line_serial(sa, c->serial, 189, "sent CREATE_CHILD_SA request %s IPsec SA",
-			       old ? "to rekey" : "for new");
+		child_sa_line(c, 189, "sent CREATE_CHILD_SA request %s IPsec SA", old ? "to rekey" : "for new");
 out:
 	if (!ok) {
 		if (old)
@@ -140,10 +141,16 @@ out:
 	return ok;
 }
 
-bool child_send_new(struct ike_sa *sa) { return send_child_req(sa, NULL, sa->conn.pfs ? pfs_group(sa) : 0); }
+bool child_send_new(struct ike_sa *sa)
+{
+	return send_child_req(sa, NULL, sa->conn.pfs ? pfs_group(sa, &sa->conn) : 0);
+}
+
 bool child_send_rekey(struct ike_sa *sa, struct child_sa *c)
 {
-	return send_child_req(sa, c, sa->conn.pfs ? pfs_group(sa) : 0);
+	const struct ike_conn *conn = child_conn(c);
+
+	return send_child_req(sa, c, conn->pfs ? pfs_group(sa, conn) : 0);
 }
 
 static bool send_rekey_ike(struct ike_sa *sa, uint16_t group);
@@ -349,12 +356,16 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	struct proposal_list *pl = esp_pfs_list(sa);
-	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : &sa->conn.esp, PROP_ESP, x->have_ke,
-					sa->conn.esn, &cs);
+	/* the conn of the new Child SA: a rekey keeps the old one's; a new
+	 * one takes the conn its selectors fit (maybe not the IKE SA's) */
+	const struct ike_conn *conn = old ? child_conn(old) : ts_conn_for_child(sa, &sa->conn, &x->tsi, &x->tsr);
+	const struct ike_conn *pconn = conn ? conn : &sa->conn;   /* none: refused below with TS_UNACCEPTABLE */
+	struct proposal_list *pl = esp_pfs_list(sa, pconn);
+	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : &pconn->esp, PROP_ESP, x->have_ke,
+					pconn->esn, &cs);
 
 	free(pl);
-	if (!chosen || transport != sa->conn.transport) {
+	if (!chosen || transport != pconn->transport) {
 		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -366,9 +377,14 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	c = child_sa_new(sa);
 	if (!c)
 		return;
-	if (!ts_select(&sa->conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
+	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
 		child_sa_free(c);
 		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (!child_sa_set_conn(c, conn)) {
+		child_sa_free(c);
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	child_apply_chosen(c, &cs);
@@ -454,9 +470,10 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 
 	if (!c)
 		return "no pending Child SA";
-	struct proposal_list *pl = esp_pfs_list(sa);
-	bool chosen = pl && prop_check_reply(&x->sa, sa->ccs.dh ? pl : &sa->conn.esp, PROP_ESP,
-					     sa->ccs.dh != NULL, sa->conn.esn, &cs);
+	const struct ike_conn *conn = child_conn(c);
+	struct proposal_list *pl = esp_pfs_list(sa, conn);
+	bool chosen = pl && prop_check_reply(&x->sa, sa->ccs.dh ? pl : &conn->esp, PROP_ESP,
+					     sa->ccs.dh != NULL, conn->esn, &cs);
 
 	free(pl);
 	if (!chosen)
@@ -567,7 +584,7 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 	if (!chain_notify(ch, v2N_INVALID_KE_PAYLOAD, &nt) || sa->invalid_ke_tries >= 3 || kind == CCS_NONE)
 		return false;
 	g = ike_notify_u16(&nt);
-	pl = esp_pfs_list(sa);
+	pl = esp_pfs_list(sa, sa->ccs.child ? child_conn(sa->ccs.child) : &sa->conn);
 	ok = pl && g != sa->ccs.dh_group && dh_alg_get(g) &&
 	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(&sa->conn.ike, g) : prop_dh_allowed(pl, g));
 	free(pl);

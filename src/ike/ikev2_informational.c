@@ -52,7 +52,7 @@ bool info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 	if (!send_simple(sa, IKEV2_PROTO_ESP, 4, 1, spi))
 		return false;
 	child_sa_set_state(c, CHILD_S_DELETING);
-	log_info("\"%s\" #%u: sent INFORMATIONAL delete for Child SA #%u", sa->conn.name, sa->serial, c->serial);
+	log_info("\"%s\" #%u: sent INFORMATIONAL delete for Child SA #%u", child_conn(c)->name, sa->serial, c->serial);
 	return true;
 }
 
@@ -100,7 +100,7 @@ void info_recv_request(struct ike_sa *sa, struct ike_msg *m)
 				continue;
 			if (n < 64)
 				put_be32(spis + 4 * n++, c->spi_in);
-			log_info("\"%s\" #%u: peer deleted Child SA #%u", sa->conn.name, sa->serial, c->serial);
+			log_info("\"%s\" #%u: peer deleted Child SA #%u", child_conn(c)->name, sa->serial, c->serial);
 			child_sa_delete(c);
 		}
 	}

@@ -215,10 +215,11 @@ bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t 
 void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 {
 	const struct ike_sa *sa = c->ike;
+	const struct ike_conn *conn = child_conn(c);
 
 	memset(p, 0, sizeof(*p));
-	p->conn_name = sa->conn.name;
-	p->conn_user = sa->conn.user;
+	p->conn_name = conn->name;
+	p->conn_user = conn->user;
 	p->serial = c->serial;
 	p->ike_serial = sa->serial;
 	p->ike_initiator = sa->initiator;
@@ -231,8 +232,8 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->encap = sa->nat_local || sa->nat_remote || sa->conn.encaps == IKE_ENCAPS_YES;
 	p->local_port = sa->local.port;
 	p->remote_port = sa->remote.port;
-	p->replay_window = sa->conn.replay_window;
-	p->lifetime_ms = sa->conn.ipsec_lifetime_ms;
+	p->replay_window = conn->replay_window;
+	p->lifetime_ms = conn->ipsec_lifetime_ms;
 	p->outbound_later = c->out_pending;
 	p->in.spi = c->spi_in;
 	p->in.src = sa->remote.addr;
@@ -252,17 +253,18 @@ void child_install(struct child_sa *c)
 {
 	struct ike_engine *e = c->ike->e;
 	struct ike_child_params p;
-	uint64_t now = eng_now(e), life = c->ike->conn.ipsec_lifetime_ms;
+	const struct ike_conn *conn = child_conn(c);
+	uint64_t now = eng_now(e), life = conn->ipsec_lifetime_ms;
 
 	child_sa_set_state(c, CHILD_S_ESTABLISHED);
 	c->created = now;
 	if (life) {
-		uint64_t margin = c->ike->conn.rekey_margin_ms;
+		uint64_t margin = conn->rekey_margin_ms;
 
 		c->expire_at = now + life;
 		/* the IKE SA's initiator rekeys first; the responder only if
 		 * that did not happen by half the margin (avoids collisions) */
-		if (c->ike->conn.rekey && margin < life)
+		if (conn->rekey && margin < life)
 			c->rekey_at = now + life - (c->ike->initiator ? margin : margin / 2);
 	}
 	child_params_fill(c, &p);

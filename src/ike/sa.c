@@ -99,6 +99,7 @@ void child_sa_free(struct child_sa *c)
 	secret_free(c->k_in_a);
 	secret_free(c->k_out_e);
 	secret_free(c->k_out_a);
+	free(c->conn);
 	secret_wipe(c, sizeof(*c));
 	free(c);
 }
@@ -265,17 +266,31 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 	*pp = c;
 }
 
+bool child_sa_set_conn(struct child_sa *c, const struct ike_conn *conn)
+{
+	if (!conn || strcmp(conn->name, c->ike->conn.name) == 0) {
+		free(c->conn);
+		c->conn = NULL;
+		return true;
+	}
+	if (!c->conn && !(c->conn = malloc(sizeof(*c->conn))))
+		return false;
+	if (c->conn != conn)
+		*c->conn = *conn;
+	return true;
+}
+
 void child_sa_set_state(struct child_sa *c, enum child_state to)
 {
 	enum child_state from = c->state;
 
 	if (from >= CHILD_S_COUNT || to >= CHILD_S_COUNT || !(child_moves[from] & B(to))) {
-		log_error("\"%s\" #%u: refused Child SA state change %s -> %s", c->ike->conn.name,
+		log_error("\"%s\" #%u: refused Child SA state change %s -> %s", child_conn(c)->name,
 			  c->serial, child_state_name(from), child_state_name(to));
 		return;
 	}
 	c->state = to;
-	log_debug("\"%s\" #%u: %s -> %s", c->ike->conn.name, c->serial, child_state_name(from),
+	log_debug("\"%s\" #%u: %s -> %s", child_conn(c)->name, c->serial, child_state_name(from),
 		  child_state_name(to));
 }
 
@@ -338,6 +353,8 @@ void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
 	ike_sa_info_fill(c->ike, i);
 	i->kind = IKE_KIND_CHILD;
 	i->serial = c->serial;
+	i->conn_name = child_conn(c)->name;
+	i->conn_user = child_conn(c)->user;
 	i->state_name = child_state_name(c->state);
 	i->state_story = child_stories[c->state < CHILD_S_COUNT ? c->state : 0];
 	i->established = c->state == CHILD_S_ESTABLISHED;

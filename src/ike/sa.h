@@ -84,6 +84,10 @@ struct child_sa {
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our rekeys */
+	/* The conn this Child SA belongs to when it is not its IKE SA's (a
+	 * responder's CREATE_CHILD_SA whose selectors fit another conn of the
+	 * same peer); owned, NULL = the IKE SA's conn.  See child_conn(). */
+	struct ike_conn *conn;
 };
 
 /* ---- outstanding request / cached response ---- */
@@ -186,6 +190,12 @@ struct ike_sa {
 	uint16_t invalid_ke_tries;
 };
 
+/* The conn a Child SA belongs to (its own, or its IKE SA's). */
+static inline const struct ike_conn *child_conn(const struct child_sa *c)
+{
+	return c->conn ? c->conn : &c->ike->conn;
+}
+
 struct ike_engine {
 	const struct ike_ops *ops;
 	void *ctx;
@@ -224,6 +234,8 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i);
 void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i);
 /* Move child to a new parent (IKE SA rekey). */
 void child_sa_move(struct child_sa *c, struct ike_sa *to);
+/* Give c its own conn (a copy) when conn is not its IKE SA's; false = no memory. */
+bool child_sa_set_conn(struct child_sa *c, const struct ike_conn *conn);
 
 /* ---- engine.c ---- */
 uint64_t eng_now(const struct ike_engine *e);
@@ -232,6 +244,8 @@ void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
 void sa_line(struct ike_sa *sa, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* sa_line_serial() for a Child SA, named after its own conn. */
+void child_sa_line(struct child_sa *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sa_done(struct ike_sa *sa, int status, const char *reason);
 void eng_deadline_changed(struct ike_engine *e);
 
@@ -323,6 +337,11 @@ bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, co
 /* Initiator: the responder's TS must be within what we proposed. */
 bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *proposed);
 bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *b);
+/* The responder's choice of conn for a Child SA proposing tsi/tsr: sa's
+ * own when the selectors fit it, else find_conn_for_child()'s (a conn of
+ * the same peer), else NULL (TS_UNACCEPTABLE). */
+const struct ike_conn *ts_conn_for_child(struct ike_sa *sa, const struct ike_conn *current,
+					 const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
 bool ts_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
 		     const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
 

@@ -144,3 +144,27 @@ bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *pr
 	}
 	return true;
 }
+
+bool ike_conn_fits_ts(const struct ike_conn *conn, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote, const struct ike_ts_payload *tsi,
+		      const struct ike_ts_payload *tsr)
+{
+	return ts_conn_matches(conn, local, remote, tsi, tsr);
+}
+
+const struct ike_conn *ts_conn_for_child(struct ike_sa *sa, const struct ike_conn *current,
+					 const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
+{
+	struct ike_engine *e = sa->e;
+	const struct ike_conn *c;
+
+	if (ts_conn_matches(current, &sa->local, &sa->remote, tsi, tsr))
+		return current;
+	if (!e->ops->find_conn_for_child)
+		return NULL;
+	c = e->ops->find_conn_for_child(e->ctx, current, &sa->local, &sa->remote, &sa->remote_id, tsi, tsr);
+	/* trust, but check: the answer must hold the selectors */
+	if (!c || !ts_conn_matches(c, &sa->local, &sa->remote, tsi, tsr))
+		return NULL;
+	return c;
+}

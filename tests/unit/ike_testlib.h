@@ -21,6 +21,7 @@ struct tn_key { size_t len; uint8_t b[96]; };
 struct tn_child {
 	bool live;
 	unsigned serial;
+	char conn[IKE_CONN_NAMELEN];      /* ike_child_params.conn_name */
 	uint32_t spi_in, spi_out;
 	uint16_t encr, keybits, integ, dh;
 	bool esn, transport, encap;
@@ -163,6 +164,7 @@ static inline void tn_installed(void *ctx, const struct ike_child_params *cp)
 		memset(c, 0, sizeof(*c));
 		c->live = true;
 		c->serial = cp->serial;
+		snprintf(c->conn, sizeof(c->conn), "%s", cp->conn_name ? cp->conn_name : "");
 		c->spi_in = cp->in.spi;
 		c->spi_out = cp->out.spi;
 		c->encr = cp->encr;

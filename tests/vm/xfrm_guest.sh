@@ -10,12 +10,13 @@
 #   rk-*   (in part rt) IKE SA rekey with traffic, kernel ESP
 #   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
-# VM_PARTS (space separated: xx nat xu rt kx ls) limits what runs.
+#   lsn-*  Libreswan initiates a leftsubnets=/rightsubnets= group (one IKE SA, 4 Child SAs)
+# VM_PARTS (space separated: xx nat xu rt kx ls lsn) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx nat xu rt kx ls}
+PARTS=${VM_PARTS:-xx nat xu rt kx ls lsn}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -599,6 +600,51 @@ NFT
 	fi
 	pluto_stop "$da"; pluto_stop "$db"
 	ip netns exec "$A" nft delete table inet cymark 2>/dev/null
+}
+
+lsn_children() { cy_whack "$B" "$LSN_DIR" --showstates 2>/dev/null | grep -c STATE_V2_ESTABLISHED_CHILD_SA; }
+
+# Libreswan initiates a leftsubnets=/rightsubnets= 2x2 group: one IKE SA and
+# three CREATE_CHILD_SA Child SAs; Cygnet (the responder) picks each pair's
+# conn (subnets/1x1 ... 2x2) by its traffic selectors.
+part_lsn() {
+	local dl=$TMP/sa dc=$TMP/sb d
+	[ -x "$LS/pluto" ] || { skip lsn "Libreswan's pluto not installed ($LS/pluto)"; return; }
+	ip -n "$A" addr add 198.51.100.17/24 dev lo; ip -n "$B" addr add 203.0.113.17/24 dev lo
+	for d in "$dl" "$dc"; do
+		mkdir -p "$d/run" "$d/nss" "$d/ipsec.d"
+		printf 'config setup\n\tprotostack=%s\n%s\nconn subnets\n\tleft=192.0.2.1\n\tleftid=@west\n\tleftsubnets={198.51.100.0/28 198.51.100.16/28}\n\tright=192.0.2.2\n\trightid=@east\n\trightsubnets={203.0.113.0/28 203.0.113.16/28}\n\tauthby=secret\n\tike=aes_gcm256-sha2_256-dh19\n\tesp=aes_gcm256\n\tauto=add\n%s\n' \
+			"$([ "$d" = "$dl" ] && echo netkey || echo xfrm)" "$([ "$d" = "$dl" ] && printf '\tdnssec-enable=no')" \
+			"$([ "$d" = "$dl" ] && printf '\tleftupdown=/bin/true')" >"$d/ipsec.conf"
+		printf '@west @east : PSK "vm-guest-lsn-%s-psk"\n' "$TAG" >"$d/ipsec.secrets"; chmod 600 "$d/ipsec.secrets"
+	done
+	/usr/sbin/ipsec initnss --nssdir "$dl/nss" >"$dl/initnss.log" 2>&1
+	ip netns exec "$A" "$LS/pluto" --nofork --config "$dl/ipsec.conf" --secretsfile "$dl/ipsec.secrets" \
+		--rundir "$dl/run" --nssdir "$dl/nss" --ipsecdir "$dl/ipsec.d" --logfile "$dl/pluto.log" 2>"$dl/pluto.stderr" &
+	_PIDS+=("$!"); echo "$!" >"$dl/pluto.testpid"
+	wait_until 20 test -S "$dl/run/pluto.ctl" || { fail lsn-start "$(tail -3 "$dl/pluto.stderr" | tr '\n' '|')"; return; }
+	ip netns exec "$A" "$LS/addconn" --ctlsocket "$dl/run/pluto.ctl" --config "$dl/ipsec.conf" subnets >"$dl/addconn.log" 2>&1
+	pluto_start "$B" "$dc" || { fail lsn-start "Cygnet pluto"; return; }
+	ls_whack "$A" "$dl" --name subnets --initiate >"$TMP/lsn-up.out" 2>&1
+	LSN_DIR=$dc
+	wait_until 60 eval '[ "$(lsn_children)" = 4 ]'
+	local n_ike names
+	n_ike=$(cy_whack "$B" "$dc" --showstates 2>/dev/null | grep -c STATE_V2_ESTABLISHED_IKE_SA)
+	names=$(cy_whack "$B" "$dc" --showstates 2>/dev/null | sed -n 's/^000 #[0-9]*: "\([^"]*\)":[0-9]* STATE_V2_ESTABLISHED_CHILD_SA.*/\1/p' | sort | tr '\n' ' ')
+	if [ "$(lsn_children)" = 4 ] && [ "$n_ike" = 1 ]; then pass lsn-one-ike-sa-four-child-sas
+	else fail lsn-one-ike-sa-four-child-sas "IKE $n_ike, Child SAs [$names]"; logs "$dl/pluto.log" "$dc/pluto.log"; fi
+	[ "$names" = "subnets/1x1 subnets/1x2 subnets/2x1 subnets/2x2 " ] && pass lsn-child-sa-conns || fail lsn-child-sa-conns "[$names]"
+	local p
+	for p in 198.51.100.1,203.0.113.1 198.51.100.1,203.0.113.17 198.51.100.17,203.0.113.1 198.51.100.17,203.0.113.17; do
+		if ip netns exec "$A" ping -c 2 -i 0.3 -W 3 -I "${p%,*}" "${p#*,}" >/dev/null 2>&1; then pass "lsn-ping-${p/,/-}"
+		else fail "lsn-ping-${p/,/-}" "no reply"; fi
+	done
+	# Libreswan rekeys a Child SA of the group that is not the IKE SA's own conn
+	ls_whack "$A" "$dl" --name subnets/2x2 --rekey-ipsec >"$TMP/lsn-rk.out" 2>&1
+	if wait_until 20 grep -q '"subnets/2x2" #[0-9]*: responder rekeyed Child SA' "$dc/pluto.log" &&
+	   ip netns exec "$A" ping -c 2 -i 0.3 -W 3 -I 198.51.100.17 203.0.113.17 >/dev/null 2>&1; then pass lsn-rekey-2x2
+	else fail lsn-rekey-2x2 "$(tr '\n' '|' <"$TMP/lsn-rk.out")"; fi
+	pluto_stop "$dc"; pluto_stop "$dl"
 }
 
 # each part in fresh namespaces
