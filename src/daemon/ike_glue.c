@@ -133,9 +133,8 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	out->port = e->port;
 }
 
-static bool setup_uniqueids = true;   /* config setup uniqueids=; one daemon per process */
-
-static bool map_conn(const struct dconn *dc, struct ike_conn *ic, char *err, size_t errlen)
+static bool map_conn(const struct ike_glue *g, const struct dconn *dc, struct ike_conn *ic, char *err,
+		     size_t errlen)
 {
 	const struct conn *c = dc->conn;
 	int me = orient(c);
@@ -178,7 +177,7 @@ static bool map_conn(const struct dconn *dc, struct ike_conn *ic, char *err, siz
 	 * conn keeps its trap policies either way, which is hold */
 	ic->dpd_action = c->dpdaction == DPD_RESTART ? IKE_DPD_RESTART :
 			 c->dpdaction == DPD_CLEAR ? IKE_DPD_CLEAR : IKE_DPD_HOLD;
-	ic->uniqueids = setup_uniqueids;
+	ic->uniqueids = g->p->uniqueids;
 	ic->fragmentation = c->fragmentation != FRAG_NO;
 	ic->narrowing = c->narrowing;
 	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :
@@ -245,7 +244,7 @@ static const struct ike_conn *op_find_conn(void *ctx, const struct ike_endpoint 
 		struct ike_conn ic;
 		char err[256];
 		int score = 0;
-		if (!all[i]->conn->ikev2 || !map_conn(all[i], &ic, err, sizeof(err)))
+		if (!all[i]->conn->ikev2 || !map_conn(g, all[i], &ic, err, sizeof(err)))
 			continue;
 		if (ic.local.addr.af && !addr_is_any(&ic.local.addr) && !addr_eq(&ic.local.addr, &l->addr))
 			continue;
@@ -293,7 +292,7 @@ static const struct ike_conn *op_find_conn_for_child(void *ctx, const struct ike
 		struct ike_conn ic;
 		char err[256];
 
-		if (!all[i]->conn->ikev2 || !map_conn(all[i], &ic, err, sizeof(err)))
+		if (!all[i]->conn->ikev2 || !map_conn(g, all[i], &ic, err, sizeof(err)))
 			continue;
 		if (!strcmp(ic.name, current->name) || ic.authby != current->authby ||
 		    !id_eq(&ic.local.id, &current->local.id) || !id_match(&ic.remote.id, peer))
@@ -345,13 +344,6 @@ static void ts_to_subnet(const struct ike_ts *ts, struct ip_subnet *s)
 		}
 	}
 	subnet_from_addr(&ts->start, s);
-}
-
-/* A local address inside the local selector becomes the route's source,
- * so traffic from this gateway to the peer's subnet uses the tunnel. */
-static void prefsrc_for(const struct ip_subnet *local_sel, struct ip_addr *out)
-{
-	ifaddr_in_subnet(local_sel, out);
 }
 
 /* What a conn's keywords add to its SAs and policies beyond IKE's results:
@@ -543,7 +535,7 @@ static void op_child_installed(void *ctx, const struct ike_child_params *p)
 			ts_to_subnet(&p->ts_local->ts[i], &po->sel.src);
 			ts_to_subnet(&p->ts_remote->ts[j], &po->sel.dst);
 			po->sel.proto = p->ts_local->ts[i].ipproto;
-			prefsrc_for(&po->sel.src, &po->prefsrc);
+			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
 			po->dir = DP_DIR_OUT;
 			po->priority = cd.priority;
 			*pi = *po;
@@ -842,7 +834,6 @@ static struct ike_glue *glue_get(struct pluto *p)
 		return NULL;
 	g->p = p;
 	g->fd500[0] = g->fd500[1] = -1;
-	setup_uniqueids = p->uniqueids;
 	dpp.protostack = p->protostack;
 	g->dp = dp_new(&dpp, &err);
 	if (!g->dp)
@@ -892,14 +883,6 @@ static void sink_done(void *arg, int status, const char *reason)
 	free(pd);
 }
 
-/* An async request: nobody waits for the lines, and the engine logs each
- * one itself. */
-static void sink_line_log(void *arg, int code, const char *text)
-{
-	(void)arg;
-	(void)code;
-	(void)text;
-}
 static void sink_done_log(void *arg, int status, const char *reason)
 {
 	(void)arg;
@@ -920,7 +903,7 @@ int ike_glue_initiate(struct pluto *p, struct dconn *dc, const char *remote_host
 
 	if (!g || !g->eng)
 		return 36;
-	if (!map_conn(dc, &ic, err, sizeof(err))) {
+	if (!map_conn(g, dc, &ic, err, sizeof(err))) {
 		rp_line(rp, 36, "\"%s\": cannot initiate: %s", dc->name, err);
 		return 36;
 	}
@@ -933,7 +916,8 @@ int ike_glue_initiate(struct pluto *p, struct dconn *dc, const char *remote_host
 	}
 	dc->up = true;
 	if (async) {
-		sink = (struct ike_sink){ .line = sink_line_log, .done = sink_done_log };
+		/* no .line: nobody waits for the lines, and the engine logs each itself */
+		sink = (struct ike_sink){ .done = sink_done_log };
 		rp_line(rp, 181, "\"%s\": initiating IKEv2 connection", dc->name);
 	} else {
 		pd = calloc(1, sizeof(*pd));
@@ -1025,7 +1009,7 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 	}
 	if (route_of(g, dc->name))
 		return 0;                     /* routed already: silent, as Libreswan */
-	if (!map_conn(dc, &ic, err, sizeof(err))) {
+	if (!map_conn(g, dc, &ic, err, sizeof(err))) {
 		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, err);
 		return 25;
 	}
@@ -1057,7 +1041,7 @@ int ike_glue_route(struct pluto *p, struct dconn *dc, struct reply *rp)
 			po->mode = ic.transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
 			po->mark = cd.mark_out;
 			po->priority = cd.priority;
-			prefsrc_for(&po->sel.src, &po->prefsrc);
+			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
 		}
 	/* routed while up: the Child SA's outbound policies become the traps */
 	for (const struct gchild *gc = g->children; gc && !held; gc = gc->next)
@@ -1124,7 +1108,7 @@ static void route_acquire(struct ike_glue *g, uint32_t reqid, const struct dp_se
 	struct groute *r = g->routes;
 	struct conn_sas cs = { 0 };
 	struct dconn *dc;
-	struct reply rp = { 0 };
+	struct reply rp = { 0 };          /* no emit: the lines are logged */
 	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
 	uint64_t now = op_now(NULL);
 	bool was_up;
@@ -1141,7 +1125,6 @@ static void route_acquire(struct ike_glue *g, uint32_t reqid, const struct dp_se
 	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", r->conn,
 		 subnet_fmt(&sel->src, a), subnet_fmt(&sel->dst, b), sel->proto);
 	was_up = dc->up;
-	rp.emit = NULL;
 	ike_glue_initiate(g->p, dc, NULL, true, &rp);
 	dc->up = was_up;                  /* on demand is not +UP */
 }

@@ -14,8 +14,6 @@
 
 #define BLANK(rp) rp_line(rp, 0, " ")
 
-static bool addr_is_local(const struct ip_addr *a) { return ifaddr_is_local(a, NULL); }
-
 static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
 {
 	char a[ADDR_STRLEN];
@@ -140,7 +138,7 @@ static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char
 void status_policy_text(const struct dconn *dc, char *out, size_t cap)
 {
 	const struct conn *c = dc->conn;
-	int l = addr_is_local(&c->end[1].host) && !addr_is_local(&c->end[0].host);
+	int l = ifaddr_is_local(&c->end[1].host, NULL) && !ifaddr_is_local(&c->end[0].host, NULL);
 
 	policy_text(c, end_auth(c, l), dc->up, out, cap);
 }
@@ -157,10 +155,10 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	static const char *const dpdaction[] = { "hold", "clear", "restart" };
 	unsigned newest_ike = 0, newest_child = 0;
 
-	if (addr_is_local(&c->end[1].host) && !addr_is_local(&c->end[0].host)) {
+	if (ifaddr_is_local(&c->end[1].host, NULL) && !ifaddr_is_local(&c->end[0].host, NULL)) {
 		l = 1;
 		r = 0;
-	} else if (!addr_is_local(&c->end[0].host)) {
+	} else if (!ifaddr_is_local(&c->end[0].host, NULL)) {
 		oriented = false;
 	}
 	L = &c->end[l];

@@ -12,10 +12,7 @@
 e2e_need tunnel_ondemand
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4"
-for d in "$DW" "$DE"; do
-	printf '\nconn t6\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n' >>"$d/ipsec.conf"
-	printf '%s\n' "$CONN_V6" | sed 's/^/\t/' >>"$d/ipsec.conf"
-done
+add_conn_t6
 printf '\nconn rw\n\tauthby=secret\n\tleft=192.0.2.1\n\tright=%%any\n\tauto=add\n' >>"$DW/ipsec.conf"
 start_both || { fail setup "pluto did not start"; finish; }
 

@@ -11,10 +11,7 @@
 e2e_need tunnel_routes
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4"
-for d in "$DW" "$DE"; do
-	printf '\nconn t6\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n' >>"$d/ipsec.conf"
-	printf '%s\n' "$CONN_V6" | sed 's/^/\t/' >>"$d/ipsec.conf"
-done
+add_conn_t6
 start_both || { fail setup "pluto did not start"; finish; }
 
 v4route() { ip -n "$1" route show table 220 | grep -c "^$2 dev cygnet0"; }

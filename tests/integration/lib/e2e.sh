@@ -40,6 +40,14 @@ leftsubnet=2001:db8:1::/64
 right=2001:db8::2
 rightsubnet=2001:db8:2::/64'
 
+# add_conn_t6: a second conn "t6" (CONN_V6) in both daemons' ipsec.conf
+add_conn_t6() {
+	local d
+	for d in "$DW" "$DE"; do
+		printf '\nconn t6\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n' >>"$d/ipsec.conf"
+		printf '%s\n' "$CONN_V6" | sed 's/^/\t/' >>"$d/ipsec.conf"
+	done
+}
 both_conf() { conf "$DW" "$1" "${2:-}"; conf "$DE" "$1" "${3:-${2:-}}"; }
 start_both() { pluto_start "$W" "$DW" && pluto_start "$E" "$DE"; }
 stop_both() { pluto_stop "$DW"; pluto_stop "$DE"; }
