@@ -55,7 +55,7 @@ static struct secret *f_psk(void *ctx, const struct cy_id *l, const struct cy_id
 	return secret_dup("fuzzing key 0123456789", 22);
 }
 
-static const struct ike_conn *f_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
+static struct ike_conn *f_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
 				     const struct cy_id *id)
 {
 	(void)l;
@@ -122,7 +122,7 @@ static bool ensure_pair(void)
 	if (established(0) && established(1) && !net.e[0]->sas->next && !net.e[1]->sas->next)
 		return true;
 	reset();
-	ike_initiate(net.e[0], &net.conn[0], NULL);
+	ike_initiate(net.e[0], &net.conn[0], NULL, NULL);
 	drain();
 	return established(0) && established(1);
 }
@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ike_sa *a;
 
 		reset();
-		ike_initiate(net.e[0], &net.conn[0], NULL);
+		ike_initiate(net.e[0], &net.conn[0], NULL, NULL);
 		while (net.n)
 			free(net.q[--net.n].p);
 		a = net.e[0]->sas;
@@ -173,8 +173,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (data[1] & 3) {
 		case 0: ike_create_child(net.e[0], a->serial); break;
-		case 1: ike_rekey_child(net.e[0], a->children ? a->children->serial : 0); break;
-		case 2: ike_rekey_ike(net.e[0], a->serial); break;
+		case 1: ike_rekey_child(net.e[0], a->children ? a->children->serial : 0, NULL); break;
+		case 2: ike_rekey_ike(net.e[0], a->serial, NULL); break;
 		default: ike_liveness(net.e[0], a->serial); break;
 		}
 		while (net.n)

@@ -26,6 +26,58 @@ static const char usage[] =
 
 enum { O_CTLSOCKET = 256, O_NAME, O_ASYNC, O_REMOTE, O_UTC, O_JSON, O_HELP, O_VERSION, O_OPBASE = 512 };
 
+/* Connect and send the wanted operations in Libreswan's order; the exit
+ * status of the last reply (or WHACK_PROBLEM). */
+static int whack_send(const char *ctlsocket, const char *name, const char *remote, uint32_t flags,
+		      const bool want[CTL_OP_MAX])
+{
+	int fd, rc = 0;
+
+	fd = ctl_connect(ctlsocket);
+	if (fd == -ENOENT) {
+		fprintf(stderr, "whack: Pluto is not running (no \"%s\")\n", ctlsocket);
+		return WHACK_PROBLEM;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "whack: is Pluto running?  connect() for \"%s\" failed (%d %s)\n",
+			ctlsocket, -fd, strerror(-fd));
+		return WHACK_PROBLEM;
+	}
+	/* Order as Libreswan: connection ops first, then lists/status, shutdown last. */
+	for (int op = 1; op < CTL_OP_MAX; op++) {
+		struct ctl_request rq = { .op = (enum ctl_op)op, .flags = flags };
+		uint16_t status;
+		int r;
+
+		if (!want[op] || op == CTL_OP_SHUTDOWN)
+			continue;
+		if (name)
+			rq.name = (struct ctl_str){ name, strlen(name) };
+		if (remote && op == CTL_OP_INITIATE)
+			rq.remote = (struct ctl_str){ remote, strlen(remote) };
+		r = ctl_request(fd, &rq, ctl_print_line, &rc, &status);
+		fflush(stdout);
+		if (r < 0) {
+			fprintf(stderr, "whack: lost the control connection to \"%s\": %s\n", ctlsocket,
+				r == -EPROTO ? "protocol error" : strerror(-r));
+			close(fd);
+			return WHACK_PROBLEM;
+		}
+	}
+	if (want[CTL_OP_SHUTDOWN]) {
+		struct ctl_request rq = { .op = CTL_OP_SHUTDOWN };
+		uint16_t status;
+
+		if (ctl_request(fd, &rq, ctl_print_line, &rc, &status) < 0) {
+			fprintf(stderr, "whack: no answer to --shutdown from \"%s\"\n", ctlsocket);
+			close(fd);
+			return WHACK_PROBLEM;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
 int cmd_whack(int argc, char **argv)
 {
 	struct option opts[CTL_OP_MAX + 16];
@@ -34,7 +86,7 @@ int cmd_whack(int argc, char **argv)
 	char defsock[4200];
 	uint32_t flags = 0;
 	bool want[CTL_OP_MAX] = { false };
-	int nops = 0, c, fd, rc = 0;
+	int nops = 0, c;
 
 	opts[no++] = (struct option){ "ctlsocket", required_argument, NULL, O_CTLSOCKET };
 	opts[no++] = (struct option){ "name", required_argument, NULL, O_NAME };
@@ -99,47 +151,5 @@ int cmd_whack(int argc, char **argv)
 		}
 	if (!ctlsocket)
 		ctlsocket = ctl_default_socket(defsock, sizeof(defsock));
-	fd = ctl_connect(ctlsocket);
-	if (fd == -ENOENT) {
-		fprintf(stderr, "whack: Pluto is not running (no \"%s\")\n", ctlsocket);
-		return WHACK_PROBLEM;
-	}
-	if (fd < 0) {
-		fprintf(stderr, "whack: is Pluto running?  connect() for \"%s\" failed (%d %s)\n",
-			ctlsocket, -fd, strerror(-fd));
-		return WHACK_PROBLEM;
-	}
-	/* Order as Libreswan: connection ops first, then lists/status, shutdown last. */
-	for (int op = 1; op < CTL_OP_MAX; op++) {
-		struct ctl_request rq = { .op = (enum ctl_op)op, .flags = flags };
-		uint16_t status;
-		int r;
-
-		if (!want[op] || op == CTL_OP_SHUTDOWN)
-			continue;
-		if (name)
-			rq.name = (struct ctl_str){ name, strlen(name) };
-		if (remote && op == CTL_OP_INITIATE)
-			rq.remote = (struct ctl_str){ remote, strlen(remote) };
-		r = ctl_request(fd, &rq, ctl_print_line, &rc, &status);
-		fflush(stdout);
-		if (r < 0) {
-			fprintf(stderr, "whack: lost the control connection to \"%s\": %s\n", ctlsocket,
-				r == -EPROTO ? "protocol error" : strerror(-r));
-			close(fd);
-			return WHACK_PROBLEM;
-		}
-	}
-	if (want[CTL_OP_SHUTDOWN]) {
-		struct ctl_request rq = { .op = CTL_OP_SHUTDOWN };
-		uint16_t status;
-
-		if (ctl_request(fd, &rq, ctl_print_line, &rc, &status) < 0) {
-			fprintf(stderr, "whack: no answer to --shutdown from \"%s\"\n", ctlsocket);
-			close(fd);
-			return WHACK_PROBLEM;
-		}
-	}
-	close(fd);
-	return rc;
+	return whack_send(ctlsocket, name, remote, flags, want);
 }

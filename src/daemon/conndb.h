@@ -12,6 +12,8 @@ struct conn;
 
 enum dconn_routing { ROUTING_UNROUTED = 0, ROUTING_PROSPECTIVE };
 
+struct conn_view;
+
 struct dconn {
 	char *name;
 	struct conn *conn;            /* owned; built by conn_from_kv() */
@@ -19,6 +21,9 @@ struct dconn {
 	enum dconn_routing routing;
 	bool up;                      /* policy +UP (initiate asked) */
 	time_t added;                 /* when loaded (key listings) */
+	struct conn_view *view;       /* the engine's view (connview.c), built on first use */
+	uint64_t acquire_ms;          /* last initiation on traffic (sa_acquire) */
+	unsigned newest_ike, newest_child;  /* its newest established SAs (0 = none) */
 	struct dconn *next_name;      /* hash chain */
 };
 

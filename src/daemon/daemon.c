@@ -18,7 +18,7 @@
 #include "config/secrets.h"
 #include "ctl/ctl_client.h"
 #include "daemon/conndb.h"
-#include "daemon/ike_glue.h"
+#include "daemon/ikehost.h"
 #include "daemon/pluto.h"
 #include "lib/log.h"
 
@@ -174,9 +174,9 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
 			if (pass == 0 && dc->conn->auto_ == AUTO_ONDEMAND)
-				ike_glue_route(p, dc, &rp);
+				sa_route_conn(p, dc, &rp);
 			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
-				ike_glue_initiate(p, dc, NULL, true, &rp);
+				sa_initiate(p, dc, NULL, true, &rp);
 		}
 	permutate_entries_free(x, nx);
 }
@@ -245,6 +245,39 @@ static void quiet_stdio(void)
 		close(fd);
 }
 
+/* The daemon's settings from its options and config setup. */
+static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const struct config *cfg)
+{
+	const char *u = setup_get(cfg, "uniqueids");   /* table default yes */
+
+	p->o = *o;
+	if (cfg && setup_get(cfg, "protostack"))
+		p->protostack = dupkeep(setup_get(cfg, "protostack"));
+	p->uniqueids = !u || strcmp(u, "no") != 0;
+	if (o->ctlsocket)
+		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s", o->ctlsocket);
+	else
+		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s/%s", o->rundir, CTL_SOCKET_NAME);
+	snprintf(p->pidfile, sizeof(p->pidfile), "%s/%s", o->rundir, CTL_PID_NAME);
+}
+
+static int setup_logging(const struct pluto_opts *o)
+{
+	if (o->stderrlog || (o->nofork && !o->logfile)) {
+		log_set_stderr();
+	} else if (o->logfile) {
+		if (log_set_file(o->logfile, o->log_append) < 0) {
+			fprintf(stderr, "pluto: cannot open logfile \"%s\": %s\n", o->logfile, strerror(errno));
+			return -1;
+		}
+	} else {
+		log_set_syslog("pluto");
+	}
+	log_set_time(o->logtime);
+	log_set_level(o->debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	return 0;
+}
+
 int pluto_run(struct pluto_opts *o)
 {
 	static struct pluto pl;
@@ -262,31 +295,9 @@ int pluto_run(struct pluto_opts *o)
 			o->config, strerror(errno));
 	if (cfg)
 		apply_setup(o, cfg);
-	p->o = *o;
-	if (cfg && setup_get(cfg, "protostack"))
-		p->protostack = dupkeep(setup_get(cfg, "protostack"));
-	{
-		const char *u = setup_get(cfg, "uniqueids");   /* table default yes */
-		p->uniqueids = !u || strcmp(u, "no") != 0;
-	}
-	if (o->ctlsocket)
-		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s", o->ctlsocket);
-	else
-		snprintf(p->ctlsocket, sizeof(p->ctlsocket), "%s/%s", o->rundir, CTL_SOCKET_NAME);
-	snprintf(p->pidfile, sizeof(p->pidfile), "%s/%s", o->rundir, CTL_PID_NAME);
-
-	if (o->stderrlog || (o->nofork && !o->logfile)) {
-		log_set_stderr();
-	} else if (o->logfile) {
-		if (log_set_file(o->logfile, o->log_append) < 0) {
-			fprintf(stderr, "pluto: cannot open logfile \"%s\": %s\n", o->logfile, strerror(errno));
-			goto out_cfg;
-		}
-	} else {
-		log_set_syslog("pluto");
-	}
-	log_set_time(o->logtime);
-	log_set_level(o->debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	pluto_settings(p, o, cfg);
+	if (setup_logging(o) < 0)
+		goto out_cfg;
 
 	if (mkdir(o->rundir, 0755) < 0 && errno != EEXIST) {
 		log_error("FATAL ERROR: cannot create rundir \"%s\": %s", o->rundir, strerror(errno));
@@ -318,7 +329,7 @@ int pluto_run(struct pluto_opts *o)
 	log_info("Starting Cygnet pluto pid:%d", (int)getpid());
 	pluto_reread_secrets(p, &lrp);
 	pluto_reread_groups(p, &lrp);
-	ike_glue_listen(p, true, &lrp);
+	ikehost_listen(p, true, &lrp);
 	if (cfg)
 		load_auto_conns(p, cfg);
 	config_free(cfg);
@@ -331,7 +342,7 @@ int pluto_run(struct pluto_opts *o)
 		quiet_stdio();
 	}
 	event_base_dispatch(p->base);
-	ike_glue_shutdown(p);
+	ikehost_shutdown(p);
 	rc = 0;
 out:
 	for (int i = 0; i < 3; i++)

@@ -1,6 +1,6 @@
 /* The daemon's request handlers: one function per control operation,
  * dispatched through a table.  Every SA-touching step goes through
- * ike_glue.c. */
+ * the SA operations (ikehost.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "config/conn.h"
 #include "config/secrets.h"
 #include "daemon/conndb.h"
-#include "daemon/ike_glue.h"
+#include "daemon/ikehost.h"
 #include "daemon/pluto.h"
 #include "daemon/rekey.h"
 #include "lib/log.h"
@@ -70,7 +70,7 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 	if (dc) {
 		log_info("\"%s\": terminating SAs using this connection", name);
 		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
-		ike_glue_conn_deleted(p, dc);
+		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, name);
 	}
 	if (!conndb_insert(p->db, name, c, &dc)) {
@@ -131,7 +131,7 @@ static int op_delete(struct pluto *p, const char *name, struct reply *rp)
 			continue;
 		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
 		log_info("\"%s\": deleting connection", dc->name);
-		ike_glue_conn_deleted(p, dc);
+		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, names[i]);
 	}
 	if (n > 1 || strcmp(names[0] ? names[0] : "", name) != 0)
@@ -186,25 +186,25 @@ static int each_initiate(struct pluto *p, struct dconn *dc, const struct ctl_req
 	char remote[CTL_MAX_STR + 1];
 
 	ctl_str_copy(rq->remote, remote, sizeof(remote));
-	return ike_glue_initiate(p, dc, remote[0] ? remote : NULL, rq->flags & CTL_F_ASYNC, rp);
+	return sa_initiate(p, dc, remote[0] ? remote : NULL, rq->flags & CTL_F_ASYNC, rp);
 }
 
 static int each_terminate(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
 {
 	(void)rq;
-	return ike_glue_terminate(p, dc, rp);
+	return sa_terminate(p, dc, rp);
 }
 
 static int each_route(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
 {
 	(void)rq;
-	return ike_glue_route(p, dc, rp);
+	return sa_route_conn(p, dc, rp);
 }
 
 static int each_unroute(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
 {
 	(void)rq;
-	return ike_glue_unroute(p, dc, rp);
+	return sa_unroute_conn(p, dc, rp);
 }
 
 /* ---- secrets and policy groups ---- */
@@ -363,7 +363,7 @@ static int h_rekey(struct pluto *p, const struct ctl_request *rq, const char *na
 /* --listen (auto --ready): open the IKE sockets and reread the secrets, as Libreswan. */
 static int h_listen(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	int r = ike_glue_listen(p, true, rp);
+	int r = ikehost_listen(p, true, rp);
 
 	(void)rq; (void)name;
 	return r ? r : pluto_reread_secrets(p, rp);
@@ -372,7 +372,7 @@ static int h_listen(struct pluto *p, const struct ctl_request *rq, const char *n
 static int h_unlisten(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
 	(void)rq; (void)name;
-	return ike_glue_listen(p, false, rp);
+	return ikehost_listen(p, false, rp);
 }
 
 static int h_secrets(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
@@ -393,14 +393,14 @@ static int h_nothing(struct pluto *p, const struct ctl_request *rq, const char *
 static int h_showstates(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
 	(void)rq; (void)name;
-	ike_glue_states(p, rp, NULL);
+	sa_status_states(p, rp, NULL);
 	return 0;
 }
 
 static int h_traffic(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
 	(void)rq; (void)name;
-	ike_glue_traffic(p, rp);
+	sa_status_traffic(p, rp);
 	return 0;
 }
 

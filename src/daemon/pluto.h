@@ -13,7 +13,7 @@ struct event_base;
 struct conndb;
 struct ctlsrv;
 struct secrets;
-struct ike_glue;
+struct ikehost;
 struct dconn;
 
 struct pluto_opts {
@@ -41,7 +41,7 @@ struct pluto {
 	time_t started;
 	struct secrets *secrets;    /* the last (re)read of secretsfile */
 	char *groups[5];            /* policy group files' entries (text), see ops.c */
-	struct ike_glue *glue;      /* IKE engine + dataplane (ike_glue.c) */
+	struct ikehost *host;       /* IKE engine + dataplane (ikehost.h) */
 	const char *protostack;     /* config setup protostack= (NULL = probe) */
 	bool uniqueids;             /* config setup uniqueids= (yes) */
 };
@@ -73,7 +73,7 @@ void status_json(struct pluto *p, struct reply *rp);
 /* The SA objects of --status --json's "states" array (status_states.c). */
 void status_json_states(struct pluto *p, struct reply *rp);
 /* The conn block's "IKEv2/ESP algorithm newest" lines (status_states.c). */
-void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const char *conn,
+void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const struct dconn *dc,
 		       unsigned ike, unsigned child);
 void status_conns(struct pluto *p, struct reply *rp, const char *only);
 /* The conn's "policy:" text, e.g. IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES. */

@@ -97,7 +97,7 @@ struct satable_child_info {
 };
 
 /* reqid_base/reqid_count: the range reqids come from (the daemon:
- * CY_REQID_BASE, 0x10000); count is at most 0x10000.  NULL on OOM. */
+ * DP_REQID_BASE, DP_REQID_COUNT); count is at most 0x10000.  NULL on OOM. */
 struct satable *satable_new(struct dataplane *dp, uint32_t reqid_base, uint32_t reqid_count);
 /* Shutdown: removes everything the table installed, traps and lingering
  * SAs included, at once (no policy re-pointed on the way), and frees it. */

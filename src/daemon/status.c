@@ -8,7 +8,7 @@
 #include "config/conn.h"
 #include "config/secrets.h"
 #include "daemon/conndb.h"
-#include "daemon/ike_glue.h"
+#include "daemon/ikehost.h"
 #include "daemon/pluto.h"
 #include "lib/ifaddr.h"
 
@@ -166,7 +166,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	snprintf(pre, sizeof(pre), "\"%s\":", dc->name);
 	end_text(L, false, a, sizeof(a));
 	end_text(R, true, b, sizeof(b));
-	ike_glue_newest(p, dc->name, &newest_ike, &newest_child);
+	sa_newest(p, dc, &newest_ike, &newest_child);
 	rp_line(rp, 0, "%s %s...%s; %s; eroute owner: #%u", pre, a, b,
 		newest_child ? "erouted" : dc->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted",
 		newest_child);
@@ -218,7 +218,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 			newest_ike, newest_child, (unsigned long long)dc->serial);
 		if (c->connalias)
 			rp_line(rp, 0, "%s   aliases: %s", pre, c->connalias);
-		status_alg_newest(p, rp, pre, dc->name, newest_ike, newest_child);
+		status_alg_newest(p, rp, pre, dc, newest_ike, newest_child);
 	} else {
 		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
 			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
@@ -246,21 +246,21 @@ void status_conns(struct pluto *p, struct reply *rp, const char *only)
 
 void status_brief(struct pluto *p, struct reply *rp)
 {
-	struct ike_glue_counts c;
+	struct sa_counts c;
 
-	ike_glue_counts(p, &c);
+	sa_status_counts(p, &c);
 	rp_line(rp, 0, "State Information: DDoS cookies not required, %s new IKE connections",
 		p->listening ? "Accepting" : "Not accepting");
 	rp_line(rp, 0, "IKE SAs: total(%u), half-open(%u), open(%u), authenticated(%u), anonymous(%u)",
-		c.ike_total, c.ike_halfopen, c.ike_open, c.ike_auth, c.ike_anon);
-	rp_line(rp, 0, "IPsec SAs: total(%u), authenticated(%u), anonymous(%u)",
-		c.ipsec_total, c.ipsec_auth, c.ipsec_anon);
+		c.ike_total, c.ike_halfopen, 0u, c.ike_auth, 0u);
+	/* open and anonymous are 0: PSK authenticates every SA in IKE_AUTH */
+	rp_line(rp, 0, "IPsec SAs: total(%u), authenticated(%u), anonymous(%u)", c.ipsec_total, c.ipsec_total, 0u);
 }
 
 void status_full(struct pluto *p, struct reply *rp)
 {
-	rp_line(rp, 0, "using kernel interface: %s", ike_glue_dataplane(p));
-	ike_glue_drops(p, rp);
+	rp_line(rp, 0, "using kernel interface: %s", sa_status_dataplane(p));
+	sa_status_drops(p, rp);
 	BLANK(rp);
 	rp_line(rp, 0, "fips mode=disabled;");
 	rp_line(rp, 0, "SElinux=disabled");
@@ -279,11 +279,11 @@ void status_full(struct pluto *p, struct reply *rp)
 	BLANK(rp);
 	status_conns(p, rp, NULL);
 	BLANK(rp);
-	rp_line(rp, 0, "Total IPsec connections: loaded %zu, active %u", conndb_count(p->db), ike_glue_active(p));
+	rp_line(rp, 0, "Total IPsec connections: loaded %zu, active %u", conndb_count(p->db), sa_active_conns(p));
 	BLANK(rp);
 	status_brief(p, rp);
 	BLANK(rp);
-	ike_glue_states(p, rp, NULL);
+	sa_status_states(p, rp, NULL);
 	BLANK(rp);
 	rp_line(rp, 0, "Bare Shunt list:");
 	BLANK(rp);
@@ -291,19 +291,19 @@ void status_full(struct pluto *p, struct reply *rp)
 
 void status_global(struct pluto *p, struct reply *rp)
 {
-	struct ike_glue_counts c;
+	struct sa_counts c;
 
-	ike_glue_counts(p, &c);
+	sa_status_counts(p, &c);
 	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.ddos_threshold=25000");
 	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.max_halfopen=50000");
 	rp_line(rp, CTL_CODE_RAW, "current.states.all=%u", c.ike_total + c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ipsec=%u", c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ike=%u", c.ike_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=0");
-	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.anonymous=%u", c.ike_anon);
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.anonymous=0");
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.authenticated=%u", c.ike_auth);
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.halfopen=%u", c.ike_halfopen);
-	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.open=%u", c.ike_open);
+	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.open=0");
 	rp_line(rp, CTL_CODE_RAW, "current.connections.loaded=%zu", conndb_count(p->db));
 }
 
@@ -332,9 +332,9 @@ void status_json(struct pluto *p, struct reply *rp)
 {
 	size_t n;
 	struct dconn **v = conndb_sorted(p->db, &n);
-	struct ike_glue_counts c;
+	struct sa_counts c;
 
-	ike_glue_counts(p, &c);
+	sa_status_counts(p, &c);
 	rp_line(rp, CTL_CODE_RAW, "{\"version\":1,\"listening\":%s,\"connections\":[",
 		p->listening ? "true" : "false");
 	for (size_t i = 0; i < n; i++) {
@@ -353,7 +353,7 @@ void status_json(struct pluto *p, struct reply *rp)
 	}
 	rp_line(rp, CTL_CODE_RAW, "],\"ike_sas\":{\"total\":%u,\"half_open\":%u,\"open\":%u,"
 		"\"authenticated\":%u,\"anonymous\":%u},\"ipsec_sas\":{\"total\":%u},\"states\":[",
-		c.ike_total, c.ike_halfopen, c.ike_open, c.ike_auth, c.ike_anon, c.ipsec_total);
+		c.ike_total, c.ike_halfopen, 0u, c.ike_auth, 0u, c.ipsec_total);
 	status_json_states(p, rp);
 	rp_line(rp, CTL_CODE_RAW, "]}");
 	free(v);

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "daemon/ike_glue.h"
+#include "daemon/connview.h"
+#include "daemon/ikehost.h"
 #include "daemon/pluto.h"
 #include "ike/iana.h"
 #include "ike/ike.h"
@@ -82,13 +83,13 @@ void status_json_states(struct pluto *p, struct reply *rp)
 {
 	struct js_ctx c = { .rp = rp };
 
-	ike_glue_foreach_sa(p, state_obj, &c);
+	sa_foreach(p, state_obj, &c);
 }
 
 /* ---- the conn block's "algorithm newest" lines (Libreswan's layout) ---- */
 
 struct newest_ctx {
-	const char *conn;
+	const struct dconn *dc;
 	unsigned ike, child;
 	struct ike_sa_info ike_sa, child_sa;
 	bool have_ike, have_child;
@@ -98,7 +99,7 @@ static void find_newest(void *arg, const struct ike_sa_info *sa)
 {
 	struct newest_ctx *n = arg;
 
-	if (strcmp(sa->conn_name, n->conn) != 0)
+	if (connview_dconn(sa->conn) != n->dc)
 		return;
 	if (sa->kind == IKE_KIND_IKE && sa->serial == n->ike) {
 		n->ike_sa = *sa;
@@ -117,14 +118,14 @@ static const char *encr_text(unsigned id, unsigned bits)
 
 /*   "c":   IKEv2 algorithm newest: AES_GCM_16_256-HMAC_SHA2_512-MODP2048
  *   "c":   ESP algorithm newest: AES_GCM_16_256-NONE; pfsgroup=<Phase1> */
-void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const char *conn,
+void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const struct dconn *dc,
 		       unsigned ike, unsigned child)
 {
-	struct newest_ctx n = { .conn = conn, .ike = ike, .child = child };
+	struct newest_ctx n = { .dc = dc, .ike = ike, .child = child };
 
 	if (!ike && !child)
 		return;
-	ike_glue_foreach_sa(p, find_newest, &n);
+	sa_foreach(p, find_newest, &n);
 	if (n.have_ike) {
 		const struct prf_alg *prf = prf_alg_get(n.ike_sa.prf);
 		const struct dh_alg *dh = dh_alg_get(n.ike_sa.dh);

@@ -35,6 +35,10 @@
 #define DP_DEFAULT_ROUTE_TABLE 220
 #define DP_DEFAULT_RULE_PRIORITY 220
 #define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
+/* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
+ * DP_REQID_COUNT after it (the SA table hands them out). */
+#define DP_REQID_BASE 0x43590000u
+#define DP_REQID_COUNT 0x10000u
 
 enum dp_dir { DP_DIR_IN, DP_DIR_OUT };
 enum dp_mode { DP_MODE_TUNNEL, DP_MODE_TRANSPORT };

@@ -11,9 +11,9 @@
 
 #define XFRM_MSG_BUFSIZE 4096
 
-/* Reqids Cygnet gives its SAs and policies live in this range; at start-up
- * and shutdown the kernel backend removes only SAs and policies in it. */
-#define CY_REQID_BASE 0x43590000u
+/* Cygnet's reqid range (DP_REQID_BASE, dataplane.h): at start-up and
+ * shutdown the kernel backend removes only SAs and policies in it. */
+#define CY_REQID_BASE DP_REQID_BASE
 #define CY_REQID_MASK 0xffff0000u
 static inline int cy_reqid_ours(uint32_t reqid) { return (reqid & CY_REQID_MASK) == CY_REQID_BASE; }
 

@@ -113,7 +113,7 @@ void collide_ike_note(struct ike_sa *old, const struct ike_sa *n)
 	old->coll_serial = n->serial;
 	lower_nonce(n->ni, n->ni_len, n->nr, n->nr_len, old->coll_n, &old->coll_len);
 	log_info("\"%s\" #%u: rekey collision: the peer rekeys IKE SA #%u too; answered with #%u",
-		 old->conn.name, old->serial, old->serial, n->serial);
+		 old->conn->name, old->serial, old->serial, n->serial);
 }
 
 static void move_all_children(struct ike_sa *from, struct ike_sa *to)
@@ -163,7 +163,7 @@ void collide_ike_deleted(struct ike_sa *sa)
 		 * Delete of the IKE SA we made for it must not take the Child
 		 * SAs; they wait on the old one for our own answer */
 		log_info("\"%s\" #%u: rekey collision: the peer deleted its redundant IKE SA #%u; Child SAs back to #%u",
-			 sa->conn.name, o->serial, sa->serial, o->serial);
+			 sa->conn->name, o->serial, sa->serial, o->serial);
 		move_all_children(sa, o);
 		o->coll_serial = 0;
 		o->rekeyed = false;
@@ -198,26 +198,28 @@ static uint64_t retry_at(const char *conn, unsigned serial, unsigned *tries, uin
 	return at;
 }
 
-void collide_retry_child_rekey(struct child_sa *old)
+bool collide_retry_child_rekey(struct child_sa *old)
 {
 	uint64_t at;
 
 	if (!old || old->state != CHILD_S_ESTABLISHED || old->redundant || old->ike->state != IKE_S_ESTABLISHED)
-		return;
+		return false;
 	at = retry_at(child_conn(old)->name, old->serial, &old->rekey_retries, eng_now(old->ike->e), old->expire_at);
 	if (at)
 		old->rekey_at = at;
+	return at != 0;
 }
 
-void collide_retry_ike_rekey(struct ike_sa *sa)
+bool collide_retry_ike_rekey(struct ike_sa *sa)
 {
 	uint64_t at;
 
 	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed || sa->redundant)
-		return;
-	at = retry_at(sa->conn.name, sa->serial, &sa->rekey_retries, eng_now(sa->e), sa->replace_at);
+		return false;
+	at = retry_at(sa->conn->name, sa->serial, &sa->rekey_retries, eng_now(sa->e), sa->replace_at);
 	if (at)
 		sa->rekey_at = at;
+	return at != 0;
 }
 
 /* ---- uniqueids ----
@@ -244,12 +246,12 @@ void collide_uniqueids(struct ike_sa *sa)
 	uint8_t mine[IKE_NONCE_MAX];
 	size_t minelen;
 
-	if (!sa->conn.uniqueids || sa->state != IKE_S_ESTABLISHED)
+	if (!sa->conn->uniqueids || sa->state != IKE_S_ESTABLISHED)
 		return;
 	lower_nonce(sa->ni, sa->ni_len, sa->nr, sa->nr_len, mine, &minelen);
 	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
 		if (o != sa && o->state == IKE_S_ESTABLISHED && !o->rekeyed && !o->redundant &&
-		    strcmp(o->conn.name, sa->conn.name) == 0 && id_eq(&o->remote_id, &sa->remote_id))
+		    o->conn == sa->conn && id_eq(&o->remote_id, &sa->remote_id))
 			serials[n++] = o->serial;
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]), *loser;
@@ -276,7 +278,7 @@ void collide_uniqueids(struct ike_sa *sa)
 		loser->rekey_at = 0;
 		if (!loser->initiator) {
 			log_info("\"%s\" #%u: uniqueids: IKE SAs #%u and #%u crossed; the peer deletes #%u",
-				 sa->conn.name, loser->serial, sa->serial, o->serial, loser->serial);
+				 sa->conn->name, loser->serial, sa->serial, o->serial, loser->serial);
 			continue;
 		}
 		sa_line(loser, 0, "uniqueids: IKE SAs #%u and #%u crossed; deleting the redundant #%u", sa->serial,
@@ -296,19 +298,23 @@ static const char *const dpd_action_name[] = {
 void collide_dead_peer(struct ike_sa *sa, const char *reason)
 {
 	struct ike_engine *e = sa->e;
-	struct ike_conn conn = sa->conn;
-	bool dpd = conn.dpd_delay_ms != 0;
-	enum ike_dpd_action act = conn.dpd_action <= IKE_DPD_RESTART ? conn.dpd_action : IKE_DPD_HOLD;
+	struct ike_conn *conn = ike_conn_ref(sa->conn);
+	struct ip_addr peer = sa->peer_addr;
+	bool dpd = conn->dpd_delay_ms != 0;
+	enum ike_dpd_action act = conn->dpd_action <= IKE_DPD_RESTART ? conn->dpd_action : IKE_DPD_HOLD;
 
 	if (dpd)
 		sa_line(sa, 0, "liveness: peer not responding; dpdaction=%s", dpd_action_name[act]);
 	ike_sa_destroy(sa, reason);
-	if (!dpd || act != IKE_DPD_RESTART)
-		return;
-	if (!addr_is_set(&conn.remote.addr) || addr_is_any(&conn.remote.addr)) {
-		log_info("\"%s\": dpdaction=restart: no peer address to restart with", conn.name);
+	if (!dpd || act != IKE_DPD_RESTART || conn->gone) {
+		ike_conn_unref(conn);
 		return;
 	}
-	log_info("\"%s\": dpdaction=restart: initiating the connection again", conn.name);
-	sa_init_start(e, &conn, NULL);
+	if (!addr_is_set(&peer) || addr_is_any(&peer)) {
+		log_info("\"%s\": dpdaction=restart: no peer address to restart with", conn->name);
+	} else {
+		log_info("\"%s\": dpdaction=restart: initiating the connection again", conn->name);
+		sa_init_start(e, conn, &peer, NULL);
+	}
+	ike_conn_unref(conn);
 }

@@ -47,8 +47,7 @@ static void sa_vline(struct ike_sa *sa, const char *name, unsigned serial, int c
 	vsnprintf(text, sizeof(text), fmt, ap);
 	snprintf(line, sizeof(line), "\"%s\" #%u: %s", name, serial, text);
 	log_info("%s", line);
-	if (sa->sink_active && sa->sink.line)
-		sa->sink.line(sa->sink.arg, code, line);
+	op_sink_line(&sa->op, code, line);
 }
 
 void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fmt, ...)
@@ -56,7 +55,7 @@ void sa_line_serial(struct ike_sa *sa, unsigned serial, int code, const char *fm
 	va_list ap;
 
 	va_start(ap, fmt);
-	sa_vline(sa, sa->conn.name, serial, code, fmt, ap);
+	sa_vline(sa, sa->conn->name, serial, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -74,39 +73,14 @@ void sa_line(struct ike_sa *sa, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	sa_vline(sa, sa->conn.name, sa->serial, code, fmt, ap);
+	sa_vline(sa, sa->conn->name, sa->serial, code, fmt, ap);
 	va_end(ap);
 }
 
 
 void sa_done(struct ike_sa *sa, int status, const char *reason)
 {
-	if (!sa->sink_active)
-		return;
-	sa->sink_active = false;
-	if (sa->sink.done)
-		sa->sink.done(sa->sink.arg, status, reason);
-}
-
-void ike_conn_defaults(struct ike_conn *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->local.ike_port = c->remote.ike_port = 500;
-	proposals_default(PROP_IKE, &c->ike);
-	proposals_default(PROP_ESP, &c->esp);
-	c->pfs = true;
-	c->esn = IKE_ESN_EITHER;
-	c->ike_lifetime_ms = c->ipsec_lifetime_ms = 8 * 3600 * 1000ull;
-	c->rekey_margin_ms = 540 * 1000;
-	c->rekey_fuzz_pct = 100;
-	c->rekey = true;
-	c->retransmit_interval_ms = 500;
-	c->retransmit_timeout_ms = 60000;
-	c->fragmentation = true;
-	c->nat_keepalive_ms = 20000;
-	c->initial_contact = true;
-	c->replay_window = 128;
-	c->uniqueids = true;
+	op_sink_done(&sa->op, status, reason);
 }
 
 struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const struct ike_engine_config *cfg)
@@ -278,7 +252,7 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *m)
  * changed or the peer floated to 4500 (RFC 7296 §2.23).  Only with NAT. */
 static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, const struct ike_endpoint *remote)
 {
-	struct ike_sa_info i;
+	struct ike_child_params p;
 
 	if (addr_eq(&sa->remote.addr, &remote->addr) && sa->remote.port == remote->port &&
 	    sa->local.port == local->port)
@@ -287,10 +261,14 @@ static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, con
 		return;
 	sa->remote = *remote;
 	sa->local.port = local->port;
-	log_info("\"%s\" #%u: peer moved to port %u", sa->conn.name, sa->serial, remote->port);
-	if (sa->e->ops->endpoints_changed) {
-		ike_sa_info_fill(sa, &i);
-		sa->e->ops->endpoints_changed(sa->e->ctx, &i);
+	log_info("\"%s\" #%u: peer moved to port %u", sa->conn->name, sa->serial, remote->port);
+	if (!sa->e->ops->child_sa_endpoints_changed)
+		return;
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (!c->installed)
+			continue;
+		child_params_fill(c, &p);
+		sa->e->ops->child_sa_endpoints_changed(sa->e->ctx, &p);
 	}
 }
 
@@ -383,7 +361,7 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 		}
 	}
 	if (sa->state == IKE_S_INIT_R)
-		d = min_nz(d, sa->created + (sa->conn.retransmit_timeout_ms ? sa->conn.retransmit_timeout_ms : 60000));
+		d = min_nz(d, sa->created + (sa->conn->retransmit_timeout_ms ? sa->conn->retransmit_timeout_ms : 60000));
 	return d;
 }
 
@@ -436,7 +414,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			ike_sa_fail(sa, IKE_RC_FAILED, "cannot restart IKE_SA_INIT");
 		return;
 	}
-	if (sa->state == IKE_S_INIT_R && now >= sa->created + (sa->conn.retransmit_timeout_ms ? sa->conn.retransmit_timeout_ms : 60000)) {
+	if (sa->state == IKE_S_INIT_R && now >= sa->created + (sa->conn->retransmit_timeout_ms ? sa->conn->retransmit_timeout_ms : 60000)) {
 		ike_sa_destroy(sa, "half-open IKE SA timed out");
 		return;
 	}
@@ -451,13 +429,13 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		sa->pending |= PEND_REKEY_IKE;
 	}
 	if (sa->keepalive_at && now >= sa->keepalive_at) {
-		sa->keepalive_at = now + sa->conn.nat_keepalive_ms;
+		sa->keepalive_at = now + sa->conn->nat_keepalive_ms;
 		if (sa->e->ops->send_keepalive)
 			sa->e->ops->send_keepalive(sa->e->ctx, &sa->local, &sa->remote);
 	}
 	if (sa->dpd_at && now >= sa->dpd_at) {
-		sa->dpd_at = now + sa->conn.dpd_delay_ms;
-		if (sa->last_rx + sa->conn.dpd_delay_ms <= now)
+		sa->dpd_at = now + sa->conn->dpd_delay_ms;
+		if (sa->last_rx + sa->conn->dpd_delay_ms <= now)
 			sa->pending |= PEND_LIVENESS;
 	}
 	child_timers(sa, now);
@@ -492,233 +470,8 @@ void ike_tick(struct ike_engine *e)
 		if (n == 0)
 			break;
 	}
+	e->last_deadline = 0;   /* always report after a tick: the embedder's timer fired */
 	eng_deadline_changed(e);
-}
-
-/* ---- operations -------------------------------------------------------- */
-
-static struct ike_sa *established_for(struct ike_engine *e, const char *name)
-{
-	struct ike_sa *best = NULL;
-
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state == IKE_S_ESTABLISHED && strcmp(sa->conn.name, name) == 0)
-			best = sa;
-	return best;
-}
-
-unsigned ike_initiate(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink)
-{
-	struct ike_sa *sa = established_for(e, conn->name);
-	unsigned serial = 0;
-
-	if (sa) {
-		/* Libreswan: another --up over an existing IKE SA adds a Child SA */
-		if (sink) {
-			sa_done(sa, IKE_RC_TERMINATED, "superseded by a newer request");
-			sa->sink = *sink;
-			sa->sink_active = true;
-		}
-		sa->pending |= PEND_NEW_CHILD;
-		ike_sa_run_pending(sa);
-		serial = sa->serial;
-	} else {
-		sa = sa_init_start(e, conn, sink);   /* on failure it called done() */
-		serial = sa ? sa->serial : 0;
-	}
-	eng_deadline_changed(e);
-	return serial;
-}
-
-unsigned ike_terminate(struct ike_engine *e, const char *conn_name)
-{
-	return ike_terminate_sink(e, conn_name, NULL);
-}
-
-static void terminate_line(const struct ike_sink *sink, const struct ike_sa *sa, uint64_t now)
-{
-	char line[300];
-	uint64_t aged = now - sa->created;
-
-	if (!sink || !sink->line)
-		return;
-	snprintf(line, sizeof(line), "\"%s\" #%u: deleting state (%s) aged %llu.%06llus and %s notification",
-		 sa->conn.name, sa->serial, ike_state_name(sa->state), (unsigned long long)(aged / 1000),
-		 (unsigned long long)(aged % 1000) * 1000,
-		 sa->state == IKE_S_ESTABLISHED ? "sending" : "NOT sending");
-	sink->line(sink->arg, 2, line);
-}
-
-static bool child_mark_pending(struct ike_engine *e, unsigned serial, bool delete);
-
-/* Child SAs of conn_name on IKE SAs of other conns (find_conn_for_child):
- * each is deleted alone; the IKE SA stays for its own conn. */
-static void terminate_foreign_children(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink)
-{
-	unsigned serials[512], k = 0;
-	uint64_t now = eng_now(e);
-
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (strcmp(sa->conn.name, conn_name) == 0)
-			continue;   /* goes with its IKE SA */
-		for (struct child_sa *c = sa->children; c && k < 512; c = c->next)
-			if (c->conn && strcmp(c->conn->name, conn_name) == 0 && c->state == CHILD_S_ESTABLISHED)
-				serials[k++] = c->serial;
-	}
-	for (unsigned i = 0; i < k; i++) {
-		struct child_sa *c = child_by_serial(e, serials[i]);
-
-		if (!c)
-			continue;
-		if (sink && sink->line) {
-			char line[300];
-			uint64_t aged = now - c->created;
-
-			snprintf(line, sizeof(line), "\"%s\" #%u: deleting state (%s) aged %llu.%06llus and sending notification",
-				 conn_name, c->serial, child_state_name(c->state), (unsigned long long)(aged / 1000),
-				 (unsigned long long)(aged % 1000) * 1000);
-			sink->line(sink->arg, 2, line);
-		}
-		if (!child_mark_pending(e, c->serial, true))
-			child_sa_delete(c);   /* its IKE SA is not established: nothing to tell */
-	}
-}
-
-unsigned ike_terminate_sink(struct ike_engine *e, const char *conn_name, const struct ike_sink *sink)
-{
-	unsigned n = 0, serials[512], k = 0;
-
-	terminate_foreign_children(e, conn_name, sink);
-	for (struct ike_sa *sa = e->sas; sa && k < 512; sa = sa->next)
-		if (strcmp(sa->conn.name, conn_name) == 0 && sa->state != IKE_S_REKEY_LARVAL)
-			serials[k++] = sa->serial;
-	for (unsigned i = 0; i < k; i++) {
-		struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
-
-		if (!sa)
-			continue;
-		n++;
-		terminate_line(sink, sa, eng_now(e));
-		sa_done(sa, IKE_RC_TERMINATED, "terminated");
-		if (sa->state == IKE_S_ESTABLISHED) {
-			sa->pending = PEND_DELETE_IKE;
-			sa->retry_at = 0;
-			if (sa->out.active) {
-				/* abandon the exchange in flight; the delete goes now */
-				pktset_clear(&sa->out.pkts);
-				sa->out.active = false;
-			}
-			ike_sa_run_pending(sa);
-		} else if (sa->state != IKE_S_DELETING) {
-			ike_sa_destroy(sa, "terminated");
-		}
-	}
-	eng_deadline_changed(e);
-	if (sink && sink->done)
-		sink->done(sink->arg, IKE_RC_OK, "terminated");
-	return n;
-}
-
-bool ike_rekey_ike(struct ike_engine *e, unsigned serial)
-{
-	struct ike_sa *sa = ike_sa_by_serial(e, serial);
-
-	if (!sa || sa->state != IKE_S_ESTABLISHED)
-		return false;
-	sa->pending |= PEND_REKEY_IKE;
-	ike_sa_run_pending(sa);
-	eng_deadline_changed(e);
-	return true;
-}
-
-/* Mark an established Child SA of an established IKE SA for a rekey or a
- * delete, and run it when the request window allows. */
-static bool child_mark_pending(struct ike_engine *e, unsigned serial, bool delete)
-{
-	struct child_sa *c = child_by_serial(e, serial);
-
-	if (!c || c->state != CHILD_S_ESTABLISHED || c->ike->state != IKE_S_ESTABLISHED)
-		return false;
-	if (delete)
-		c->delete_pending = true;
-	else
-		c->rekey_pending = true;
-	ike_sa_run_pending(c->ike);
-	eng_deadline_changed(e);
-	return true;
-}
-
-bool ike_rekey_child(struct ike_engine *e, unsigned serial) { return child_mark_pending(e, serial, false); }
-bool ike_delete_child(struct ike_engine *e, unsigned serial) { return child_mark_pending(e, serial, true); }
-
-bool ike_create_child(struct ike_engine *e, unsigned serial)
-{
-	struct ike_sa *sa = ike_sa_by_serial(e, serial);
-
-	if (!sa || sa->state != IKE_S_ESTABLISHED)
-		return false;
-	sa->pending |= PEND_NEW_CHILD;
-	ike_sa_run_pending(sa);
-	eng_deadline_changed(e);
-	return true;
-}
-
-void ike_test_refuse_ccs(struct ike_engine *e, unsigned n, uint16_t notify)
-{
-	e->refuse_ccs = n;
-	e->refuse_ccs_notify = notify;
-}
-
-bool ike_liveness(struct ike_engine *e, unsigned serial)
-{
-	struct ike_sa *sa = ike_sa_by_serial(e, serial);
-
-	if (!sa || sa->state != IKE_S_ESTABLISHED)
-		return false;
-	sa->pending |= PEND_LIVENESS;
-	ike_sa_run_pending(sa);
-	eng_deadline_changed(e);
-	return true;
-}
-
-void ike_sa_run_pending(struct ike_sa *sa)
-{
-	if (!msg_window_open(sa) || sa->state != IKE_S_ESTABLISHED)
-		return;
-	if (sa->pending & PEND_DELETE_IKE) {
-		sa->pending = 0;
-		info_send_delete_ike(sa);
-		return;
-	}
-	if (sa->pending & PEND_REKEY_IKE) {
-		sa->pending &= ~(unsigned)PEND_REKEY_IKE;
-		if (child_send_rekey_ike(sa))
-			return;
-	}
-	for (struct child_sa *c = sa->children; c; c = c->next) {
-		if (c->state != CHILD_S_ESTABLISHED)
-			continue;
-		if (c->delete_pending) {
-			c->delete_pending = c->rekey_pending = false;
-			if (info_send_delete_child(sa, c))
-				return;
-		}
-		if (c->rekey_pending && !c->rekeying) {
-			c->rekey_pending = false;
-			if (child_send_rekey(sa, c))
-				return;
-		}
-	}
-	if (sa->pending & PEND_NEW_CHILD) {
-		sa->pending &= ~(unsigned)PEND_NEW_CHILD;
-		if (child_send_new(sa))
-			return;
-		sa_done(sa, IKE_RC_FAILED, "cannot start CREATE_CHILD_SA");
-	}
-	if (sa->pending & PEND_LIVENESS) {
-		sa->pending &= ~(unsigned)PEND_LIVENESS;
-		info_send_liveness(sa);
-	}
 }
 
 /* ---- status ----------------------------------------------------------- */

@@ -19,10 +19,10 @@
 
 static void our_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->conn.local.id.kind == ID_NONE || sa->conn.local.id.kind == ID_ANY)
+	if (sa->conn->local.id.kind == ID_NONE || sa->conn->local.id.kind == ID_ANY)
 		id_from_addr(&sa->local.addr, id);
 	else
-		*id = sa->conn.local.id;
+		*id = sa->conn->local.id;
 }
 
 /* The ID payload body (type, 3 reserved, data): what AUTH signs. */
@@ -40,15 +40,15 @@ static size_t id_body(const struct cy_id *id, uint8_t out[ID_BODY_MAX])
 /* Does the peer's ID satisfy what the conn expects of it? */
 static bool peer_id_ok(const struct ike_sa *sa, const struct cy_id *peer)
 {
-	const struct cy_id *want = &sa->conn.remote.id;
+	const struct cy_id *want = &sa->conn->remote.id;
 	struct cy_id addr_id;
 
 	if (want->kind == ID_ANY)
 		return true;
 	if (want->kind == ID_NONE) {
-		if (!addr_is_set(&sa->conn.remote.addr) || addr_is_any(&sa->conn.remote.addr))
+		if (!addr_is_set(&sa->peer_addr) || addr_is_any(&sa->peer_addr))
 			return true;
-		id_from_addr(&sa->conn.remote.addr, &addr_id);
+		id_from_addr(&sa->peer_addr, &addr_id);
 		return id_eq(&addr_id, peer);
 	}
 	return id_match(want, peer);
@@ -56,19 +56,19 @@ static bool peer_id_ok(const struct ike_sa *sa, const struct cy_id *peer)
 
 void ike_established_timers(struct ike_sa *sa)
 {
-	uint64_t now = eng_now(sa->e), life = sa->conn.ike_lifetime_ms, margin = sa->conn.rekey_margin_ms;
+	uint64_t now = eng_now(sa->e), life = sa->conn->ike_lifetime_ms, margin = sa->conn->rekey_margin_ms;
 
 	sa->established_at = now;
 	sa->established_seq = ++sa->e->seq;
 	sa->rekey_at = sa->replace_at = 0;
 	if (life) {
 		sa->replace_at = now + life;
-		if (sa->conn.rekey && sa->initiator && margin < life)
+		if (sa->conn->rekey && sa->initiator && margin < life)
 			sa->rekey_at = now + life - margin;
 	}
-	sa->dpd_at = sa->conn.dpd_delay_ms ? now + sa->conn.dpd_delay_ms : 0;
+	sa->dpd_at = sa->conn->dpd_delay_ms ? now + sa->conn->dpd_delay_ms : 0;
 	/* NAT keepalives only from behind a NAT (RFC 3948 §2.3) */
-	sa->keepalive_at = sa->nat_local && sa->conn.nat_keepalive_ms ? now + sa->conn.nat_keepalive_ms : 0;
+	sa->keepalive_at = sa->nat_local && sa->conn->nat_keepalive_ms ? now + sa->conn->nat_keepalive_ms : 0;
 	sa->e->stats.established_ike++;
 }
 
@@ -99,32 +99,35 @@ void child_line(struct child_sa *c, bool initiator)
 {
 	const struct encr_alg *ea = encr_alg_get(c->encr, c->keybits);
 	const struct integ_alg *ia = c->integ ? integ_alg_get(c->integ) : NULL;
+	const struct dh_alg *da = c->dh ? dh_alg_get(c->dh) : NULL;
 	bool nat = c->ike->nat_local || c->ike->nat_remote;
-	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24];
+	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24], what[48], line[600];
 
 	ts_text(&c->ts_l, l, sizeof(l));
 	ts_text(&c->ts_r, r, sizeof(r));
-	char what[48];
-
 	/* Libreswan: "initiator established Child SA using #1" for a new one,
 	 * "initiator rekeyed Child SA #2 using #1" for a rekey */
 	if (c->replaces)
 		snprintf(what, sizeof(what), "rekeyed Child SA #%u", c->replaces);
 	else
 		snprintf(what, sizeof(what), "established Child SA");
-	child_sa_line(c, 4,
-		      "%s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
-		      initiator ? "initiator" : "responder", what, c->ike->serial, c->transport ? "transport" : "tunnel",
-		      l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out, c->spi_in, ea ? ea->name : "?",
-		      ia ? ia->name : "NONE", c->dh ? "-" : "", c->dh && dh_alg_get(c->dh) ? dh_alg_get(c->dh)->name : "",
-		      nat ? "yes" : "none", c->ike->conn.dpd_delay_ms ? "active" : "passive");
+	snprintf(line, sizeof(line),
+		 "\"%s\" #%u: %s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
+		 child_conn(c)->name, c->serial, initiator ? "initiator" : "responder", what, c->ike->serial,
+		 c->transport ? "transport" : "tunnel", l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out,
+		 c->spi_in, ea ? ea->name : "?", ia ? ia->name : "NONE", da ? "-" : "", da ? da->name : "",
+		 nat ? "yes" : "none", c->ike->conn->dpd_delay_ms ? "active" : "passive");
+	log_info("%s", line);
+	op_sink_line(&c->ike->op, 4, line);
+	if (c->replaces)
+		child_sa_rekeyed(c, line);
 }
 
 /* INITIAL_CONTACT only when we hold no other IKE SA for this conn. */
 static bool have_established(const struct ike_sa *sa)
 {
 	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && strcmp(o->conn.name, sa->conn.name) == 0)
+		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn)
 			return true;
 	return false;
 }
@@ -151,18 +154,18 @@ bool auth_send_request(struct ike_sa *sa)
 	c = child_sa_new(sa);
 	if (!c || !(c->spi_in = crypto_random_esp_spi()))
 		goto out;
-	c->transport = sa->conn.transport;
-	ts_from_end(&sa->conn.local, &sa->local, &tsi);
-	ts_from_end(&sa->conn.remote, &sa->remote, &tsr);
+	c->transport = sa->conn->transport;
+	ts_from_end(&sa->conn->local, &sa->local, &tsi);
+	ts_from_end(&sa->conn->remote, &sa->remote, &tsr);
 	c->ts_l = tsi;
 	c->ts_r = tsr;
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, false, sa->next_msgid, true);
 	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
-	if (sa->conn.initial_contact && !have_established(sa))
+	if (sa->conn->initial_contact && !have_established(sa))
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_INITIAL_CONTACT, NULL, 0);
-	if (sa->conn.remote.id.kind != ID_NONE && sa->conn.remote.id.kind != ID_ANY) {
+	if (sa->conn->remote.id.kind != ID_NONE && sa->conn->remote.id.kind != ID_ANY) {
 		uint8_t rb[ID_BODY_MAX];
-		size_t rlen = id_body(&sa->conn.remote.id, rb);
+		size_t rlen = id_body(&sa->conn->remote.id, rb);
 
 		if (rlen)
 			ikeb_raw(&mb->b, IKEV2_PL_IDr, false, rb, rlen);
@@ -170,9 +173,9 @@ bool auth_send_request(struct ike_sa *sa)
 	ikeb_auth(&mb->b, IKEV2_AUTH_PSK, auth, alen);
 	if (c->transport)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
-	if (sa->conn.send_no_esp_tfc)
+	if (sa->conn->send_no_esp_tfc)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
-	prop_build_sa(&sa->conn.esp, PROP_ESP, false, sa->conn.esn, c->spi_in, 0, 0, sap);
+	prop_build_sa(&sa->conn->esp, PROP_ESP, false, sa->conn->esn, c->spi_in, 0, 0, sap);
 	ikeb_sa(&mb->b, sap);
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &tsi);
 	ikeb_ts(&mb->b, IKEV2_PL_TSr, &tsr);
@@ -219,12 +222,12 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
 	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
 		return v2N_INVALID_SYNTAX;
-	if (!prop_select(sap, &sa->conn.esp, PROP_ESP, pfs, sa->conn.esn, &cs))
+	if (!prop_select(sap, &sa->conn->esp, PROP_ESP, pfs, sa->conn->esn, &cs))
 		return v2N_NO_PROPOSAL_CHOSEN;
-	if (want_transport != sa->conn.transport)
+	if (want_transport != sa->conn->transport)
 		return v2N_NO_PROPOSAL_CHOSEN;
 	/* conn local is TSr (the initiator's remote) */
-	if (!ts_select(&sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
+	if (!ts_select(sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
 		return v2N_TS_UNACCEPTABLE;
 	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
@@ -254,7 +257,7 @@ static void add_child_reply(struct msg_build *mb, struct child_sa *c, uint16_t e
 static void auth_fail_reply(struct ike_sa *sa, struct msg_build *mb, const char *why)
 {
 	log_info("\"%s\" #%u: responder: authentication failed: %s; sending AUTHENTICATION_FAILED",
-		 sa->conn.name, sa->serial, why);
+		 sa->conn->name, sa->serial, why);
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, true, sa->peer_msgid, true);
 	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_AUTHENTICATION_FAILED, NULL, 0);
 	msg_send_response(mb);
@@ -271,7 +274,7 @@ static void initial_contact(struct ike_sa *sa)
 	/* only those up before this IKE SA began: one that completed while
 	 * this one was negotiated cannot be what the peer forgot */
 	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && strcmp(o->conn.name, sa->conn.name) == 0 &&
+		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn &&
 		    id_eq(&o->remote_id, &sa->remote_id) && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
 	for (unsigned i = 0; i < n; i++) {
@@ -286,17 +289,17 @@ static void initial_contact(struct ike_sa *sa)
 static bool switch_conn(struct ike_sa *sa, const struct cy_id *peer)
 {
 	struct ike_engine *e = sa->e;
-	const struct ike_conn *conn;
+	struct ike_conn *conn;
 
 	if (!e->ops->find_conn_for_responder)
 		return false;
 	conn = e->ops->find_conn_for_responder(e->ctx, &sa->local, &sa->remote, peer);
 	if (!conn)
 		return false;
-	if (strcmp(conn->name, sa->conn.name) != 0) {
-		log_info("\"%s\" #%u: switched to connection \"%s\" for the peer's ID", sa->conn.name, sa->serial,
+	if (conn != sa->conn) {
+		log_info("\"%s\" #%u: switched to connection \"%s\" for the peer's ID", sa->conn->name, sa->serial,
 			 conn->name);
-		sa->conn = *conn;
+		ike_sa_set_conn(sa, conn);
 	}
 	return true;
 }
@@ -310,17 +313,17 @@ static void switch_conn_for_child(struct ike_sa *sa, const struct ike_chain *ch)
 	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
 	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
 	struct ike_ts_payload tsi, tsr;
-	const struct ike_conn *conn;
+	struct ike_conn *conn;
 
 	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
 	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
 		return;
-	conn = ts_conn_for_child(sa, &sa->conn, &tsi, &tsr);
-	if (!conn || conn == &sa->conn || strcmp(conn->name, sa->conn.name) == 0)
+	conn = ts_conn_for_child(sa, sa->conn, &tsi, &tsr);
+	if (!conn || conn == sa->conn)
 		return;
-	log_info("\"%s\" #%u: switched to connection \"%s\" for the proposed traffic selectors", sa->conn.name,
+	log_info("\"%s\" #%u: switched to connection \"%s\" for the proposed traffic selectors", sa->conn->name,
 		 sa->serial, conn->name);
-	sa->conn = *conn;
+	ike_sa_set_conn(sa, conn);
 }
 
 void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
@@ -351,7 +354,7 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		auth_fail_reply(sa, mb, "no connection for the peer's ID");
 		goto out;
 	}
-	if (au.method != IKEV2_AUTH_PSK || sa->conn.authby != IKE_AUTHBY_PSK) {
+	if (au.method != IKEV2_AUTH_PSK || sa->conn->authby != IKE_AUTHBY_PSK) {
 		auth_fail_reply(sa, mb, "authentication method is not PSK");
 		goto out;
 	}
@@ -404,7 +407,7 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 	if (c && !child_err) {
 		child_line(c, false);
 	} else if (c) {
-		log_info("\"%s\" #%u: Child SA refused with %s", sa->conn.name, c->serial,
+		log_info("\"%s\" #%u: Child SA refused with %s", sa->conn->name, c->serial,
 			 ikev2_notify_name(child_err) ? ikev2_notify_name(child_err) : "error");
 		child_sa_free(c);
 	}
@@ -462,10 +465,10 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 	if (!sap || ike_sa_decode(vs->body, vs->len, sap) != WIRE_OK || !vi || !vr ||
 	    ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK || ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
 		why = "malformed SA or TS in IKE_AUTH response";
-	else if (!prop_check_reply(sap, &sa->conn.esp, PROP_ESP, false, sa->conn.esn, &cs))
+	else if (!prop_check_reply(sap, &sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
 		why = "IKE_AUTH response chose an ESP proposal we did not offer";
 	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) ||
-		 (!sa->conn.narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
+		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
 		why = "IKE_AUTH response traffic selectors are not acceptable";
 	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)
 		why = "IKE_AUTH response mode (tunnel/transport) differs";

@@ -82,22 +82,22 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct child_sa *c = NULL;
-	const struct ike_conn *conn = old ? child_conn(old) : &sa->conn;
+	struct ike_conn *conn = old ? child_conn(old) : sa->conn;
 	bool ok = false;
 
 	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
 		goto out;
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()) || !child_sa_set_conn(c, conn))
+	if (!c || !(c->spi_in = crypto_random_esp_spi()))
 		goto out;
-	conn = child_conn(c);   /* old may go while the rekey is in flight */
-	c->transport = old ? old->transport : sa->conn.transport;
+	child_sa_set_conn(c, conn);   /* old may go while the rekey is in flight */
+	c->transport = old ? old->transport : sa->conn->transport;
 	if (old) {
 		c->ts_l = old->ts_l;
 		c->ts_r = old->ts_r;
 	} else {
-		ts_from_end(&sa->conn.local, &sa->local, &c->ts_l);
-		ts_from_end(&sa->conn.remote, &sa->remote, &c->ts_r);
+		ts_from_end(&sa->conn->local, &sa->local, &c->ts_l);
+		ts_from_end(&sa->conn->remote, &sa->remote, &c->ts_r);
 	}
 	sa->ccs.child = c;
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
@@ -143,7 +143,7 @@ out:
 
 bool child_send_new(struct ike_sa *sa)
 {
-	return send_child_req(sa, NULL, sa->conn.pfs ? pfs_group(sa, &sa->conn) : 0);
+	return send_child_req(sa, NULL, sa->conn->pfs ? pfs_group(sa, sa->conn) : 0);
 }
 
 bool child_send_rekey(struct ike_sa *sa, struct child_sa *c)
@@ -166,7 +166,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 
 	if (!mb || !sap || !ccs_begin(sa, CCS_REKEY_IKE, group))
 		goto out;
-	n = ike_sa_new(sa->e, &sa->conn, true);
+	n = ike_sa_new(sa->e, sa->conn, true);
 	if (!n)
 		goto out;
 	n->state = IKE_S_REKEY_LARVAL;   /* created, not moved: never on the wire itself */
@@ -174,7 +174,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 	if (!crypto_random_ike_spi((uint8_t *)&n->spi_i))
 		goto out;
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
-	prop_build_sa(&sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
+	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
 	ikeb_sa(&mb->b, sap);
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
 	add_ke(mb, sa->ccs.dh);
@@ -233,7 +233,7 @@ static void reply_error(struct ike_sa *sa, uint32_t msgid, uint16_t err, const u
 		return;
 	if (err == v2N_INVALID_KE_PAYLOAD)
 		sa->e->stats.invalid_ke_sent++;
-	log_info("\"%s\" #%u: refusing CREATE_CHILD_SA with %s", sa->conn.name, sa->serial,
+	log_info("\"%s\" #%u: refusing CREATE_CHILD_SA with %s", sa->conn->name, sa->serial,
 		 ikev2_notify_name(err) ? ikev2_notify_name(err) : "error");
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, msgid, true);
 	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, err, data, len);
@@ -259,7 +259,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	const char *why;
 	uint8_t grp[2];
 
-	if (!prop_select(&x->sa, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
+	if (!prop_select(&x->sa, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
 		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -268,7 +268,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
 		return;
 	}
-	n = ike_sa_new(sa->e, &sa->conn, false);
+	n = ike_sa_new(sa->e, sa->conn, false);
 	if (!n)
 		return;
 	n->spi_i = cs.ike_spi;
@@ -299,6 +299,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	n->local = sa->local;
 	n->remote = sa->remote;
 	n->remote_id = sa->remote_id;
+	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;
 	n->nat_remote = sa->nat_remote;
@@ -309,17 +310,47 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 		collide_ike_note(sa, n);   /* ours is in flight too: resolved on its answer */
 	sa->rekeyed = true;
 	sa->rekey_at = 0;
-	sa_line(n, 3, "responder rekeyed IKE SA #%u", sa->serial);
+	ike_sa_rekeyed(sa, n);
 	ike_announce(n);
 out:
 	secret_free(gir);
 	free(mb);
 }
 
+/* The Child SA a REKEY_SA notify names (*old NULL: none, a new Child SA);
+ * false = the request was answered with an error. */
+static bool request_old_child(struct ike_sa *sa, const struct ike_msg *m, struct child_sa **old)
+{
+	struct ike_notify rn;
+	int rk = chain_notify_find(&m->inner, v2N_REKEY_SA, &rn);
+	uint32_t spi;
+
+	*old = NULL;
+	if (rk < 0) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed REKEY_SA (protocol/SPI)", sa->serial);
+		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		return false;
+	}
+	if (rk == 0)
+		return true;
+	spi = ike_notify_spi32(&rn);
+	if (rn.proto != IKEV2_PROTO_ESP ||
+	    (!(*old = child_by_spi_out(sa, spi)) && !(*old = child_by_spi_in(sa, spi))) ||
+	    ((*old)->state != CHILD_S_ESTABLISHED && (*old)->state != CHILD_S_DELETING)) {
+		reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
+		return false;
+	}
+	if ((*old)->state == CHILD_S_DELETING || (*old)->redundant) {
+		/* §2.25.1: we are closing it */
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		return false;
+	}
+	return true;
+}
+
 static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
 {
 	const struct ike_chain *ch = &m->inner;
-	struct ike_notify rn;
 	struct child_sa *old = NULL, *c;
 	struct chosen cs;
 	struct secret *gir = NULL;
@@ -330,36 +361,16 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	uint8_t nr[IKE_NONCE_LEN], grp[2];
 	const char *why;
 
-	int rk = chain_notify_find(ch, v2N_REKEY_SA, &rn);
-
-	if (rk < 0) {
-		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed REKEY_SA (protocol/SPI)", sa->serial);
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+	if (!request_old_child(sa, m, &old))
 		return;
-	}
-	if (rk > 0) {
-		uint32_t spi = ike_notify_spi32(&rn);
-
-		if (rn.proto != IKEV2_PROTO_ESP ||
-		    (!(old = child_by_spi_out(sa, spi)) && !(old = child_by_spi_in(sa, spi))) ||
-		    (old->state != CHILD_S_ESTABLISHED && old->state != CHILD_S_DELETING)) {
-			reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
-			return;
-		}
-		if (old->state == CHILD_S_DELETING || old->redundant) {
-			/* §2.25.1: we are closing it */
-			reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
-			return;
-		}
-	}
 	if (!x->have_ts) {
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	/* the conn of the new Child SA: a rekey keeps the old one's; a new
 	 * one takes the conn its selectors fit (maybe not the IKE SA's) */
-	const struct ike_conn *conn = old ? child_conn(old) : ts_conn_for_child(sa, &sa->conn, &x->tsi, &x->tsr);
-	const struct ike_conn *pconn = conn ? conn : &sa->conn;   /* none: refused below with TS_UNACCEPTABLE */
+	struct ike_conn *conn = old ? child_conn(old) : ts_conn_for_child(sa, sa->conn, &x->tsi, &x->tsr);
+	const struct ike_conn *pconn = conn ? conn : sa->conn;   /* none: refused below with TS_UNACCEPTABLE */
 	struct proposal_list *pl = esp_pfs_list(sa, pconn);
 	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : &pconn->esp, PROP_ESP, x->have_ke,
 					pconn->esn, &cs);
@@ -382,11 +393,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	if (!child_sa_set_conn(c, conn)) {
-		child_sa_free(c);
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
+	child_sa_set_conn(c, conn);
 	child_apply_chosen(c, &cs);
 	c->transport = transport;
 	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
@@ -529,7 +536,7 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	struct secret *gir;
 	const char *why = NULL;
 
-	if (!prop_check_reply(&x->sa, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
+	if (!prop_check_reply(&x->sa, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
 		return "IKE rekey response chose a proposal we did not offer";
 	if (!x->have_ke || x->ke.group != sa->ccs.dh_group || cs.dh != sa->ccs.dh_group)
 		return "IKE rekey response KE group differs";
@@ -553,6 +560,7 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	n->local = sa->local;
 	n->remote = sa->remote;
 	n->remote_id = sa->remote_id;
+	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;
 	n->nat_remote = sa->nat_remote;
@@ -563,7 +571,7 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	if (collide_ike_resolve(sa, n))
 		return NULL;   /* ours was redundant: deleted; the peer deletes sa */
 	move_children(sa, n);
-	sa_line(n, 3, "initiator rekeyed IKE SA #%u", sa->serial);
+	ike_sa_rekeyed(sa, n);
 	ike_announce(n);
 	sa->rekeyed = true;
 	info_send_delete_ike(sa);
@@ -584,9 +592,9 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 	if (!chain_notify(ch, v2N_INVALID_KE_PAYLOAD, &nt) || sa->invalid_ke_tries >= 3 || kind == CCS_NONE)
 		return false;
 	g = ike_notify_u16(&nt);
-	pl = esp_pfs_list(sa, sa->ccs.child ? child_conn(sa->ccs.child) : &sa->conn);
+	pl = esp_pfs_list(sa, sa->ccs.child ? child_conn(sa->ccs.child) : sa->conn);
 	ok = pl && g != sa->ccs.dh_group && dh_alg_get(g) &&
-	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(&sa->conn.ike, g) : prop_dh_allowed(pl, g));
+	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(&sa->conn->ike, g) : prop_dh_allowed(pl, g));
 	free(pl);
 	if (!ok)
 		return false;
@@ -643,10 +651,10 @@ void child_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		ccs_end(sa);
 		if (kind == CCS_NEW_CHILD)
 			sa_done(sa, IKE_RC_FAILED, why);
-		else if (err == v2N_TEMPORARY_FAILURE && kind == CCS_REKEY_CHILD)
-			collide_retry_child_rekey(old);
-		else if (err == v2N_TEMPORARY_FAILURE && kind == CCS_REKEY_IKE)
-			collide_retry_ike_rekey(sa);
+		else if (kind == CCS_REKEY_CHILD && old && !(err == v2N_TEMPORARY_FAILURE && collide_retry_child_rekey(old)))
+			op_sink_done(&old->rekey_op, IKE_RC_FAILED, why);
+		else if (kind == CCS_REKEY_IKE && !(err == v2N_TEMPORARY_FAILURE && collide_retry_ike_rekey(sa)))
+			op_sink_done(&sa->rekey_op, IKE_RC_FAILED, why);
 	}
 	free(x);
 	if (ike_sa_by_serial(e, serial) == sa)

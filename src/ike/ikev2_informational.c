@@ -58,7 +58,7 @@ bool info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 
 bool info_send_liveness(struct ike_sa *sa)
 {
-	log_debug("\"%s\" #%u: liveness probe", sa->conn.name, sa->serial);
+	log_debug("\"%s\" #%u: liveness probe", sa->conn->name, sa->serial);
 	if (!send_simple(sa, 0, 0, 0, NULL))
 		return false;
 	sa->out.liveness = true;

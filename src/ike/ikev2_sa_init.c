@@ -28,7 +28,7 @@ static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
 {
 	nat_add_notifies(mb, sa);
-	if (sa->conn.fragmentation)
+	if (sa->conn->fragmentation)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
 		    sizeof(sig_hashes));
@@ -62,7 +62,7 @@ bool sa_init_send_request(struct ike_sa *sa)
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, false);
 	if (sa->cookie_len)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_COOKIE, sa->cookie, sa->cookie_len);
-	prop_build_sa(&sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, sa->dh_group, &sap);
+	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, sa->dh_group, &sap);
 	ikeb_sa(&mb->b, &sap);
 	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
 	ikeb_nonce(&mb->b, sa->ni, sa->ni_len);
@@ -84,11 +84,14 @@ out:
 	return ok;
 }
 
-struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink)
+struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const struct ip_addr *remote,
+			     const struct ike_sink *sink)
 {
 	struct ike_sa *sa;
 
-	if (!addr_is_set(&conn->remote.addr) || addr_is_any(&conn->remote.addr)) {
+	if (!remote || !addr_is_set(remote) || addr_is_any(remote))
+		remote = &conn->remote.addr;
+	if (!addr_is_set(remote) || addr_is_any(remote)) {
 		char line[IKE_CONN_NAMELEN + 80];
 
 		if (sink && sink->line) {
@@ -108,12 +111,10 @@ struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, 
 			sink->done(sink->arg, IKE_RC_FAILED, "out of memory");
 		return NULL;
 	}
-	if (sink) {
-		sa->sink = *sink;
-		sa->sink_active = true;
-	}
+	op_sink_start(&sa->op, sink, NULL);
+	sa->peer_addr = *remote;
 	sa->local = (struct ike_endpoint){ conn->local.addr, conn->local.ike_port ? conn->local.ike_port : 500 };
-	sa->remote = (struct ike_endpoint){ conn->remote.addr, conn->remote.ike_port ? conn->remote.ike_port : 500 };
+	sa->remote = (struct ike_endpoint){ *remote, conn->remote.ike_port ? conn->remote.ike_port : 500 };
 	sa->dh_group = prop_first_dh(&conn->ike);
 	sa_line(sa, 181, "initiating IKEv2 connection");
 	if (!sa_init_send_request(sa)) {
@@ -127,26 +128,28 @@ struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, 
 void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)
 {
 	struct ike_engine *e = sa->e;
-	struct ike_conn conn = sa->conn;
+	struct ike_conn *conn = ike_conn_ref(sa->conn);
+	struct ip_addr peer = sa->peer_addr;
 	unsigned tries = sa->keying_try + 1;
-	bool retry = sa->initiator && status == IKE_RC_TIMEOUT &&
-		     (conn.keyingtries == 0 || tries < conn.keyingtries);
+	bool retry = sa->initiator && status == IKE_RC_TIMEOUT && !conn->gone &&
+		     (conn->keyingtries == 0 || tries < conn->keyingtries);
 
 	if (retry) {
-		if (conn.keyingtries == 0)
+		if (conn->keyingtries == 0)
 			sa_line(sa, 0, "starting keying attempt %u of an unlimited number, but releasing whack", tries + 1);
 		else
 			sa_line(sa, 0, "starting keying attempt %u of at most %u, but releasing whack", tries + 1,
-				conn.keyingtries);
+				conn->keyingtries);
 	}
 	sa_done(sa, status, reason);
 	ike_sa_destroy(sa, reason);
 	if (retry) {
-		struct ike_sa *n = sa_init_start(e, &conn, NULL);
+		struct ike_sa *n = sa_init_start(e, conn, &peer, NULL);
 
 		if (n)
 			n->keying_try = tries;
 	}
+	ike_conn_unref(conn);
 }
 
 /* ---- responder ---- */
@@ -199,7 +202,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 			  const struct ike_endpoint *remote)
 {
 	const struct ike_chain *c = &m->outer;
-	const struct ike_conn *conn;
+	struct ike_conn *conn;
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct ike_ke ke;
 	struct ike_nonce ni;
@@ -267,7 +270,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	nat_process(sa, c, 0);
 	if (!keys_ike_derive(sa, gir) || !respond_init(sa, &ch))
 		goto fail;
-	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn.name, sa->serial);
+	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn->name, sa->serial);
 	goto out;
 fail:
 	e->drops[DROP_CRYPTO]++;
@@ -293,7 +296,7 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 		memcpy(sa->cookie, n.data, n.data_len);
 		sa->cookie_len = n.data_len;
 		msg_request_done(sa);
-		log_info("\"%s\" #%u: received COOKIE, resending IKE_SA_INIT", sa->conn.name, sa->serial);
+		log_info("\"%s\" #%u: received COOKIE, resending IKE_SA_INIT", sa->conn->name, sa->serial);
 		if (!sa_init_send_request(sa))
 			ike_sa_fail(sa, IKE_RC_FAILED, "cannot resend IKE_SA_INIT");
 		return;
@@ -301,7 +304,7 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	if (chain_notify(&m->outer, v2N_INVALID_KE_PAYLOAD, &n)) {
 		uint16_t g = ike_notify_u16(&n);
 
-		if (g == sa->dh_group || !prop_dh_allowed(&sa->conn.ike, g) || !dh_alg_get(g) ||
+		if (g == sa->dh_group || !prop_dh_allowed(&sa->conn->ike, g) || !dh_alg_get(g) ||
 		    sa->invalid_ke_tries >= 3) {
 			eng_drop(sa->e, DROP_BAD_KE, "#%u: INVALID_KE_PAYLOAD asks for unacceptable group %u",
 				 sa->serial, g);
@@ -348,7 +351,7 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 	sap = malloc(sizeof(*sap));
 	if (!sap || !decode_init(sa->e, &m->outer, sap, &ke, &nr))
 		goto out;
-	if (!prop_check_reply(sap, &sa->conn.ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
+	if (!prop_check_reply(sap, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_SA_INIT response chose a proposal we did not offer",
 			 sa->serial);
 		goto out;
@@ -366,7 +369,7 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 	sa->integ = ch.integ;
 	memcpy(sa->nr, nr.data, nr.len);
 	sa->nr_len = nr.len;
-	sa->frag_ok = sa->conn.fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");

@@ -164,10 +164,10 @@ bool keys_decrypt_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size
 
 static void local_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->conn.local.id.kind == ID_NONE)
-		id_from_addr(sa->local.addr.af ? &sa->local.addr : &sa->conn.local.addr, id);
+	if (sa->conn->local.id.kind == ID_NONE)
+		id_from_addr(sa->local.addr.af ? &sa->local.addr : &sa->conn->local.addr, id);
 	else
-		*id = sa->conn.local.id;
+		*id = sa->conn->local.id;
 }
 
 /* The peer's ID for choosing the PSK: as received, or before the peer has
@@ -176,10 +176,10 @@ static void peer_id(const struct ike_sa *sa, struct cy_id *id)
 {
 	if (sa->remote_id.kind != ID_NONE)
 		*id = sa->remote_id;
-	else if (sa->conn.remote.id.kind != ID_NONE)
-		*id = sa->conn.remote.id;
+	else if (sa->conn->remote.id.kind != ID_NONE)
+		*id = sa->conn->remote.id;
 	else
-		id_from_addr(sa->remote.addr.af ? &sa->remote.addr : &sa->conn.remote.addr, id);
+		id_from_addr(sa->remote.addr.af ? &sa->remote.addr : &sa->conn->remote.addr, id);
 }
 
 bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t idlen,
@@ -203,7 +203,7 @@ bool keys_psk_auth(struct ike_sa *sa, bool ours, const uint8_t *id_body, size_t 
 	if (!psk) {
 		char a[ID_STRLEN], b[ID_STRLEN];
 
-		log_info("\"%s\" #%u: no PSK for %s - %s", sa->conn.name, sa->serial, id_fmt(&lid, a),
+		log_info("\"%s\" #%u: no PSK for %s - %s", sa->conn->name, sa->serial, id_fmt(&lid, a),
 			 id_fmt(&rid, b));
 		return false;
 	}
@@ -218,10 +218,11 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	const struct ike_conn *conn = child_conn(c);
 
 	memset(p, 0, sizeof(*p));
+	p->conn = conn;
 	p->conn_name = conn->name;
-	p->conn_user = conn->user;
 	p->serial = c->serial;
 	p->ike_serial = sa->serial;
+	p->replaces = c->replaces;
 	p->ike_initiator = sa->initiator;
 	p->encr = c->encr;
 	p->encr_keybits = c->keybits;
@@ -229,7 +230,7 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->dh = c->dh;
 	p->esn = c->esn;
 	p->transport = c->transport;
-	p->encap = sa->nat_local || sa->nat_remote || sa->conn.encaps == IKE_ENCAPS_YES;
+	p->encap = sa->nat_local || sa->nat_remote || sa->conn->encaps == IKE_ENCAPS_YES;
 	p->local_port = sa->local.port;
 	p->remote_port = sa->remote.port;
 	p->replay_window = conn->replay_window;

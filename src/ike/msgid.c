@@ -108,11 +108,11 @@ bool mb_finish(struct msg_build *mb, struct pktset *pkts)
 	}
 	keys_sk_out(mb->sa, &k);
 	if (!ikeb_sk_close(&mb->b, k.encr->block_size, sk_icv_len(&k), &r)) {
-		log_error("\"%s\" #%u: message does not fit", mb->sa->conn.name, mb->sa->serial);
+		log_error("\"%s\" #%u: message does not fit", mb->sa->conn->name, mb->sa->serial);
 		return false;
 	}
 	inner_len = r.pt_len - 1 - r.pt[r.pt_len - 1];
-	if (mb->sa->frag_ok && mb->sa->conn.fragmentation && r.msg_len > frag_limit(mb->sa))
+	if (mb->sa->frag_ok && mb->sa->conn->fragmentation && r.msg_len > frag_limit(mb->sa))
 		return fragment(mb, &k, &r, inner_len, pkts);
 	return encrypt_region(&k, &r, inner_len) && pktset_add(pkts, r.msg, r.msg_len);
 }
@@ -137,7 +137,7 @@ bool msg_send_request(struct msg_build *mb)
 	sa->out.msgid = mb->msgid;
 	sa->out.exch = mb->exch;
 	sa->out.first_sent = now;
-	sa->out.interval = sa->conn.retransmit_interval_ms ? sa->conn.retransmit_interval_ms : 500;
+	sa->out.interval = sa->conn->retransmit_interval_ms ? sa->conn->retransmit_interval_ms : 500;
 	sa->out.next_at = now + sa->out.interval;
 	sa->out.count = 0;
 	sa->out.liveness = false;

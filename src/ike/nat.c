@@ -25,9 +25,9 @@ void nat_add_notifies(struct msg_build *mb, struct ike_sa *sa)
 	uint8_t h[NATD_HASH_LEN];
 	struct ike_endpoint src = sa->local;
 
-	if (sa->conn.encaps == IKE_ENCAPS_NO && sa->initiator)
+	if (sa->conn->encaps == IKE_ENCAPS_NO && sa->initiator)
 		return;
-	if (sa->conn.encaps == IKE_ENCAPS_YES)
+	if (sa->conn->encaps == IKE_ENCAPS_YES)
 		addr_any(src.addr.af ? src.addr.af : AF_INET, &src.addr);   /* pretend a NAT (forceencaps) */
 	if (hash_ep(sa->spi_i, sa->spi_r, &src, h))
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
@@ -56,28 +56,21 @@ void nat_process(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r)
 			dst_ok |= auth_eq(n.data, n.data_len, want_dst, sizeof(want_dst));
 		}
 	}
-	if (!any_src || !any_dst || sa->conn.encaps == IKE_ENCAPS_NO)
+	if (!any_src || !any_dst || sa->conn->encaps == IKE_ENCAPS_NO)
 		return;
 	sa->nat_remote = !src_ok;
-	sa->nat_local = !dst_ok || sa->conn.encaps == IKE_ENCAPS_YES;
+	sa->nat_local = !dst_ok || sa->conn->encaps == IKE_ENCAPS_YES;
 	if (sa->nat_remote || sa->nat_local) {
-		log_info("\"%s\" #%u: NAT detected (%s%s)", sa->conn.name, sa->serial,
+		log_info("\"%s\" #%u: NAT detected (%s%s)", sa->conn->name, sa->serial,
 			 sa->nat_local ? "we are behind NAT " : "", sa->nat_remote ? "peer is behind NAT" : "");
 		if (sa->initiator)
 			nat_float(sa);
 	}
 }
 
+/* Before IKE_AUTH: no Child SA exists yet to follow the ports. */
 void nat_float(struct ike_sa *sa)
 {
-	struct ike_sa_info i;
-
-	if (sa->local.port == 4500 && sa->remote.port == 4500)
-		return;
 	sa->local.port = 4500;
 	sa->remote.port = 4500;
-	if (sa->e->ops->endpoints_changed) {
-		ike_sa_info_fill(sa, &i);
-		sa->e->ops->endpoints_changed(sa->e->ctx, &i);
-	}
 }

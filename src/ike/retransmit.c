@@ -10,9 +10,9 @@
 
 static uint32_t timeout_ms(const struct ike_sa *sa)
 {
-	if (sa->out.liveness && sa->conn.dpd_timeout_ms)
-		return sa->conn.dpd_timeout_ms;
-	return sa->conn.retransmit_timeout_ms ? sa->conn.retransmit_timeout_ms : 60000;
+	if (sa->out.liveness && sa->conn->dpd_timeout_ms)
+		return sa->conn->dpd_timeout_ms;
+	return sa->conn->retransmit_timeout_ms ? sa->conn->retransmit_timeout_ms : 60000;
 }
 
 uint64_t retransmit_deadline(const struct ike_sa *sa)
@@ -43,10 +43,10 @@ static void give_up(struct ike_sa *sa)
 		sa_line(sa, IKE_RC_TIMEOUT, "%s", reason);
 		ike_sa_fail(sa, IKE_RC_TIMEOUT, reason);
 	} else if (sa->state == IKE_S_ESTABLISHED && !sa->rekeyed && !sa->redundant) {
-		log_info("\"%s\" #%u: %s", sa->conn.name, sa->serial, reason);
+		log_info("\"%s\" #%u: %s", sa->conn->name, sa->serial, reason);
 		collide_dead_peer(sa, "peer not responding");   /* dpdaction */
 	} else {
-		log_info("\"%s\" #%u: %s", sa->conn.name, sa->serial, reason);
+		log_info("\"%s\" #%u: %s", sa->conn->name, sa->serial, reason);
 		ike_sa_destroy(sa, "peer not responding");
 	}
 }

@@ -2,10 +2,15 @@
  * function per kind that checks the move and logs `from -> to`. */
 #include "ike/sa.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
+
+static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
+		    uint64_t aged);
+static void child_ops_end(struct child_sa *c, uint64_t now);
 
 #define STATE_NAME(n, s, t) [n] = s,
 #define STATE_STORY(n, s, t) [n] = t,
@@ -57,7 +62,7 @@ bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 	return true;
 }
 
-struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, bool initiator)
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa)), **pp;
 
@@ -68,8 +73,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, boo
 	sa->created_seq = ++e->seq;
 	sa->state = initiator ? IKE_S_NEW : IKE_S_INIT_R;
 	sa->initiator = initiator;
-	if (conn)
-		sa->conn = *conn;
+	sa->conn = ike_conn_ref(conn);
+	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
 	frag_reasm_init(&sa->reasm);
 	for (pp = &e->sas; *pp; pp = &(*pp)->next)
@@ -99,7 +104,9 @@ void child_sa_free(struct child_sa *c)
 	secret_free(c->k_in_a);
 	secret_free(c->k_out_e);
 	secret_free(c->k_out_a);
-	free(c->conn);
+	if (c->ike)
+		child_ops_end(c, eng_now(c->ike->e));
+	ike_conn_unref(c->conn);
 	secret_wipe(c, sizeof(*c));
 	free(c);
 }
@@ -161,8 +168,10 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		child_sa_free(sa->children);
 	ccs_clear(sa);
-	if (sa->sink_active && sa->sink.done)
-		sa->sink.done(sa->sink.arg, IKE_RC_TERMINATED, "IKE SA freed");
+	op_sink_done(&sa->op, IKE_RC_TERMINATED, "IKE SA freed");
+	ops_end(&sa->rekey_op, sa->successor || sa->rekeyed, sa->conn->name, sa->serial, "IKE SA",
+		eng_now(sa->e) - sa->created);
+	ike_conn_unref(sa->conn);
 	ike_keys_free(&sa->keys);
 	dh_free(sa->dh);
 	free(sa->init_req);
@@ -179,7 +188,7 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
 	struct ike_engine *e = sa->e;
 	bool was_established = sa->established_at != 0;
 
-	log_info("\"%s\" #%u: deleting IKE SA (%s): %s", sa->conn.name, sa->serial,
+	log_info("\"%s\" #%u: deleting IKE SA (%s): %s", sa->conn->name, sa->serial,
 		 ike_state_name(sa->state), why);
 	while (sa->children)
 		child_sa_delete(sa->children);
@@ -225,12 +234,12 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	enum ike_state from = sa->state;
 
 	if (from >= IKE_S_COUNT || to >= IKE_S_COUNT || !(ike_moves[from] & B(to))) {
-		log_error("\"%s\" #%u: refused IKE SA state change %s -> %s", sa->conn.name, sa->serial,
+		log_error("\"%s\" #%u: refused IKE SA state change %s -> %s", sa->conn->name, sa->serial,
 			  ike_state_name(from), ike_state_name(to));
 		return false;
 	}
 	sa->state = to;
-	log_debug("\"%s\" #%u: %s -> %s", sa->conn.name, sa->serial, ike_state_name(from), ike_state_name(to));
+	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }
 
@@ -266,18 +275,126 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 	*pp = c;
 }
 
-bool child_sa_set_conn(struct child_sa *c, const struct ike_conn *conn)
+void child_sa_set_conn(struct child_sa *c, struct ike_conn *conn)
 {
-	if (!conn || strcmp(conn->name, c->ike->conn.name) == 0) {
-		free(c->conn);
-		c->conn = NULL;
+	struct ike_conn *old = c->conn;
+
+	c->conn = conn && conn != c->ike->conn ? ike_conn_ref(conn) : NULL;
+	ike_conn_unref(old);
+}
+
+void ike_sa_set_conn(struct ike_sa *sa, struct ike_conn *conn)
+{
+	struct ike_conn *old = sa->conn;
+
+	/* children that belonged to the IKE SA's conn keep it */
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (!c->conn && old != conn)
+			c->conn = ike_conn_ref(old);
+	sa->conn = ike_conn_ref(conn);
+	sa->peer_addr = conn->remote.addr;
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->conn == conn) {
+			c->conn = NULL;
+			ike_conn_unref(conn);
+		}
+	ike_conn_unref(old);
+}
+
+/* ---- operations waiting for an outcome ---- */
+
+bool op_sink_start(struct op_sink *o, const struct ike_sink *sink, const char *busy)
+{
+	if (!sink)
 		return true;
-	}
-	if (!c->conn && !(c->conn = malloc(sizeof(*c->conn))))
+	if (o->active) {
+		if (sink->done)
+			sink->done(sink->arg, IKE_RC_FAILED, busy);
 		return false;
-	if (c->conn != conn)
-		*c->conn = *conn;
+	}
+	o->s = *sink;
+	o->active = true;
 	return true;
+}
+
+void op_sink_line(struct op_sink *o, int code, const char *line)
+{
+	if (o->active && o->s.line)
+		o->s.line(o->s.arg, code, line);
+}
+
+void op_sink_done(struct op_sink *o, int status, const char *reason)
+{
+	if (!o->active)
+		return;
+	o->active = false;
+	if (o->s.done)
+		o->s.done(o->s.arg, status, reason);
+}
+
+/* An SA with a rekey waiting on it ends: done, or failed without a
+ * replacement. */
+static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
+		    uint64_t aged)
+{
+	char line[IKE_CONN_NAMELEN + 96];
+
+	if (!rekey->active)
+		return;
+	if (!replaced) {
+		op_sink_done(rekey, IKE_RC_FAILED, "it was deleted before a replacement was established");
+		return;
+	}
+	snprintf(line, sizeof(line), "\"%s\" #%u: replaced %s deleted, aged %llu.%03llus", conn, serial, kind,
+		 (unsigned long long)(aged / 1000), (unsigned long long)(aged % 1000));
+	op_sink_line(rekey, 2, line);
+	op_sink_done(rekey, IKE_RC_OK, "rekeyed");
+}
+
+static void child_ops_end(struct child_sa *c, uint64_t now)
+{
+	ops_end(&c->rekey_op, c->successor != 0, child_conn(c)->name, c->serial, "Child SA", now - c->created);
+	op_sink_done(&c->delete_op, IKE_RC_OK, "deleted");
+}
+
+void ike_sa_rekeyed(struct ike_sa *old, struct ike_sa *n)
+{
+	struct ike_engine *e = old->e;
+	const struct encr_alg *ea = encr_alg_get(n->encr, n->keybits);
+	const struct integ_alg *ia = n->integ ? integ_alg_get(n->integ) : NULL;
+	const struct prf_alg *pa = prf_alg_get(n->prf);
+	const struct dh_alg *da = n->dh_group ? dh_alg_get(n->dh_group) : NULL;
+	char line[IKE_CONN_NAMELEN + 200];
+
+	old->successor = n->serial;
+	snprintf(line, sizeof(line), "\"%s\" #%u: %s rekeyed IKE SA #%u {cipher=%s integ=%s prf=%s group=%s}",
+		 n->conn->name, n->serial, n->initiator ? "initiator" : "responder", old->serial,
+		 ea ? ea->name : "?", ia ? ia->name : "n/a", pa ? pa->name : "?", da ? da->name : "none");
+	log_info("%s", line);
+	op_sink_line(&old->rekey_op, 4, line);
+	if (e->ops->ike_sa_rekeyed) {
+		struct ike_sa_info i;
+
+		ike_sa_info_fill(n, &i);
+		e->ops->ike_sa_rekeyed(e->ctx, old->serial, &i);
+	}
+}
+
+void child_sa_rekeyed(struct child_sa *c, const char *line)
+{
+	struct ike_engine *e = c->ike->e;
+	struct child_sa *old = child_by_serial(e, c->replaces);
+
+	if (old) {
+		old->successor = c->serial;
+		op_sink_line(&old->rekey_op, 4, line);
+	}
+	if (e->ops->child_sa_rekeyed) {
+		struct ike_sa_info i;
+
+		child_sa_info_fill(c, &i);
+		e->ops->child_sa_rekeyed(e->ctx, c->replaces, &i);
+	}
 }
 
 void child_sa_set_state(struct child_sa *c, enum child_state to)
@@ -324,8 +441,8 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i)
 	memset(i, 0, sizeof(*i));
 	i->kind = IKE_KIND_IKE;
 	i->serial = i->ike_serial = sa->serial;
-	i->conn_name = sa->conn.name;
-	i->conn_user = sa->conn.user;
+	i->conn = sa->conn;
+	i->conn_name = sa->conn->name;
 	i->state_name = ike_state_name(sa->state);
 	i->state_story = ike_state_story(sa->state);
 	i->initiator = sa->initiator;
@@ -345,7 +462,6 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i)
 	i->replace_at_ms = sa->replace_at;
 	i->retransmit_at_ms = sa->out.active ? sa->out.next_at : 0;
 	i->nat = sa->nat_local || sa->nat_remote;
-	i->newest = true;
 }
 
 void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
@@ -353,8 +469,8 @@ void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
 	ike_sa_info_fill(c->ike, i);
 	i->kind = IKE_KIND_CHILD;
 	i->serial = c->serial;
+	i->conn = child_conn(c);
 	i->conn_name = child_conn(c)->name;
-	i->conn_user = child_conn(c)->user;
 	i->state_name = child_state_name(c->state);
 	i->state_story = child_stories[c->state < CHILD_S_COUNT ? c->state : 0];
 	i->established = c->state == CHILD_S_ESTABLISHED;
@@ -366,6 +482,7 @@ void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i)
 	i->prf = 0;
 	i->dh = c->dh;
 	i->esn = c->esn;
+	i->transport = c->transport;
 	i->created_ms = c->created;
 	i->rekey_at_ms = c->rekey_at;
 	i->replace_at_ms = c->expire_at;

@@ -55,6 +55,20 @@ struct pktset {
 void pktset_clear(struct pktset *ps);
 bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len);
 
+/* ---- an operation waiting for its outcome ---- */
+
+/* The sink of one operation (initiate, rekey, delete) until its done():
+ * exactly one done() per sink handed to the engine. */
+struct op_sink {
+	struct ike_sink s;
+	bool active;
+};
+/* Take sink (NULL = none).  false when one is waiting already: sink got
+ * done(IKE_RC_FAILED, busy) and the waiting one stays. */
+bool op_sink_start(struct op_sink *o, const struct ike_sink *sink, const char *busy);
+void op_sink_line(struct op_sink *o, int code, const char *line);
+void op_sink_done(struct op_sink *o, int status, const char *reason);
+
 /* ---- Child SA ---- */
 
 struct child_sa {
@@ -86,8 +100,11 @@ struct child_sa {
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our rekeys */
 	/* The conn this Child SA belongs to when it is not its IKE SA's (a
 	 * responder's CREATE_CHILD_SA whose selectors fit another conn of the
-	 * same peer); owned, NULL = the IKE SA's conn.  See child_conn(). */
+	 * same peer); a reference, NULL = the IKE SA's conn.  See child_conn(). */
 	struct ike_conn *conn;
+	struct op_sink rekey_op;           /* ike_rekey_child() waiting */
+	struct op_sink delete_op;          /* ike_delete_child() waiting */
+	unsigned successor;                /* the Child SA a rekey replaced this one with */
 };
 
 /* ---- outstanding request / cached response ---- */
@@ -139,8 +156,11 @@ struct ike_sa {
 	enum ike_state state;
 	bool initiator;                    /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
-	struct ike_conn conn;
+	struct ike_conn *conn;             /* a reference */
 	struct ike_endpoint local, remote;
+	/* the peer's address as configured (%any for a responder's template),
+	 * or the one ike_initiate() was given: what ID_NONE means */
+	struct ip_addr peer_addr;
 	struct cy_id remote_id;
 
 	/* negotiated */
@@ -166,8 +186,9 @@ struct ike_sa {
 	struct child_sa *auth_child;       /* negotiated inside IKE_AUTH */
 	struct ccs_state ccs;
 
-	struct ike_sink sink;
-	bool sink_active;
+	struct op_sink op;                 /* ike_initiate() waiting */
+	struct op_sink rekey_op;           /* ike_rekey_ike() waiting */
+	unsigned successor;                /* the IKE SA a rekey replaced this one with */
 
 	/* timers (0 = off) */
 	uint64_t created, established_at;
@@ -191,9 +212,9 @@ struct ike_sa {
 };
 
 /* The conn a Child SA belongs to (its own, or its IKE SA's). */
-static inline const struct ike_conn *child_conn(const struct child_sa *c)
+static inline struct ike_conn *child_conn(const struct child_sa *c)
 {
-	return c->conn ? c->conn : &c->ike->conn;
+	return c->conn ? c->conn : c->ike->conn;
 }
 
 struct ike_engine {
@@ -212,7 +233,7 @@ struct ike_engine {
 };
 
 /* ---- sa.c ---- */
-struct ike_sa *ike_sa_new(struct ike_engine *e, const struct ike_conn *conn, bool initiator);
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator);  /* refs conn */
 void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callbacks */
 /* Tells the embedder (children deleted, ike_sa_deleted) then frees. */
 void ike_sa_destroy(struct ike_sa *sa, const char *why);
@@ -234,8 +255,15 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i);
 void child_sa_info_fill(const struct child_sa *c, struct ike_sa_info *i);
 /* Move child to a new parent (IKE SA rekey). */
 void child_sa_move(struct child_sa *c, struct ike_sa *to);
-/* Give c its own conn (a copy) when conn is not its IKE SA's; false = no memory. */
-bool child_sa_set_conn(struct child_sa *c, const struct ike_conn *conn);
+/* c belongs to conn (a reference when it is not its IKE SA's). */
+void child_sa_set_conn(struct child_sa *c, struct ike_conn *conn);
+/* Switch the IKE SA to another conn (the responder's choice by peer ID or
+ * selectors): references move, children of the old conn keep it. */
+void ike_sa_set_conn(struct ike_sa *sa, struct ike_conn *conn);
+/* A rekey replaced old by n (IKE SAs) / old_serial by c (Child SAs):
+ * events to the embedder, lines to a waiting rekey's sink. */
+void ike_sa_rekeyed(struct ike_sa *old, struct ike_sa *n);
+void child_sa_rekeyed(struct child_sa *c, const char *line);
 
 /* ---- engine.c ---- */
 uint64_t eng_now(const struct ike_engine *e);
@@ -340,7 +368,7 @@ bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *
 /* The responder's choice of conn for a Child SA proposing tsi/tsr: sa's
  * own when the selectors fit it, else find_conn_for_child()'s (a conn of
  * the same peer), else NULL (TS_UNACCEPTABLE). */
-const struct ike_conn *ts_conn_for_child(struct ike_sa *sa, const struct ike_conn *current,
+struct ike_conn *ts_conn_for_child(struct ike_sa *sa, struct ike_conn *current,
 					 const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
 bool ts_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,
 		     const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
@@ -383,8 +411,9 @@ void collide_ike_deleted(struct ike_sa *sa);
 /* TEMPORARY_FAILURE to a rekey we initiated (§2.25): retry in 1-3 s,
  * at most IKE_REKEY_RETRIES times and never past the hard expiry. */
 #define IKE_REKEY_RETRIES 5
-void collide_retry_child_rekey(struct child_sa *old);
-void collide_retry_ike_rekey(struct ike_sa *sa);
+/* true = a retry is scheduled */
+bool collide_retry_child_rekey(struct child_sa *old);
+bool collide_retry_ike_rekey(struct ike_sa *sa);
 /* uniqueids: sa (just established) replaces older IKE SAs of its conn
  * with the same peer ID; crossing negotiations keep one by nonces. */
 void collide_uniqueids(struct ike_sa *sa);
@@ -392,7 +421,8 @@ void collide_uniqueids(struct ike_sa *sa);
 void collide_dead_peer(struct ike_sa *sa, const char *reason);
 
 /* ---- exchanges ---- */
-struct ike_sa *sa_init_start(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink);
+struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const struct ip_addr *remote,
+			     const struct ike_sink *sink);
 bool sa_init_send_request(struct ike_sa *sa);
 void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
 			  const struct ike_endpoint *remote);

@@ -152,11 +152,11 @@ bool ike_conn_fits_ts(const struct ike_conn *conn, const struct ike_endpoint *lo
 	return ts_conn_matches(conn, local, remote, tsi, tsr);
 }
 
-const struct ike_conn *ts_conn_for_child(struct ike_sa *sa, const struct ike_conn *current,
-					 const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
+struct ike_conn *ts_conn_for_child(struct ike_sa *sa, struct ike_conn *current,
+				   const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
 {
 	struct ike_engine *e = sa->e;
-	const struct ike_conn *c;
+	struct ike_conn *c;
 
 	if (ts_conn_matches(current, &sa->local, &sa->remote, tsi, tsr))
 		return current;

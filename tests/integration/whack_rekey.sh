@@ -59,7 +59,7 @@ rekey_ipsec() {
 	local side=$1 who=w$1 before after
 	before=$(sw)
 	expect "rekey-ipsec-$side" 0 'replaced Child SA deleted' -- "$who" --name t --rekey-ipsec
-	grep -qE '^004 "t" #[0-9]+: rekeyed Child SA #[0-9]+ using #[0-9]+ \{ESP=>0x[0-9a-f]{8} <0x[0-9a-f]{8} xfrm=' "$TMP/out" &&
+	grep -qE '^004 "t" #[0-9]+: initiator rekeyed Child SA #[0-9]+ using #[0-9]+; IPsec tunnel .* \{ESP=>0x[0-9a-f]{8} <0x[0-9a-f]{8} xfrm=' "$TMP/out" &&
 		pass "rekey-ipsec-$side-line" || fail "rekey-ipsec-$side-line" "$(tr '\n' '|' <"$TMP/out")"
 	# synchronous: on the asking side the old Child SA is gone when whack returns
 	after=$( [ "$side" = w ] && sw || se)

@@ -94,7 +94,7 @@ static struct secret *op_psk(void *ctx, const struct cy_id *l, const struct cy_i
 	return secret_dup(psk, strlen(psk));
 }
 
-static const struct ike_conn *op_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
+static struct ike_conn *op_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
 				      const struct cy_id *id)
 {
 	(void)ctx;
@@ -304,7 +304,7 @@ static void case_halfopen(void)
 	eng = ike_engine_new(&ops, NULL, NULL);
 	hold_auth = true;
 	op_done = false;
-	ike_initiate(eng, &conn, &s);
+	ike_initiate(eng, &conn, NULL, &s);
 	pump(5000, init_answered);
 }
 
@@ -334,15 +334,15 @@ static void fill_ccs(struct ikeb *b, struct ike_sa *sa, const void *arg)
 		put_be32(spi, o->rekey_spi);
 		ikeb_notify(b, (uint8_t)o->rekey_proto, spi, o->rekey_spi_size, v2N_REKEY_SA, NULL, 0);
 	}
-	prop_build_sa(&sa->conn.esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
+	prop_build_sa(&sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
 	ikeb_sa(b, &sap);
 	ikeb_nonce(b, nonce, sizeof(nonce));
-	ts_from_end(&sa->conn.local, &sa->local, &ts);
+	ts_from_end(&sa->conn->local, &sa->local, &ts);
 	if (o->tsi_raw)
 		ikeb_raw(b, IKEV2_PL_TSi, false, o->tsi_raw, o->tsi_len);
 	else
 		ikeb_ts(b, IKEV2_PL_TSi, &ts);
-	ts_from_end(&sa->conn.remote, &sa->remote, &ts);
+	ts_from_end(&sa->conn->remote, &sa->remote, &ts);
 	ikeb_ts(b, IKEV2_PL_TSr, &ts);
 }
 

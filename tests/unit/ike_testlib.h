@@ -77,6 +77,7 @@ struct tn_net {
 	unsigned dup_next[2];
 	bool nat_a;                       /* A behind a NAT: rewrite A's source */
 	struct ike_endpoint nat_pub;      /* A's public address (port per local port) */
+	uint16_t nat_port4500;            /* A's mapping of its port 4500 (0 = 31001) */
 	unsigned sent[2];
 	uint8_t last_exch[2];             /* exchange of the last packet sent by i */
 };
@@ -108,7 +109,7 @@ static inline void tn_send(void *ctx, const uint8_t *pkt, size_t len, const stru
 		q->dst = *remote;
 		if (p->idx == 0 && n->nat_a) {
 			q->src.addr = n->nat_pub.addr;
-			q->src.port = (uint16_t)(local->port == 500 ? 31000 : 31001);
+			q->src.port = (uint16_t)(local->port == 500 ? 31000 : n->nat_port4500 ? n->nat_port4500 : 31001);
 		}
 		q->len = len;
 		q->data = malloc(len);
@@ -129,7 +130,7 @@ static inline struct secret *tn_get_psk(void *ctx, const struct cy_id *l, const 
 	return secret_dup(p->psk, strlen(p->psk));
 }
 
-static inline const struct ike_conn *tn_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
+static inline struct ike_conn *tn_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
 				      const struct cy_id *id)
 {
 	struct tn_peer *p = ctx;
@@ -216,7 +217,18 @@ static inline void tn_deleted(void *ctx, const struct ike_child_params *cp)
 
 static inline void tn_ike_up(void *ctx, const struct ike_sa_info *i) { (void)i; ((struct tn_peer *)ctx)->n_ike_up++; }
 static inline void tn_ike_down(void *ctx, const struct ike_sa_info *i) { (void)i; ((struct tn_peer *)ctx)->n_ike_down++; }
-static inline void tn_float(void *ctx, const struct ike_sa_info *i) { (void)i; ((struct tn_peer *)ctx)->n_float++; }
+/* A Child SA follows the peer's new NAT mapping (child_sa_endpoints_changed). */
+static inline void tn_float(void *ctx, const struct ike_child_params *cp)
+{
+	struct tn_peer *p = ctx;
+
+	p->n_float++;
+	for (unsigned i = 0; i < TN_MAX_CHILD; i++)
+		if (p->child[i].live && p->child[i].serial == cp->serial) {
+			p->child[i].local_port = cp->local_port;
+			p->child[i].remote_port = cp->remote_port;
+		}
+}
 
 static inline void tn_keepalive(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r)
 {
@@ -235,7 +247,7 @@ static const struct ike_ops tn_ops = {
 	.child_sa_deleted = tn_deleted,
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
-	.endpoints_changed = tn_float,
+	.child_sa_endpoints_changed = tn_float,
 };
 
 /* tn_ops plus the deferred outbound SA of a rekey responder, as the daemon. */
@@ -250,7 +262,7 @@ static const struct ike_ops tn_ops_deferred = {
 	.child_sa_deleted = tn_deleted,
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
-	.endpoints_changed = tn_float,
+	.child_sa_endpoints_changed = tn_float,
 };
 
 static inline void tn_line(void *arg, int code, const char *text)
@@ -465,7 +477,7 @@ static inline struct tn_snap tn_snap(const struct tn_peer *p)
 static inline unsigned tn_up(struct tn_net *n)
 {
 	struct ike_sink s = tn_sink(&n->p[0]);
-	unsigned serial = ike_initiate(n->p[0].e, &n->p[0].conn, &s);
+	unsigned serial = ike_initiate(n->p[0].e, &n->p[0].conn, NULL, &s);
 
 	tn_run(n);
 	return serial;

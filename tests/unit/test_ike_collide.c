@@ -153,8 +153,8 @@ static void test_child_collision_both_complete(void)
 		tn_up(&n);
 		old_a = tn_snap(&n.p[0]).child[0].spi_in;
 		old_b = tn_snap(&n.p[1]).child[0].spi_in;
-		CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
-		CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1])));
+		CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
+		CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1]), NULL));
 		CHECK_INT(n.n, 2);
 		if (!run_checked(&n))
 			t_fail(__FILE__, __LINE__, "%s: traffic interrupted", label);
@@ -190,7 +190,7 @@ static void test_child_collision_both_complete(void)
 		tn_advance_to(&n, n.now + 5000);
 		CHECK_INT(tn_live(&n.p[0]), 1);
 		CHECK(tn_traffic_ok(&n));
-		CHECK(ike_rekey_child(n.p[loser].e, child_serial(&n.p[loser])));
+		CHECK(ike_rekey_child(n.p[loser].e, child_serial(&n.p[loser]), NULL));
 		if (!run_checked(&n))
 			t_fail(__FILE__, __LINE__, "%s: traffic interrupted on the next rekey", label);
 		CHECK(tn_children_agree(&n));
@@ -210,8 +210,8 @@ static void test_child_collision_answer_first(void)
 
 	init(&n);
 	tn_up(&n);
-	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
-	CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1])));
+	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
+	CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1]), NULL));
 	CHECK_INT(n.n, 2);
 	CHECK_INT(n.q[0].to, 1);
 	tn_step(&n);                 /* A's request reaches B; B answers */
@@ -242,8 +242,8 @@ static void test_child_collision_delete_overtakes(void)
 		snprintf(label, sizeof(label), "run %d", run);
 		init(&n);
 		tn_up(&n);
-		CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
-		CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1])));
+		CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
+		CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1]), NULL));
 		CHECK_INT(n.n, 2);
 		tn_step(&n);              /* A's request: B answers */
 		tn_step(&n);              /* B's request: A answers */
@@ -279,8 +279,8 @@ static void test_ike_collision_both_complete(void)
 		init(&n);
 		tn_up(&n);
 		a0 = tn_snap(&n.p[0]);
-		CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial));
-		CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial));
+		CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial, NULL));
+		CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial, NULL));
 		CHECK_INT(n.n, 2);
 		CHECK(run_checked(&n));
 		a = tn_snap(&n.p[0]);
@@ -308,10 +308,10 @@ static void test_ike_collision_both_complete(void)
 			t_fail(__FILE__, __LINE__, "run %d: no loser line in\n%s", run, logbuf);
 		}
 		/* the survivor works: a Child SA rekey and another IKE rekey */
-		CHECK(ike_rekey_child(n.p[0].e, a.child[0].serial));
+		CHECK(ike_rekey_child(n.p[0].e, a.child[0].serial, NULL));
 		CHECK(run_checked(&n));
 		CHECK(tn_children_agree(&n));
-		CHECK(ike_rekey_ike(n.p[1].e, b.ike[0].serial));
+		CHECK(ike_rekey_ike(n.p[1].e, b.ike[0].serial, NULL));
 		tn_run(&n);
 		CHECK(tn_established_pair(&n));
 		CHECK(tn_children_agree(&n));
@@ -331,8 +331,8 @@ static void test_ike_collision_delete_overtakes(void)
 
 		init(&n);
 		tn_up(&n);
-		CHECK(ike_rekey_ike(n.p[0].e, tn_snap(&n.p[0]).ike[0].serial));
-		CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial));
+		CHECK(ike_rekey_ike(n.p[0].e, tn_snap(&n.p[0]).ike[0].serial, NULL));
+		CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial, NULL));
 		tn_step(&n);
 		tn_step(&n);
 		CHECK_INT(n.n, 2);
@@ -366,8 +366,8 @@ static void test_ike_and_child_rekey_cross(void)
 		init(&n);
 		tn_up(&n);
 		a0 = tn_snap(&n.p[0]);
-		CHECK(ike_rekey_ike(n.p[side].e, tn_snap(&n.p[side]).ike[0].serial));
-		CHECK(ike_rekey_child(n.p[!side].e, child_serial(&n.p[!side])));
+		CHECK(ike_rekey_ike(n.p[side].e, tn_snap(&n.p[side]).ike[0].serial, NULL));
+		CHECK(ike_rekey_child(n.p[!side].e, child_serial(&n.p[!side]), NULL));
 		CHECK(run_checked(&n));
 		CHECK_INT(tn_snap(&n.p[0]).n_ike, 1);
 		CHECK(tn_established_pair(&n));
@@ -393,7 +393,7 @@ static void test_temporary_failure_child_retry(void)
 	tn_up(&n);
 	old = tn_snap(&n.p[0]).child[0].spi_in;
 	ike_test_refuse_ccs(n.p[1].e, 1, v2N_TEMPORARY_FAILURE);
-	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
+	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
 	tn_run(&n);
 	CHECK_INT(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1);
 	CHECK_INT(log_count("retrying in"), 1);
@@ -415,7 +415,7 @@ static void test_temporary_failure_bounded(void)
 	init(&n);
 	tn_up(&n);
 	ike_test_refuse_ccs(n.p[1].e, 1000, v2N_TEMPORARY_FAILURE);
-	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
+	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
 	tn_advance_to(&n, n.now + 60000);
 	/* the first try and IKE_REKEY_RETRIES retries, then no more */
 	CHECK_INT(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1 + 5);
@@ -469,7 +469,7 @@ static void test_temporary_failure_ike_retry(void)
 	tn_up(&n);
 	a0 = tn_snap(&n.p[0]);
 	ike_test_refuse_ccs(n.p[1].e, 1, v2N_TEMPORARY_FAILURE);
-	CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial));
+	CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial, NULL));
 	tn_run(&n);
 	CHECK_INT(tn_snap(&n.p[0]).ike[0].spi_i, a0.ike[0].spi_i);
 	CHECK_INT(log_count("retrying in"), 1);
@@ -496,8 +496,8 @@ static void test_uniqueids_simultaneous_up(void)
 		init(&n);
 		s0 = tn_sink(&n.p[0]);
 		s1 = tn_sink(&n.p[1]);
-		ike_initiate(n.p[0].e, &n.p[0].conn, &s0);
-		ike_initiate(n.p[1].e, &n.p[1].conn, &s1);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s0);
+		ike_initiate(n.p[1].e, &n.p[1].conn, NULL, &s1);
 		tn_run(&n);
 		CHECK_INT(n.p[0].status, IKE_RC_OK);
 		CHECK_INT(n.p[1].status, IKE_RC_OK);
@@ -530,8 +530,8 @@ static void test_uniqueids_no(void)
 	n.p[0].conn.uniqueids = n.p[1].conn.uniqueids = false;
 	s0 = tn_sink(&n.p[0]);
 	s1 = tn_sink(&n.p[1]);
-	ike_initiate(n.p[0].e, &n.p[0].conn, &s0);
-	ike_initiate(n.p[1].e, &n.p[1].conn, &s1);
+	ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s0);
+	ike_initiate(n.p[1].e, &n.p[1].conn, NULL, &s1);
 	tn_run(&n);
 	CHECK_INT(tn_snap(&n.p[0]).n_ike, 2);
 	CHECK_INT(tn_snap(&n.p[1]).n_ike, 2);
@@ -556,7 +556,7 @@ static void test_uniqueids_replaces_older(void)
 	n.p[1].e = ike_engine_new(&tn_ops_deferred, &n.p[1], NULL);
 	n.p[1].conn.initial_contact = false;
 	s1 = tn_sink(&n.p[1]);
-	ike_initiate(n.p[1].e, &n.p[1].conn, &s1);
+	ike_initiate(n.p[1].e, &n.p[1].conn, NULL, &s1);
 	tn_run(&n);
 	CHECK_INT(n.p[1].status, IKE_RC_OK);
 	CHECK_INT(log_count("uniqueids: IKE SA #"), 1);
@@ -576,8 +576,8 @@ static void test_uniqueids_replaces_older(void)
 	{
 		struct ike_sink s0 = tn_sink(&n.p[0]);
 
-		ike_initiate(n.p[0].e, &n.p[0].conn, &s0);
-		ike_initiate(n.p[0].e, &n.p[0].conn, NULL);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s0);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);
 		tn_run(&n);
 	}
 	CHECK_INT(log_count("\"b-a\" #1: uniqueids: IKE SA #"), 1);

@@ -79,7 +79,7 @@ static void test_truncated(void)
 	{
 		struct ike_sink s = tn_sink(&n.p[0]);
 
-		ike_initiate(n.p[0].e, &n.p[0].conn, &s);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s);
 	}
 	CHECK_INT(n.n, 1);
 	q = n.q[0];
@@ -308,18 +308,18 @@ static void fill_ccs(struct ikeb *b, struct ike_sa *sa, const void *arg)
 		put_be32(spi, o->rekey_spi);
 		ikeb_notify(b, (uint8_t)o->rekey_proto, spi, o->rekey_spi_size, v2N_REKEY_SA, NULL, 0);
 	}
-	prop_build_sa(&sa->conn.esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
+	prop_build_sa(&sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
 	if (o->sa_ah)
 		for (unsigned i = 0; i < sap.n_prop; i++)
 			sap.prop[i].proto = IKEV2_PROTO_AH;
 	ikeb_sa(b, &sap);
 	ikeb_nonce(b, nonce, sizeof(nonce));
-	ts_from_end(&sa->conn.local, &sa->local, &ts);
+	ts_from_end(&sa->conn->local, &sa->local, &ts);
 	if (o->tsi_raw)
 		ikeb_raw(b, IKEV2_PL_TSi, false, o->tsi_raw, o->tsi_len);
 	else
 		ikeb_ts(b, IKEV2_PL_TSi, &ts);
-	ts_from_end(&sa->conn.remote, &sa->remote, &ts);
+	ts_from_end(&sa->conn->remote, &sa->remote, &ts);
 	ikeb_ts(b, IKEV2_PL_TSr, &ts);
 }
 
@@ -396,7 +396,7 @@ static void test_informational_before_auth(void)
 	{
 		struct ike_sink s = tn_sink(&n.p[0]);
 
-		ike_initiate(n.p[0].e, &n.p[0].conn, &s);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s);
 	}
 	tn_step(&n);   /* IKE_SA_INIT to B */
 	tn_step(&n);   /* response to A, which queues IKE_AUTH */
@@ -540,7 +540,7 @@ static void test_byte_flips(void)
 		{
 			struct ike_sink s = tn_sink(&m.p[0]);
 
-			ike_initiate(m.p[0].e, &m.p[0].conn, &s);
+			ike_initiate(m.p[0].e, &m.p[0].conn, NULL, &s);
 		}
 		q = m.q[0];
 		copy = malloc(q.len);
@@ -566,7 +566,7 @@ static void test_corrupt_auth_retransmitted(void)
 	{
 		struct ike_sink s = tn_sink(&n.p[0]);
 
-		ike_initiate(n.p[0].e, &n.p[0].conn, &s);
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s);
 	}
 	tn_step(&n);
 	tn_step(&n);
@@ -591,7 +591,7 @@ static void test_delete_ike_by_peer_then_garbage(void)
 	q.data = malloc(q.len);
 	memcpy(q.data, n.q[0].data, q.len);
 	tn_run(&n);
-	ike_terminate(n.p[0].e, "a-b");
+	ike_terminate(n.p[0].e, &n.p[0].conn, NULL);
 	tn_run(&n);
 	/* a late retransmission for a deleted SA */
 	ike_recv(n.p[1].e, q.data, q.len, &q.dst, &q.src);

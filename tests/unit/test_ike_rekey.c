@@ -41,7 +41,7 @@ static void test_child_rekey(void)
 			n.p[0].conn.pfs = n.p[1].conn.pfs = pfs;
 			tn_up(&n);
 			old = tn_snap(&n.p[0]).child[0].spi_in;
-			CHECK(ike_rekey_child(n.p[side].e, child_serial(&n.p[side])));
+			CHECK(ike_rekey_child(n.p[side].e, child_serial(&n.p[side]), NULL));
 			tn_run(&n);
 			check_after_child_rekey(&n, old, label);
 			if (tn_live(&n.p[0]) == 1) {
@@ -68,7 +68,7 @@ static void test_ike_rekey(void)
 		tn_init(&n);
 		tn_up(&n);
 		a0 = tn_snap(&n.p[0]);
-		CHECK(ike_rekey_ike(n.p[side].e, tn_snap(&n.p[side]).ike[0].serial));
+		CHECK(ike_rekey_ike(n.p[side].e, tn_snap(&n.p[side]).ike[0].serial, NULL));
 		tn_run(&n);
 		a = tn_snap(&n.p[0]);
 		b = tn_snap(&n.p[1]);
@@ -84,11 +84,11 @@ static void test_ike_rekey(void)
 		CHECK_INT(n.p[0].n_child_deleted + n.p[1].n_child_deleted, 0);
 		CHECK(tn_children_agree(&n));
 		/* the new IKE SA works: its SK_d derives a Child rekey both agree on */
-		CHECK(ike_rekey_child(n.p[0].e, a.child[0].serial));
+		CHECK(ike_rekey_child(n.p[0].e, a.child[0].serial, NULL));
 		tn_run(&n);
 		check_after_child_rekey(&n, a0.child[0].spi_in, side ? "after B's IKE rekey" : "after A's IKE rekey");
 		/* and a delete over it removes everything */
-		ike_terminate(n.p[!side].e, "a-b");
+		ike_terminate(n.p[!side].e, &n.p[!side].conn, NULL);
 		tn_run(&n);
 		CHECK_INT(tn_snap(&n.p[0]).n_ike + tn_snap(&n.p[1]).n_ike, 0);
 		tn_free(&n);
@@ -108,7 +108,7 @@ static void test_child_invalid_ke_retry(void)
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	old = tn_snap(&n.p[0]).child[0].spi_in;
-	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
+	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
 	tn_run(&n);
 	check_after_child_rekey(&n, old, "INVALID_KE retry");
 	{
@@ -138,7 +138,7 @@ static void test_ike_rekey_twice_then_dh_change(void)
 		CHECK(proposals_parse(PROP_IKE, "aes_gcm256-sha2_384-curve25519", &n.p[i].conn.ike, &why));
 	tn_up(&n);
 	for (int k = 0; k < 2; k++) {
-		CHECK(ike_rekey_ike(n.p[k].e, tn_snap(&n.p[k]).ike[0].serial));
+		CHECK(ike_rekey_ike(n.p[k].e, tn_snap(&n.p[k]).ike[0].serial, NULL));
 		tn_run(&n);
 		CHECK(tn_established_pair(&n));
 	}
@@ -155,8 +155,8 @@ static void test_child_rekey_collision(void)
 	tn_init(&n);
 	tn_up(&n);
 	old = tn_snap(&n.p[0]).child[0].spi_in;
-	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0])));
-	CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1])));
+	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
+	CHECK(ike_rekey_child(n.p[1].e, child_serial(&n.p[1]), NULL));
 	CHECK_INT(n.n, 2);    /* both requests in flight */
 	tn_run(&n);
 	/* both complete (§2.8.1); the redundant one and the old one go:
@@ -180,8 +180,8 @@ static void test_ike_rekey_collision(void)
 	tn_init(&n);
 	tn_up(&n);
 	a0 = tn_snap(&n.p[0]);
-	CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial));
-	CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial));
+	CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial, NULL));
+	CHECK(ike_rekey_ike(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial, NULL));
 	CHECK_INT(n.n, 2);
 	tn_run(&n);
 	CHECK_INT(tn_snap(&n.p[0]).n_ike, 1);

@@ -33,20 +33,25 @@ static void b_table(struct tn_net *n)
 	n->p[1].conn = b_conns[0];
 }
 
-static const struct ike_conn *tb_find_for_child(void *ctx, const struct ike_conn *current,
-						const struct ike_endpoint *l, const struct ike_endpoint *r,
-						const struct cy_id *peer, const struct ike_ts_payload *tsi,
-						const struct ike_ts_payload *tsr)
+/* B's conns are handles: t/1x1 is B's p->conn (what find_conn_for_responder
+ * returns), t/1x2 is b_conns[1]. */
+static struct ike_conn *tb_find_for_child(void *ctx, struct ike_conn *current, const struct ike_endpoint *l,
+					  const struct ike_endpoint *r, const struct cy_id *peer,
+					  const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
 {
-	(void)ctx;
+	struct tn_peer *p = ctx;
+	struct ike_conn *cand[2] = { &p->conn, &b_conns[1] };
+
 	n_child_calls++;
 	if (ike_conn_fits_ts(current, l, r, tsi, tsr))
 		return current;
 	for (unsigned i = 0; i < 2; i++)
-		if (id_match(&b_conns[i].remote.id, peer) && ike_conn_fits_ts(&b_conns[i], l, r, tsi, tsr))
-			return &b_conns[i];
+		if (id_match(&cand[i]->remote.id, peer) && ike_conn_fits_ts(cand[i], l, r, tsi, tsr))
+			return cand[i];
 	return NULL;
 }
+
+static void pair_free(struct ike_conn *c) { free(c); }
 
 static const struct ike_ops tb_ops = {
 	.send_keepalive = tn_keepalive,
@@ -60,7 +65,7 @@ static const struct ike_ops tb_ops = {
 	.child_sa_deleted = tn_deleted,
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
-	.endpoints_changed = tn_float,
+	.child_sa_endpoints_changed = tn_float,
 };
 
 /* A net whose responder B knows t/1x1 and t/1x2; with_op = false gives B
@@ -169,10 +174,10 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 
 	if (!sa)
 		return false;
-	keep = sa->conn.remote.subnets[0];
-	set_subnet(&sa->conn.remote.subnets[0], b_subnet);
+	keep = sa->conn->remote.subnets[0];
+	set_subnet(&sa->conn->remote.subnets[0], b_subnet);
 	ok = ike_create_child(n->p[0].e, a_ike);   /* the window is open: sent now */
-	sa->conn.remote.subnets[0] = keep;
+	sa->conn->remote.subnets[0] = keep;
 	tn_run(n);
 	/* A's side of the pair belongs to A's conn for it (as B's to t/1x2),
 	 * so A checks B's rekeys of it against that conn */
@@ -186,12 +191,16 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 			subnet_parse(b_subnet, &s, &hb);
 			subnet_range(&s, &lo, &hi);
 			if (pair && addr_eq(&c->ts_r.ts[0].start, &lo) && addr_eq(&c->ts_r.ts[0].end, &hi)) {
-				*pair = sa->conn;
+				*pair = *sa->conn;
+				pair->refs = 1;
+				pair->release = pair_free;
 				snprintf(pair->name, sizeof(pair->name), "west-pair");
 				pair->remote.subnets[0] = s;
-				ok = ok && child_sa_set_conn(c, pair);
+				child_sa_set_conn(c, pair);
+				ike_conn_unref(pair);
+			} else {
+				free(pair);
 			}
-			free(pair);
 		}
 	return ok;
 }
@@ -255,7 +264,7 @@ static void test_ccs_child_of_other_conn(void)
 		for (unsigned i = 0; i < a.n_child; i++)
 			if (a.child[i].spi_out == c->spi_in)
 				a_serial = a.child[i].serial;
-		CHECK(ike_rekey_child(n.p[0].e, a_serial));
+		CHECK(ike_rekey_child(n.p[0].e, a_serial, NULL));
 	}
 	tn_run(&n);
 	CHECK_INT(tn_live(&n.p[1]), 2);
@@ -266,7 +275,7 @@ static void test_ccs_child_of_other_conn(void)
 
 	/* B rekeys it itself: proposes t/1x2's selectors, keeps the name */
 	old = b_child_serial(&n.p[1], "t/1x2");
-	CHECK(ike_rekey_child(n.p[1].e, old));
+	CHECK(ike_rekey_child(n.p[1].e, old, NULL));
 	tn_run(&n);
 	CHECK_INT(tn_live(&n.p[1]), 2);
 	CHECK(tn_children_agree(&n));
@@ -276,7 +285,7 @@ static void test_ccs_child_of_other_conn(void)
 	CHECK_INT(snap_children_named(&b, "t/1x1"), 1);
 
 	/* an IKE SA rekey keeps each child's conn */
-	CHECK(ike_rekey_ike(n.p[0].e, a_ike));
+	CHECK(ike_rekey_ike(n.p[0].e, a_ike, NULL));
 	tn_run(&n);
 	b = tn_snap(&n.p[1]);
 	CHECK_INT(b.n_ike, 1);
@@ -284,7 +293,7 @@ static void test_ccs_child_of_other_conn(void)
 	CHECK_INT(snap_children_named(&b, "t/1x1"), 1);
 
 	/* --down t/1x2 on B: only that Child SA goes; t/1x1's IKE SA stays */
-	CHECK_INT(ike_terminate(n.p[1].e, "t/1x2"), 0);
+	CHECK_INT(ike_terminate(n.p[1].e, &b_conns[1], NULL), 0);
 	tn_run(&n);
 	b = tn_snap(&n.p[1]);
 	CHECK_INT(b.n_ike, 1);
@@ -308,7 +317,7 @@ static void test_peer_delete_of_other_conn_child(void)
 	CHECK(a_new_child_for(&n, a_ike, "10.3.0.0/24"));
 	CHECK_INT(tn_live(&n.p[1]), 2);
 	before = n.p[1].n_child_deleted;
-	CHECK_INT(ike_terminate(n.p[0].e, "a-b"), 1);   /* A deletes the whole IKE SA */
+	CHECK_INT(ike_terminate(n.p[0].e, &n.p[0].conn, NULL), 1);   /* A deletes the whole IKE SA */
 	tn_run(&n);
 	CHECK_INT(tn_live(&n.p[1]), 0);
 	CHECK_INT(n.p[1].n_child_deleted, before + 2);

@@ -1,0 +1,256 @@
+/* struct conn (config) -> struct conn_view (the engine's handle plus the
+ * conn's dataplane settings), built once per dconn; the responder's conn
+ * choices over the views.  See connview.h. */
+#include "daemon/connview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/conn.h"
+#include "config/proposals.h"
+#include "config/values.h"
+#include "daemon/conndb.h"
+#include "daemon/pluto.h"
+#include "lib/ifaddr.h"
+
+#define IKE_PORT 500
+
+/* Which end of the conn is this host: 0 left, 1 right, -1 neither. */
+static int orient(const struct conn *c)
+{
+	for (int s = 0; s < 2; s++)
+		if (c->end[s].host_kind == HOST_ADDR || c->end[s].host_kind == HOST_DEFAULTROUTE)
+			if (ifaddr_is_local(&c->end[s].host, NULL))
+				return s;
+	return -1;
+}
+
+static void map_end(const struct conn_end *e, struct ike_end *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (e->host_kind == HOST_ADDR || e->host_kind == HOST_DEFAULTROUTE)
+		out->addr = e->host;
+	else if (e->host_kind == HOST_ANY)
+		out->addr.af = e->host.af;          /* %any: family only */
+	out->ike_port = e->ikeport ? e->ikeport : IKE_PORT;
+	if (e->has_id)
+		out->id = e->id;
+	else
+		id_from_addr(&out->addr, &out->id);
+	out->n_subnets = e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
+	if (out->n_subnets)   /* e->subnets is NULL when there are none */
+		memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
+	out->protocol = e->protocol;
+	out->port = e->port;
+}
+
+static bool map_proposals(const struct conn *c, struct ike_conn *ic, char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	if (c->ike && !proposals_parse(PROP_IKE, c->ike, &ic->ike, &why)) {
+		snprintf(err, errlen, "ike=%s: %s", c->ike, why);
+		return false;
+	}
+	if (c->esp && !proposals_parse(PROP_ESP, c->esp, &ic->esp, &why)) {
+		snprintf(err, errlen, "esp=%s: %s", c->esp, why);
+		return false;
+	}
+	return true;
+}
+
+static void map_timers(const struct conn *c, struct ike_conn *ic)
+{
+	if (c->ikelifetime_ms)
+		ic->ike_lifetime_ms = c->ikelifetime_ms;
+	if (c->salifetime_ms)
+		ic->ipsec_lifetime_ms = c->salifetime_ms;
+	ic->rekey_margin_ms = c->rekeymargin_ms;
+	ic->rekey_fuzz_pct = c->rekeyfuzz_pct;
+	ic->rekey = c->rekey;
+	if (c->retransmit_interval_ms)
+		ic->retransmit_interval_ms = (uint32_t)c->retransmit_interval_ms;
+	if (c->retransmit_timeout_ms)
+		ic->retransmit_timeout_ms = (uint32_t)c->retransmit_timeout_ms;
+	ic->keyingtries = c->keyingtries;
+	ic->dpd_delay_ms = (uint32_t)c->dpddelay_ms;
+	ic->dpd_timeout_ms = (uint32_t)c->dpdtimeout_ms;
+	/* hold and clear are the same to the engine (SAs deleted); a routed
+	 * conn keeps its trap policies either way, which is hold */
+	ic->dpd_action = c->dpdaction == DPD_RESTART ? IKE_DPD_RESTART :
+			 c->dpdaction == DPD_CLEAR ? IKE_DPD_CLEAR : IKE_DPD_HOLD;
+}
+
+/* mark=/mark-in=/mark-out= (-1 = a mark unique to the conn). */
+static void mark_of(const char *text, const struct dconn *dc, struct dp_mark *out)
+{
+	struct val_mark m;
+	const char *why;
+
+	if (!text || !val_mark(text, &m, &why))
+		return;
+	out->value = m.unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m.value;
+	out->mask = m.unique ? 0xffffffffu : m.mask;
+}
+
+static void map_dataplane(const struct dconn *dc, struct conn_view *v)
+{
+	const struct conn *c = dc->conn;
+	const uint64_t unlimited = 1ULL << 63;
+
+	mark_of(c->mark, dc, &v->mark_in);
+	v->mark_out = v->mark_in;
+	mark_of(c->mark_in, dc, &v->mark_in);
+	mark_of(c->mark_out, dc, &v->mark_out);
+	v->priority = c->priority;
+	v->max_bytes = c->ipsec_max_bytes < unlimited ? c->ipsec_max_bytes : 0;
+	v->max_packets = c->ipsec_max_packets < unlimited ? c->ipsec_max_packets : 0;
+	v->tfc = c->tfc > 0xffff ? 0xffff : (uint16_t)c->tfc;
+}
+
+static void view_release(struct ike_conn *ic)
+{
+	free(connview_of(ic));
+}
+
+static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *err, size_t errlen)
+{
+	const struct conn *c = dc->conn;
+	int me = orient(c);
+	struct conn_view *v;
+	struct ike_conn *ic;
+
+	if (me < 0) {
+		snprintf(err, errlen, "neither left nor right is an address of this host (unoriented)");
+		return NULL;
+	}
+	if (!(v = calloc(1, sizeof(*v)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ic = &v->ike;
+	ike_conn_defaults(ic);
+	ic->release = view_release;
+	if (!map_proposals(c, ic, err, errlen)) {
+		free(v);
+		return NULL;
+	}
+	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
+	map_end(&c->end[me], &ic->local);
+	map_end(&c->end[!me], &ic->remote);
+	ic->transport = c->type == CONN_TRANSPORT;
+	ic->pfs = c->pfs;
+	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;
+	map_timers(c, ic);
+	ic->uniqueids = p->uniqueids;
+	ic->fragmentation = c->fragmentation != FRAG_NO;
+	ic->narrowing = c->narrowing;
+	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :
+		     c->encapsulation == YNA_NO ? IKE_ENCAPS_NO : IKE_ENCAPS_AUTO;
+	ic->replay_window = c->replay_window;
+	ic->user = dc;
+	v->dc = dc;
+	map_dataplane(dc, v);
+	return v;
+}
+
+struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen)
+{
+	if (!dc->view)
+		dc->view = build(p, dc, err, errlen);
+	return dc->view;
+}
+
+void connview_drop(struct dconn *dc)
+{
+	struct conn_view *v = dc->view;
+
+	if (!v)
+		return;
+	dc->view = NULL;
+	v->dc = NULL;
+	ike_conn_gone(&v->ike);
+	ike_conn_unref(&v->ike);
+}
+
+/* ---- the responder's choices ---------------------------------------------- */
+
+/* Does the view's end addresses admit this pair of endpoints? */
+static bool addrs_fit(const struct ike_conn *ic, const struct ike_endpoint *l, const struct ike_endpoint *r)
+{
+	if (ic->local.addr.af && !addr_is_any(&ic->local.addr) && !addr_eq(&ic->local.addr, &l->addr))
+		return false;
+	if (ic->remote.addr.af && !addr_is_any(&ic->remote.addr))
+		return addr_eq(&ic->remote.addr, &r->addr);
+	return !ic->remote.addr.af || ic->remote.addr.af == r->addr.af;
+}
+
+struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l, const struct ike_endpoint *r,
+				   const struct cy_id *peer)
+{
+	struct dconn **all;
+	size_t n;
+	struct ike_conn *best = NULL;
+	int best_score = -1;
+
+	all = conndb_sorted(p->db, &n);
+	for (size_t i = 0; i < n; i++) {
+		char err[256];
+		struct conn_view *v;
+		const struct ike_conn *ic;
+		int score = 0;
+
+		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+			continue;
+		ic = &v->ike;
+		if (!addrs_fit(ic, l, r))
+			continue;
+		if (ic->remote.addr.af && !addr_is_any(&ic->remote.addr))
+			score += 2;
+		if (peer) {
+			if (!id_match(&ic->remote.id, peer))
+				continue;
+			if (ic->remote.id.kind != ID_ANY)
+				score += 1;
+		}
+		if (score > best_score) {
+			best = &v->ike;
+			best_score = score;
+		}
+	}
+	free(all);
+	return best;
+}
+
+/* The conn of the same peer whose subnets hold a Child SA's proposed
+ * selectors (leftsubnets= expansions: NAME/1x2 ...); `current` (the IKE
+ * SA's conn) first. */
+struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, const struct ike_endpoint *l,
+				    const struct ike_endpoint *r, const struct cy_id *peer,
+				    const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
+{
+	struct dconn **all;
+	size_t n;
+	struct ike_conn *best = NULL;
+
+	if (ike_conn_fits_ts(current, l, r, tsi, tsr))
+		return current;
+	all = conndb_sorted(p->db, &n);
+	for (size_t i = 0; i < n && !best; i++) {
+		char err[256];
+		struct conn_view *v;
+		const struct ike_conn *ic;
+
+		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+			continue;
+		ic = &v->ike;
+		if (ic == current || ic->authby != current->authby || !id_eq(&ic->local.id, &current->local.id) ||
+		    !id_match(&ic->remote.id, peer) || !addrs_fit(ic, l, r))
+			continue;
+		if (ike_conn_fits_ts(ic, l, r, tsi, tsr))
+			best = &v->ike;
+	}
+	free(all);
+	return best;
+}

@@ -1,0 +1,56 @@
+/* The engine's view of a conn: built once per add/replace of a dconn (on
+ * first use: orientation needs this host's addresses) and shared by every
+ * SA of the conn as a reference-counted struct ike_conn handle.  Besides
+ * what IKE needs it holds what the conn adds to its dataplane SAs and
+ * policies (marks, priority, byte/packet limits, TFC), parsed once.
+ *
+ * When the conn is deleted or replaced, connview_drop() marks the handle
+ * gone (SAs still holding it keep working until they end) and drops the
+ * dconn's reference; the view is freed with the last SA. */
+#ifndef CYGNET_DAEMON_CONNVIEW_H
+#define CYGNET_DAEMON_CONNVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/dataplane.h"
+#include "ike/ike.h"
+
+struct pluto;
+struct dconn;
+
+struct conn_view {
+	struct ike_conn ike;           /* first: handles convert both ways */
+	struct dconn *dc;              /* NULL once the conn is gone */
+	struct dp_mark mark_in, mark_out;   /* mark=, mark-in=, mark-out= */
+	uint32_t priority;             /* priority= (0 = from the selectors) */
+	uint64_t max_bytes, max_packets;    /* ipsec-max-bytes/-packets (0 = none) */
+	uint16_t tfc;                  /* tfc= */
+};
+
+/* The dconn's view, built on first use; NULL with err filled when the
+ * conn cannot be oriented or mapped. */
+struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen);
+/* The conn is deleted or replaced: see above.  No-op without a view. */
+void connview_drop(struct dconn *dc);
+
+static inline struct conn_view *connview_of(const struct ike_conn *c)
+{
+	return (struct conn_view *)(void *)c;   /* ike is the first member */
+}
+
+/* The dconn of an SA's conn, NULL when the conn is gone. */
+static inline struct dconn *connview_dconn(const struct ike_conn *c)
+{
+	return c ? connview_of(c)->dc : NULL;
+}
+
+/* Responder choices (the engine's find_conn_for_responder/_for_child). */
+struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *local,
+				   const struct ike_endpoint *remote, const struct cy_id *peer);
+struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, const struct ike_endpoint *local,
+				    const struct ike_endpoint *remote, const struct cy_id *peer,
+				    const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);
+
+#endif

@@ -1,0 +1,96 @@
+/* The daemon's SA machinery, in four files around one struct ikehost:
+ *
+ *   ikehost.c    the engine host: the IKE engine and the dataplane, the
+ *                UDP 500 sockets, the engine's timer, the dataplane event
+ *                pump, the engine ops table (clock, send, PSKs, conn choice)
+ *   sa_install.c Child SAs and trap policies into the dataplane through the
+ *                SA table (satable.c: who owns which SA, policy and reqid);
+ *                dataplane events (expire, acquire)
+ *   sa_ops.c     the operations with their replies: up, down, route,
+ *                unroute, conn deleted (rekey: rekey.c)
+ *   sa_status.c  every SA line of status, traffic, counts, drops
+ *
+ * Conns reach the engine as conn_view handles (connview.c). */
+#ifndef CYGNET_DAEMON_IKEHOST_H
+#define CYGNET_DAEMON_IKEHOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/ike.h"
+
+struct pluto;
+struct dconn;
+struct reply;
+struct dataplane;
+struct satable;
+struct event;
+struct dp_selector;
+
+struct ikehost {
+	struct pluto *p;
+	struct ike_engine *eng;
+	struct dataplane *dp;          /* NULL when it could not start */
+	struct satable *sat;           /* NULL without a dataplane */
+	int fd500[2];
+	struct event *ev500[2], *evdp, *timer, *sat_timer;
+};
+
+/* The host, created on first use (engine, dataplane, timers); NULL only
+ * when out of memory. */
+struct ikehost *ikehost_get(struct pluto *p);
+/* The host if it exists (status must not start a dataplane). */
+static inline struct ikehost *ikehost_peek(const struct pluto *p);
+uint64_t ikehost_now(void);
+/* Re-arm the SA table's timer after changing it. */
+void ikehost_sat_changed(struct ikehost *h);
+/* Open/close the IKE sockets (--listen / --unlisten). */
+int ikehost_listen(struct pluto *p, bool on, struct reply *rp);
+/* Shut down every SA (SIGTERM / --shutdown) and free the host. */
+void ikehost_shutdown(struct pluto *p);
+
+/* sa_install.c: the engine's dataplane callbacks and dataplane events. */
+void sa_child_installed(struct ikehost *h, const struct ike_child_params *cp);
+void sa_child_outbound(struct ikehost *h, const struct ike_child_params *cp);
+void sa_child_deleted(struct ikehost *h, const struct ike_child_params *cp);
+void sa_child_moved(struct ikehost *h, const struct ike_child_params *cp);
+void sa_expired(struct ikehost *h, uint32_t spi, bool hard);
+void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel);
+/* Trap policies of a conn (--route / --unroute): 0 or a Libreswan code. */
+int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp);
+int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp);
+bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc);
+
+/* sa_ops.c: the operations (control requests). */
+int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool async, struct reply *rp);
+int sa_terminate(struct pluto *p, struct dconn *dc, struct reply *rp);
+int sa_route_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
+int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
+/* Before a conn is deleted or replaced: its SAs, traps and view go. */
+void sa_conn_deleted(struct pluto *p, struct dconn *dc);
+
+/* sa_status.c: status. */
+struct sa_counts {
+	unsigned ike_total, ike_halfopen, ike_auth;
+	unsigned ipsec_total;
+};
+void sa_status_counts(struct pluto *p, struct sa_counts *c);
+/* --status/--showstates state lines (all conns, or only one). */
+void sa_status_states(struct pluto *p, struct reply *rp, const struct dconn *only);
+void sa_status_traffic(struct pluto *p, struct reply *rp);
+const char *sa_status_dataplane(const struct pluto *p);
+void sa_status_drops(struct pluto *p, struct reply *rp);
+/* The engine's reports that move a conn's newest SAs. */
+void sa_status_newest(struct pluto *p, const struct ike_conn *conn, bool ike, unsigned serial, bool established);
+/* The newest established IKE and Child SA of a conn (0 = none). */
+void sa_newest(struct pluto *p, const struct dconn *dc, unsigned *ike, unsigned *child);
+/* How many conns have an established Child SA. */
+unsigned sa_active_conns(struct pluto *p);
+/* Visit every IKE SA then its children; no-op before the host exists. */
+void sa_foreach(struct pluto *p, ike_sa_visit_fn fn, void *arg);
+
+#include "daemon/pluto.h"
+
+static inline struct ikehost *ikehost_peek(const struct pluto *p) { return p->host; }
+
+#endif

@@ -1,0 +1,360 @@
+/* Child SAs and trap policies into the dataplane.  The engine hands over
+ * a negotiated Child SA (ike_child_params); this file translates it into
+ * two struct dp_sa and a policy pair per traffic-selector pair, adding what
+ * the conn's view says (marks, priority, byte/packet limits, TFC), and the
+ * SA table (satable.c) installs them, deciding reqids and which policies
+ * are shared.  Routed conns (`ipsec auto --route`) install trap policies
+ * the same way; traffic hitting one (an acquire) initiates the conn. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/conn.h"
+#include "daemon/conndb.h"
+#include "daemon/connview.h"
+#include "daemon/ikehost.h"
+#include "daemon/satable.h"
+#include "lib/ifaddr.h"
+#include "lib/log.h"
+
+#define NATT_PORT 4500
+
+/* A traffic selector range as a subnet: the prefix whose range is exactly
+ * start..end; a range that is no prefix falls back to its first host. */
+static void ts_to_subnet(const struct ike_ts *ts, struct ip_subnet *s)
+{
+	size_t n = addr_len(&ts->start);
+
+	for (unsigned plen = 0; plen <= n * 8; plen++) {
+		struct ip_subnet t = { .addr = ts->start, .plen = (uint8_t)plen };
+		struct ip_addr lo, hi;
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned bit = (unsigned)i * 8;
+			t.addr.a[i] &= plen >= bit + 8 ? 0xff : plen <= bit ? 0 : (uint8_t)(0xff << (8 - (plen - bit)));
+		}
+		subnet_range(&t, &lo, &hi);
+		if (addr_eq(&lo, &ts->start) && addr_eq(&hi, &ts->end)) {
+			*s = t;
+			return;
+		}
+	}
+	subnet_from_addr(&ts->start, s);
+}
+
+/* The soft limit that triggers a rekey: half the hard one on the IKE SA's
+ * initiator, as Libreswan, three quarters on the responder, so that both
+ * ends (which count the same packets) do not rekey at once; none without
+ * rekey=yes. */
+static uint64_t soft_limit(uint64_t hard, bool rekey, bool ike_initiator)
+{
+	if (!hard || !rekey)
+		return 0;
+	return ike_initiator ? hard / 2 : hard / 4 * 3;
+}
+
+static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const struct ike_child_dir *d,
+		    enum dp_dir dir, const struct conn_view *v)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->spi = d->spi;
+	sa->dir = dir;
+	sa->src = d->src;
+	sa->dst = d->dst;
+	sa->encap = p->encap ? DP_ENCAP_UDP : DP_ENCAP_NONE;
+	sa->sport = dir == DP_DIR_OUT ? p->local_port : p->remote_port;
+	sa->dport = dir == DP_DIR_OUT ? p->remote_port : p->local_port;
+	/* the engine may not know its own floated port (0): it is the NAT-T port
+	 * (vm helper: the kernel took 0 literally and NAT-T broke with xfrm) */
+	if (sa->encap == DP_ENCAP_UDP && !sa->sport)
+		sa->sport = NATT_PORT;
+	if (sa->encap == DP_ENCAP_UDP && !sa->dport)
+		sa->dport = NATT_PORT;
+	sa->mode = p->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	sa->encr = p->encr;
+	sa->encr_keybits = p->encr_keybits;
+	sa->integ = p->integ;
+	sa->encr_key = d->encr_key;
+	sa->integ_key = d->integ_key;
+	sa->esn = p->esn;
+	sa->replay_window = p->replay_window;
+	/* hard lifetime a little after the engine's own replace time */
+	sa->hard.seconds = p->lifetime_ms ? p->lifetime_ms / 1000 + 30 : 0;
+	sa->hard.bytes = v->max_bytes;
+	sa->hard.packets = v->max_packets;
+	sa->soft.bytes = soft_limit(v->max_bytes, v->ike.rekey, p->ike_initiator);
+	sa->soft.packets = soft_limit(v->max_packets, v->ike.rekey, p->ike_initiator);
+	sa->mark = dir == DP_DIR_OUT ? v->mark_out : v->mark_in;
+	if (dir == DP_DIR_OUT && !p->transport)
+		sa->tfc_pad = v->tfc;
+	if (p->ts_local->n && p->ts_remote->n) {
+		struct ip_subnet l, r;
+
+		ts_to_subnet(&p->ts_local->ts[0], &l);
+		ts_to_subnet(&p->ts_remote->ts[0], &r);
+		sa->sel.src = dir == DP_DIR_OUT ? l : r;
+		sa->sel.dst = dir == DP_DIR_OUT ? r : l;
+		sa->sel.proto = p->ts_local->ts[0].ipproto;
+	}
+}
+
+/* One policy pair per local x remote selector. */
+static void fill_policies(struct satable_child *sc, const struct ike_child_params *p, const struct conn_view *v)
+{
+	for (size_t i = 0; i < p->ts_local->n; i++) {
+		for (size_t j = 0; j < p->ts_remote->n && sc->npol < SATABLE_MAX_POL; j++) {
+			struct dp_policy *po = &sc->pol_out[sc->npol], *pi = &sc->pol_in[sc->npol];
+
+			memset(po, 0, sizeof(*po));
+			ts_to_subnet(&p->ts_local->ts[i], &po->sel.src);
+			ts_to_subnet(&p->ts_remote->ts[j], &po->sel.dst);
+			po->sel.proto = p->ts_local->ts[i].ipproto;
+			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
+			po->dir = DP_DIR_OUT;
+			po->priority = v->priority;
+			*pi = *po;
+			po->mark = v->mark_out;
+			pi->mark = v->mark_in;
+			pi->dir = DP_DIR_IN;
+			pi->sel.src = po->sel.dst;
+			pi->sel.dst = po->sel.src;
+			sc->npol++;
+		}
+	}
+}
+
+void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
+{
+	const struct conn_view *v = connview_of(p->conn);
+	struct satable_child sc;
+	int rc;
+
+	if (!h->sat) {
+		log_error("\"%s\" #%u: cannot install the Child SA: no dataplane", p->conn_name, p->serial);
+		return;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.serial = p->serial;
+	sc.ike_serial = p->ike_serial;
+	sc.replaces = p->replaces;
+	sc.conn = p->conn;
+	sc.out_deferred = p->outbound_later;
+	fill_sa(&sc.in, p, &p->in, DP_DIR_IN, v);
+	fill_sa(&sc.out, p, &p->out, DP_DIR_OUT, v);
+	fill_policies(&sc, p, v);
+	if ((rc = satable_child_add(h->sat, &sc)) < 0)
+		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name, p->serial,
+			  strerror(-rc));
+	else
+		sa_status_newest(h->p, p->conn, false, p->serial, true);
+	secret_wipe(&sc, sizeof(sc));   /* no key pointers left behind */
+}
+
+/* The rekey responder's deferred outbound SA: the peer has switched. */
+void sa_child_outbound(struct ikehost *h, const struct ike_child_params *p)
+{
+	struct dp_sa out;
+	int rc;
+
+	if (!h->sat)
+		return;
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, connview_of(p->conn));
+	if ((rc = satable_child_outbound(h->sat, p->serial, &out)) < 0 && rc != -ENOENT)
+		log_error("\"%s\" #%u: cannot install the outbound SA: %s", p->conn_name, p->serial, strerror(-rc));
+}
+
+void sa_child_deleted(struct ikehost *h, const struct ike_child_params *p)
+{
+	int rc;
+
+	sa_status_newest(h->p, p->conn, false, p->serial, false);
+	if (!h->sat || (rc = satable_child_del(h->sat, p->serial, ikehost_now())) == -ENOENT)
+		return;
+	if (rc < 0)
+		log_error("\"%s\" #%u: removing the Child SA from the dataplane: %s", p->conn_name, p->serial,
+			  strerror(-rc));
+	ikehost_sat_changed(h);
+}
+
+/* The peer's NAT mapping moved: the SAs follow (update_sa keeps keys and
+ * algorithms, takes the new addresses and ports). */
+void sa_child_moved(struct ikehost *h, const struct ike_child_params *p)
+{
+	const struct conn_view *v = connview_of(p->conn);
+	const struct satable_child_info *ci = h->sat ? satable_child_get(h->sat, p->serial) : NULL;
+	struct dp_sa in, out;
+	int rc = 0;
+
+	if (!ci)
+		return;
+	fill_sa(&in, p, &p->in, DP_DIR_IN, v);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, v);
+	in.reqid = out.reqid = ci->reqid;
+	if ((rc = h->dp->ops->update_sa(h->dp, &in)) >= 0 && !ci->out_deferred)
+		rc = h->dp->ops->update_sa(h->dp, &out);
+	if (rc < 0)
+		log_error("\"%s\" #%u: cannot move the Child SA to the peer's new port: %s", p->conn_name, p->serial,
+			  strerror(-rc));
+	else
+		log_info("\"%s\" #%u: Child SA follows the peer to port %u", p->conn_name, p->serial, p->remote_port);
+}
+
+/* An SA reached its soft limit (bytes/packets: the engine's own timers
+ * handle time): rekey its Child SA.  Its hard limit: the kernel removed the
+ * SA (the userspace dataplane drops its traffic); with rekey=yes the Child
+ * SA is replaced (unless its rekey is under way already: a burst can cross
+ * both limits before the rekey's round trip), with rekey=no deleted. */
+void sa_expired(struct ikehost *h, uint32_t spi, bool hard)
+{
+	const struct satable_child_info *ci = h->sat ? satable_child_by_spi(h->sat, spi, NULL) : NULL;
+	const struct ike_conn *conn;
+	unsigned serial;
+	bool del, ok;
+
+	if (!ci) {
+		log_debug("dataplane: %s expire of SA 0x%08x, no Child SA of ours", hard ? "hard" : "soft", spi);
+		return;
+	}
+	conn = ci->conn;
+	serial = ci->serial;
+	del = hard && !conn->rekey;
+	ok = del ? ike_delete_child(h->eng, serial, NULL) : ike_rekey_child(h->eng, serial, NULL);
+	log_info("\"%s\" #%u: %s lifetime of SA 0x%08x reached: %s%s", conn->name, serial, hard ? "hard" : "soft",
+		 spi, del ? "deleting the Child SA" : "rekeying the Child SA",
+		 ok ? "" : " (skipped: one is under way, or the IKE SA is not up)");
+}
+
+bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc)
+{
+	return h && h->sat && dc->view && satable_conn_has_child(h->sat, &dc->view->ike);
+}
+
+/* The conn's end as traffic selectors: its subnets, else its address. */
+static size_t end_subnets(const struct ike_end *e, struct ip_subnet *out)
+{
+	if (e->n_subnets) {
+		memcpy(out, e->subnets, e->n_subnets * sizeof(out[0]));
+		return e->n_subnets;
+	}
+	subnet_from_addr(&e->addr, &out[0]);
+	return 1;
+}
+
+static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
+{
+	const struct ike_conn *ic = &v->ike;
+	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
+	size_t nl = end_subnets(&ic->local, ls), nr = end_subnets(&ic->remote, rs), n = 0;
+
+	if (nl * nr > SATABLE_MAX_POL)
+		log_warn("\"%s\": %zu subnet pairs; only the first %d get trap policies", ic->name, nl * nr,
+			 SATABLE_MAX_POL);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t j = 0; j < nr && n < SATABLE_MAX_POL; j++) {
+			struct dp_policy *po = &pol[n++];
+
+			memset(po, 0, sizeof(*po));
+			po->dir = DP_DIR_OUT;
+			po->sel.src = ls[i];
+			po->sel.dst = rs[j];
+			po->sel.proto = ic->local.protocol;
+			po->tmpl_src = ic->local.addr;
+			po->tmpl_dst = ic->remote.addr;
+			po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+			po->mark = v->mark_out;
+			po->priority = v->priority;
+			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
+		}
+	return n;
+}
+
+int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
+{
+	struct dp_policy pol[SATABLE_MAX_POL];
+	struct conn_view *v;
+	char err[300];
+	size_t n;
+	int rc;
+
+	if (!h->sat) {
+		rp_line(rp, 25, "\"%s\": could not route: no dataplane", dc->name);
+		return 25;
+	}
+	if (!(v = connview_get(h->p, dc, err, sizeof(err)))) {
+		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, err);
+		return 25;
+	}
+	if (satable_trap_of(h->sat, &v->ike, NULL))
+		return 0;                     /* routed already: silent, as Libreswan */
+	if (!v->ike.remote.addr.af || addr_is_any(&v->ike.remote.addr)) {
+		char text[256];
+
+		status_policy_text(dc, text, sizeof(text));
+		rp_line(rp, 25, "\"%s\": cannot route template policy of %s", dc->name, text);
+		rp_line(rp, 25, "\"%s\": could not route", dc->name);
+		return 25;
+	}
+	n = trap_policies(v, pol);
+	if ((rc = satable_trap_add(h->sat, &v->ike, pol, n, NULL)) < 0) {
+		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, strerror(-rc));
+		return 25;
+	}
+	dc->routing = ROUTING_PROSPECTIVE;
+	log_info("\"%s\": routed: %zu trap polic%s", dc->name, n, n == 1 ? "y" : "ies");
+	return 0;
+}
+
+int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp)
+{
+	if (!h || !h->sat || !dc->view || !satable_trap_of(h->sat, &dc->view->ike, NULL)) {
+		dc->routing = ROUTING_UNROUTED;
+		return 0;                     /* not routed: silent, as Libreswan */
+	}
+	if (sa_conn_has_child(h, dc)) {
+		rp_line(rp, 26, "\"%s\": cannot unroute: route busy", dc->name);
+		return 26;
+	}
+	satable_trap_del(h->sat, &dc->view->ike);
+	dc->routing = ROUTING_UNROUTED;
+	log_info("\"%s\": unrouted", dc->name);
+	return 0;
+}
+
+struct negotiating {
+	const struct ike_conn *conn;
+	bool yes;
+};
+
+static void negotiating_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct negotiating *n = arg;
+
+	if (sa->conn == n->conn && !sa->established)
+		n->yes = true;
+}
+
+/* Traffic hit a trap: initiate its conn unless it is up or on its way
+ * (at most one initiation a second per conn). */
+void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel)
+{
+	const struct ike_conn *conn = h->sat ? satable_trap_by_reqid(h->sat, reqid) : NULL;
+	struct conn_view *v = conn ? connview_of(conn) : NULL;
+	struct negotiating ng = { .conn = conn };
+	struct reply rp = { 0 };          /* no emit: the lines are logged */
+	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
+	uint64_t now = ikehost_now();
+	struct dconn *dc;
+	bool was_up;
+
+	if (!v || !(dc = v->dc))
+		return;
+	ike_foreach_sa(h->eng, negotiating_cb, &ng);
+	if (ng.yes || sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))
+		return;
+	dc->acquire_ms = now;
+	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", dc->name,
+		 subnet_fmt(&sel->src, a), subnet_fmt(&sel->dst, b), sel->proto);
+	was_up = dc->up;
+	sa_initiate(h->p, dc, NULL, true, &rp);
+	dc->up = was_up;                  /* on demand is not +UP */
+}

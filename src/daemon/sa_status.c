@@ -1,0 +1,231 @@
+/* Every SA line of status: --status/--showstates state lines, the Child
+ * SAs' SPI/traffic lines, --trafficstatus, the state counts, the
+ * dataplane's and the engine's drop counters, and which SA of a conn is
+ * the newest (kept on the dconn as the engine reports SAs established and
+ * deleted).  (The JSON objects of --status --json: status_states.c.) */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/conndb.h"
+#include "daemon/connview.h"
+#include "daemon/ikehost.h"
+#include "daemon/satable.h"
+#include "dataplane/dataplane.h"
+
+void sa_foreach(struct pluto *p, ike_sa_visit_fn fn, void *arg)
+{
+	struct ikehost *h = ikehost_peek(p);
+
+	if (h && h->eng)
+		ike_foreach_sa(h->eng, fn, arg);
+}
+
+void sa_newest(struct pluto *p, const struct dconn *dc, unsigned *ike, unsigned *child)
+{
+	(void)p;
+	*ike = dc->newest_ike;
+	*child = dc->newest_child;
+}
+
+struct newest_scan {
+	const struct ike_conn *conn;
+	enum ike_sa_kind kind;
+	unsigned skip, best;
+};
+
+static void newest_scan_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct newest_scan *n = arg;
+
+	if (sa->conn == n->conn && sa->kind == n->kind && sa->established && sa->serial != n->skip &&
+	    sa->serial > n->best)
+		n->best = sa->serial;
+}
+
+/* A conn's newest SA of a kind: the latest established; when that one goes,
+ * the newest of the rest (a walk, only then). */
+void sa_status_newest(struct pluto *p, const struct ike_conn *conn, bool ike, unsigned serial, bool established)
+{
+	struct dconn *dc = connview_dconn(conn);
+	unsigned *newest = !dc ? NULL : ike ? &dc->newest_ike : &dc->newest_child;
+	struct newest_scan n = { .conn = conn, .kind = ike ? IKE_KIND_IKE : IKE_KIND_CHILD, .skip = serial };
+
+	if (!newest)
+		return;
+	if (established) {
+		if (serial > *newest)
+			*newest = serial;
+	} else if (*newest == serial) {
+		sa_foreach(p, newest_scan_cb, &n);
+		*newest = n.best;
+	}
+}
+
+static void count_sa(void *arg, const struct ike_sa_info *sa)
+{
+	struct sa_counts *c = arg;
+
+	if (sa->kind == IKE_KIND_IKE) {
+		c->ike_total++;
+		if (!sa->established)
+			c->ike_halfopen++;
+		else
+			c->ike_auth++;
+	} else if (sa->established) {
+		c->ipsec_total++;
+	}
+}
+
+void sa_status_counts(struct pluto *p, struct sa_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	sa_foreach(p, count_sa, c);
+}
+
+struct state_ctx {
+	struct ikehost *h;
+	struct reply *rp;
+	uint64_t now;
+	const struct dconn *only;
+};
+
+static uint64_t secs_until(uint64_t at, uint64_t now)
+{
+	return (at > now ? at - now : 0) / 1000;
+}
+
+/* " RETRANSMIT in 4s; REKEY in 27928s; REPLACE in 28797s;" */
+static void timers_text(const struct ike_sa_info *sa, uint64_t now, char *t, size_t cap)
+{
+	size_t o = 0;
+
+	t[0] = '\0';
+	if (sa->retransmit_at_ms)
+		o += (size_t)snprintf(t + o, cap - o, " RETRANSMIT in %llus;",
+				      (unsigned long long)secs_until(sa->retransmit_at_ms, now));
+	if (sa->rekey_at_ms && o < cap)
+		o += (size_t)snprintf(t + o, cap - o, " REKEY in %llus;",
+				      (unsigned long long)secs_until(sa->rekey_at_ms, now));
+	if (sa->replace_at_ms && o < cap)
+		snprintf(t + o, cap - o, " REPLACE in %llus;", (unsigned long long)secs_until(sa->replace_at_ms, now));
+}
+
+static bool is_newest(const struct ike_sa_info *sa)
+{
+	const struct dconn *dc = connview_dconn(sa->conn);
+
+	return dc && sa->serial == (sa->kind == IKE_KIND_IKE ? dc->newest_ike : dc->newest_child);
+}
+
+static void counters(struct ikehost *h, const struct ike_sa_info *sa, struct dp_counters *cin, struct dp_counters *cout)
+{
+	memset(cin, 0, sizeof(*cin));
+	memset(cout, 0, sizeof(*cout));
+	if (!h->dp || !sa->established)
+		return;
+	h->dp->ops->get_counters(h->dp, sa->spi_in, &sa->local.addr, DP_IPPROTO_ESP, cin);
+	h->dp->ops->get_counters(h->dp, sa->spi_out, &sa->remote.addr, DP_IPPROTO_ESP, cout);
+}
+
+static void child_lines(struct state_ctx *s, const struct ike_sa_info *sa, const char *timers)
+{
+	char pa[ADDR_STRLEN], la[ADDR_STRLEN], tun[2 * ADDR_STRLEN + 20] = "";
+	struct dp_counters cin, cout;
+
+	rp_line(s->rp, 0, "#%u: \"%s\":%u %s (%s);%s%s%s IKE SA #%u; idle;", sa->serial, sa->conn_name,
+		sa->local.port, sa->state_name, sa->state_story, timers, is_newest(sa) ? " newest;" : "",
+		sa->established ? " eroute owner;" : "", sa->ike_serial);
+	if (!sa->established)
+		return;
+	counters(s->h, sa, &cin, &cout);
+	addr_fmt(&sa->remote.addr, pa);
+	addr_fmt(&sa->local.addr, la);
+	if (!sa->transport)   /* Libreswan prints no tun.0 pairs in transport mode */
+		snprintf(tun, sizeof(tun), " tun.0@%s tun.0@%s", pa, la);
+	rp_line(s->rp, 0, "#%u: \"%s\" esp.%08x@%s esp.%08x@%s%s Traffic: ESPin=%lluB ESPout=%lluB ESPmax=2^63B",
+		sa->serial, sa->conn_name, sa->spi_out, pa, sa->spi_in, la, tun, (unsigned long long)cin.bytes,
+		(unsigned long long)cout.bytes);
+}
+
+static void state_line(void *arg, const struct ike_sa_info *sa)
+{
+	struct state_ctx *s = arg;
+	char timers[160];
+
+	if (s->only && connview_dconn(sa->conn) != s->only)
+		return;
+	timers_text(sa, s->now, timers, sizeof(timers));
+	if (sa->kind == IKE_KIND_IKE)
+		rp_line(s->rp, 0, "#%u: \"%s\":%u %s (%s);%s%s idle;", sa->serial, sa->conn_name, sa->local.port,
+			sa->state_name, sa->state_story, timers, is_newest(sa) ? " newest;" : "");
+	else
+		child_lines(s, sa, timers);
+}
+
+void sa_status_states(struct pluto *p, struct reply *rp, const struct dconn *only)
+{
+	struct state_ctx s = { .h = ikehost_peek(p), .rp = rp, .now = ikehost_now(), .only = only };
+
+	sa_foreach(p, state_line, &s);
+}
+
+static void traffic_line(void *arg, const struct ike_sa_info *sa)
+{
+	struct state_ctx *s = arg;
+	struct dp_counters cin, cout;
+	char id[ID_STRLEN];
+
+	if (sa->kind != IKE_KIND_CHILD || !sa->established || !s->h->dp)
+		return;
+	counters(s->h, sa, &cin, &cout);
+	rp_line(s->rp, 6, "#%u: \"%s\", type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s'",
+		sa->serial, sa->conn_name, (unsigned long long)cin.add_time, (unsigned long long)cin.bytes,
+		(unsigned long long)cout.bytes, id_fmt(&sa->remote_id, id));
+}
+
+void sa_status_traffic(struct pluto *p, struct reply *rp)
+{
+	struct state_ctx s = { .h = ikehost_peek(p), .rp = rp };
+
+	sa_foreach(p, traffic_line, &s);
+}
+
+unsigned sa_active_conns(struct pluto *p)
+{
+	struct ikehost *h = ikehost_peek(p);
+
+	return h && h->sat ? (unsigned)satable_active_conns(h->sat) : 0;
+}
+
+const char *sa_status_dataplane(const struct pluto *p)
+{
+	const struct ikehost *h = ikehost_peek(p);
+
+	return h && h->dp ? h->dp->ops->name : "none";
+}
+
+void sa_status_drops(struct pluto *p, struct reply *rp)
+{
+	struct ikehost *h = ikehost_peek(p);
+	uint64_t d[DP_DROP__COUNT];
+	char line[1024];
+	size_t o = 0;
+
+	if (!h || !h->dp)
+		return;
+	h->dp->ops->get_global_drops(h->dp, d);
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		if (d[i] && o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s=%llu", o ? ", " : "",
+					      dp_drop_name((enum dp_drop)i), (unsigned long long)d[i]);
+	rp_line(rp, 0, "dataplane drops: %s", o ? line : "none");
+	o = 0;
+	for (int i = 0; i < IKE_DROP_COUNT; i++) {
+		uint64_t n = ike_drop_count(h->eng, (enum ike_drop)i);
+
+		if (n && o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s=%llu", o ? ", " : "",
+					      ike_drop_name((enum ike_drop)i), (unsigned long long)n);
+	}
+	rp_line(rp, 0, "IKE drops: %s", o ? line : "none");
+}
