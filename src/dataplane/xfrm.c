@@ -27,10 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/fib_rules.h>
-#include <linux/rtnetlink.h>
-
 #include "dataplane/dp_events.h"
+#include "dataplane/xfrm_int.h"
 #include "dataplane/xfrm_msg.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
@@ -41,39 +39,6 @@
 #ifndef UDP_ENCAP_ESPINUDP
 #define UDP_ENCAP_ESPINUDP 2
 #endif
-#define XK_RXBUF 65536
-
-struct xk_sa {
-	uint32_t spi;
-	enum dp_dir dir;
-	struct ip_addr src, dst;
-	enum dp_mode mode;
-	uint32_t reqid;
-	struct dp_mark mark;
-	uint64_t add_time;
-};
-
-struct xk {
-	struct dataplane *dp;
-	struct mnl_socket *nl;        /* requests (daemon thread) */
-	struct mnl_socket *ev;        /* multicast events (event thread) */
-	struct mnl_socket *dump;      /* resync dumps (event thread) */
-	int natt[2];                  /* UDP 4500: IPv4, IPv6 (-1 = none) */
-	int stop[2];                  /* pipe to stop the event thread */
-	pthread_t thr;
-	bool thr_started;
-	uint32_t seq;                 /* requests on nl and rt (daemon thread) */
-	uint32_t dump_seq;            /* requests on dump (event thread) */
-	struct mnl_socket *rt;        /* NETLINK_ROUTE: routes for tunnel policies */
-	unsigned rule_refs[2];        /* routes needing the table-220 rule, per family */
-	struct ip_subnet *routes;     /* routes we added (removed at shutdown) */
-	size_t nroutes, caproutes;
-	pthread_mutex_t lock;         /* guards sas */
-	struct xk_sa *sas;
-	size_t n, cap;
-};
-
-static struct xk *X(struct dataplane *dp) { return dp->priv; }
 
 /* ---- request/ACK ------------------------------------------------------ */
 
@@ -82,7 +47,7 @@ struct talk_ctx {
 	void *arg;
 };
 
-static int talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg)
+int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg)
 {
 	struct nlmsghdr *req = buf;
 	_Alignas(struct nlmsghdr) char rx[XK_RXBUF];
@@ -161,130 +126,6 @@ static void forget(struct xk *x, uint32_t spi, const struct ip_addr *dst)
 }
 
 
-/* ---- routes ------------------------------------------------------------- */
-/* Kernel ESP still needs a route for the peer's protected subnet: the
- * policy lookup happens after routing.  Like strongSwan, Cygnet routes it
- * in its own table (220, rule priority 220) through the device and gateway
- * that reach the peer, with the local protected address as source. */
-
-struct route_ans {
-	uint32_t oif;
-	struct ip_addr gw;
-};
-
-static int getroute_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct route_ans *a = arg;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *at;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return MNL_CB_OK;
-	mnl_attr_for_each(at, nlh, sizeof(*rtm)) {
-		if (mnl_attr_get_type(at) == RTA_OIF && mnl_attr_get_payload_len(at) >= 4)
-			a->oif = mnl_attr_get_u32(at);
-		else if (mnl_attr_get_type(at) == RTA_GATEWAY)
-			addr_from_bytes(rtm->rtm_family, mnl_attr_get_payload(at), &a->gw);
-	}
-	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *rt_msg(char *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq, int af)
-{
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-
-	memset(buf, 0, cap);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)af;
-	return nlh;
-}
-
-static int xk_rule(struct xk *x, bool add, int af)
-{
-	_Alignas(struct nlmsghdr) char buf[1024];
-	struct nlmsghdr *nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWRULE : RTM_DELRULE,
-				      NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0), ++x->seq, af);
-	struct fib_rule_hdr *fr = mnl_nlmsg_get_payload(nlh);
-	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
-	uint32_t prio = x->dp->params.rule_priority ? x->dp->params.rule_priority : DP_DEFAULT_RULE_PRIORITY;
-	int rc;
-
-	fr->action = FR_ACT_TO_TBL;
-	fr->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
-	rc = talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
-	return rc == -EEXIST ? 0 : rc;
-}
-
-static int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
-		    const struct ip_addr *prefsrc)
-{
-	_Alignas(struct nlmsghdr) char buf[1024];
-	struct route_ans a = { 0 };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
-	int fi = dst->addr.af == AF_INET6, rc;
-
-	if (add) {
-		nlh = rt_msg(buf, sizeof(buf), RTM_GETROUTE, 0, ++x->seq, peer->af);
-		rtm = mnl_nlmsg_get_payload(nlh);
-		rtm->rtm_dst_len = (uint8_t)(addr_len(peer) * 8);
-		mnl_attr_put(nlh, RTA_DST, addr_len(peer), peer->a);
-		if ((rc = talk(x->rt, buf, (int)nlh->nlmsg_len, getroute_cb, &a)) < 0 || !a.oif)
-			return rc < 0 ? rc : -ENETUNREACH;
-	}
-	nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
-		     NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), ++x->seq, dst->addr.af);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->plen;
-	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = a.gw.af ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
-	if (add) {
-		mnl_attr_put_u32(nlh, RTA_OIF, a.oif);
-		if (a.gw.af == dst->addr.af)
-			mnl_attr_put(nlh, RTA_GATEWAY, addr_len(&a.gw), a.gw.a);
-		if (prefsrc && prefsrc->af == dst->addr.af)
-			mnl_attr_put(nlh, RTA_PREFSRC, addr_len(prefsrc), prefsrc->a);
-	}
-	rc = talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
-	if (rc < 0 && !(rc == -ESRCH && !add))
-		return rc;
-	if (add) {
-		if (x->nroutes == x->caproutes) {
-			size_t nc = x->caproutes ? 2 * x->caproutes : 8;
-			struct ip_subnet *v = realloc(x->routes, nc * sizeof(*v));
-			if (v) {
-				x->routes = v;
-				x->caproutes = nc;
-			}
-		}
-		if (x->nroutes < x->caproutes)
-			x->routes[x->nroutes++] = *dst;
-	} else {
-		for (size_t i = 0; i < x->nroutes; i++)
-			if (subnet_eq(&x->routes[i], dst)) {
-				x->routes[i] = x->routes[--x->nroutes];
-				break;
-			}
-	}
-	if (add && x->rule_refs[fi]++ == 0)
-		xk_rule(x, true, dst->addr.af);
-	else if (!add && x->rule_refs[fi] && --x->rule_refs[fi] == 0)
-		xk_rule(x, false, dst->addr.af);
-	return 0;
-}
-
 /* ---- ops --------------------------------------------------------------- */
 
 static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
@@ -295,7 +136,7 @@ static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
 
 	if (!cy_reqid_ours(sa->reqid))
 		log_warn("xfrm: SA 0x%08x has reqid %u outside Cygnet's range", sa->spi, sa->reqid);
-	rc = talk(x->nl, buf, xfrm_build_newsa(buf, sizeof(buf), ++x->seq, sa, update), NULL, NULL);
+	rc = xk_talk(x->nl, buf, xfrm_build_newsa(buf, sizeof(buf), ++x->seq, sa, update), NULL, NULL);
 	secret_wipe(buf, sizeof(buf));
 	if (rc < 0) {
 		log_error("xfrm: %s SA 0x%08x failed: %s", update ? "update" : "add", sa->spi, strerror(-rc));
@@ -328,7 +169,7 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	struct xk *x = X(dp);
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct dp_mark mark = sa_mark(x, spi, dst);
-	int rc = talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), NULL, NULL);
+	int rc = xk_talk(x->nl, buf, xfrm_build_delsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), NULL, NULL);
 
 	pthread_mutex_lock(&x->lock);
 	forget(x, spi, dst);
@@ -391,7 +232,7 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 		int len = add ? xfrm_build_newpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i], pol->reqid,
 						     prio, mode, &tsrc, &tdst, &pol->mark)
 			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, &pol->sel, kdirs[i], &pol->mark);
-		int r = talk(x->nl, buf, len, NULL, NULL);
+		int r = xk_talk(x->nl, buf, len, NULL, NULL);
 		if (r < 0 && !(r == -ENOENT && !add)) {
 			log_error("xfrm: %s policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i], strerror(-r));
 			rc = r;
@@ -428,7 +269,7 @@ static int xk_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr 
 	struct dp_mark mark = sa_mark(x, spi, dst);
 
 	memset(out, 0, sizeof(*out));
-	return talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), getsa_cb, out);
+	return xk_talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), getsa_cb, out);
 }
 
 static void xk_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT])
@@ -537,7 +378,7 @@ static void resync(struct xk *x)
 	n = x->n;
 	r.seen = calloc(n ? n : 1, sizeof(bool));
 	gone = calloc(n ? n : 1, sizeof(*gone));
-	if (r.seen && gone && talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->dump_seq, XFRM_MSG_GETSA),
+	if (r.seen && gone && xk_talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->dump_seq, XFRM_MSG_GETSA),
 				   resync_cb, &r) == 0) {
 		for (size_t i = 0; i < n && i < x->n; i++) {
 			struct dp_event *ev = &gone[ngone];
@@ -713,13 +554,13 @@ static void purge_ours(struct xk *x, bool policies)
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct purge_ctx pc = { .x = x, .policies = policies };
 
-	if (talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
+	if (xk_talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
 					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
 		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
 	for (size_t i = 0; i < pc.n; i++) {
 		struct nlmsghdr *d = &pc.msgs[i].h;
 		d->nlmsg_seq = ++x->seq;
-		talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
+		xk_talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
 	}
 	if (pc.n)
 		log_info("xfrm: removed %zu stale %s of Cygnet's", pc.n, policies ? "policies" : "SAs");
