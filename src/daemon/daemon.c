@@ -132,7 +132,7 @@ static struct config *load_config(const char *path)
 }
 
 /* As Libreswan 4.10: add every auto=add|ondemand|start|route conn, then
- * route the ondemand ones and initiate the start ones (through the glue). */
+ * route the ondemand ones and initiate the start ones (sa_ops.c). */
 static void load_auto_conns(struct pluto *p, const struct config *cfg)
 {
 	struct reply rp = { .emit = log_reply };

@@ -383,9 +383,9 @@ static int h_secrets(struct pluto *p, const struct ctl_request *rq, const char *
 
 static int h_nothing(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	/* rereadcerts: certificates live in the PKI module, nothing is cached
-	 * here yet; shutdown/ping: shutdown is acted on by ctlsrv.c after the
-	 * reply. */
+	/* rereadcerts: Cygnet authenticates by PSK only so far and loads no
+	 * certificate to reread; shutdown/ping: shutdown is acted on by
+	 * ctlsrv.c after the reply. */
 	(void)p; (void)rq; (void)name; (void)rp;
 	return 0;
 }
