@@ -227,6 +227,8 @@ if pair 192.0.2.1 192.0.2.2 198.51.100.1/32 203.0.113.1/32 198.51.100.1 203.0.11
 	else
 		fail lifetime-soft-hard-events "$(grep 'EVENT\|counters' $T/a.out)"
 	fi
+else
+	fail natt-shared-port "dataplane did not start: $(cat $T/a.out $T/b.out 2>/dev/null | grep -m3 '^ERR' | tr '\n' '|')"
 fi
 stop_all
 
