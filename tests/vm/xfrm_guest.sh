@@ -458,7 +458,7 @@ esp_spis() { ip -n "$1" xfrm state | sed -n 's/.*spi \(0x[0-9a-f]*\).*/\1/p' | s
 
 part_ls() {
 	local dl=$TMP/la dc=$TMP/lb n n0
-	[ -x "$LS/pluto" ] || { skip ls "Libreswan's pluto not installed ($LS/pluto)"; return; }
+	[ -x "$LS/pluto" ] || { env_skip ls "Libreswan's pluto not installed ($LS/pluto)"; return; }
 	conf "$dl" xfrm 192.0.2.2 "	leftupdown=/bin/true" "	dnssec-enable=no"
 	conf "$dc" xfrm
 	ls_start "$A" "$dl" || { fail ls-start "Libreswan pluto: $(tail -5 "$dl/pluto.log" "$dl/initnss.log" 2>&1 | tr '\n' '|')"; return; }
@@ -609,7 +609,7 @@ lsn_children() { cy_whack "$B" "$LSN_DIR" --showstates 2>/dev/null | grep -c STA
 # conn (subnets/1x1 ... 2x2) by its traffic selectors.
 part_lsn() {
 	local dl=$TMP/sa dc=$TMP/sb d
-	[ -x "$LS/pluto" ] || { skip lsn "Libreswan's pluto not installed ($LS/pluto)"; return; }
+	[ -x "$LS/pluto" ] || { env_skip lsn "Libreswan's pluto not installed ($LS/pluto)"; return; }
 	ip -n "$A" addr add 198.51.100.17/24 dev lo; ip -n "$B" addr add 203.0.113.17/24 dev lo
 	for d in "$dl" "$dc"; do
 		mkdir -p "$d/run" "$d/nss" "$d/ipsec.d"
