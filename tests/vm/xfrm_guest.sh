@@ -56,6 +56,7 @@ CONF
 
 # xstate NS: SAs and policies in the kernel of NS
 nsa() { ip -n "$1" xfrm state | grep -c '^src'; }
+nsa_is() { [ "$(nsa "$1")" = "$2" ]; }
 npol() { ip -n "$1" xfrm policy | grep -c '^src'; }
 # esp_pkts NS: sum of packet counters of the namespace's SAs
 esp_pkts() { ip -n "$1" -s xfrm state | awk '/[0-9]+\(bytes\), [0-9]+\(packets\)/ { sub(/\(packets\).*/, "", $2); n += $2 } END { print n + 0 }'; }
@@ -588,6 +589,9 @@ NFT
 	if cy_whack "$A" "$da" --name t --rekey-ipsec >"$TMP/rk.out" 2>&1 && [ "$(esp_spis "$A")" != "$s0" ] &&
 	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass kx-whack-rekey-ipsec
 	else fail kx-whack-rekey-ipsec "$(tail -2 "$TMP/rk.out" | tr '\n' '|')"; fi
+	# the Child SA's SPIs must survive the IKE SA rekey; sample them once
+	# the inbound SA replaced above stopped lingering (1 s, ike_glue.c)
+	wait_until 5 nsa_is "$A" 2
 	s0=$(esp_spis "$A")
 	if cy_whack "$B" "$db" --name t --rekey-ike >"$TMP/rk.out" 2>&1 && [ "$(esp_spis "$A")" = "$s0" ] &&
 	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass kx-whack-rekey-ike-from-responder
