@@ -118,6 +118,7 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 	grep -qx $'\tleft=%defaultroute' <<<"$out" && grep -q "no default route" <<<"$out" &&
 		pass defaultroute-none || fail defaultroute-none "$out"
 else
-	echo "SKIP defaultroute-netns: needs root and ip netns"
+	. "$TOP/tests/integration/lib/env.sh"
+	env_skip defaultroute-netns "needs root and ip netns" || fails=$((fails + 1))
 fi
 [ $fails -eq 0 ]

@@ -16,15 +16,16 @@
 #      src/config/keywords.c, and one file setting every keyword at once.
 # Documented differences (docs/COMPATIBILITY.md, "Configuration") are listed
 # in KNOWN / KNOWN_CS / KNOWN_GEN with what each side must then give.
-# SKIPs loudly when /usr/sbin/ipsec is not Libreswan.
+# SKIPs loudly when /usr/sbin/ipsec is not Libreswan (FAILs under CI).
 set -u
 TOP=${CYGNET_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 IPSEC=${CYGNET_BUILD:-$TOP/build}/ipsec
 LS=/usr/sbin/ipsec
 [ -x "$IPSEC" ] || { echo "FAIL config_vs_libreswan: no binary $IPSEC"; exit 1; }
 if ! "$LS" --version 2>/dev/null | grep -q Libreswan; then
-	echo "SKIP config_vs_libreswan: *** $LS is not Libreswan: side-by-side comparison NOT RUN ***"
-	exit 0
+	. "$TOP/tests/integration/lib/env.sh"
+	env_skip config_vs_libreswan "*** $LS is not Libreswan: side-by-side comparison NOT RUN ***"
+	exit
 fi
 
 # name -> "cygnet_rc libreswan_rc why"

@@ -17,6 +17,7 @@ rc=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; rc=1; }
 skip() { echo "SKIP $1: $2"; }
+. "$(dirname "$0")/lib/env.sh"   # env_skip: SKIP, or FAIL under CI
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -27,11 +28,11 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$(id -u)" != 0 ] || [ ! -x "$TOOL" ] || [ ! -e /dev/net/tun ]; then
-	skip esp_tunnel "needs root, /dev/net/tun and $TOOL"
-	exit 0
+	env_skip esp_tunnel "needs root, /dev/net/tun and $TOOL"
+	exit
 fi
 for c in tcpdump nc ip; do
-	command -v $c >/dev/null || { skip esp_tunnel "$c missing"; exit 0; }
+	command -v $c >/dev/null || { env_skip esp_tunnel "$c missing"; exit; }
 done
 
 # wait_for FILE PATTERN [tries of 0.1 s]
@@ -227,6 +228,8 @@ if pair 192.0.2.1 192.0.2.2 198.51.100.1/32 203.0.113.1/32 198.51.100.1 203.0.11
 	else
 		fail lifetime-soft-hard-events "$(grep 'EVENT\|counters' $T/a.out)"
 	fi
+else
+	fail natt-shared-port "dataplane did not start: $(cat $T/a.out $T/b.out 2>/dev/null | grep -m3 '^ERR' | tr '\n' '|')"
 fi
 stop_all
 

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need ike_collisions
-command -v nft >/dev/null || { skip ike_collisions "nft missing"; exit 0; }
+command -v nft >/dev/null || { env_skip ike_collisions "nft missing"; exit; }
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4
 retransmit-timeout=10s"

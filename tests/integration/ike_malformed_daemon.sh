@@ -14,8 +14,8 @@
 
 TOOL=$BUILD/tools/ike_inject
 if [ "$(id -u)" != 0 ] || [ ! -x "$TOOL" ] || [ ! -e /dev/net/tun ]; then
-	skip ike_malformed_daemon "needs root, /dev/net/tun and $TOOL"
-	exit 0
+	env_skip ike_malformed_daemon "needs root, /dev/net/tun and $TOOL"
+	exit
 fi
 A=${TAG}w B=${TAG}e
 two_hosts "$A" "$B" || { fail setup "cannot create namespaces"; finish; }

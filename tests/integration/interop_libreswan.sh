@@ -13,17 +13,17 @@
 . "$TOP/tests/peers/interop_lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	skip interop-libreswan "needs root"
-	exit 0
+	env_skip interop-libreswan "needs root"
+	exit
 fi
 if ! ls_available; then
 	echo "!!! Libreswan is not installed (scripts/install-deps installs it): interop NOT tested !!!"
-	skip interop-libreswan "Libreswan 4.10 not installed"
-	exit 0
+	env_skip interop-libreswan "Libreswan 4.10 not installed"
+	exit
 fi
 if ! command -v tcpdump >/dev/null || ! command -v nft >/dev/null; then
-	skip interop-libreswan "tcpdump/nft missing"
-	exit 0
+	env_skip interop-libreswan "tcpdump/nft missing"
+	exit
 fi
 io_begin libreswan Libreswan "Libreswan $(ls_version) (Debian $(ls_package_version), pluto with XFRM, no kernel ESP)"
 

@@ -17,16 +17,16 @@
 export SW_RETRANSMIT_TRIES=2   # strongSwan gives up (and declares a dead peer) after ~4.4 s
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/net/tun ]; then
-	skip interop-strongswan "needs root and /dev/net/tun"
-	exit 0
+	env_skip interop-strongswan "needs root and /dev/net/tun"
+	exit
 fi
 for c in iperf3 tcpdump nft; do
-	command -v $c >/dev/null || { skip interop-strongswan "$c missing"; exit 0; }
+	command -v $c >/dev/null || { env_skip interop-strongswan "$c missing"; exit; }
 done
 if ! sw_fetch; then
 	echo "!!! strongSwan packages could not be downloaded from the Debian archive: interop NOT tested !!!"
-	skip interop-strongswan "apt-get download of strongSwan failed (no archive access)"
-	exit 0
+	env_skip interop-strongswan "apt-get download of strongSwan into $SW_CACHE failed (no archive access?)"
+	exit
 fi
 io_begin strongswan strongSwan "strongSwan $(sw_version) (Debian $(sw_package_version), charon + kernel-libipsec)"
 

@@ -17,8 +17,8 @@ ALGPARSE=/usr/libexec/ipsec/algparse
 PROPPARSE=$BUILD/tools/propparse
 if [ ! -x "$ALGPARSE" ]; then
 	echo "!!! Libreswan's algparse not found: proposal parser NOT compared with Libreswan !!!"
-	skip proposals-vs-libreswan "$ALGPARSE missing (install the libreswan package)"
-	exit 0
+	env_skip proposals-vs-libreswan "$ALGPARSE missing (install the libreswan package)"
+	exit
 fi
 [ -x "$PROPPARSE" ] || { fail proposals-vs-libreswan "$PROPPARSE not built"; finish; }
 

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tunnel_nat
-command -v nft >/dev/null || { skip tunnel_nat "nft missing"; exit 0; }
+command -v nft >/dev/null || { env_skip tunnel_nat "nft missing"; exit; }
 N=${TAG}n
 setup() {
 	netns_add "$W" && netns_add "$E" && netns_add "$N" || return 1

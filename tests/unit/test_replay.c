@@ -32,8 +32,18 @@ static const struct scenario {
 	{ "far ahead jump clears the window", 128, false, 0,
 	  { { 1, REPLAY_OK, 1 }, { 2, REPLAY_OK, 2 }, { 100000, REPLAY_OK, 100000 }, { 99999, REPLAY_OK, 99999 },
 	    { 99873, REPLAY_OK, 99873 }, { 99872, REPLAY_OLD, 99872 }, { 100000, REPLAY_DUP, 100000 } } },
-	{ "jump by exactly the ring size keeps no stale bits", 64, false, 0,
-	  { { 5, REPLAY_OK, 5 }, { 133, REPLAY_OK, 133 }, { 128 + 5 - 64 + 1, REPLAY_OK, 0 }, { 133, REPLAY_DUP, 0 } } },
+	/* Jumps by exactly the ring size (nwords * 64 bits): every bit of the
+	 * ring is stale, and each received number below the old top lands on
+	 * the bit of an in-window number never received (seq + ring).  A window
+	 * that clears (words jumped) % nwords clears nothing here. */
+	{ "jump by exactly the ring size (128 bits, window 64) keeps no stale bits", 64, false, 0,
+	  { { 1, REPLAY_OK, 1 }, { 2, REPLAY_OK, 2 }, { 3, REPLAY_OK, 3 }, { 4, REPLAY_OK, 4 }, { 5, REPLAY_OK, 5 },
+	    { 5 + 128, REPLAY_OK, 133 }, { 4 + 128, REPLAY_OK, 132 }, { 3 + 128, REPLAY_OK, 131 },
+	    { 1 + 128, REPLAY_OK, 129 }, { 133, REPLAY_DUP, 133 }, { 69, REPLAY_OLD, 69 }, { 70, REPLAY_OK, 70 } } },
+	{ "jump by exactly the ring size (192 bits, window 100) keeps no stale bits", 100, false, 0,
+	  { { 50, REPLAY_OK, 50 }, { 60, REPLAY_OK, 60 }, { 64, REPLAY_OK, 64 }, { 65, REPLAY_OK, 65 },
+	    { 65 + 192, REPLAY_OK, 257 }, { 64 + 192, REPLAY_OK, 256 }, { 60 + 192, REPLAY_OK, 252 },
+	    { 50 + 192, REPLAY_OK, 242 }, { 257, REPLAY_DUP, 257 }, { 242, REPLAY_DUP, 242 }, { 157, REPLAY_OLD, 157 } } },
 	{ "window 1", 1, false, 0, { { 5, REPLAY_OK, 5 }, { 4, REPLAY_OLD, 4 }, { 5, REPLAY_DUP, 5 }, { 6, REPLAY_OK, 6 } } },
 	{ "window 0 = off: duplicates and old accepted", 0, false, 0,
 	  { { 5, REPLAY_OK, 5 }, { 5, REPLAY_OK, 5 }, { 1, REPLAY_OK, 1 }, { 0, REPLAY_OLD, 0 } } },

@@ -3,12 +3,15 @@
 # against Debian's kernel with ESP: kernel (xfrm) on both ends, and kernel
 # against Cygnet's userspace ESP (wire compatibility).  Case names are
 # prefixed with the pairing.
-set -u
+# Exits nonzero when any run of esp_tunnel.sh did (pipefail: the status of
+# the test, not of the sed that renames its cases).
+set -u -o pipefail
 cd "$CYGNET_TOP"
+rc=0
 run() {
 	local tag=$1 a=$2 b=$3
 	ESP_PROTOSTACK_A=$a ESP_PROTOSTACK_B=$b bash tests/integration/esp_tunnel.sh 2>&1 |
-		sed -u -E "s/^(PASS|FAIL|SKIP) /\\1 $tag-/"
+		sed -u -E "s/^(PASS|FAIL|SKIP) /\\1 $tag-/" || rc=1
 }
 # Under TCG every case costs about a minute, so by default (in make check) the
 # guest runs one case: kernel <-> userspace ESP (AES-GCM), the wire-compatibility
@@ -21,3 +24,4 @@ if [ "${DP_GUEST_ALL:-0}" = 1 ]; then
 else
 	ESP_CASES=v4-gcm-raw ESP_EXTRAS=0 run xfrm-userspace xfrm userspace
 fi
+exit $rc

@@ -39,13 +39,13 @@ prepare() {
 		apt-get update -qq >/dev/null 2>&1
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1 || return 1
 	fi
-	mkdir -p "$CACHE"
+	mkdir -p "$CACHE" || return 1
 	if [ -z "$(kver)" ] || [ ! -s "$CACHE/vmlinux" ]; then
 		local pkg
 		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
 		[ -n "$pkg" ] || { apt-get update -qq >/dev/null 2>&1; pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1); }
 		[ -n "$pkg" ] || { log "cannot find the kernel package"; return 1; }
-		( cd "$CACHE" && ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 ) || return 1
+		( cd "$CACHE" || exit 1; ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 ) || return 1
 		rm -rf "$CACHE/kernel" && mkdir -p "$CACHE/kernel"
 		dpkg -x "$CACHE"/${pkg}_*.deb "$CACHE/kernel" || return 1
 		extract_vmlinux "$CACHE"/kernel/boot/vmlinuz-* >"$CACHE/vmlinux.tmp" && mv "$CACHE/vmlinux.tmp" "$CACHE/vmlinux" || return 1

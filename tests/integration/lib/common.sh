@@ -14,6 +14,7 @@ _NS=() _PIDS=() _FAILS=0 _CLEANUPS=()
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: ${2:-}"; _FAILS=$((_FAILS + 1)); }
 skip() { echo "SKIP $1: ${2:-}"; }
+. "$TOP/tests/integration/lib/env.sh"   # env_skip: SKIP, or FAIL under CI
 # check NAME CMD...: PASS if CMD succeeds
 check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n" "command failed: $*"; fi; }
 
