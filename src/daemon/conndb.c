@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/conn.h"
+#include "daemon/connview.h"
 
 struct alias_ent {
 	char *alias;
@@ -52,6 +53,7 @@ struct conndb *conndb_new(void)
 
 static void dconn_free(struct dconn *dc)
 {
+	connview_drop(dc);   /* the engine's handle: freed with its last SA */
 	conn_free(dc->conn);
 	free(dc->name);
 	free(dc);

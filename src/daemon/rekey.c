@@ -105,6 +105,11 @@ int pluto_rekey(struct pluto *p, struct dconn *const *conns, size_t n, const cha
 	size_t started = 0;
 	bool deferred = false;
 	int rc = 0;
+	/* the request's own hold on its deferred reply: a rekey refused at
+	 * once (done() before ike_rekey_* returns) must not end the reply while
+	 * the alias's other conns are still to come (a second DONE, lines
+	 * after the first) */
+	struct ctl_deferred *hold = !async && (n > 1 || alias) && rp->arg ? ctl_defer(rp) : NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		int r = rekey_one(p, conns[i], ike, async, rp);
@@ -119,5 +124,9 @@ int pluto_rekey(struct pluto *p, struct dconn *const *conns, size_t n, const cha
 	if (alias && started)
 		rp_line(rp, 0, "rekeyed %zu connection%s from aliased connection \"%s\"", started,
 			started == 1 ? "" : "s", alias);
+	if (hold) {
+		ctl_deferred_done(hold, rc);
+		return CTL_STATUS_DEFERRED;
+	}
 	return deferred ? CTL_STATUS_DEFERRED : rc;
 }

@@ -249,7 +249,13 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *m)
 }
 
 /* An authenticated message from a new address/port: the NAT mapping
- * changed or the peer floated to 4500 (RFC 7296 §2.23).  Only with NAT. */
+ * changed or the peer floated to 4500 (RFC 7296 §2.23).  Only with NAT;
+ * after IKE_AUTH only to follow a peer behind a NAT: a peer that is not
+ * behind one has no mapping to change, and following it anyway lets an
+ * attacker on the path break the connection with a single packet (the
+ * RFC's words, for a host behind a NAT) - a copy of the peer's message
+ * sent from another port that arrives first would take IKE and ESP along.
+ * Before IKE_AUTH the responder follows the initiator's float to 4500. */
 static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, const struct ike_endpoint *remote)
 {
 	struct ike_child_params p;
@@ -259,6 +265,11 @@ static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, con
 		return;
 	if (!sa->nat_local && !sa->nat_remote)
 		return;
+	if (sa->state != IKE_S_INIT_R && !sa->nat_remote) {
+		log_debug("\"%s\" #%u: not following the peer to port %u: it is not behind a NAT", sa->conn->name,
+			  sa->serial, remote->port);
+		return;
+	}
 	sa->remote = *remote;
 	sa->local.port = local->port;
 	log_info("\"%s\" #%u: peer moved to port %u", sa->conn->name, sa->serial, remote->port);

@@ -340,8 +340,10 @@ static bool request_old_child(struct ike_sa *sa, const struct ike_msg *m, struct
 		reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
 		return false;
 	}
-	if ((*old)->state == CHILD_S_DELETING || (*old)->redundant) {
-		/* §2.25.1: we are closing it */
+	if ((*old)->state == CHILD_S_DELETING || (*old)->redundant || (*old)->delete_pending ||
+	    child_conn(*old)->gone) {
+		/* §2.25.1: we are closing it (or will once the window opens:
+		 * a replacement would outlive the delete, maybe of its conn) */
 		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return false;
 	}

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/log.h"
+
 /* ---- conn handles -------------------------------------------------------- */
 
 void ike_conn_defaults(struct ike_conn *c)
@@ -121,22 +123,61 @@ static void state_line(const struct ike_sink *sink, const char *conn, unsigned s
 
 static bool child_mark_pending(struct ike_engine *e, unsigned serial, bool delete, const struct ike_sink *sink);
 
+/* What ike_terminate() acts on: conn's IKE SAs (c NULL), and conn's
+ * established Child SAs on IKE SAs of other conns. */
+static bool terminate_target(const struct ike_sa *sa, const struct child_sa *c, const struct ike_conn *conn)
+{
+	if (!c)
+		return sa->conn == conn && sa->state != IKE_S_REKEY_LARVAL;
+	return sa->conn != conn && c->conn == conn && c->state == CHILD_S_ESTABLISHED;
+}
+
+/* Fills v (when not NULL) and returns the count. */
+static size_t terminate_collect(const struct ike_engine *e, const struct ike_conn *conn, bool children, unsigned *v)
+{
+	size_t k = 0;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (!children && terminate_target(sa, NULL, conn)) {
+			if (v)
+				v[k] = sa->serial;
+			k++;
+		}
+		for (const struct child_sa *c = children ? sa->children : NULL; c; c = c->next)
+			if (terminate_target(sa, c, conn)) {
+				if (v)
+					v[k] = c->serial;
+				k++;
+			}
+	}
+	return k;
+}
+
+/* The serials of those IKE SAs (children false) or Child SAs, collected
+ * before acting (acting may free any SA), all of them: an unauthenticated
+ * peer can hold any number of half-open IKE SAs of a responder's conn.  A
+ * heap array of *n; NULL when none or out of memory (logged). */
+static unsigned *terminate_targets(struct ike_engine *e, const struct ike_conn *conn, bool children, size_t *n)
+{
+	size_t k = terminate_collect(e, conn, children, NULL);
+	unsigned *v = k ? malloc(k * sizeof(*v)) : NULL;
+
+	if (k && !v)
+		log_error("\"%s\": cannot terminate %zu SAs: out of memory", conn->name, k);
+	*n = v ? terminate_collect(e, conn, children, v) : 0;
+	return v;
+}
+
 /* Child SAs of conn on IKE SAs of other conns (find_conn_for_child):
  * each is deleted alone; the IKE SA stays for its own conn. */
 static void terminate_foreign_children(struct ike_engine *e, const struct ike_conn *conn,
 				       const struct ike_sink *sink)
 {
-	unsigned serials[512], k = 0;
+	size_t k;
+	unsigned *serials = terminate_targets(e, conn, true, &k);
 	uint64_t now = eng_now(e);
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn == conn)
-			continue;   /* goes with its IKE SA */
-		for (struct child_sa *c = sa->children; c && k < 512; c = c->next)
-			if (c->conn == conn && c->state == CHILD_S_ESTABLISHED)
-				serials[k++] = c->serial;
-	}
-	for (unsigned i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++) {
 		struct child_sa *c = child_by_serial(e, serials[i]);
 
 		if (!c)
@@ -145,17 +186,17 @@ static void terminate_foreign_children(struct ike_engine *e, const struct ike_co
 		if (!child_mark_pending(e, c->serial, true, NULL))
 			child_sa_delete(c);   /* its IKE SA is not established: nothing to tell */
 	}
+	free(serials);
 }
 
 unsigned ike_terminate(struct ike_engine *e, const struct ike_conn *conn, const struct ike_sink *sink)
 {
-	unsigned n = 0, serials[512], k = 0;
+	unsigned n = 0, *serials;
+	size_t k;
 
 	terminate_foreign_children(e, conn, sink);
-	for (struct ike_sa *sa = e->sas; sa && k < 512; sa = sa->next)
-		if (sa->conn == conn && sa->state != IKE_S_REKEY_LARVAL)
-			serials[k++] = sa->serial;
-	for (unsigned i = 0; i < k; i++) {
+	serials = terminate_targets(e, conn, false, &k);
+	for (size_t i = 0; i < k; i++) {
 		struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
 
 		if (!sa)
@@ -177,6 +218,7 @@ unsigned ike_terminate(struct ike_engine *e, const struct ike_conn *conn, const 
 			ike_sa_destroy(sa, "terminated");
 		}
 	}
+	free(serials);
 	eng_deadline_changed(e);
 	if (sink && sink->done)
 		sink->done(sink->arg, IKE_RC_OK, "terminated");

@@ -21,11 +21,12 @@
 e2e_need whack_rekey
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4
-connalias=grp
+connalias=\"grp grp2\"
 retransmit-timeout=4s"
 for d in "$DW" "$DE"; do   # a second conn that never comes up
 	printf '\nconn u\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n' >>"$d/ipsec.conf"
 	printf '\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftsubnet=198.51.100.0/25\n\trightsubnet=203.0.113.0/25\n' >>"$d/ipsec.conf"
+	printf '\tconnalias=grp2\n' >>"$d/ipsec.conf"
 done
 printf '\nconn v1\n\tauthby=secret\n\tikev2=no\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=add\n' >>"$DW/ipsec.conf"
 start_both || { fail setup "pluto did not start"; finish; }
@@ -132,5 +133,20 @@ if [ "$rc" = 36 ] && grep -qF '036 "t" #' "$TMP/sync.out" && grep -qF 'rekey of 
 	pass sync-unanswered-fails-36
 else
 	fail sync-unanswered-fails-36 "rc $rc after ${ms} ms: $(tr '\n' '|' <"$TMP/sync.out")"
+fi
+
+# ---- an alias of two conns (grp2: t, u) whose rekeys are both refused at
+# once (each has one waiting already): one answer, with both outcomes ------
+aw --up t >/dev/null 2>&1; aw --up u >/dev/null 2>&1
+kill -STOP "$epid"
+ww --name t --rekey-ipsec --asynchronous >/dev/null 2>&1
+ww --name u --rekey-ipsec --asynchronous >/dev/null 2>&1
+expect alias-refused-at-once 36 'rekeyed 2 connections from aliased connection "grp2"' -- ww --name grp2 --rekey-ipsec
+kill -CONT "$epid"
+if grep -qE '^036 "t" #[0-9]+: rekey of Child SA failed: a rekey of the Child SA is already waiting' "$TMP/out" &&
+   grep -qE '^036 "u" #[0-9]+: rekey of Child SA failed: a rekey of the Child SA is already waiting' "$TMP/out"; then
+	pass alias-refused-at-once-both-outcomes
+else
+	fail alias-refused-at-once-both-outcomes "$(tr '\n' '|' <"$TMP/out")"
 fi
 finish

@@ -8,6 +8,7 @@
 
 #include "config/conn.h"
 #include "daemon/conndb.h"
+#include "daemon/connview.h"
 
 static struct conn *conn_with_alias(const char *alias)
 {
@@ -80,9 +81,39 @@ static void test_alias_and_sorted(void)
 	conndb_free(db);
 }
 
+/* A conn's view (the engine's reference-counted handle) goes with its
+ * dconn, also when the database is freed at shutdown: marked gone, the
+ * dconn's reference dropped (it leaked before: LeakSanitizer, one per
+ * conn the engine had seen). */
+static void test_view_dropped_with_conn(void)
+{
+	struct conndb *db = conndb_new();
+	struct conn_view *v[2];
+	struct dconn *dc;
+
+	for (int i = 0; i < 2; i++) {
+		v[i] = calloc(1, sizeof(*v[i]));
+		ike_conn_defaults(&v[i]->ike);             /* refs 1 (the dconn's), release NULL */
+		ike_conn_ref(&v[i]->ike);                  /* the test's, as an SA would hold */
+		CHECK(conndb_insert(db, i ? "b" : "a", conn_with_alias(NULL), &dc));
+		dc->view = v[i];
+		v[i]->dc = dc;
+		v[i]->ike.user = dc;
+	}
+	CHECK(conndb_delete(db, "a"));
+	CHECK_INT(v[0]->ike.refs, 1);
+	CHECK(v[0]->ike.gone && v[0]->dc == NULL && v[0]->ike.user == NULL);
+	conndb_free(db);
+	CHECK_INT(v[1]->ike.refs, 1);
+	CHECK(v[1]->ike.gone && v[1]->dc == NULL && v[1]->ike.user == NULL);
+	free(v[0]);
+	free(v[1]);
+}
+
 int main(void)
 {
 	RUN(test_insert_find_delete);
 	RUN(test_alias_and_sorted);
+	RUN(test_view_dropped_with_conn);
 	return t_done();
 }

@@ -714,6 +714,33 @@ static void test_nat(void)
 	tn_free(&n);
 }
 
+/* RFC 7296 §2.23: only a peer behind a NAT is followed to a new port
+ * after IKE_AUTH.  A, behind the NAT, gets a copy of B's request (B is not
+ * behind one) from another port first - an attacker on the path re-sending
+ * what it saw, faster than the original: A's IKE SA and Child SA (its ESP)
+ * stay with B's real endpoint.  B still follows A's mapping (test_nat). */
+static void test_nat_no_follow_behind_nat(void)
+{
+	struct tn_net n;
+	struct tn_snap b;
+
+	tn_init(&n);
+	n.nat_a = true;
+	tn_up(&n);
+	CHECK_INT(n.p[0].status, IKE_RC_OK);
+	b = tn_snap(&n.p[1]);
+	n.dup_next[1] = 1;
+	CHECK(ike_liveness(n.p[1].e, b.ike[0].serial));
+	CHECK_INT(n.n, 2);
+	n.q[0].src.port = 4999;                  /* the injected copy, delivered first */
+	tn_run(&n);
+	CHECK_INT(n.p[0].n_float, 0);
+	CHECK_INT(n.p[0].child[0].remote_port, 4500);
+	CHECK_INT(tn_snap(&n.p[0]).ike[0].remote.port, 4500);
+	CHECK(tn_established_pair(&n));
+	tn_free(&n);
+}
+
 static void test_forceencaps(void)
 {
 	struct tn_net n;
@@ -832,6 +859,7 @@ int main(void)
 	RUN(test_simultaneous_initiation);
 	RUN(test_second_up_adds_child);
 	RUN(test_nat);
+	RUN(test_nat_no_follow_behind_nat);
 	RUN(test_forceencaps);
 	RUN(test_no_nat);
 	RUN(test_fragmentation);

@@ -247,6 +247,53 @@ static void test_conn_handles(void)
 	tn_free(&n);
 }
 
+/* --down/--delete/--replace (ike_terminate) end every IKE SA of the conn,
+ * however many: an unauthenticated peer (or one spoofing the real peer's
+ * address) can hold hundreds of half-open IKE SAs of a responder's conn,
+ * and the established one (its serial later than theirs after a rekey)
+ * must not survive its conn's deletion. */
+static unsigned n_established;
+
+static void count_established(void *arg, const struct ike_sa_info *i)
+{
+	(void)arg;
+	n_established += i->kind == IKE_KIND_IKE && i->established;
+}
+
+static void test_terminate_many(void)
+{
+	enum { HALF_OPEN = 600 };
+	struct tn_net n;
+	size_t half = 0;
+
+	tn_init(&n);
+	n.drop_all[1] = true;                    /* B's IKE_SA_INIT answers vanish */
+	for (unsigned i = 0; i < HALF_OPEN; i++) {
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);
+		tn_run(&n);
+	}
+	CHECK_INT(ike_count_sas(n.p[1].e, &half, NULL), HALF_OPEN);
+	CHECK_INT(half, HALF_OPEN);
+	/* a fresh A brings the real IKE SA up: its serial on B is the last */
+	ike_engine_free(n.p[0].e);
+	n.p[0].e = ike_engine_new(&tn_ops, &n.p[0], NULL);
+	n.drop_all[1] = false;
+	tn_up(&n);
+	CHECK_INT(n.p[0].status, IKE_RC_OK);
+	CHECK_INT(ike_count_sas(n.p[1].e, NULL, NULL), HALF_OPEN + 1);
+
+	CHECK_INT(ike_terminate(n.p[1].e, &n.p[1].conn, NULL), HALF_OPEN + 1);
+	tn_run(&n);
+	n_established = 0;
+	ike_foreach_sa(n.p[1].e, count_established, NULL);
+	CHECK_INT(n_established, 0);
+	CHECK_INT(ike_count_sas(n.p[1].e, NULL, NULL), 0);
+	CHECK_INT(tn_live(&n.p[1]), 0);
+	CHECK_INT(tn_live(&n.p[0]), 0);
+	CHECK_INT(n.p[1].conn.refs, 1);
+	tn_free(&n);
+}
+
 /* The one deadline rule: the engine reports after every entry point when
  * the deadline moved, and always after ike_tick(). */
 static unsigned n_deadline;
@@ -285,6 +332,7 @@ static void test_deadline_reports(void)
 
 int main(void)
 {
+	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	RUN(test_rekey_child_completes_once);
 	RUN(test_rekey_ike_completes_once);
 	RUN(test_refused_at_once);
@@ -294,5 +342,6 @@ int main(void)
 	RUN(test_rekey_abandoned);
 	RUN(test_conn_handles);
 	RUN(test_deadline_reports);
+	RUN(test_terminate_many);
 	return t_done();
 }

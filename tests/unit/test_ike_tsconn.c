@@ -325,11 +325,55 @@ static void test_peer_delete_of_other_conn_child(void)
 	tn_free(&n);
 }
 
+/* --delete t/1x2 on B while its IKE SA (t/1x1's) has an exchange in
+ * flight: the Child SA's Delete waits for the request window.  A rekey of
+ * it by the peer meanwhile is refused (TEMPORARY_FAILURE, RFC 7296
+ * §2.25.1: we are deleting it): else its replacement would outlive the
+ * delete, on a conn that is gone, with nothing left to take it down. */
+static void test_peer_rekey_while_deleting(void)
+{
+	struct tn_net n;
+	struct tn_snap b;
+	unsigned a_ike, a_serial = 0, b_ike;
+	const struct tn_child *c;
+
+	tb_init(&n, true);
+	a_ike = tn_up(&n);
+	CHECK(a_new_child_for(&n, a_ike, "10.3.0.0/24"));
+	c = live_child(&n.p[1], "t/1x2");
+	CHECK(c != NULL);
+	b = tn_snap(&n.p[1]);
+	b_ike = b.ike[0].serial;
+	{
+		struct tn_snap a = tn_snap(&n.p[0]);
+
+		for (unsigned i = 0; c && i < a.n_child; i++)
+			if (a.child[i].spi_out == c->spi_in)
+				a_serial = a.child[i].serial;
+	}
+	CHECK(a_serial != 0);
+	CHECK(ike_liveness(n.p[1].e, b_ike));            /* B's window is busy */
+	CHECK_INT(ike_terminate(n.p[1].e, &b_conns[1], NULL), 0);
+	ike_conn_gone(&b_conns[1]);                      /* --delete */
+	CHECK(ike_rekey_child(n.p[0].e, a_serial, NULL)); /* crosses B's Delete */
+	tn_run(&n);
+	tn_advance_to(&n, n.now + 10000);                /* A's retries, if any */
+	b = tn_snap(&n.p[1]);
+	CHECK_INT(snap_children_named(&b, "t/1x2"), 0);
+	CHECK(live_child(&n.p[1], "t/1x2") == NULL);
+	CHECK_INT(snap_children_named(&b, "t/1x1"), 1);
+	CHECK_INT(tn_live(&n.p[0]), 1);
+	CHECK(tn_children_agree(&n));
+	CHECK_INT(b_conns[1].refs, 1);                   /* no SA holds the gone conn */
+	tn_free(&n);
+}
+
 int main(void)
 {
 	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	RUN(test_auth_switch);
 	RUN(test_ccs_child_of_other_conn);
 	RUN(test_peer_delete_of_other_conn_child);
+	RUN(test_peer_rekey_while_deleting);
 	return t_done();
 }
