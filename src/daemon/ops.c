@@ -87,43 +87,39 @@ out:
 }
 
 /* Conns a name addresses: the conn of that name, else those with that
- * alias.  Returns the count (0 = unknown), up to max stored. */
-static size_t resolve(struct pluto *p, const char *name, struct dconn **out, size_t max)
+ * alias, in *out (the caller frees it).  Returns the count (0 = unknown
+ * or out of memory: *out NULL). */
+static size_t resolve(struct pluto *p, const char *name, struct dconn ***out)
 {
 	struct dconn *dc = conndb_find(p->db, name);
+	size_t n = dc ? 1 : conndb_find_alias(p->db, name, NULL, 0);
 
-	if (dc) {
-		out[0] = dc;
-		return 1;
-	}
-	return conndb_find_alias(p->db, name, out, max);
-}
-
-#define MAX_ALIAS 4096
-
-static struct dconn **alias_buf(void)
-{
-	static struct dconn *v[MAX_ALIAS];
-	return v;
+	*out = n ? calloc(n, sizeof(**out)) : NULL;
+	if (!*out)
+		return 0;
+	if (dc)
+		(*out)[0] = dc;
+	else
+		n = conndb_find_alias(p->db, name, *out, n);
+	return n;
 }
 
 static int op_delete(struct pluto *p, const char *name, struct reply *rp)
 {
-	struct dconn **v = alias_buf();
-	size_t n = resolve(p, name, v, MAX_ALIAS);
+	struct dconn **v;
+	size_t n = resolve(p, name, &v);
 	char **names;
 
 	if (n == 0) {
 		rp_line(rp, 21, "no connection or alias named \"%s\"", name);
 		return 21;
 	}
-	if (n > MAX_ALIAS)
-		n = MAX_ALIAS;
 	names = calloc(n, sizeof(*names));
+	for (size_t i = 0; names && i < n; i++)
+		names[i] = strdup(v[i]->name);
+	free(v);
 	if (!names)
 		return 36;
-	for (size_t i = 0; i < n; i++)
-		names[i] = strdup(v[i]->name);
 	for (size_t i = 0; i < n; i++) {
 		struct dconn *dc = names[i] ? conndb_find(p->db, names[i]) : NULL;
 
@@ -147,8 +143,8 @@ typedef int (*each_fn)(struct pluto *p, struct dconn *dc, const struct ctl_reque
 static int for_each_named(struct pluto *p, const struct ctl_request *rq, const char *name,
 			  each_fn fn, int unknown_code, struct reply *rp)
 {
-	struct dconn **v = alias_buf();
-	size_t n = resolve(p, name, v, MAX_ALIAS);
+	struct dconn **v;
+	size_t n = resolve(p, name, &v);
 	struct ctl_deferred *hold = NULL;
 	int rc = 0;
 
@@ -159,8 +155,6 @@ static int for_each_named(struct pluto *p, const struct ctl_request *rq, const c
 			rp_line(rp, (uint16_t)unknown_code, "no connection or alias '%s'", name);
 		return unknown_code;
 	}
-	if (n > MAX_ALIAS)
-		n = MAX_ALIAS;
 	if (!conndb_find(p->db, name) && rq->op == CTL_OP_INITIATE)
 		rp_line(rp, 0, "initiating all conns with alias='%s'", name);
 	/* a synchronous --up of several conns answers once all of them finished */
@@ -172,6 +166,7 @@ static int for_each_named(struct pluto *p, const struct ctl_request *rq, const c
 		if (r && !(hold && r == CTL_STATUS_DEFERRED))
 			rc = r;
 	}
+	free(v);
 	if (hold) {
 		ctl_deferred_done(hold, rc);
 		return CTL_STATUS_DEFERRED;
@@ -347,17 +342,18 @@ static int h_unroute(struct pluto *p, const struct ctl_request *rq, const char *
  * (Libreswan 4.10's unknown-name line); daemon/rekey.c does the rest. */
 static int h_rekey(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	struct dconn **v = alias_buf();
-	size_t n = resolve(p, name, v, MAX_ALIAS);
+	struct dconn **v;
+	size_t n = resolve(p, name, &v);
+	int rc;
 
 	if (n == 0) {
 		rp_line(rp, 21, "no such connection or aliased connection named \"%s\"", name);
 		return 21;
 	}
-	if (n > MAX_ALIAS)
-		n = MAX_ALIAS;
-	return pluto_rekey(p, v, n, conndb_find(p->db, name) ? NULL : name, rq->op == CTL_OP_REKEYIKE,
-			   rq->flags & CTL_F_ASYNC, rp);
+	rc = pluto_rekey(p, v, n, conndb_find(p->db, name) ? NULL : name, rq->op == CTL_OP_REKEYIKE,
+			 rq->flags & CTL_F_ASYNC, rp);
+	free(v);
+	return rc;
 }
 
 /* --listen (auto --ready): open the IKE sockets and reread the secrets, as Libreswan. */
