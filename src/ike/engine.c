@@ -270,6 +270,15 @@ static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local, con
 			  sa->serial, remote->port);
 		return;
 	}
+	if (!addr_eq(&sa->remote.addr, &remote->addr)) {
+		/* a new address is MOBIKE's (RFC 4555), which Cygnet does not do:
+		 * its Child SAs could not follow (SAs live at their address) */
+		char a[ADDR_STRLEN];
+
+		log_info("\"%s\" #%u: not following the peer to address %s: only a new NAT port is followed",
+			 sa->conn->name, sa->serial, addr_fmt(&remote->addr, a));
+		return;
+	}
 	sa->remote = *remote;
 	sa->local.port = local->port;
 	log_info("\"%s\" #%u: peer moved to port %u", sa->conn->name, sa->serial, remote->port);

@@ -739,6 +739,21 @@ static void test_nat_no_follow_behind_nat(void)
 	CHECK_INT(tn_snap(&n.p[0]).ike[0].remote.port, 4500);
 	CHECK(tn_established_pair(&n));
 	tn_free(&n);
+
+	/* a peer behind a NAT whose public address changes is not followed
+	 * (that is MOBIKE's): the SAs stay where they are */
+	tn_init(&n);
+	n.nat_a = true;
+	tn_up(&n);
+	addr_parse("203.0.113.9", &n.nat_pub.addr);
+	n.nat_port4500 = 31077;
+	CHECK(ike_liveness(n.p[0].e, tn_snap(&n.p[0]).ike[0].serial));
+	tn_run(&n);
+	CHECK_INT(n.p[1].n_float, 0);
+	CHECK_INT(n.p[1].child[0].remote_port, 31001);
+	b = tn_snap(&n.p[1]);
+	CHECK_INT(b.ike[0].remote.port, 31001);
+	tn_free(&n);
 }
 
 static void test_forceencaps(void)
