@@ -21,10 +21,10 @@ OUT=${VM_OUT:-$TOP/build/vm-out}
 MODS="xfrm_user xfrm_algo esp4 esp6 xfrm4_tunnel xfrm6_tunnel tunnel4 tunnel6 ah4 ah6 authenc authencesn
 gcm ccm seqiv echainiv ctr ghash_generic ghash-clmulni-intel aesni-intel aes_generic cbc sha256_generic
 sha512_generic hmac chacha20poly1305 chacha_generic poly1305_generic drbg jitterentropy_rng crypto_null
-veth tun dummy nf_tables nft_masq nft_nat nft_chain_nat nf_nat nf_conntrack af_key udp_tunnel ip6_udp_tunnel
+veth tun dummy nf_tables nft_masq nft_nat nft_chain_nat nft_ct nf_nat nf_conntrack af_key udp_tunnel ip6_udp_tunnel
 virtio_mmio 9pnet 9pnet_virtio 9p netfs overlay ipv6"
 
-INITRAMFS_VERSION=2   # bump when the init script or module list changes
+INITRAMFS_VERSION=3   # bump when the init script or module list changes
 log() { echo "vm: $*" >&2; }
 
 kver() { ls "$CACHE/kernel/lib/modules" 2>/dev/null | head -1; }

@@ -4,7 +4,7 @@
 # Debian's 6.1 kernel with ESP, and Libreswan 4.10 (the host's Debian
 # package) as a peer.  Case names are prefixed with the pairing:
 #   xx-*   Cygnet xfrm  <-> Cygnet xfrm
-#   nat-*  Cygnet xfrm  <-> Cygnet xfrm across a NAT namespace (NAT-T, kernel decap)
+#   nat-*  Cygnet xfrm  <-> Cygnet xfrm across a NAT namespace (NAT-T, kernel decap, a NAT rebinding)
 #   xu-*   Cygnet xfrm  <-> Cygnet userspace
 #   rt-*   Cygnet xfrm  <-> Cygnet xfrm, routed (trap policies, on demand)
 #   rk-*   (in part rt) IKE SA rekey with traffic, kernel ESP
@@ -206,8 +206,10 @@ conn t
 CONF
 		printf '@west @east : PSK "vm-guest-nat-%s-psk"\n' "$TAG" >"$d/ipsec.secrets"
 	done
-	# B sees the peer as 198.51.100.254 (after NAT): right=%any on B
+	# B sees the peer as 198.51.100.254 (after NAT): right=%any on B; A
+	# probes liveness every second (what tells B of a new NAT mapping)
 	sed -i 's/left=192.0.2.1/left=%any/' "$db/ipsec.conf"
+	sed -i 's/^\tauto=add/\tdpddelay=1s\n&/' "$da/ipsec.conf"
 	pluto_start "$A" "$da" || { fail nat-start "pluto A"; return; }
 	pluto_start "$B" "$db" || { fail nat-start "pluto B"; return; }
 	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass nat-up
@@ -223,8 +225,35 @@ CONF
 	fi
 	if [ $(($(esp_pkts "$B") - before)) -ge 3 ]; then pass nat-kernel-decap
 	else fail nat-kernel-decap "B's SA counters $before -> $(esp_pkts "$B")"; fi
+	nat_rebind "$N" "$db"
 	cy_auto "$A" "$da" --down t >/dev/null 2>&1
 	pluto_stop "$da"; pluto_stop "$db"
+}
+
+# nat_rebind N DIR_B: the NAT forgets its mappings (a fresh conntrack zone)
+# and maps A's UDP 4500 to 40500 (RFC 7296 §2.23): A's next liveness probe
+# moves B's IKE SA, B's kernel SAs follow (update_sa: B's outbound ESP to
+# the new port), and ping passes both ways again.
+nat_rebind() {
+	local n=$1 db=$2
+	ip netns exec "$n" nft -f - <<'NFT' || { fail nat-rebind-setup "nft"; return; }
+table ip raw {
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ct zone set 1
+	}
+}
+flush chain ip cynat post
+add rule ip cynat post oifname "nb" meta l4proto udp masquerade to :40500
+add rule ip cynat post oifname "nb" masquerade
+NFT
+	if wait_until 15 grep -q "Child SA follows the peer to port 40500" "$db/pluto.log"; then pass nat-rebind-logged
+	else fail nat-rebind-logged "$(grep -E 'moved|follows' "$db/pluto.log" | tr '\n' '|')"; fi
+	if ip -n "$B" xfrm state | grep -q 'encap type espinudp sport 4500 dport 40500'; then pass nat-rebind-kernel-sa
+	else fail nat-rebind-kernel-sa "$(ip -n "$B" xfrm state | grep encap | tr '\n' '|')"; fi
+	if ping_through "$A" 203.0.113.65 203.0.113.1; then pass nat-rebind-ping; else fail nat-rebind-ping "no reply"; fi
+	if ping_through "$B" 203.0.113.1 203.0.113.65; then pass nat-rebind-ping-from-b
+	else fail nat-rebind-ping-from-b "no reply"; fi
 }
 
 # ---- helpers for rt and rk -------------------------------------------------
