@@ -181,17 +181,18 @@ void sa_child_deleted(struct ikehost *h, const struct ike_child_params *p)
 void sa_child_moved(struct ikehost *h, const struct ike_child_params *p)
 {
 	const struct conn_view *v = connview_of(p->conn);
-	const struct satable_child_info *ci = h->sat ? satable_child_get(h->sat, p->serial) : NULL;
 	struct dp_sa in, out;
-	int rc = 0;
+	int rc;
 
-	if (!ci)
+	if (!h->sat)
 		return;
 	fill_sa(&in, p, &p->in, DP_DIR_IN, v);
 	fill_sa(&out, p, &p->out, DP_DIR_OUT, v);
-	in.reqid = out.reqid = ci->reqid;
-	if ((rc = h->dp->ops->update_sa(h->dp, &in)) >= 0 && !ci->out_deferred)
-		rc = h->dp->ops->update_sa(h->dp, &out);
+	rc = satable_child_update(h->sat, p->serial, &in, &out);
+	secret_wipe(&in, sizeof(in));
+	secret_wipe(&out, sizeof(out));
+	if (rc == -ENOENT)
+		return;
 	if (rc < 0)
 		log_error("\"%s\" #%u: cannot move the Child SA to the peer's new port: %s", p->conn_name, p->serial,
 			  strerror(-rc));

@@ -111,6 +111,10 @@ int satable_child_add(struct satable *t, const struct satable_child *c);
 int satable_child_outbound(struct satable *t, unsigned serial, const struct dp_sa *out);
 /* Removes a Child SA (see the model for lingering): -ENOENT when unknown. */
 int satable_child_del(struct satable *t, unsigned serial, uint64_t now_ms);
+/* The Child SA's SAs moved to new ports (the peer's NAT mapping changed):
+ * update_sa of each installed one, same SPIs and addresses (-EINVAL
+ * otherwise), keys again; the kept copies follow.  -ENOENT when unknown. */
+int satable_child_update(struct satable *t, unsigned serial, const struct dp_sa *in, const struct dp_sa *out);
 /* The Child SA now belongs to another IKE SA (IKE rekey): nothing in the
  * dataplane changes.  -ENOENT when unknown. */
 int satable_child_reparent(struct satable *t, unsigned serial, unsigned ike_serial);

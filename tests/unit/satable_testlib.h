@@ -33,6 +33,7 @@ struct fsa {
 	uint32_t spi, reqid;
 	struct ip_addr dst;
 	enum dp_dir dir;
+	uint16_t sport, dport;
 };
 
 struct fake {
@@ -132,7 +133,24 @@ static inline int f_add_sa(struct dataplane *dp, const struct dp_sa *sa)
 		broke(f, "add_sa: the SA exists");
 		return -EEXIST;
 	}
-	f->sa[f->nsa++] = (struct fsa){ sa->spi, sa->reqid, sa->dst, sa->dir };
+	f->sa[f->nsa++] = (struct fsa){ sa->spi, sa->reqid, sa->dst, sa->dir, sa->sport, sa->dport };
+	return 0;
+}
+
+static inline int f_update_sa(struct dataplane *dp, const struct dp_sa *sa)
+{
+	struct fake *f = F(dp);
+	int i = find_sa(f, sa->spi, &sa->dst);
+
+	note(f, "=sa %s 0x%x r%u ports %u>%u", dirs(sa->dir), sa->spi, sa->reqid - BASE, sa->sport, sa->dport);
+	if (i < 0)
+		return -ENOENT;
+	if (!sa->encr_key)
+		broke(f, "update_sa without its key");
+	if (f->sa[i].reqid != sa->reqid || f->sa[i].dir != sa->dir)
+		broke(f, "update_sa changed the reqid or direction");
+	f->sa[i].sport = sa->sport;
+	f->sa[i].dport = sa->dport;
 	return 0;
 }
 
@@ -190,7 +208,7 @@ static inline int f_del_pol(struct dataplane *dp, const struct dp_policy *pol)
 }
 
 static const struct dataplane_ops fake_ops = {
-	.name = "fake", .add_sa = f_add_sa, .del_sa = f_del_sa, .add_policy = f_add_pol, .del_policy = f_del_pol,
+	.name = "fake", .add_sa = f_add_sa, .update_sa = f_update_sa, .del_sa = f_del_sa, .add_policy = f_add_pol, .del_policy = f_del_pol,
 };
 
 static inline struct satable *setup(struct fake *f, uint32_t nreqids)

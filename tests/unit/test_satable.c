@@ -68,6 +68,46 @@ static void test_ike_rekey(void)
 	     "");
 }
 
+/* The peer's NAT mapping moved: the Child SA's installed SAs get their new
+ * ports through update_sa (same SPIs, reqid and addresses), the table's
+ * copies follow, nothing else changes; a deferred outbound SA is left
+ * alone and a different address is refused. */
+static void test_child_update(void)
+{
+	struct fake f;
+	struct satable *t = setup(&f, 0x10000);
+	struct satable_child c = mk_child(1, A, S12);
+	struct dp_sa in = c.in, out = c.out;
+	int i;
+
+	CHECK_INT(satable_child_add(t, &c), 0);
+	STEP(&f, UP1, SA1 AO " r0; " AI " r0");
+	in.sport = out.dport = 40500;
+	in.dport = out.sport = 4500;
+	CHECK_INT(satable_child_update(t, 1, &in, &out), 0);
+	STEP(&f, "=sa in 0x1001 r0 ports 40500>4500; =sa out 0x2001 r0 ports 4500>40500", SA1 AO " r0; " AI " r0");
+	i = find_sa(&f, 0x2001, &out.dst);
+	CHECK(i >= 0 && f.sa[i].dport == 40500);
+	CHECK_INT(satable_child_get(t, 1)->out.dport, 40500);
+	CHECK(satable_child_get(t, 1)->out.encr_key == NULL);
+	CHECK_INT(satable_child_update(t, 9, &in, &out), -ENOENT);
+	addr_parse("192.0.2.9", &out.dst);
+	CHECK_INT(satable_child_update(t, 1, &in, &out), -EINVAL);
+	STEP(&f, "=sa in 0x1001 r0 ports 40500>4500", SA1 AO " r0; " AI " r0");
+	CHECK_INT(satable_child_get(t, 1)->out.dport, 40500);
+
+	/* a rekey responder's Child SA with its outbound SA deferred */
+	c = mk_child(2, A, S12);
+	c.replaces = 1;
+	c.out_deferred = true;
+	CHECK_INT(satable_child_add(t, &c), 0);
+	STEP(&f, "+sa in 0x1002 r0", SA1 "sa in 0x1002 r0; " AO " r0; " AI " r0");
+	CHECK_INT(satable_child_update(t, 2, &c.in, &c.out), 0);
+	STEP(&f, "=sa in 0x1002 r0 ports 0>0", SA1 "sa in 0x1002 r0; " AO " r0; " AI " r0");
+	CHECK(f.bad[0] == 0);
+	satable_free(t);
+}
+
 /* --route, --up, --down: the Child SA shares the trap's reqid and its
  * outbound policy; after --down the trap is there as before; --unroute
  * removes it. */
@@ -468,6 +508,7 @@ int main(void)
 {
 	RUN(test_child_rekey);
 	RUN(test_ike_rekey);
+	RUN(test_child_update);
 	RUN(test_route_up_down);
 	RUN(test_up_route_down);
 	RUN(test_overlap);
