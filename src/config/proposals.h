@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/iana.h"
+#include "alg/iana.h"
 
 enum prop_kind { PROP_IKE, PROP_ESP, PROP_AH };
 

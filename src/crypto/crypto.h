@@ -1,6 +1,6 @@
 /* IKEv2 and ESP cryptography on OpenSSL 3 EVP (issue 4 §2).
  *
- * Everything here is keyed by IANA transform ids (src/ike/iana.h).  Keys are
+ * Everything here is keyed by IANA transform ids (src/alg/iana.h).  Keys are
  * struct secret (src/lib/secret.h), wiped when freed; nothing in this module
  * logs key bytes.  Failures return false/NULL and, where a peer could cause
  * them, a static reason string ("ICV mismatch") suitable for a drop log.
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/addr.h"
 #include "lib/secret.h"
 

@@ -29,7 +29,7 @@
 #include "daemon/pluto.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/xfrm_msg.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "ike/ike.h"
 #include "ike/wire.h"
 #include "lib/ifaddr.h"

@@ -9,7 +9,7 @@
  *    "prf":"HMAC_SHA2_512","dh":"MODP2048"}
  *   {"serial":2,"kind":"child","ike_serial":1,...,"spi_in":"1a2b3c4d",
  *    "spi_out":"...","encr":...,"integ":...,"dh":"NONE","esn":false}
- * Names are the IANA names of ike/iana.h without "IKEV2_ENCR_" etc.
+ * Names are the IANA names of alg/iana.h without "IKEV2_ENCR_" etc.
  * ("NONE" for 0). */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include "crypto/crypto.h"
 #include "daemon/ike_glue.h"
 #include "daemon/pluto.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "ike/ike.h"
 
 struct js_ctx {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/buf.h"
 
 #define ESP_SALT_LEN 4

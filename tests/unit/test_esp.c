@@ -22,7 +22,7 @@
 #include "dataplane/esp.h"
 #include "dataplane/packet.h"
 #include "harness.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/buf.h"
 
 static const char chacha_pt[] =

@@ -9,7 +9,7 @@
 #include "crypto/crypto.h"
 #include "dataplane/esp.h"
 #include "harness.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/buf.h"
 
 static const struct {
