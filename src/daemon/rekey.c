@@ -26,8 +26,8 @@
 
 #include <event2/event.h>
 
+#include "alg/alg.h"
 #include "config/conn.h"
-#include "crypto/crypto.h"
 #include "daemon/conndb.h"
 #include "daemon/ike_glue.h"
 #include "daemon/pluto.h"
@@ -154,22 +154,16 @@ static void out(struct rekey_watch *w, uint16_t code, const char *fmt, ...)
 
 static void rekeyed_line(struct rekey_watch *w, const struct target *t, const struct ike_sa_info *n)
 {
-	const struct encr_alg *ea = encr_alg_get(n->encr, n->encr_keybits);
-	const struct integ_alg *ia = n->integ ? integ_alg_get(n->integ) : NULL;
-	const struct dh_alg *da = n->dh ? dh_alg_get(n->dh) : NULL;
+	const struct alg_suite suite = { n->encr, n->encr_keybits, n->integ, n->prf, n->dh };
+	struct alg_text algs;
 
-	if (w->ike) {
-		const struct prf_alg *pa = prf_alg_get(n->prf);
-
-		out(w, 4, "\"%s\" #%u: %s rekeyed IKE SA #%u {cipher=%s integ=%s prf=%s group=%s}", t->conn,
-		    n->serial, n->initiator ? "initiator" : "responder", t->rt.old, ea ? ea->name : "?",
-		    ia ? ia->name : "n/a", pa ? pa->name : "?", da ? da->name : "none");
-	} else {
-		out(w, 4, "\"%s\" #%u: rekeyed Child SA #%u using #%u {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s}",
+	if (w->ike)
+		out(w, 4, "\"%s\" #%u: %s rekeyed IKE SA #%u {%s}", t->conn, n->serial,
+		    n->initiator ? "initiator" : "responder", t->rt.old, alg_ike_text(&suite, &algs));
+	else
+		out(w, 4, "\"%s\" #%u: rekeyed Child SA #%u using #%u {ESP%s%s=>0x%08x <0x%08x xfrm=%s}",
 		    t->conn, n->serial, t->rt.old, n->ike_serial, n->nat ? "inUDP" : "", n->esn ? "/ESN" : "",
-		    n->spi_out, n->spi_in, ea ? ea->name : "?", ia ? ia->name : "NONE", da ? "-" : "",
-		    da ? da->name : "");
-	}
+		    n->spi_out, n->spi_in, alg_child_text(&suite, &algs));
 }
 
 static void fail(struct rekey_watch *w, struct target *t, uint16_t code, const char *why)
