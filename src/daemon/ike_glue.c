@@ -22,9 +22,7 @@
 #include <event2/event.h>
 
 #include "config/conn.h"
-#include "config/proposals.h"
 #include "config/secrets.h"
-#include "config/values.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
 #include "dataplane/dataplane.h"
@@ -138,7 +136,6 @@ static bool map_conn(const struct ike_glue *g, const struct dconn *dc, struct ik
 {
 	const struct conn *c = dc->conn;
 	int me = orient(c);
-	const char *why = NULL;
 
 	if (me < 0) {
 		snprintf(err, errlen, "neither left nor right is an address of this host (unoriented)");
@@ -148,14 +145,10 @@ static bool map_conn(const struct ike_glue *g, const struct dconn *dc, struct ik
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
 	map_end(&c->end[me], &ic->local);
 	map_end(&c->end[!me], &ic->remote);
-	if (c->ike && !proposals_parse(PROP_IKE, c->ike, &ic->ike, &why)) {
-		snprintf(err, errlen, "ike=%s: %s", c->ike, why);
-		return false;
-	}
-	if (c->esp && !proposals_parse(PROP_ESP, c->esp, &ic->esp, &why)) {
-		snprintf(err, errlen, "esp=%s: %s", c->esp, why);
-		return false;
-	}
+	if (c->ike)
+		ic->ike = *c->ike;
+	if (c->esp)
+		ic->esp = *c->esp;
 	ic->transport = c->type == CONN_TRANSPORT;
 	ic->pfs = c->pfs;
 	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;
@@ -360,15 +353,12 @@ struct conn_dp {
 	bool rekey;
 };
 
-static void mark_of(const char *text, const struct dconn *dc, struct dp_mark *out)
+static void mark_of(const struct conn_mark *m, const struct dconn *dc, struct dp_mark *out)
 {
-	struct val_mark m;
-	const char *why;
-
-	if (!text || !val_mark(text, &m, &why))
+	if (!m->set)
 		return;
-	out->value = m.unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m.value;
-	out->mask = m.unique ? 0xffffffffu : m.mask;
+	out->value = m->unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m->value;
+	out->mask = m->unique ? 0xffffffffu : m->mask;
 }
 
 static void conn_dp_of(struct ike_glue *g, const char *name, bool first, struct conn_dp *out)
@@ -380,10 +370,10 @@ static void conn_dp_of(struct ike_glue *g, const char *name, bool first, struct 
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return;
-	mark_of(c->mark, dc, &out->mark_in);
+	mark_of(&c->mark, dc, &out->mark_in);
 	out->mark_out = out->mark_in;
-	mark_of(c->mark_in, dc, &out->mark_in);
-	mark_of(c->mark_out, dc, &out->mark_out);
+	mark_of(&c->mark_in, dc, &out->mark_in);
+	mark_of(&c->mark_out, dc, &out->mark_out);
 	out->priority = c->priority;
 	if (c->ipsec_max_bytes && c->ipsec_max_bytes < unlimited) {
 		out->hard.bytes = c->ipsec_max_bytes;
