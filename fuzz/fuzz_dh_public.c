@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned groups[] = { 14, 15, 16, 17, 18, 19, 20, 21, 31, 32 };
 	static struct dh *dh[10];
-	const struct dh_alg *alg;
+	const struct alg_desc *alg;
 	const char *why = NULL;
 	struct secret *s;
 	size_t g;

@@ -15,7 +15,7 @@
 
 #include "dataplane/esp.h"
 #include "dataplane/packet.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/buf.h"
 
 static struct sadb db;

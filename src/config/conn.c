@@ -8,6 +8,7 @@
 
 #include "config/conn.h"
 #include "config/keywords.h"
+#include "config/proposals.h"
 #include "config/values.h"
 
 /* ---- kv lists ---------------------------------------------------------- */
@@ -119,7 +120,7 @@ void diag_add(struct config_diag *d, bool error, const char *fmt, ...)
 enum fkind {
 	F_HOST, F_NEXTHOP, F_ID, F_SUBNET, F_SUBNETS, F_PROTOPORT, F_ADDR,
 	F_STR, F_ENUM, F_BOOL, F_MS, F_MS_MS, F_LIFETIME, F_PCT, F_BYTES, F_U32,
-	F_KEYINGTRIES, F_PORT, F_MARK,
+	F_KEYINGTRIES, F_PORT, F_MARK, F_PROPOSALS,
 };
 
 struct field {
@@ -157,9 +158,9 @@ static const struct field fields[] = {
 	F("auto", F_ENUM, auto_),
 	F("ikev2", F_ENUM, ikev2),
 	F("authby", F_STR, authby),
-	F("ike", F_STR, ike),
-	F("esp", F_STR, esp),
-	F("ah", F_STR, ah),
+	F("ike", F_PROPOSALS, ike),
+	F("esp", F_PROPOSALS, esp),
+	F("ah", F_PROPOSALS, ah),
 	F("phase2", F_ENUM, phase2_ah),
 	F("ikelifetime", F_LIFETIME, ikelifetime_ms),
 	F("salifetime", F_LIFETIME, salifetime_ms),
@@ -191,8 +192,8 @@ static const struct field fields[] = {
 	F("tfc", F_U32, tfc),
 	F("nflog", F_U32, nflog),
 	F("mark", F_MARK, mark),
-	F("mark-in", F_STR, mark_in),
-	F("mark-out", F_STR, mark_out),
+	F("mark-in", F_MARK, mark_in),
+	F("mark-out", F_MARK, mark_out),
 	F("vti-interface", F_STR, vti_interface),
 };
 
@@ -281,6 +282,40 @@ static bool set_str_at(char *m, const char *v)
 	return ok;
 }
 
+/* ike=/esp=/ah= into the struct proposal_list * at byte address m (an
+ * empty value: the defaults, NULL).  The list is stored before parsing, so
+ * *why (which may point into it) lives as long as the conn. */
+static bool set_proposals(char *m, const struct kw_def *d, const char *v, const char **why)
+{
+	enum prop_kind k = d->type == KT_IKE ? PROP_IKE : d->type == KT_ESP ? PROP_ESP : PROP_AH;
+	struct proposal_list *l;
+
+	memcpy(&l, m, sizeof(l));
+	free(l);
+	l = v[0] ? malloc(sizeof(*l)) : NULL;
+	memcpy(m, &l, sizeof(l));
+	if (v[0] && !l) {
+		*why = "out of memory";
+		return false;
+	}
+	return !l || proposals_parse(k, v, l, why);
+}
+
+/* mark=/mark-in=/mark-out= into the struct conn_mark at byte address m. */
+static bool set_mark(char *m, const char *v, const char **why)
+{
+	struct conn_mark cm = { 0 };
+	struct val_mark vm;
+
+	if (v[0]) {
+		if (!val_mark(v, &vm, why))
+			return false;
+		cm = (struct conn_mark){ .set = true, .unique = vm.unique, .value = vm.value, .mask = vm.mask };
+	}
+	memcpy(m, &cm, sizeof(cm));
+	return true;
+}
+
 /* A parsed value (the val_* functions write their output only on success)
  * into the member at byte address m, when ok. */
 static bool store(char *m, const void *val, size_t n, bool ok)
@@ -299,7 +334,7 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 	char *m = (char *)base + f->off;
 	struct conn_end *e = base;
 
-	if (f->kind != F_STR && v[0] == '\0')
+	if (f->kind != F_STR && f->kind != F_PROPOSALS && f->kind != F_MARK && v[0] == '\0')
 		return true;                 /* explicitly empty: keep the default */
 	switch (f->kind) {
 	case F_HOST: case F_NEXTHOP: {
@@ -391,13 +426,10 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 		uint16_t u = 0;
 		return store(m, &u, sizeof(u), val_port(v, &u, why));
 	}
-	case F_MARK: {
-		struct val_mark mk;
-		if (!val_mark(v, &mk, why))
-			return false;
-		((struct conn *)base)->has_mark = true;
-		return set_str_at(m, v);
-	}
+	case F_MARK:
+		return set_mark(m, v, why);
+	case F_PROPOSALS:
+		return set_proposals(m, d, v, why);
 	}
 	return false;
 }
@@ -506,9 +538,6 @@ void conn_free(struct conn *c)
 	free(c->ike);
 	free(c->esp);
 	free(c->ah);
-	free(c->mark);
-	free(c->mark_in);
-	free(c->mark_out);
 	free(c->vti_interface);
 	free(c->present);
 	kvlist_clear(&c->kv);

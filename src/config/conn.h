@@ -9,6 +9,9 @@
  * the control socket and the daemon rebuilds the struct with the SAME pure
  * function conn_from_kv(), so both sides validate identically.
  *
+ * Values the daemon acts on are parsed once here (proposals, marks, ...);
+ * their text stays in the kv list (conn_get()) for output that repeats it.
+ *
  * Keywords in a kv list are canonical table names (aliases already mapped,
  * see keywords.h); sided keywords carry the side and the name WITHOUT the
  * left/right prefix ("subnet" + CONF_LEFT means leftsubnet; the endpoint
@@ -25,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alg/proposal.h"
 #include "lib/addr.h"
 #include "lib/id.h"
 
@@ -91,6 +95,14 @@ enum conn_sendcert { SENDCERT_IFASKED = 0, SENDCERT_ALWAYS, SENDCERT_NEVER };
 
 #define CONN_MAX_SUBNETS 64
 
+/* mark=, mark-in=, mark-out=: "value[/mask]" (mask 0xffffffff when not
+ * given), or -1: a mark unique to the conn (the daemon picks it). */
+struct conn_mark {
+	bool set;
+	bool unique;
+	uint32_t value, mask;
+};
+
 struct conn_end {
 	enum conn_host_kind host_kind;
 	struct ip_addr host;             /* HOST_ADDR, resolved HOST_DEFAULTROUTE, %any family */
@@ -125,7 +137,7 @@ struct conn {
 	enum conn_auto auto_;
 	bool ikev2;                      /* ikev2=yes (default) */
 	char *authby;                    /* text as written, NULL = default (rsasig,ecdsa) */
-	char *ike, *esp, *ah;            /* proposal lists as written, validated; NULL = default */
+	struct proposal_list *ike, *esp, *ah;  /* ike=, esp= (phase2alg=), ah= parsed; NULL = Libreswan's defaults */
 	bool phase2_ah;                  /* phase2=ah */
 	uint64_t ikelifetime_ms, salifetime_ms, rekeymargin_ms;
 	uint32_t rekeyfuzz_pct;
@@ -140,7 +152,7 @@ struct conn {
 	uint64_t ipsec_max_bytes, ipsec_max_packets;
 	uint32_t replay_window;
 	uint32_t reqid, priority, metric, mtu, tfc, nflog;
-	bool has_mark;  char *mark, *mark_in, *mark_out;  /* text "value[/mask]" */
+	struct conn_mark mark, mark_in, mark_out;
 	char *vti_interface;
 
 	/* Presence: one bit per (keyword, side) that was given explicitly

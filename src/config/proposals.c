@@ -1,115 +1,13 @@
-/* ike= / esp= / ah= proposal lists (see proposals.h for the grammar).
- * Behaviour checked against Libreswan 4.10's `algparse -v2` on this machine. */
+/* ike= / esp= / ah= proposal lists (see proposals.h for the grammar); the
+ * algorithms, their spellings and Libreswan's names are the registry's
+ * (src/alg/alg.c).  Behaviour checked against Libreswan 4.10's
+ * `algparse -v2` on this machine. */
 #include "config/proposals.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- algorithm name tables ------------------------------------------------ */
-
-/* Names (lower case, matched case-insensitively) and what they mean.
- * `ok` = Cygnet implements it; the others are names Libreswan 4.10 knows. */
-struct alg {
-	const char *names;      /* space separated: canonical first */
-	uint16_t id;
-	bool ok;
-	bool aead;              /* ENCR only */
-	const char *fmt;        /* Libreswan's display name */
-};
-
-static const struct alg encr_algs[] = {
-	{ "aes_cbc aes", IKEV2_ENCR_AES_CBC, true, false, "AES_CBC" },
-	{ "aes_gcm_16 aes_gcm aes_gcm_c", IKEV2_ENCR_AES_GCM_16, true, true, "AES_GCM_16" },
-	{ "chacha20_poly1305 chacha20poly1305", IKEV2_ENCR_CHACHA20_POLY1305, true, true, "CHACHA20_POLY1305" },
-	{ "aes_gcm_12 aes_gcm_b", IKEV2_ENCR_AES_GCM_12, false, true, "AES_GCM_12" },
-	{ "aes_gcm_8 aes_gcm_a", IKEV2_ENCR_AES_GCM_8, false, true, "AES_GCM_8" },
-	{ "aes_ccm_16 aes_ccm aes_ccm_c", IKEV2_ENCR_AES_CCM_16, false, true, "AES_CCM_16" },
-	{ "aes_ccm_12 aes_ccm_b", IKEV2_ENCR_AES_CCM_12, false, true, "AES_CCM_12" },
-	{ "aes_ccm_8 aes_ccm_a", IKEV2_ENCR_AES_CCM_8, false, true, "AES_CCM_8" },
-	{ "3des_cbc 3des", IKEV2_ENCR_3DES, false, false, "3DES_CBC" },
-	{ "aes_ctr aesctr", IKEV2_ENCR_AES_CTR, false, false, "AES_CTR" },
-	{ "camellia_cbc camellia", IKEV2_ENCR_CAMELLIA_CBC, false, false, "CAMELLIA_CBC" },
-	{ "camellia_ctr", 24, false, false, "CAMELLIA_CTR" },
-	{ "null_auth_aes_gmac aes_gmac", IKEV2_ENCR_NULL_AUTH_AES_GMAC, false, false, "NULL_AUTH_AES_GMAC" },
-	{ "null", IKEV2_ENCR_NULL, false, false, "NULL" },
-	{ NULL, 0, false, false, NULL },
-};
-
-static const struct alg prf_algs[] = {
-	{ "hmac_sha2_256 sha2 sha256 sha2_256", IKEV2_PRF_HMAC_SHA2_256, true, false, "HMAC_SHA2_256" },
-	{ "hmac_sha2_384 sha384 sha2_384", IKEV2_PRF_HMAC_SHA2_384, true, false, "HMAC_SHA2_384" },
-	{ "hmac_sha2_512 sha512 sha2_512", IKEV2_PRF_HMAC_SHA2_512, true, false, "HMAC_SHA2_512" },
-	{ "hmac_sha1 sha sha1", IKEV2_PRF_HMAC_SHA1, false, false, "HMAC_SHA1" },
-	{ "hmac_md5 md5", IKEV2_PRF_HMAC_MD5, false, false, "HMAC_MD5" },
-	{ "aes_xcbc aes128_xcbc", IKEV2_PRF_AES128_XCBC, false, false, "AES_XCBC" },
-	{ NULL, 0, false, false, NULL },
-};
-
-static const struct alg integ_algs[] = {
-	{ "hmac_sha2_256_128 sha2 sha256 sha2_256 sha2_256_128 hmac_sha2_256", IKEV2_INTEG_HMAC_SHA2_256_128, true, false, "HMAC_SHA2_256_128" },
-	{ "hmac_sha2_384_192 sha384 sha2_384 sha2_384_192 hmac_sha2_384", IKEV2_INTEG_HMAC_SHA2_384_192, true, false, "HMAC_SHA2_384_192" },
-	{ "hmac_sha2_512_256 sha512 sha2_512 sha2_512_256 hmac_sha2_512", IKEV2_INTEG_HMAC_SHA2_512_256, true, false, "HMAC_SHA2_512_256" },
-	{ "none null", IKEV2_INTEG_NONE, true, false, "NONE" },
-	{ "hmac_sha1_96 sha sha1 sha1_96 hmac_sha1", IKEV2_INTEG_HMAC_SHA1_96, false, false, "HMAC_SHA1_96" },
-	{ "hmac_md5_96 md5 hmac_md5", IKEV2_INTEG_HMAC_MD5_96, false, false, "HMAC_MD5_96" },
-	{ "aes_xcbc_96 aes_xcbc aes128_xcbc aes128_xcbc_96", IKEV2_INTEG_AES_XCBC_96, false, false, "AES_XCBC_96" },
-	{ "aes_cmac_96 aes_cmac", IKEV2_INTEG_AES_CMAC_96, false, false, "AES_CMAC_96" },
-	{ NULL, 0, false, false, NULL },
-};
-
-static const struct alg dh_algs[] = {
-	{ "modp2048 dh14", IKEV2_DH_MODP2048, true, false, "MODP2048" },
-	{ "modp3072 dh15", IKEV2_DH_MODP3072, true, false, "MODP3072" },
-	{ "modp4096 dh16", IKEV2_DH_MODP4096, true, false, "MODP4096" },
-	{ "dh19 ecp_256 ecp256", IKEV2_DH_ECP_256, true, false, "DH19" },
-	{ "dh20 ecp_384 ecp384", IKEV2_DH_ECP_384, true, false, "DH20" },
-	{ "dh21 ecp_521 ecp521", IKEV2_DH_ECP_521, true, false, "DH21" },
-	{ "dh31 curve25519", IKEV2_DH_CURVE25519, true, false, "DH31" },
-	{ "dh32 curve448", IKEV2_DH_CURVE448, true, false, "DH32" },  /* Cygnet extension */
-	{ "none null dh0", IKEV2_DH_NONE, true, false, "NONE" },
-	{ "modp1536 dh5", IKEV2_DH_MODP1536, false, false, "MODP1536" },
-	{ "modp6144 dh17", IKEV2_DH_MODP6144, false, false, "MODP6144" },
-	{ "modp8192 dh18", IKEV2_DH_MODP8192, false, false, "MODP8192" },
-	{ "modp1024 dh2", IKEV2_DH_MODP1024, false, false, "MODP1024" },
-	{ "modp768 dh1", 1, false, false, "MODP768" },
-	{ "dh22", 22, false, false, "DH22" },
-	{ "dh23", 23, false, false, "DH23" },
-	{ "dh24", 24, false, false, "DH24" },
-	{ NULL, 0, false, false, NULL },
-};
-
-/* Is `word` (len bytes) one of the space separated names? */
-static bool name_in(const char *names, const char *word, size_t len)
-{
-	const char *p = names;
-	while (*p) {
-		size_t n = strcspn(p, " ");
-		if (n == len && strncasecmp(p, word, len) == 0)
-			return true;
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return false;
-}
-
-static const struct alg *alg_lookup(const struct alg *t, const char *word, size_t len)
-{
-	for (; t->names; t++)
-		if (name_in(t->names, word, len))
-			return t;
-	return NULL;
-}
-
-static const struct alg *alg_by_id(const struct alg *t, uint16_t id)
-{
-	for (; t->names; t++)
-		if (t->id == id && t->ok)
-			return t;
-	return NULL;
-}
 
 /* ---- parser state ------------------------------------------------------- */
 
@@ -136,24 +34,44 @@ static bool fail(struct pstate *st, const char *fmt, ...)
 	return false;
 }
 
-static bool add_trans(struct prop_transform *arr, uint8_t *n, uint16_t id, uint16_t keybits)
+static const enum ikev2_trans_type part_type[] = {
+	IKEV2_TRANS_ENCR, IKEV2_TRANS_PRF, IKEV2_TRANS_INTEG, IKEV2_TRANS_DH,
+};
+
+/* Is keybits one of the cipher's lengths? */
+static bool keybits_ok(const struct alg_desc *a, unsigned keybits)
 {
-	for (uint8_t i = 0; i < *n; i++)
-		if (arr[i].id == id && arr[i].keybits == keybits)
-			return true;    /* Libreswan discards duplicates */
-	if (*n >= PROP_MAX_TRANS)
-		return false;
-	arr[*n].id = id;
-	arr[*n].keybits = keybits;
-	(*n)++;
-	return true;
+	for (size_t k = 0; k < ALG_MAX_KEYS && a->keys[k].bits; k++)
+		if (a->keys[k].bits == keybits)
+			return true;
+	return false;
+}
+
+/* "128, 256": the cipher's lengths, ascending (keys[] is in proposal order) */
+static void keybits_list(const struct alg_desc *a, char *buf, size_t cap)
+{
+	unsigned last = 0;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (;;) {
+		unsigned next = 0;
+
+		for (size_t k = 0; k < ALG_MAX_KEYS && a->keys[k].bits; k++)
+			if (a->keys[k].bits > last && (!next || a->keys[k].bits < next))
+				next = a->keys[k].bits;
+		if (!next || len >= cap)
+			return;
+		len += (size_t)snprintf(buf + len, cap - len, "%s%u", len ? ", " : "", next);
+		last = next;
+	}
 }
 
 /* Encryption name with optional key length suffix: aes128, aes_256,
  * aes_gcm_c256, chacha20_poly1305. */
 static bool parse_encr_one(struct pstate *st, struct proposal *p, const char *w, size_t len)
 {
-	const struct alg *a = alg_lookup(encr_algs, w, len);
+	const struct alg_desc *a = alg_by_name(IKEV2_TRANS_ENCR, w, len);
 	unsigned keybits = 0;
 	bool has_keylen = false;
 	size_t base = len;
@@ -166,7 +84,7 @@ static bool parse_encr_one(struct pstate *st, struct proposal *p, const char *w,
 			size_t b = base;
 			if (w[b - 1] == '_')
 				b--;
-			a = b > 0 ? alg_lookup(encr_algs, w, b) : NULL;
+			a = b > 0 ? alg_by_name(IKEV2_TRANS_ENCR, w, b) : NULL;
 			for (size_t i = base; i < len; i++)
 				keybits = keybits * 10 + (unsigned)(w[i] - '0');
 			has_keylen = a != NULL;
@@ -175,25 +93,29 @@ static bool parse_encr_one(struct pstate *st, struct proposal *p, const char *w,
 	if (!a)
 		return fail(st, "%s encryption algorithm '%.*s' is not recognized",
 			    kind_name[st->kind], (int)len, w);
-	if (!a->ok)
+	if (!a->implemented)
 		return fail(st, "algorithm '%.*s' is not supported by Cygnet", (int)len, w);
 	if (st->kind == PROP_AH)
 		return fail(st, "AH proposal contains unexpected '%.*s'", (int)len, w);
-	if (has_keylen && a->id == IKEV2_ENCR_CHACHA20_POLY1305)
+	if (has_keylen && !a->keylen_attr)
 		return fail(st, "%s encryption algorithm %s does not allow a key length",
-			    kind_name[st->kind], a->fmt);
+			    kind_name[st->kind], a->fqn);
 	if (has_keylen && keybits == 0)
 		return fail(st, "%s encryption key length is zero", kind_name[st->kind]);
-	if (keybits == 192)
-		return fail(st, "algorithm '%.*s' is not supported by Cygnet (key length 192)",
-			    (int)len, w);
-	if (keybits != 0 && keybits != 128 && keybits != 256)
-		return fail(st, "%s encryption algorithm %s with key length %u invalid; valid key lengths: 128, 256",
-			    kind_name[st->kind], a->fmt, keybits);
+	if (keybits != 0 && keybits == a->keybits_unsupported)
+		return fail(st, "algorithm '%.*s' is not supported by Cygnet (key length %u)",
+			    (int)len, w, keybits);
+	if (keybits != 0 && !keybits_ok(a, keybits)) {
+		char valid[32];
+
+		keybits_list(a, valid, sizeof(valid));
+		return fail(st, "%s encryption algorithm %s with key length %u invalid; valid key lengths: %s",
+			    kind_name[st->kind], a->fqn, keybits, valid);
+	}
 	if (p->n_encr > 0 && prop_encr_is_aead(p->encr[0].id) != a->aead)
 		return fail(st, "AEAD and non-AEAD %s encryption algorithm cannot be combined",
 			    kind_name[st->kind]);
-	if (!add_trans(p->encr, &p->n_encr, a->id, (uint16_t)keybits))
+	if (!prop_add(p->encr, &p->n_encr, a->id, (uint16_t)keybits))
 		return fail(st, "too many %s encryption algorithms", kind_name[st->kind]);
 	return true;
 }
@@ -206,28 +128,27 @@ static bool parse_one(struct pstate *st, struct proposal *p, enum part part,
 	if (part == PART_ENCR)
 		return parse_encr_one(st, p, w, len);
 
-	const struct alg *table = part == PART_PRF ? prf_algs : part == PART_INTEG ? integ_algs : dh_algs;
-	const struct alg *a = alg_lookup(table, w, len);
+	const struct alg_desc *a = alg_by_name(part_type[part], w, len);
 	if (!a)
 		return fail(st, "%s %s algorithm '%.*s' is not recognized",
 			    kind_name[st->kind], part_name[part], (int)len, w);
-	if (!a->ok)
+	if (!a->implemented)
 		return fail(st, "algorithm '%.*s' is not supported by Cygnet", (int)len, w);
 
 	bool added;
 	switch (part) {
 	case PART_PRF:
-		added = add_trans(p->prf, &p->n_prf, a->id, 0);
+		added = prop_add(p->prf, &p->n_prf, a->id, 0);
 		break;
 	case PART_INTEG:
 		if (a->id == IKEV2_INTEG_NONE && st->kind == PROP_AH)
 			return fail(st, "AH cannot have 'none' as the integrity algorithm");
-		added = add_trans(p->integ, &p->n_integ, a->id, 0);
+		added = prop_add(p->integ, &p->n_integ, a->id, 0);
 		break;
 	default:
 		if (a->id == IKEV2_DH_NONE && st->kind == PROP_IKE)
 			return fail(st, "IKE DH algorithm 'none' not permitted");
-		added = add_trans(p->dh, &p->n_dh, a->id, 0);
+		added = prop_add(p->dh, &p->n_dh, a->id, 0);
 		break;
 	}
 	if (!added)
@@ -250,59 +171,30 @@ static bool parse_part(struct pstate *st, struct proposal *p, enum part part,
 	}
 }
 
-/* Does the first name of the part [s, e) name something in `table`? */
-static bool first_is(const struct alg *table, const char *s, const char *e)
+/* Does the first name of the part [s, e) name an algorithm of `type`? */
+static bool first_is(enum ikev2_trans_type type, const char *s, const char *e)
 {
 	const char *plus = memchr(s, '+', (size_t)(e - s));
 	const char *we = plus ? plus : e;
-	return alg_lookup(table, s, (size_t)(we - s)) != NULL;
+	return alg_by_name(type, s, (size_t)(we - s)) != NULL;
 }
 
-/* ---- defaults and completion --------------------------------------------- */
-
-static const uint16_t default_ike_dh[] = {
-	IKEV2_DH_MODP2048, IKEV2_DH_MODP3072, IKEV2_DH_MODP4096,
-	IKEV2_DH_ECP_256, IKEV2_DH_ECP_384, IKEV2_DH_ECP_521, IKEV2_DH_CURVE25519,
-};
-
-static void fill_defaults(enum prop_kind kind, struct proposal *p)
-{
-	bool aead = p->n_encr > 0 && prop_encr_is_aead(p->encr[0].id);
-
-	if (kind == PROP_IKE) {
-		if (p->n_prf == 0) {
-			add_trans(p->prf, &p->n_prf, IKEV2_PRF_HMAC_SHA2_512, 0);
-			add_trans(p->prf, &p->n_prf, IKEV2_PRF_HMAC_SHA2_256, 0);
-		}
-		if (p->n_integ == 0 && !aead)
-			for (uint8_t i = 0; i < p->n_prf; i++)
-				add_trans(p->integ, &p->n_integ, prop_integ_for_prf(p->prf[i].id), 0);
-		if (p->n_dh == 0)
-			for (size_t i = 0; i < sizeof default_ike_dh / sizeof default_ike_dh[0]; i++)
-				add_trans(p->dh, &p->n_dh, default_ike_dh[i], 0);
-	} else if (p->n_integ == 0 && !aead) {
-		add_trans(p->integ, &p->n_integ, IKEV2_INTEG_HMAC_SHA2_512_256, 0);
-		add_trans(p->integ, &p->n_integ, IKEV2_INTEG_HMAC_SHA2_256_128, 0);
-	}
-	/* An explicit "null" integrity with AEAD is the same as none. */
-	if (aead && p->n_integ == 1 && p->integ[0].id == IKEV2_INTEG_NONE)
-		p->n_integ = 0;
-}
+/* ---- completion ---------------------------------------------------------- */
 
 static bool check_integ(struct pstate *st, const struct proposal *p)
 {
 	if (p->n_encr == 0)
 		return true;
 	bool aead = prop_encr_is_aead(p->encr[0].id);
-	const struct alg *e = alg_by_id(encr_algs, p->encr[0].id);
+	const struct alg_desc *e = alg_get(IKEV2_TRANS_ENCR, p->encr[0].id);
 	for (uint8_t i = 0; i < p->n_integ; i++) {
 		bool none = p->integ[i].id == IKEV2_INTEG_NONE;
 		if (aead && !none)
 			return fail(st, "AEAD %s encryption algorithm %s must have 'NONE' as the integrity algorithm",
-				    kind_name[st->kind], e ? e->fmt : "?");
+				    kind_name[st->kind], e ? e->fqn : "?");
 		if (!aead && none)
 			return fail(st, "non-AEAD %s encryption algorithm %s cannot have 'NONE' as the integrity algorithm",
-				    kind_name[st->kind], e ? e->fmt : "?");
+				    kind_name[st->kind], e ? e->fqn : "?");
 	}
 	return true;
 }
@@ -342,8 +234,8 @@ static bool parse_proposal(struct pstate *st, struct proposal *p, const char *s,
 		role[nr++] = PART_ENCR;
 		if (st->kind == PROP_ESP) {
 			role[nr++] = PART_INTEG;
-		} else if (nt > 1 && !first_is(prf_algs, tok[1], tend[1]) &&
-			   first_is(integ_algs, tok[1], tend[1])) {
+		} else if (nt > 1 && !first_is(IKEV2_TRANS_PRF, tok[1], tend[1]) &&
+			   first_is(IKEV2_TRANS_INTEG, tok[1], tend[1])) {
 			role[nr++] = PART_INTEG;
 			role[nr++] = PART_PRF;
 		} else {
@@ -388,7 +280,7 @@ static bool parse_proposal(struct pstate *st, struct proposal *p, const char *s,
 	}
 	if (!check_integ(st, p))
 		return false;
-	fill_defaults(st->kind, p);
+	proposal_complete(st->kind, p);
 	return true;
 }
 
@@ -423,34 +315,6 @@ bool proposals_parse(enum prop_kind kind, const char *text, struct proposal_list
 	return true;
 }
 
-/* ---- defaults -------------------------------------------------------------- */
-
-void proposals_default(enum prop_kind kind, struct proposal_list *out)
-{
-	static const struct { uint16_t id, bits; } ciphers[] = {
-		{ IKEV2_ENCR_AES_GCM_16, 256 }, { IKEV2_ENCR_AES_GCM_16, 128 },
-		{ IKEV2_ENCR_AES_CBC, 256 }, { IKEV2_ENCR_AES_CBC, 128 },
-	};
-	memset(out, 0, sizeof *out);
-	if (kind == PROP_AH) {
-		/* Libreswan: HMAC_SHA2_512_256, HMAC_SHA2_256_128, HMAC_SHA1_96 */
-		out->p[0].integ[0].id = IKEV2_INTEG_HMAC_SHA2_512_256;
-		out->p[0].n_integ = 1;
-		out->p[1].integ[0].id = IKEV2_INTEG_HMAC_SHA2_256_128;
-		out->p[1].n_integ = 1;
-		out->n = 2;
-		return;
-	}
-	for (size_t i = 0; i < 4; i++) {
-		struct proposal *p = &out->p[i];
-		p->encr[0].id = ciphers[i].id;
-		p->encr[0].keybits = ciphers[i].bits;
-		p->n_encr = 1;
-		fill_defaults(kind, p);
-	}
-	out->n = 4;
-}
-
 /* ---- formatting -------------------------------------------------------------- */
 
 struct sbuf {
@@ -470,14 +334,14 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 		b->len += (size_t)n;
 }
 
-static void fmt_list(struct sbuf *b, const struct alg *table, const struct prop_transform *t,
+static void fmt_list(struct sbuf *b, enum ikev2_trans_type type, const struct prop_transform *t,
 		     uint8_t n, bool keybits)
 {
 	for (uint8_t i = 0; i < n; i++) {
-		const struct alg *a = alg_by_id(table, t[i].id);
+		const struct alg_desc *a = alg_get(type, t[i].id);
 		sb_printf(b, "%s", i ? "+" : "");
 		if (a)
-			sb_printf(b, "%s", a->fmt);
+			sb_printf(b, "%s", a->fqn);
 		else
 			sb_printf(b, "%u", t[i].id);
 		if (keybits && t[i].keybits)
@@ -499,23 +363,23 @@ static bool integ_is_derived(const struct proposal *p)
 static void fmt_one(struct sbuf *b, enum prop_kind kind, const struct proposal *p)
 {
 	if (kind != PROP_AH) {
-		fmt_list(b, encr_algs, p->encr, p->n_encr, true);
+		fmt_list(b, IKEV2_TRANS_ENCR, p->encr, p->n_encr, true);
 		sb_printf(b, "-");
 	}
 	if (kind == PROP_IKE) {
 		if (p->n_integ && !integ_is_derived(p)) {
-			fmt_list(b, integ_algs, p->integ, p->n_integ, false);
+			fmt_list(b, IKEV2_TRANS_INTEG, p->integ, p->n_integ, false);
 			sb_printf(b, "-");
 		}
-		fmt_list(b, prf_algs, p->prf, p->n_prf, false);
+		fmt_list(b, IKEV2_TRANS_PRF, p->prf, p->n_prf, false);
 	} else if (p->n_integ) {
-		fmt_list(b, integ_algs, p->integ, p->n_integ, false);
+		fmt_list(b, IKEV2_TRANS_INTEG, p->integ, p->n_integ, false);
 	} else {
 		sb_printf(b, "NONE");
 	}
 	if (p->n_dh) {
 		sb_printf(b, "-");
-		fmt_list(b, dh_algs, p->dh, p->n_dh, false);
+		fmt_list(b, IKEV2_TRANS_DH, p->dh, p->n_dh, false);
 	}
 }
 
@@ -539,67 +403,4 @@ size_t proposals_fmt(enum prop_kind kind, const struct proposal_list *l, char *b
 		fmt_one(&b, kind, &l->p[i]);
 	}
 	return b.len;
-}
-
-/* ---- helpers for SA builders ------------------------------------------------ */
-
-bool prop_encr_is_aead(uint16_t encr_id)
-{
-	for (const struct alg *a = encr_algs; a->names; a++)
-		if (a->id == encr_id)
-			return a->aead;
-	return false;
-}
-
-bool prop_encr_has_keylen_attr(uint16_t encr_id)
-{
-	return encr_id == IKEV2_ENCR_AES_CBC || encr_id == IKEV2_ENCR_AES_GCM_16 ||
-	       encr_id == IKEV2_ENCR_AES_GCM_12 || encr_id == IKEV2_ENCR_AES_GCM_8 ||
-	       encr_id == IKEV2_ENCR_AES_CTR || encr_id == IKEV2_ENCR_AES_CCM_16 ||
-	       encr_id == IKEV2_ENCR_CAMELLIA_CBC;
-}
-
-size_t prop_encr_keylens(const struct prop_transform *t, uint16_t out[2])
-{
-	if (t->keybits) {
-		out[0] = t->keybits;
-		return 1;
-	}
-	if (t->id == IKEV2_ENCR_CHACHA20_POLY1305) {
-		out[0] = 256;
-		return 1;
-	}
-	out[0] = 256;
-	out[1] = 128;
-	return 2;
-}
-
-uint16_t prop_integ_for_prf(uint16_t prf_id)
-{
-	switch (prf_id) {
-	case IKEV2_PRF_HMAC_SHA2_256: return IKEV2_INTEG_HMAC_SHA2_256_128;
-	case IKEV2_PRF_HMAC_SHA2_384: return IKEV2_INTEG_HMAC_SHA2_384_192;
-	case IKEV2_PRF_HMAC_SHA2_512: return IKEV2_INTEG_HMAC_SHA2_512_256;
-	default: return IKEV2_INTEG_NONE;
-	}
-}
-
-size_t prop_integ_keylen(uint16_t integ_id)
-{
-	switch (integ_id) {
-	case IKEV2_INTEG_HMAC_SHA2_256_128: return 32;
-	case IKEV2_INTEG_HMAC_SHA2_384_192: return 48;
-	case IKEV2_INTEG_HMAC_SHA2_512_256: return 64;
-	default: return 0;
-	}
-}
-
-size_t prop_prf_keylen(uint16_t prf_id)
-{
-	switch (prf_id) {
-	case IKEV2_PRF_HMAC_SHA2_256: return 32;
-	case IKEV2_PRF_HMAC_SHA2_384: return 48;
-	case IKEV2_PRF_HMAC_SHA2_512: return 64;
-	default: return 0;
-	}
 }

@@ -7,7 +7,7 @@
 
 static const char key_pad[] = "Key Pad for IKEv2";   /* 17 octets, no NUL */
 
-struct secret *ike_signed_octets(const struct prf_alg *alg,
+struct secret *ike_signed_octets(const struct alg_desc *alg,
 				 const uint8_t *msg, size_t msglen,
 				 const uint8_t *peer_nonce, size_t nlen,
 				 const struct secret *sk_p, const uint8_t *id_body, size_t idlen)
@@ -26,7 +26,7 @@ struct secret *ike_signed_octets(const struct prf_alg *alg,
 	return s;
 }
 
-bool ike_psk_auth(const struct prf_alg *alg, const struct secret *psk,
+bool ike_psk_auth(const struct alg_desc *alg, const struct secret *psk,
 		  const uint8_t *msg, size_t msglen,
 		  const uint8_t *peer_nonce, size_t nlen,
 		  const struct secret *sk_p, const uint8_t *id_body, size_t idlen,

@@ -1,17 +1,17 @@
-/* IKEv2 and ESP cryptography on OpenSSL 3 EVP (issue 4 §2).
+/* IKEv2 cryptography on OpenSSL 3 EVP (issue 4 §2); ESP's is in
+ * src/dataplane/esp_crypto.c.
  *
- * Everything here is keyed by IANA transform ids (src/ike/iana.h).  Keys are
+ * Everything here is keyed by IANA transform ids (src/alg/iana.h).  Keys are
  * struct secret (src/lib/secret.h), wiped when freed; nothing in this module
  * logs key bytes.  Failures return false/NULL and, where a peer could cause
  * them, a static reason string ("ICV mismatch") suitable for a drop log.
  *
- *   alg.c     registry: encr / prf / integ / dh descriptors
+ *   alg.c     the registry's implemented PRF / INTEG / DH descriptors
  *   prf.c     prf(), prf+ (RFC 7296 §2.13), hashes
  *   keys.c    SKEYSEED, IKE SA keys (§2.14), rekey (§2.18), Child KEYMAT (§2.17)
- *   dh.c      MODP 14/15/16/17/18, ECP 19/20/21 (RFC 5903), X25519/X448 (RFC 8031)
+ *   dh.c      MODP (RFC 3526), ECP 19/20/21 (RFC 5903), X25519/X448 (RFC 8031)
  *   sk.c      SK / SKF payload protection (RFC 7296 §3.14, RFC 5282, RFC 7634)
  *   auth.c    PSK AUTH (§2.15), NAT-D hash (§2.23), COOKIE (§2.6)
- *   esp.c     per-SA ESP seal/open for the userspace dataplane
  *   cipher.c  EVP_CIPHER fetch cache, cipher context keying (internal)
  *   random.c  RAND_bytes, SPIs
  */
@@ -22,67 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/iana.h"
+#include "alg/alg.h"
 #include "lib/addr.h"
 #include "lib/secret.h"
 
 #define CRYPTO_MAX_PRF_OUT   64   /* HMAC-SHA2-512 */
 #define CRYPTO_MAX_ICV       32   /* HMAC-SHA2-512-256 */
 #define CRYPTO_MAX_IV        16
-#define CRYPTO_MAX_DH_PUBLIC 1024 /* MODP 8192 */
+#define CRYPTO_MAX_DH_PUBLIC 1024 /* room for MODP 8192 */
 #define IKE_SPI_LEN          8
 #define NATD_HASH_LEN        20   /* SHA-1 */
 
 /* ---------------------------------------------------------------- registry */
 
-struct encr_alg {
-	enum ikev2_encr id;
-	const char *name;        /* "AES_CBC_256", "AES_GCM_16_128", "CHACHA20_POLY1305" */
-	unsigned keybits;        /* value of the Key Length attribute; 0 = none sent (ChaCha) */
-	size_t key_len;          /* cipher key bytes */
-	size_t salt_len;         /* AEAD: 4 bytes taken after the key from keymat; else 0 */
-	size_t keymat_len;       /* key_len + salt_len: bytes of SK_e / ESP encr key */
-	size_t iv_len;           /* 16 CBC, 8 GCM/ChaCha (IKE and ESP) */
-	size_t icv_len;          /* AEAD tag length; 0 for CBC (integ provides it) */
-	size_t block_size;       /* padding alignment: 16 CBC; 1 AEAD in IKE (ESP uses 4) */
-	bool aead;
-	const char *evp_name;    /* OpenSSL cipher name */
-};
-
-struct prf_alg {
-	enum ikev2_prf id;
-	const char *name;        /* "HMAC_SHA2_256" */
-	const char *digest;      /* OpenSSL digest name */
-	size_t key_len;          /* preferred key length = output length (SK_d, SK_p) */
-	size_t out_len;
-};
-
-struct integ_alg {
-	enum ikev2_integ id;
-	const char *name;        /* "HMAC_SHA2_256_128" */
-	const char *digest;
-	size_t key_len;          /* SK_a / ESP integ key bytes */
-	size_t icv_len;          /* truncated output (RFC 4868) */
-};
-
-enum dh_kind { DH_KIND_MODP, DH_KIND_ECP, DH_KIND_ECX };
-
-struct dh_alg {
-	enum ikev2_dh id;
-	const char *name;        /* "MODP2048", "ECP_256", "CURVE25519" */
-	enum dh_kind kind;
-	const char *group;       /* OpenSSL group / curve / key type name */
-	size_t public_len;       /* exact KE payload data length */
-	size_t secret_len;       /* g^ir length */
-};
-
-/* Lookups by IANA id; NULL when unsupported.  encr: keybits 0 means the
- * algorithm's default (AES 128; ChaCha has no Key Length attribute and
- * accepts only 0 or 256).  AES-CBC and AES-GCM-16 accept 128, 192, 256. */
-const struct encr_alg *encr_alg_get(unsigned id, unsigned keybits);
-const struct prf_alg *prf_alg_get(unsigned id);
-const struct integ_alg *integ_alg_get(unsigned id);   /* NONE → NULL */
-const struct dh_alg *dh_alg_get(unsigned id);          /* NONE → NULL */
+/* Algorithms are the registry's descriptors (src/alg/alg.h): ciphers are a
+ * struct alg_cipher (an ENCR transform at one key length, alg_cipher_get());
+ * PRF, INTEG and DH a struct alg_desc.  These return only what Cygnet
+ * implements, and NULL for NONE. */
+const struct alg_desc *prf_alg_get(unsigned id);
+const struct alg_desc *integ_alg_get(unsigned id);
+const struct alg_desc *dh_alg_get(unsigned id);
 
 /* --------------------------------------------------------------- prf, prf+ */
 
@@ -94,17 +53,17 @@ struct chunk {
 #define CHUNK(ptr, n) ((struct chunk){ (ptr), (n) })
 
 /* prf(key, data) into out (alg->out_len bytes).  HMAC accepts any key length. */
-bool prf_raw(const struct prf_alg *alg, const void *key, size_t keylen,
+bool prf_raw(const struct alg_desc *alg, const void *key, size_t keylen,
 	     const struct chunk *data, size_t nchunks, uint8_t *out);
-struct secret *prf(const struct prf_alg *alg, const void *key, size_t keylen,
+struct secret *prf(const struct alg_desc *alg, const void *key, size_t keylen,
 		   const void *data, size_t len);
 /* prf+ (RFC 7296 §2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n);
  * at most 255 blocks, so len <= 255 * out_len. */
-struct secret *prf_plus(const struct prf_alg *alg, const void *key, size_t keylen,
+struct secret *prf_plus(const struct alg_desc *alg, const void *key, size_t keylen,
 			const void *seed, size_t seedlen, size_t len);
 
 /* Truncated HMAC integrity (RFC 4868) over chunks; writes alg->icv_len bytes. */
-bool integ_raw(const struct integ_alg *alg, const void *key, size_t keylen,
+bool integ_raw(const struct alg_desc *alg, const void *key, size_t keylen,
 	       const struct chunk *data, size_t nchunks, uint8_t *icv);
 
 /* ----------------------------------------------------------- IKE SA keys */
@@ -116,20 +75,20 @@ struct ike_keys {
 };
 
 struct ike_algs {
-	const struct encr_alg *encr;
-	const struct integ_alg *integ;     /* NULL with an AEAD cipher */
-	const struct prf_alg *prf;
-	const struct dh_alg *dh;           /* not used for key sizes */
+	struct alg_cipher encr;            /* .alg NULL: not set */
+	const struct alg_desc *integ;     /* NULL with an AEAD cipher */
+	const struct alg_desc *prf;
+	const struct alg_desc *dh;           /* not used for key sizes */
 };
 
 /* SKEYSEED = prf(Ni | Nr, g^ir)  (§2.14).  Note: for HMAC the key is the
  * full Ni | Nr. */
-struct secret *ike_skeyseed(const struct prf_alg *prf,
+struct secret *ike_skeyseed(const struct alg_desc *prf,
 			    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
 			    const struct secret *gir);
 /* Rekey: SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr)  (§2.18); prf is the
  * prf of the OLD IKE SA. */
-struct secret *ike_skeyseed_rekey(const struct prf_alg *old_prf, const struct secret *old_sk_d,
+struct secret *ike_skeyseed_rekey(const struct alg_desc *old_prf, const struct secret *old_sk_d,
 				  const struct secret *gir,
 				  const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen);
 /* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
@@ -147,8 +106,8 @@ void ike_keys_free(struct ike_keys *k);   /* frees and NULLs all members */
 struct child_keys {
 	struct secret *encr_i, *integ_i, *encr_r, *integ_r;
 };
-bool child_keys_derive(const struct prf_alg *prf, const struct secret *sk_d,
-		       const struct encr_alg *encr, const struct integ_alg *integ,
+bool child_keys_derive(const struct alg_desc *prf, const struct secret *sk_d,
+		       const struct alg_cipher *encr, const struct alg_desc *integ,
 		       const struct secret *gir,
 		       const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
 		       struct child_keys *out);
@@ -159,11 +118,11 @@ void child_keys_free(struct child_keys *k);
 struct dh;   /* a private value (inside an EVP_PKEY) and its public value */
 
 /* Generates a fresh private value.  NULL on failure. */
-struct dh *dh_new(const struct dh_alg *alg);
+struct dh *dh_new(const struct alg_desc *alg);
 /* Our public value in IKE KE wire format: MODP y padded to len(p); ECP x | y
  * (no 0x04 prefix, RFC 5903); X25519/X448 the raw u-coordinate. */
 const uint8_t *dh_public(const struct dh *dh, size_t *len);
-const struct dh_alg *dh_get_alg(const struct dh *dh);
+const struct alg_desc *dh_get_alg(const struct dh *dh);
 /* g^ir from the peer's KE data, after dh_check_public(); NULL with *why set
  * (why may be NULL) on a bad peer value (X25519/X448 all-zero output is
  * rejected).  MODP g^ir is left-padded to the modulus length (§2.14). */
@@ -171,18 +130,18 @@ struct secret *dh_derive(struct dh *dh, const uint8_t *peer, size_t len, const c
 void dh_free(struct dh *dh);
 /* Pure check of a peer public value: exact length; MODP 1 < y < p-1; ECP a
  * point on the curve (not infinity); X25519/X448 length only. */
-bool dh_check_public(const struct dh_alg *alg, const uint8_t *peer, size_t len, const char **why);
+bool dh_check_public(const struct alg_desc *alg, const uint8_t *peer, size_t len, const char **why);
 /* Test hook: a dh with a known private value (big-endian scalar for MODP/ECP,
  * raw for X25519/X448).  The public value is computed from it. */
-struct dh *dh_new_from_private(const struct dh_alg *alg, const uint8_t *priv, size_t len);
+struct dh *dh_new_from_private(const struct alg_desc *alg, const uint8_t *priv, size_t len);
 
 /* ------------------------------------------------- SK payload protection */
 
 /* One direction's keys for the SK (and SKF) payload: the initiator sends with
  * {SK_ei, SK_ai} and the responder with {SK_er, SK_ar}.  Borrowed pointers. */
 struct sk_keys {
-	const struct encr_alg *encr;
-	const struct integ_alg *integ;   /* NULL with AEAD */
+	const struct alg_cipher *encr;
+	const struct alg_desc *integ;    /* NULL with AEAD */
 	const struct secret *sk_e;       /* key | salt */
 	const struct secret *sk_a;       /* NULL/empty with AEAD */
 };
@@ -224,13 +183,13 @@ bool sk_encrypt_iv(const struct sk_keys *k, const uint8_t *hdr, size_t hdrlen,
  * Responder: msg = its IKE_SA_INIT response, peer_nonce = Ni, sk_p = SK_pr, IDr.
  * Writes prf->out_len bytes. To verify the peer's AUTH, compute with the
  * peer's values and compare with auth_eq(). */
-bool ike_psk_auth(const struct prf_alg *prf, const struct secret *psk,
+bool ike_psk_auth(const struct alg_desc *prf, const struct secret *psk,
 		  const uint8_t *msg, size_t msglen,
 		  const uint8_t *peer_nonce, size_t nlen,
 		  const struct secret *sk_p, const uint8_t *id_body, size_t idlen,
 		  uint8_t out[CRYPTO_MAX_PRF_OUT], size_t *outlen);
 /* <SignedOctets> into a new secret (for signature methods later). */
-struct secret *ike_signed_octets(const struct prf_alg *prf,
+struct secret *ike_signed_octets(const struct alg_desc *prf,
 				 const uint8_t *msg, size_t msglen,
 				 const uint8_t *peer_nonce, size_t nlen,
 				 const struct secret *sk_p, const uint8_t *id_body, size_t idlen);
@@ -258,46 +217,6 @@ bool cookie_make(const struct cookie_secret *cs, const uint8_t *ni, size_t nilen
 bool cookie_check(const struct cookie_secret *cs, const uint8_t *ni, size_t nilen,
 		  const struct ip_addr *ipi, const uint8_t spii[IKE_SPI_LEN],
 		  const uint8_t *cookie, size_t len);
-
-/* ------------------------------------------------------------------- ESP */
-
-/* A per-SA ESP transform context for the userspace dataplane (RFC 4303,
- * RFC 4106 AES-GCM-16, RFC 7634 ChaCha20-Poly1305, AES-CBC + HMAC-SHA2).
- * Cipher contexts are keyed once at creation (one for sealing, one for
- * opening); AEAD seal/open allocate nothing.  CBC+HMAC: the HMAC context is
- * keyed once and re-initialised per packet, which in OpenSSL 3.0 still costs
- * two small allocations inside OpenSSL per HMAC (its EVP_MD re-init always
- * re-creates the provider context; no non-deprecated way around it).
- * Not thread-safe: one context per SA per thread.
- *
- * key = encryption keymat (encr->keymat_len: key | 4-byte salt for AEAD)
- *       followed by integrity key (integ->key_len; none for AEAD),
- * i.e. exactly encr_i | integ_i (or encr_r | integ_r) from child_keys.
- * esn: Extended Sequence Numbers negotiated.
- *
- * seal/open take the SPI (host order), the full 64-bit sequence number
- * (only the low 32 bits are on the wire without ESN), the IV (iv_len bytes,
- * as on the wire), and the payload: plaintext INCLUDING the ESP trailer
- * (padding, Pad Length, Next Header), already padded by the caller to
- * esp_ctx_block(): 16 for CBC, 4 for AEAD.  in == out is allowed.
- *   AEAD AAD = SPI | seq (8 bytes) or SPI | seq-high | seq-low (ESN, 12).
- *   CBC ICV  = HMAC(SPI | seq-low | IV | ciphertext [| seq-high if ESN]).
- * For AES-GCM / ChaCha, the IV must never repeat under one key: use the
- * 64-bit sequence number as the IV (RFC 4106 §3.1, RFC 7634 §2). */
-struct esp_ctx;
-struct esp_ctx *esp_ctx_new(unsigned encr, unsigned keybits, unsigned integ,
-			    const uint8_t *key, size_t keylen, bool esn);
-void esp_ctx_free(struct esp_ctx *c);
-size_t esp_ctx_iv_len(const struct esp_ctx *c);
-size_t esp_ctx_icv_len(const struct esp_ctx *c);
-size_t esp_ctx_block(const struct esp_ctx *c);
-/* Expected key length for (encr, keybits, integ); 0 when unsupported. */
-size_t esp_key_len(unsigned encr, unsigned keybits, unsigned integ);
-bool esp_seal(struct esp_ctx *c, uint32_t spi, uint64_t seq, const uint8_t *iv,
-	      const uint8_t *in, size_t len, uint8_t *out, uint8_t *icv);
-/* false on ICV mismatch (checked before decrypting for CBC) or bad length. */
-bool esp_open(struct esp_ctx *c, uint32_t spi, uint64_t seq, const uint8_t *iv,
-	      const uint8_t *in, size_t len, uint8_t *out, const uint8_t *icv);
 
 /* ---------------------------------------------------------------- random */
 

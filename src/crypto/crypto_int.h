@@ -20,7 +20,7 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 
 
 const EVP_CIPHER *crypto_cipher(const char *name);
-bool crypto_cipher_init(EVP_CIPHER_CTX *ctx, const struct encr_alg *alg,
+bool crypto_cipher_init(EVP_CIPHER_CTX *ctx, const struct alg_cipher *alg,
 			const uint8_t *key, bool enc);
 
 #endif

@@ -12,18 +12,18 @@
 #include <string.h>
 
 struct dh {
-	const struct dh_alg *alg;
+	const struct alg_desc *alg;
 	EVP_PKEY *pkey;
 	size_t publen;
 	uint8_t pub[CRYPTO_MAX_DH_PUBLIC];
 };
 
-static const char *key_type(const struct dh_alg *alg)
+static const char *key_type(const struct alg_desc *alg)
 {
-	switch (alg->kind) {
-	case DH_KIND_MODP: return "DH";
-	case DH_KIND_ECP: return "EC";
-	case DH_KIND_ECX: return alg->group;
+	switch (alg->dh_kind) {
+	case ALG_DH_MODP: return "DH";
+	case ALG_DH_ECP: return "EC";
+	case ALG_DH_ECX: return alg->group;
 	}
 	return NULL;
 }
@@ -33,12 +33,12 @@ static bool fill_public(struct dh *dh)
 {
 	uint8_t buf[CRYPTO_MAX_DH_PUBLIC + 1];
 	size_t len = 0;
-	const struct dh_alg *alg = dh->alg;
+	const struct alg_desc *alg = dh->alg;
 
 	if (!EVP_PKEY_get_octet_string_param(dh->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
 					     buf, sizeof(buf), &len))
 		return false;
-	if (alg->kind == DH_KIND_ECP) {
+	if (alg->dh_kind == ALG_DH_ECP) {
 		if (len != alg->public_len + 1 || buf[0] != 0x04)
 			return false;
 		memcpy(dh->pub, buf + 1, alg->public_len);
@@ -53,7 +53,7 @@ static bool fill_public(struct dh *dh)
 	return true;
 }
 
-struct dh *dh_new(const struct dh_alg *alg)
+struct dh *dh_new(const struct alg_desc *alg)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	struct dh *dh;
@@ -65,7 +65,7 @@ struct dh *dh_new(const struct dh_alg *alg)
 	pctx = EVP_PKEY_CTX_new_from_name(NULL, key_type(alg), NULL);
 	if (!pctx || EVP_PKEY_keygen_init(pctx) <= 0)
 		goto fail;
-	if (alg->kind != DH_KIND_ECX) {
+	if (alg->dh_kind != ALG_DH_ECX) {
 		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 							     (char *)alg->group, 0);
 		params[1] = OSSL_PARAM_construct_end();
@@ -88,7 +88,7 @@ const uint8_t *dh_public(const struct dh *dh, size_t *len)
 	return dh->pub;
 }
 
-const struct dh_alg *dh_get_alg(const struct dh *dh)
+const struct alg_desc *dh_get_alg(const struct dh *dh)
 {
 	return dh->alg;
 }
@@ -102,7 +102,7 @@ void dh_free(struct dh *dh)
 }
 
 /* Builds an EVP_PKEY from OSSL_PARAMs (group name + the given extras). */
-static EVP_PKEY *pkey_fromdata(const struct dh_alg *alg, OSSL_PARAM_BLD *bld, int selection)
+static EVP_PKEY *pkey_fromdata(const struct alg_desc *alg, OSSL_PARAM_BLD *bld, int selection)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, key_type(alg), NULL);
 	OSSL_PARAM *params = NULL;
@@ -121,7 +121,7 @@ out:
 }
 
 /* The MODP prime of a group, from OpenSSL's named-group tables. */
-static BIGNUM *modp_prime(const struct dh_alg *alg)
+static BIGNUM *modp_prime(const struct alg_desc *alg)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	EVP_PKEY *params = bld ? pkey_fromdata(alg, bld, EVP_PKEY_KEY_PARAMETERS) : NULL;
@@ -135,18 +135,18 @@ static BIGNUM *modp_prime(const struct dh_alg *alg)
 }
 
 /* A public-only EVP_PKEY for the peer's value; NULL if OpenSSL rejects it. */
-static EVP_PKEY *peer_pkey(const struct dh_alg *alg, const uint8_t *peer, size_t len)
+static EVP_PKEY *peer_pkey(const struct alg_desc *alg, const uint8_t *peer, size_t len)
 {
 	OSSL_PARAM_BLD *bld;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *y = NULL;
 	uint8_t pt[1 + 132];
 
-	if (alg->kind == DH_KIND_ECX)
+	if (alg->dh_kind == ALG_DH_ECX)
 		return EVP_PKEY_new_raw_public_key_ex(NULL, alg->group, NULL, peer, len);
 	if (!(bld = OSSL_PARAM_BLD_new()))
 		return NULL;
-	if (alg->kind == DH_KIND_ECP) {
+	if (alg->dh_kind == ALG_DH_ECP) {
 		pt[0] = 0x04;
 		memcpy(pt + 1, peer, len);
 		if (OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, len + 1))
@@ -161,7 +161,7 @@ static EVP_PKEY *peer_pkey(const struct dh_alg *alg, const uint8_t *peer, size_t
 	return pkey;
 }
 
-static bool modp_range_ok(const struct dh_alg *alg, const uint8_t *peer, size_t len)
+static bool modp_range_ok(const struct alg_desc *alg, const uint8_t *peer, size_t len)
 {
 	BIGNUM *p = modp_prime(alg), *y = BN_bin2bn(peer, (int)len, NULL);
 	bool ok = false;
@@ -174,7 +174,7 @@ static bool modp_range_ok(const struct dh_alg *alg, const uint8_t *peer, size_t 
 	return ok;
 }
 
-static bool ecp_point_ok(const struct dh_alg *alg, const uint8_t *peer, size_t len)
+static bool ecp_point_ok(const struct alg_desc *alg, const uint8_t *peer, size_t len)
 {
 	EVP_PKEY *pkey = peer_pkey(alg, peer, len);
 	EVP_PKEY_CTX *ctx = pkey ? EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL) : NULL;
@@ -185,7 +185,7 @@ static bool ecp_point_ok(const struct dh_alg *alg, const uint8_t *peer, size_t l
 	return ok;
 }
 
-bool dh_check_public(const struct dh_alg *alg, const uint8_t *peer, size_t len, const char **why)
+bool dh_check_public(const struct alg_desc *alg, const uint8_t *peer, size_t len, const char **why)
 {
 	const char *w = NULL;
 
@@ -193,9 +193,9 @@ bool dh_check_public(const struct dh_alg *alg, const uint8_t *peer, size_t len, 
 		w = "unsupported DH group";
 	else if (len != alg->public_len)
 		w = "KE data has the wrong length for the group";
-	else if (alg->kind == DH_KIND_MODP && !modp_range_ok(alg, peer, len))
+	else if (alg->dh_kind == ALG_DH_MODP && !modp_range_ok(alg, peer, len))
 		w = "MODP public value out of range";
-	else if (alg->kind == DH_KIND_ECP && !ecp_point_ok(alg, peer, len))
+	else if (alg->dh_kind == ALG_DH_ECP && !ecp_point_ok(alg, peer, len))
 		w = "ECP public value is not a point on the curve";
 	if (why)
 		*why = w;
@@ -205,7 +205,7 @@ bool dh_check_public(const struct dh_alg *alg, const uint8_t *peer, size_t len, 
 struct secret *dh_derive(struct dh *dh, const uint8_t *peer, size_t len, const char **whyp)
 {
 	const char *unused, **why = whyp ? whyp : &unused;
-	const struct dh_alg *alg = dh ? dh->alg : NULL;
+	const struct alg_desc *alg = dh ? dh->alg : NULL;
 	EVP_PKEY *pk = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	struct secret *s = NULL;
@@ -221,7 +221,7 @@ struct secret *dh_derive(struct dh *dh, const uint8_t *peer, size_t len, const c
 	if (!(ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->pkey, NULL)) ||
 	    EVP_PKEY_derive_init(ctx) <= 0)
 		goto out;
-	if (alg->kind == DH_KIND_MODP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+	if (alg->dh_kind == ALG_DH_MODP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto out;
 	/* validate = 0: dh_check_public() above did the checks that matter for
 	 * these groups (for the RFC 3526 safe primes, 1 < y < p-1 excludes the
@@ -236,7 +236,7 @@ struct secret *dh_derive(struct dh *dh, const uint8_t *peer, size_t len, const c
 		s = NULL;
 		goto out;
 	}
-	if (alg->kind == DH_KIND_ECX && CRYPTO_memcmp(s->data, zero, s->len) == 0) {
+	if (alg->dh_kind == ALG_DH_ECX && CRYPTO_memcmp(s->data, zero, s->len) == 0) {
 		*why = "DH shared secret is all zero";
 		secret_free(s);
 		s = NULL;
@@ -251,7 +251,7 @@ out:
 
 /* ---- test hook: known private values */
 
-static EVP_PKEY *ecp_from_private(const struct dh_alg *alg, const uint8_t *priv, size_t len)
+static EVP_PKEY *ecp_from_private(const struct alg_desc *alg, const uint8_t *priv, size_t len)
 {
 	EC_GROUP *g = EC_GROUP_new_by_curve_name(OBJ_txt2nid(alg->group));
 	EC_POINT *pt = g ? EC_POINT_new(g) : NULL;
@@ -273,7 +273,7 @@ static EVP_PKEY *ecp_from_private(const struct dh_alg *alg, const uint8_t *priv,
 	return pkey;
 }
 
-static EVP_PKEY *modp_from_private(const struct dh_alg *alg, const uint8_t *priv, size_t len)
+static EVP_PKEY *modp_from_private(const struct alg_desc *alg, const uint8_t *priv, size_t len)
 {
 	BIGNUM *p = modp_prime(alg), *x = BN_bin2bn(priv, (int)len, NULL);
 	BIGNUM *g = BN_new(), *y = BN_new();
@@ -295,21 +295,21 @@ static EVP_PKEY *modp_from_private(const struct dh_alg *alg, const uint8_t *priv
 	return pkey;
 }
 
-struct dh *dh_new_from_private(const struct dh_alg *alg, const uint8_t *priv, size_t len)
+struct dh *dh_new_from_private(const struct alg_desc *alg, const uint8_t *priv, size_t len)
 {
 	struct dh *dh;
 
 	if (!alg || !(dh = calloc(1, sizeof(*dh))))
 		return NULL;
 	dh->alg = alg;
-	switch (alg->kind) {
-	case DH_KIND_ECX:
+	switch (alg->dh_kind) {
+	case ALG_DH_ECX:
 		dh->pkey = EVP_PKEY_new_raw_private_key_ex(NULL, alg->group, NULL, priv, len);
 		break;
-	case DH_KIND_ECP:
+	case ALG_DH_ECP:
 		dh->pkey = ecp_from_private(alg, priv, len);
 		break;
-	case DH_KIND_MODP:
+	case ALG_DH_MODP:
 		dh->pkey = modp_from_private(alg, priv, len);
 		break;
 	}

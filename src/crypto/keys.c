@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct secret *ike_skeyseed(const struct prf_alg *alg,
+struct secret *ike_skeyseed(const struct alg_desc *alg,
 			    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
 			    const struct secret *gir)
 {
@@ -21,7 +21,7 @@ struct secret *ike_skeyseed(const struct prf_alg *alg,
 	return s;
 }
 
-struct secret *ike_skeyseed_rekey(const struct prf_alg *old_prf, const struct secret *old_sk_d,
+struct secret *ike_skeyseed_rekey(const struct alg_desc *old_prf, const struct secret *old_sk_d,
 				  const struct secret *gir,
 				  const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen)
 {
@@ -62,16 +62,16 @@ bool ike_keys_derive(const struct ike_algs *algs, const struct secret *skeyseed,
 		     const uint8_t spii[IKE_SPI_LEN], const uint8_t spir[IKE_SPI_LEN],
 		     struct ike_keys *out)
 {
-	const struct prf_alg *p = algs->prf;
+	const struct alg_desc *p = algs->prf;
 	size_t alen, elen, total, seedlen = nilen + nrlen + 2 * IKE_SPI_LEN;
 	struct secret *km, *seed;
 	bool ok;
 
 	memset(out, 0, sizeof(*out));
-	if (!p || !algs->encr || !skeyseed || (!algs->encr->aead && !algs->integ))
+	if (!p || !algs->encr.alg || !skeyseed || (!algs->encr.alg->aead && !algs->integ))
 		return false;
-	alen = algs->encr->aead ? 0 : algs->integ->key_len;
-	elen = algs->encr->keymat_len;
+	alen = algs->encr.alg->aead ? 0 : algs->integ->key_len;
+	elen = algs->encr.keymat_len;
 	total = 3 * p->key_len + 2 * alen + 2 * elen;
 	if (!(seed = secret_new(seedlen)))
 		return false;
@@ -105,8 +105,8 @@ void ike_keys_free(struct ike_keys *k)
 	memset(k, 0, sizeof(*k));
 }
 
-bool child_keys_derive(const struct prf_alg *prf, const struct secret *sk_d,
-		       const struct encr_alg *encr, const struct integ_alg *integ,
+bool child_keys_derive(const struct alg_desc *prf, const struct secret *sk_d,
+		       const struct alg_cipher *encr, const struct alg_desc *integ,
 		       const struct secret *gir,
 		       const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
 		       struct child_keys *out)
@@ -116,11 +116,11 @@ bool child_keys_derive(const struct prf_alg *prf, const struct secret *sk_d,
 	bool ok;
 
 	memset(out, 0, sizeof(*out));
-	if (!prf || !sk_d || !encr)
+	if (!prf || !sk_d || !encr || !encr->alg)
 		return false;
 	elen = encr->keymat_len;
-	alen = encr->aead || !integ ? 0 : integ->key_len;
-	if (!encr->aead && !integ)
+	alen = encr->alg->aead || !integ ? 0 : integ->key_len;
+	if (!encr->alg->aead && !integ)
 		return false;
 	if (!(seed = secret_new(glen + nilen + nrlen)))
 		return false;

@@ -53,7 +53,7 @@ bool crypto_hmac(const char *digest, const void *key, size_t keylen,
 	return ok;
 }
 
-bool prf_raw(const struct prf_alg *alg, const void *key, size_t keylen,
+bool prf_raw(const struct alg_desc *alg, const void *key, size_t keylen,
 	     const struct chunk *data, size_t nchunks, uint8_t *out)
 {
 	if (!alg)
@@ -61,7 +61,7 @@ bool prf_raw(const struct prf_alg *alg, const void *key, size_t keylen,
 	return crypto_hmac(alg->digest, key, keylen, data, nchunks, out, alg->out_len);
 }
 
-struct secret *prf(const struct prf_alg *alg, const void *key, size_t keylen,
+struct secret *prf(const struct alg_desc *alg, const void *key, size_t keylen,
 		   const void *data, size_t len)
 {
 	struct chunk c = CHUNK(data, len);
@@ -76,7 +76,7 @@ struct secret *prf(const struct prf_alg *alg, const void *key, size_t keylen,
 	return s;
 }
 
-struct secret *prf_plus(const struct prf_alg *alg, const void *key, size_t keylen,
+struct secret *prf_plus(const struct alg_desc *alg, const void *key, size_t keylen,
 			const void *seed, size_t seedlen, size_t len)
 {
 	uint8_t t[CRYPTO_MAX_PRF_OUT];
@@ -107,7 +107,7 @@ struct secret *prf_plus(const struct prf_alg *alg, const void *key, size_t keyle
 	return s;
 }
 
-bool integ_raw(const struct integ_alg *alg, const void *key, size_t keylen,
+bool integ_raw(const struct alg_desc *alg, const void *key, size_t keylen,
 	       const struct chunk *data, size_t nchunks, uint8_t *icv)
 {
 	uint8_t full[CRYPTO_MAX_PRF_OUT];

@@ -12,26 +12,26 @@
 
 size_t sk_icv_len(const struct sk_keys *k)
 {
-	return k->encr->aead ? k->encr->icv_len : k->integ ? k->integ->icv_len : 0;
+	return k->encr->alg->aead ? k->encr->alg->icv_len : k->integ ? k->integ->icv_len : 0;
 }
 
 static size_t pad_for(const struct sk_keys *k, size_t plen)
 {
-	size_t bs = k->encr->block_size;
+	size_t bs = k->encr->alg->block_size;
 
 	return (bs - (plen + 1) % bs) % bs;
 }
 
 size_t sk_body_len(const struct sk_keys *k, size_t plen)
 {
-	return k->encr->iv_len + plen + pad_for(k, plen) + 1 + sk_icv_len(k);
+	return k->encr->alg->iv_len + plen + pad_for(k, plen) + 1 + sk_icv_len(k);
 }
 
 static bool keys_ok(const struct sk_keys *k)
 {
-	if (!k->encr || !k->sk_e || k->sk_e->len != k->encr->keymat_len)
+	if (!k->encr || !k->encr->alg || !k->sk_e || k->sk_e->len != k->encr->keymat_len)
 		return false;
-	if (k->encr->aead)
+	if (k->encr->alg->aead)
 		return true;
 	return k->integ && k->sk_a && k->sk_a->len == k->integ->key_len;
 }
@@ -41,17 +41,17 @@ static bool cipher_run(const struct sk_keys *k, bool enc, const uint8_t *iv,
 		       const uint8_t *aad, size_t aadlen,
 		       const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
-	const struct encr_alg *a = k->encr;
+	const struct alg_desc *a = k->encr->alg;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	uint8_t nonce[4 + CRYPTO_MAX_IV];
 	const uint8_t *ivp = iv;
 	int n = 0, fin = 0;
 	bool ok = false;
 
-	if (!ctx || !crypto_cipher_init(ctx, a, k->sk_e->data, enc))
+	if (!ctx || !crypto_cipher_init(ctx, k->encr, k->sk_e->data, enc))
 		goto out;
 	if (a->aead) {
-		memcpy(nonce, k->sk_e->data + a->key_len, a->salt_len);
+		memcpy(nonce, k->sk_e->data + k->encr->key_len, a->salt_len);
 		memcpy(nonce + a->salt_len, iv, a->iv_len);
 		ivp = nonce;
 	}
@@ -79,7 +79,7 @@ bool sk_encrypt_iv(const struct sk_keys *k, const uint8_t *hdr, size_t hdrlen,
 		   const uint8_t *plain, size_t plen, const uint8_t *iv, size_t padlen,
 		   uint8_t *out, size_t outcap, size_t *outlen)
 {
-	const struct encr_alg *a = k->encr;
+	const struct alg_desc *a = k->encr ? k->encr->alg : NULL;
 	size_t ctlen = plen + padlen + 1, icvlen, total;
 	uint8_t *ct;
 
@@ -111,7 +111,7 @@ bool sk_encrypt(const struct sk_keys *k, const uint8_t *hdr, size_t hdrlen,
 {
 	uint8_t iv[CRYPTO_MAX_IV];
 
-	if (!k->encr || !crypto_random(iv, k->encr->iv_len))
+	if (!k->encr || !k->encr->alg || !crypto_random(iv, k->encr->alg->iv_len))
 		return false;
 	return sk_encrypt_iv(k, hdr, hdrlen, plain, plen, iv, pad_for(k, plen),
 			     out, outcap, outlen);
@@ -122,7 +122,7 @@ bool sk_decrypt(const struct sk_keys *k, const uint8_t *hdr, size_t hdrlen,
 		size_t *plen, const char **whyp)
 {
 	const char *unused, **why = whyp ? whyp : &unused;
-	const struct encr_alg *a = k->encr;
+	const struct alg_desc *a = k && k->encr ? k->encr->alg : NULL;
 	size_t icvlen, ctlen, padlen;
 	uint8_t tag[CRYPTO_MAX_ICV];
 

@@ -8,8 +8,6 @@
 #include <string.h>
 
 #include "config/conn.h"
-#include "config/proposals.h"
-#include "config/values.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
 #include "lib/ifaddr.h"
@@ -45,21 +43,6 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	out->port = e->port;
 }
 
-static bool map_proposals(const struct conn *c, struct ike_conn *ic, char *err, size_t errlen)
-{
-	const char *why = NULL;
-
-	if (c->ike && !proposals_parse(PROP_IKE, c->ike, &ic->ike, &why)) {
-		snprintf(err, errlen, "ike=%s: %s", c->ike, why);
-		return false;
-	}
-	if (c->esp && !proposals_parse(PROP_ESP, c->esp, &ic->esp, &why)) {
-		snprintf(err, errlen, "esp=%s: %s", c->esp, why);
-		return false;
-	}
-	return true;
-}
-
 static void map_timers(const struct conn *c, struct ike_conn *ic)
 {
 	if (c->ikelifetime_ms)
@@ -83,15 +66,12 @@ static void map_timers(const struct conn *c, struct ike_conn *ic)
 }
 
 /* mark=/mark-in=/mark-out= (-1 = a mark unique to the conn). */
-static void mark_of(const char *text, const struct dconn *dc, struct dp_mark *out)
+static void mark_of(const struct conn_mark *m, const struct dconn *dc, struct dp_mark *out)
 {
-	struct val_mark m;
-	const char *why;
-
-	if (!text || !val_mark(text, &m, &why))
+	if (!m->set)
 		return;
-	out->value = m.unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m.value;
-	out->mask = m.unique ? 0xffffffffu : m.mask;
+	out->value = m->unique ? 0x1000u + (uint32_t)(dc->serial & 0xfffff) : m->value;
+	out->mask = m->unique ? 0xffffffffu : m->mask;
 }
 
 static void map_dataplane(const struct dconn *dc, struct conn_view *v)
@@ -99,10 +79,10 @@ static void map_dataplane(const struct dconn *dc, struct conn_view *v)
 	const struct conn *c = dc->conn;
 	const uint64_t unlimited = 1ULL << 63;
 
-	mark_of(c->mark, dc, &v->mark_in);
+	mark_of(&c->mark, dc, &v->mark_in);
 	v->mark_out = v->mark_in;
-	mark_of(c->mark_in, dc, &v->mark_in);
-	mark_of(c->mark_out, dc, &v->mark_out);
+	mark_of(&c->mark_in, dc, &v->mark_in);
+	mark_of(&c->mark_out, dc, &v->mark_out);
 	v->priority = c->priority;
 	v->max_bytes = c->ipsec_max_bytes < unlimited ? c->ipsec_max_bytes : 0;
 	v->max_packets = c->ipsec_max_packets < unlimited ? c->ipsec_max_packets : 0;
@@ -132,10 +112,10 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic = &v->ike;
 	ike_conn_defaults(ic);
 	ic->release = view_release;
-	if (!map_proposals(c, ic, err, errlen)) {
-		free(v);
-		return NULL;
-	}
+	if (c->ike)
+		ic->ike = *c->ike;
+	if (c->esp)
+		ic->esp = *c->esp;
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
 	map_end(&c->end[me], &ic->local);
 	map_end(&c->end[!me], &ic->remote);

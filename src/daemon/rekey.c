@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alg/alg.h"
 #include "config/conn.h"
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"

@@ -202,7 +202,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		c->tfc ? "set" : "none");
 	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:auto;",
 		pre, c->nflog ? (snprintf(n1, sizeof(n1), "%u", c->nflog), n1) : "unset",
-		c->mark ? c->mark : "unset", c->vti_interface ? c->vti_interface : "unset");
+		c->mark.set ? conn_get(c, "mark", CONF_NOSIDE) : "unset", c->vti_interface ? c->vti_interface : "unset");
 	t0 = id_type_of(L, id0);
 	t1 = id_type_of(R, id1);
 	rp_line(rp, 0, "%s   our idtype: %s; our id=%s; their idtype: %s; their id=%s", pre, t0, id0, t1, id1);

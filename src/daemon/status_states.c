@@ -9,16 +9,15 @@
  *    "prf":"HMAC_SHA2_512","dh":"MODP2048"}
  *   {"serial":2,"kind":"child","ike_serial":1,...,"spi_in":"1a2b3c4d",
  *    "spi_out":"...","encr":...,"integ":...,"dh":"NONE","esn":false}
- * Names are the IANA names of ike/iana.h without "IKEV2_ENCR_" etc.
+ * Names are the IANA names of alg/iana.h without "IKEV2_ENCR_" etc.
  * ("NONE" for 0). */
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/crypto.h"
+#include "alg/alg.h"
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
-#include "ike/iana.h"
 #include "ike/ike.h"
 
 struct js_ctx {
@@ -110,33 +109,28 @@ static void find_newest(void *arg, const struct ike_sa_info *sa)
 	}
 }
 
-static const char *encr_text(unsigned id, unsigned bits)
-{
-	const struct encr_alg *a = encr_alg_get(id, bits);
-	return a ? a->name : "?";
-}
-
 /*   "c":   IKEv2 algorithm newest: AES_GCM_16_256-HMAC_SHA2_512-MODP2048
  *   "c":   ESP algorithm newest: AES_GCM_16_256-NONE; pfsgroup=<Phase1> */
 void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const struct dconn *dc,
 		       unsigned ike, unsigned child)
 {
 	struct newest_ctx n = { .dc = dc, .ike = ike, .child = child };
+	struct alg_text t;
 
 	if (!ike && !child)
 		return;
 	sa_foreach(p, find_newest, &n);
 	if (n.have_ike) {
-		const struct prf_alg *prf = prf_alg_get(n.ike_sa.prf);
-		const struct dh_alg *dh = dh_alg_get(n.ike_sa.dh);
-		rp_line(rp, 0, "%s   IKEv2 algorithm newest: %s-%s-%s", pre,
-			encr_text(n.ike_sa.encr, n.ike_sa.encr_keybits), prf ? prf->name : "?", dh ? dh->name : "NONE");
+		const struct ike_sa_info *i = &n.ike_sa;
+		const struct alg_suite suite = { i->encr, i->encr_keybits, i->integ, i->prf, i->dh };
+
+		rp_line(rp, 0, "%s   IKEv2 algorithm newest: %s", pre, alg_ike_newest_text(&suite, &t));
 	}
 	if (n.have_child) {
-		const struct integ_alg *in = integ_alg_get(n.child_sa.integ);
-		const struct dh_alg *dh = dh_alg_get(n.child_sa.dh);
+		const struct ike_sa_info *c = &n.child_sa;
+
 		rp_line(rp, 0, "%s   ESP algorithm newest: %s-%s; pfsgroup=%s", pre,
-			encr_text(n.child_sa.encr, n.child_sa.encr_keybits), in ? in->name : "NONE",
-			dh ? dh->name : "<Phase1>");
+			alg_encr_text(c->encr, c->encr_keybits, false, &t), alg_fqn(IKEV2_TRANS_INTEG, c->integ),
+			c->dh ? alg_fqn(IKEV2_TRANS_DH, c->dh) : "<Phase1>");
 	}
 }

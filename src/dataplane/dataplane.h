@@ -74,7 +74,7 @@ struct dp_sa {
 	uint16_t sport, dport;         /* UDP ports with DP_ENCAP_UDP (host order) */
 	enum dp_mode mode;
 	struct dp_selector sel;        /* inner selectors: checked after decryption inbound */
-	/* Algorithms: IANA transform ids (src/ike/iana.h) and key sizes. */
+	/* Algorithms: IANA transform ids (src/alg/iana.h) and key sizes. */
 	uint16_t encr;                 /* IKEV2_ENCR_AES_GCM_16 / _CHACHA20_POLY1305 / _AES_CBC */
 	uint16_t encr_keybits;         /* 128/192/256 for AES; 256 for ChaCha20 */
 	uint16_t integ;                /* IKEV2_INTEG_HMAC_SHA2_*, NONE for AEAD */

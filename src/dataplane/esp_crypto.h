@@ -1,12 +1,14 @@
 /* Per-SA ESP cipher contexts over OpenSSL EVP (RFC 4303 framing, RFC 4106
  * AES-GCM-16, RFC 7634 ChaCha20-Poly1305, RFC 3602 AES-CBC + RFC 4868
  * HMAC-SHA2).  One context per SA and direction, keyed once; sealing or
- * opening a packet re-uses it and allocates nothing.  A context is used by
- * one thread at a time (the packet thread).
+ * opening a packet re-uses it and allocates nothing with an AEAD (with
+ * CBC+HMAC, OpenSSL 3.0's HMAC re-initialisation allocates twice inside
+ * OpenSSL per HMAC: tests/unit/test_esp_crypto.c pins it).  A context is
+ * used by one thread at a time (the packet thread).
  *
- * Why not src/crypto's esp_ctx_*: see the report — this file predates it and
- * works in place on the ESP packet layout (SPI|seq|IV|payload|ICV) so the
- * hot path copies nothing. */
+ * Algorithms, key and ICV sizes and the OpenSSL names come from the
+ * registry (src/alg/alg.h); it works in place on the ESP packet layout
+ * (SPI|seq|IV|payload|ICV) so the hot path copies nothing. */
 #ifndef CYGNET_ESP_CRYPTO_H
 #define CYGNET_ESP_CRYPTO_H
 

@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "ike/iana.h"
+#include "alg/alg.h"
 
 #ifndef UDP_ENCAP_ESPINUDP
 #define UDP_ENCAP_ESPINUDP 2
@@ -16,28 +16,23 @@
 
 int xfrm_alg_names(uint16_t encr, uint16_t integ, struct xfrm_alg_names *out)
 {
+	const struct alg_desc *e = alg_get(IKEV2_TRANS_ENCR, encr);
+	const struct alg_desc *i = integ ? alg_get(IKEV2_TRANS_INTEG, integ) : NULL;
+
 	memset(out, 0, sizeof(*out));
-	switch (encr) {
-	case IKEV2_ENCR_AES_GCM_16:
-		out->aead = "rfc4106(gcm(aes))";
-		out->icv_bits = 128;
-		return integ == IKEV2_INTEG_NONE ? 0 : -EINVAL;
-	case IKEV2_ENCR_CHACHA20_POLY1305:
-		out->aead = "rfc7539esp(chacha20,poly1305)";
-		out->icv_bits = 128;
-		return integ == IKEV2_INTEG_NONE ? 0 : -EINVAL;
-	case IKEV2_ENCR_AES_CBC:
-		out->crypt = "cbc(aes)";
-		break;
-	default:
+	if (!e || !e->xfrm)
 		return -EINVAL;
+	if (e->aead) {
+		out->aead = e->xfrm;
+		out->icv_bits = (unsigned)e->icv_len * 8;
+		return integ == IKEV2_INTEG_NONE ? 0 : -EINVAL;
 	}
-	switch (integ) {
-	case IKEV2_INTEG_HMAC_SHA2_256_128: out->auth = "hmac(sha256)"; out->trunc_bits = 128; return 0;
-	case IKEV2_INTEG_HMAC_SHA2_384_192: out->auth = "hmac(sha384)"; out->trunc_bits = 192; return 0;
-	case IKEV2_INTEG_HMAC_SHA2_512_256: out->auth = "hmac(sha512)"; out->trunc_bits = 256; return 0;
-	default: return -EINVAL;
-	}
+	if (!i || !i->xfrm)
+		return -EINVAL;
+	out->crypt = e->xfrm;
+	out->auth = i->xfrm;
+	out->trunc_bits = (unsigned)i->icv_len * 8;
+	return 0;
 }
 
 static void put_addr(xfrm_address_t *x, const struct ip_addr *a)

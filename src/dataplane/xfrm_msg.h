@@ -17,7 +17,8 @@
 #define CY_REQID_MASK 0xffff0000u
 static inline int cy_reqid_ours(uint32_t reqid) { return (reqid & CY_REQID_MASK) == CY_REQID_BASE; }
 
-/* Kernel algorithm names and key/ICV sizes for an SA's IANA transforms.
+/* Kernel algorithm names and ICV sizes for an SA's IANA transforms (from
+ * the registry, src/alg/alg.h).
  * Returns 0 or -EINVAL for an unsupported combination. */
 struct xfrm_alg_names {
 	const char *aead;        /* NULL unless AEAD */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/proposals.h"
+#include "alg/proposal.h"
 #include "ike/wire.h"
 #include "lib/addr.h"
 #include "lib/id.h"

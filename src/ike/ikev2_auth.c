@@ -97,9 +97,8 @@ static void ts_text(const struct ike_ts_payload *t, char *buf, size_t cap)
 
 void child_line(struct child_sa *c, bool initiator)
 {
-	const struct encr_alg *ea = encr_alg_get(c->encr, c->keybits);
-	const struct integ_alg *ia = c->integ ? integ_alg_get(c->integ) : NULL;
-	const struct dh_alg *da = c->dh ? dh_alg_get(c->dh) : NULL;
+	const struct alg_suite suite = { c->encr, c->keybits, c->integ, 0, c->dh };
+	struct alg_text algs;
 	bool nat = c->ike->nat_local || c->ike->nat_remote;
 	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24], what[48], line[600];
 
@@ -112,11 +111,11 @@ void child_line(struct child_sa *c, bool initiator)
 	else
 		snprintf(what, sizeof(what), "established Child SA");
 	snprintf(line, sizeof(line),
-		 "\"%s\" #%u: %s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s-%s%s%s NATOA=none NATD=%s DPD=%s}",
+		 "\"%s\" #%u: %s %s using #%u; IPsec %s %s -> %s {ESP%s%s=>0x%08x <0x%08x xfrm=%s NATOA=none NATD=%s DPD=%s}",
 		 child_conn(c)->name, c->serial, initiator ? "initiator" : "responder", what, c->ike->serial,
 		 c->transport ? "transport" : "tunnel", l, r, nat ? "inUDP" : "", c->esn ? "/ESN" : "", c->spi_out,
-		 c->spi_in, ea ? ea->name : "?", ia ? ia->name : "NONE", da ? "-" : "", da ? da->name : "",
-		 nat ? "yes" : "none", c->ike->conn->dpd_delay_ms ? "active" : "passive");
+		 c->spi_in, alg_child_text(&suite, &algs), nat ? "yes" : "none",
+		 c->ike->conn->dpd_delay_ms ? "active" : "passive");
 	log_info("%s", line);
 	op_sink_line(&c->ike->op, 4, line);
 	if (c->replaces)
@@ -184,11 +183,10 @@ bool auth_send_request(struct ike_sa *sa)
 	sa->auth_child = c;
 	c = NULL;
 	{
-		const struct encr_alg *ea = sa->algs.encr;
+		const struct alg_suite suite = { sa->encr, sa->keybits, sa->integ, sa->prf, sa->dh_group };
+		struct alg_text algs;
 
-		sa_line(sa, 182, "sent IKE_AUTH request {cipher=%s integ=%s prf=%s group=%s}", ea->name,
-			sa->algs.integ ? sa->algs.integ->name : "n/a", sa->algs.prf->name,
-			sa->algs.dh ? sa->algs.dh->name : "none");
+		sa_line(sa, 182, "sent IKE_AUTH request {%s}", alg_ike_text(&suite, &algs));
 	}
 	ok = true;
 out:

@@ -606,7 +606,7 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 		old->rekeying = false;
 	ccs_end(sa);
 	sa->invalid_ke_tries++;
-	sa_line(sa, 2, "CREATE_CHILD_SA: peer wants %s; resending", ikev2_dh_name(g) ? ikev2_dh_name(g) : "?");
+	sa_line(sa, 2, "CREATE_CHILD_SA: peer wants %s; resending", alg_fqn(IKEV2_TRANS_DH, g));
 	if (kind == CCS_REKEY_IKE)
 		return send_rekey_ike(sa, g);
 	if (kind == CCS_REKEY_CHILD && (!old || old->state != CHILD_S_ESTABLISHED))

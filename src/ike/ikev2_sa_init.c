@@ -36,7 +36,7 @@ static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
 
 bool sa_init_send_request(struct ike_sa *sa)
 {
-	const struct dh_alg *dha = dh_alg_get(sa->dh_group);
+	const struct alg_desc *dha = dh_alg_get(sa->dh_group);
 	struct ike_sa_payload sap;
 	struct msg_build *mb;
 	const uint8_t *pub;
@@ -312,7 +312,7 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 		}
 		sa->invalid_ke_tries++;
 		sa_line(sa, 2, "received INVALID_KE_PAYLOAD; resending IKE_SA_INIT with %s",
-			ikev2_dh_name(g) ? ikev2_dh_name(g) : "?");
+			alg_fqn(IKEV2_TRANS_DH, g));
 		sa->dh_group = g;
 		msg_request_done(sa);
 		if (!sa_init_send_request(sa))

@@ -9,11 +9,11 @@
 
 static bool algs_fill(struct ike_sa *sa)
 {
-	sa->algs.encr = encr_alg_get(sa->encr, sa->keybits);
+	alg_cipher_get(sa->encr, sa->keybits, &sa->algs.encr);
 	sa->algs.prf = prf_alg_get(sa->prf);
-	sa->algs.integ = sa->integ ? integ_alg_get(sa->integ) : NULL;
+	sa->algs.integ = integ_alg_get(sa->integ);
 	sa->algs.dh = dh_alg_get(sa->dh_group);
-	return sa->algs.encr && sa->algs.prf && (sa->algs.encr->aead || sa->algs.integ);
+	return sa->algs.encr.alg && sa->algs.prf && (sa->algs.encr.alg->aead || sa->algs.integ);
 }
 
 static bool derive(struct ike_sa *sa, struct secret *skeyseed)
@@ -60,13 +60,13 @@ bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		       const struct secret *gir, const uint8_t *ni, size_t nilen,
 		       const uint8_t *nr, size_t nrlen)
 {
-	const struct encr_alg *encr = encr_alg_get(c->encr, c->keybits);
-	const struct integ_alg *integ = c->integ ? integ_alg_get(c->integ) : NULL;
+	const struct alg_desc *integ = integ_alg_get(c->integ);
+	struct alg_cipher encr;
 	struct child_keys k = { 0 };
 
-	if (!encr || (!encr->aead && !integ))
+	if (!alg_cipher_get(c->encr, c->keybits, &encr) || (!encr.alg->aead && !integ))
 		return false;
-	if (!child_keys_derive(sa->algs.prf, sa->keys.sk_d, encr, integ, gir, ni, nilen, nr, nrlen, &k))
+	if (!child_keys_derive(sa->algs.prf, sa->keys.sk_d, &encr, integ, gir, ni, nilen, nr, nrlen, &k))
 		return false;
 	c->k_out_e = we_initiated ? k.encr_i : k.encr_r;
 	c->k_out_a = nonempty(we_initiated ? k.integ_i : k.integ_r);
@@ -77,7 +77,7 @@ bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 
 static void sk_keys_dir(const struct ike_sa *sa, bool from_initiator, struct sk_keys *k)
 {
-	k->encr = sa->algs.encr;
+	k->encr = &sa->algs.encr;
 	k->integ = sa->algs.integ;
 	k->sk_e = from_initiator ? sa->keys.sk_ei : sa->keys.sk_er;
 	k->sk_a = from_initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
@@ -141,7 +141,7 @@ bool keys_decrypt_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size
 	enum wire_err we;
 
 	*wait = false;
-	if (!sa->algs.encr || !sa->keys.sk_ei) {
+	if (!sa->algs.encr.alg || !sa->keys.sk_ei) {
 		eng_drop(sa->e, DROP_WRONG_STATE, "#%u: no keys yet", sa->serial);
 		return false;
 	}

@@ -27,7 +27,7 @@ void mb_begin(struct msg_build *mb, struct ike_sa *sa, uint8_t exch, bool respon
 	mb->response = response;
 	ikeb_begin(&mb->b, mb->buf, sizeof(mb->buf), &h);
 	if (encrypted)
-		ikeb_sk_open(&mb->b, sa->algs.encr->iv_len);
+		ikeb_sk_open(&mb->b, sa->algs.encr.alg->iv_len);
 }
 
 static size_t frag_limit(const struct ike_sa *sa)
@@ -71,14 +71,14 @@ static bool fragment(struct msg_build *mb, const struct sk_keys *k, const struct
 	memcpy(inner, r->pt, inner_len);
 	if (ike_hdr_decode(r->msg, r->msg_len, &h) != WIRE_OK)
 		goto out;
-	if (!frag_plan(inner_len, frag_limit(sa), k->encr->iv_len, sk_icv_len(k), k->encr->block_size, &plan))
+	if (!frag_plan(inner_len, frag_limit(sa), k->encr->alg->iv_len, sk_icv_len(k), k->encr->alg->block_size, &plan))
 		goto out;
 	for (unsigned n = 1; n <= plan.total; n++) {
 		struct ike_sk_region fr;
 		size_t flen;
 
-		if (!frag_build(&h, first_np, inner, inner_len, &plan, n, k->encr->iv_len, sk_icv_len(k),
-				k->encr->block_size, out, IKE_MSG_BUF, &fr))
+		if (!frag_build(&h, first_np, inner, inner_len, &plan, n, k->encr->alg->iv_len, sk_icv_len(k),
+				k->encr->alg->block_size, out, IKE_MSG_BUF, &fr))
 			goto out;
 		flen = fr.pt_len - 1 - fr.pt[fr.pt_len - 1];
 		if (!encrypt_region(k, &fr, flen) || !pktset_add(pkts, fr.msg, fr.msg_len))
@@ -107,7 +107,7 @@ bool mb_finish(struct msg_build *mb, struct pktset *pkts)
 		return len && pktset_add(pkts, mb->buf, len);
 	}
 	keys_sk_out(mb->sa, &k);
-	if (!ikeb_sk_close(&mb->b, k.encr->block_size, sk_icv_len(&k), &r)) {
+	if (!ikeb_sk_close(&mb->b, k.encr->alg->block_size, sk_icv_len(&k), &r)) {
 		log_error("\"%s\" #%u: message does not fit", mb->sa->conn->name, mb->sa->serial);
 		return false;
 	}

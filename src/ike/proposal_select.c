@@ -15,7 +15,7 @@ static void add_trans(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_
 
 static void add_encr(struct ike_proposal *p, const struct prop_transform *t)
 {
-	uint16_t kl[2];
+	uint16_t kl[ALG_MAX_KEYS];
 	size_t n = prop_encr_keylens(t, kl);
 
 	for (size_t i = 0; i < n; i++)
@@ -109,10 +109,12 @@ bool prop_dh_allowed(const struct proposal_list *pl, uint16_t group)
 
 static bool encr_ok(const struct proposal *ours, const struct ike_transform *t)
 {
-	if (!encr_alg_get(t->id, t->key_len))
+	struct alg_cipher cipher;
+
+	if (!alg_cipher_get(t->id, t->key_len, &cipher))
 		return false;
 	for (size_t i = 0; i < ours->n_encr; i++) {
-		uint16_t kl[2];
+		uint16_t kl[ALG_MAX_KEYS];
 		size_t n;
 
 		if (ours->encr[i].id != t->id)

@@ -360,16 +360,13 @@ static void child_ops_end(struct child_sa *c, uint64_t now)
 void ike_sa_rekeyed(struct ike_sa *old, struct ike_sa *n)
 {
 	struct ike_engine *e = old->e;
-	const struct encr_alg *ea = encr_alg_get(n->encr, n->keybits);
-	const struct integ_alg *ia = n->integ ? integ_alg_get(n->integ) : NULL;
-	const struct prf_alg *pa = prf_alg_get(n->prf);
-	const struct dh_alg *da = n->dh_group ? dh_alg_get(n->dh_group) : NULL;
+	const struct alg_suite suite = { n->encr, n->keybits, n->integ, n->prf, n->dh_group };
+	struct alg_text algs;
 	char line[IKE_CONN_NAMELEN + 200];
 
 	old->successor = n->serial;
-	snprintf(line, sizeof(line), "\"%s\" #%u: %s rekeyed IKE SA #%u {cipher=%s integ=%s prf=%s group=%s}",
-		 n->conn->name, n->serial, n->initiator ? "initiator" : "responder", old->serial,
-		 ea ? ea->name : "?", ia ? ia->name : "n/a", pa ? pa->name : "?", da ? da->name : "none");
+	snprintf(line, sizeof(line), "\"%s\" #%u: %s rekeyed IKE SA #%u {%s}", n->conn->name, n->serial,
+		 n->initiator ? "initiator" : "responder", old->serial, alg_ike_text(&suite, &algs));
 	log_info("%s", line);
 	op_sink_line(&old->rekey_op, 4, line);
 	if (e->ops->ike_sa_rekeyed) {

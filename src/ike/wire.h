@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/addr.h"
 #include "lib/buf.h"
 #include "lib/id.h"

@@ -160,7 +160,8 @@ io_na "Child SA (ESP)" peer-init "$why_child"
 
 # ---- 1b. IKE algorithm matrix (the Child SA cannot be installed here) -------------
 # Cygnet ike= (the same text in Libreswan's conn) | what Libreswan logs as
-# {cipher=... integ=... prf=...}; DH 14 19 20 31 each, the initiator alternating.
+# {cipher=... integ=... prf=...} (and Cygnet's "sent IKE_AUTH request" line
+# too, when it initiates); DH 14 19 20 31 each, the initiator alternating.
 ike_algs=(
 	"aes_gcm128-sha2_256|aes_gcm128|cipher=AES_GCM_16_128 integ=n/a prf=HMAC_SHA2_256"
 	"aes_gcm256-sha2_256|aes_gcm256|cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256"
@@ -177,6 +178,11 @@ case_alg() {
 	local got; got=$(ls_log_since '{cipher=' | sed -n 's/.*{\(cipher=[^}]*\)}.*/\1/p' | head -1)
 	[ "$got" = "$ALG_SHOW group=${ls_group[$ALG_DH]}" ] ||
 		{ WHY="Libreswan negotiated {$got}, expected {$ALG_SHOW group=${ls_group[$ALG_DH]}}"; return 1; }
+	# Cygnet as initiator names the same algorithms with the same words
+	if [ "$1" = cy-init ]; then
+		local mine; mine=$(sed -n 's/.*sent IKE_AUTH request {\(cipher=[^}]*\)}.*/\1/p' "$TMP/up.out" | head -1)
+		[ "$mine" = "$got" ] || { WHY="Cygnet's 182 line says {$mine}, Libreswan's {$got}"; return 1; }
+	fi
 }
 i=0
 for a in "${ike_algs[@]}"; do

@@ -29,7 +29,7 @@
 
 #include "dataplane/dataplane.h"
 #include "dataplane/xfrm_msg.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 #include "lib/log.h"
 
 static volatile sig_atomic_t stop;

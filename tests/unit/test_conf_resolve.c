@@ -214,7 +214,8 @@ static void test_typed_conn(void)
 		"\trightid=@east.example\n\tretransmit-interval=250\n\tkeyingtries=%forever\n"
 		"\tdpddelay=30s\n\tdpdaction=restart\n\tfragmentation=force\n\tesn=yes\n"
 		"\tencapsulation=yes\n\tikev2=insist\n\ttype=transport\n\tmark=5/0xff\n"
-		"\treplay-window=0\n\tipsec-max-bytes=1GiB\n\tleftupdown=%disabled\n");
+		"\treplay-window=0\n\tipsec-max-bytes=1GiB\n\tleftupdown=%disabled\n"
+		"\tmark-in=-1\n\tike=aes_gcm256-sha2_512-dh19\n");
 	const struct conn *k;
 
 	CHECK(c && D.n_errors == 0);
@@ -243,7 +244,13 @@ static void test_typed_conn(void)
 	CHECK_INT(k->encapsulation, YNA_YES);
 	CHECK(k->ikev2);
 	CHECK_INT(k->type, CONN_TRANSPORT);
-	CHECK(k->has_mark);
+	/* parsed once here, as the daemon uses them */
+	CHECK(k->mark.set && !k->mark.unique && k->mark.value == 5 && k->mark.mask == 0xff);
+	CHECK(k->mark_in.set && k->mark_in.unique);
+	CHECK(!k->mark_out.set);
+	CHECK(k->ike && k->ike->n == 1 && k->ike->p[0].encr[0].keybits == 256 &&
+	      k->ike->p[0].dh[0].id == IKEV2_DH_ECP_256);
+	CHECK(k->esp == NULL && k->ah == NULL);    /* Libreswan's defaults */
 	CHECK_INT(k->replay_window, 0);
 	CHECK_INT(k->ipsec_max_bytes, 1ULL << 30);
 	CHECK(k->end[0].updown == NULL);
@@ -272,6 +279,15 @@ static void test_conn_from_kv(void)
 	k = conn_from_kv("x", &l, NULL, &D);
 	CHECK(k == NULL);
 	CHECK_DIAG("x: keyword rightsubnet, invalid value: 10.0.0.0/99");
+	/* proposals and marks: the grammar's reason, in the same words */
+	kvlist_clear(&l);
+	kvlist_add(&l, "esp", CONF_NOSIDE, "aes-sha1");
+	CHECK(conn_from_kv("x", &l, NULL, &D) == NULL);
+	CHECK_DIAG("x: keyword esp, invalid value: aes-sha1 (algorithm 'sha1' is not supported by Cygnet)");
+	kvlist_clear(&l);
+	kvlist_add(&l, "mark-out", CONF_NOSIDE, "7/0x3");
+	CHECK(conn_from_kv("x", &l, NULL, &D) == NULL);
+	CHECK_DIAG("x: keyword mark-out, invalid value: 7/0x3 (mark value has bits outside its mask)");
 	kvlist_clear(&l);
 	kvlist_add(&l, "nosuch", CONF_NOSIDE, "1");
 	CHECK(conn_from_kv("y", &l, NULL, &D) == NULL);

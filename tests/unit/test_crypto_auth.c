@@ -31,7 +31,7 @@ static void test_psk_auth(void)
 		skp[i] = (uint8_t)(0x20 + i);
 	t_unhex("01000000c0000201", id, sizeof(id));
 	for (int r = 0; r < 2; r++) {
-		const struct prf_alg *p = prf_alg_get(prfs[r]);
+		const struct alg_desc *p = prf_alg_get(prfs[r]);
 		struct secret *psk = secret_dup(psk_text, strlen(psk_text));
 		struct secret *sk_p = secret_dup(skp, p->key_len);
 		size_t wl = t_unhex(want_hex[r], want, sizeof(want)), ol = 0;

@@ -48,6 +48,7 @@ static const struct vec vecs[] = {
 
 struct keys {
 	struct sk_keys k;
+	struct alg_cipher cipher;
 	struct secret *e, *a;
 };
 
@@ -58,7 +59,8 @@ static bool keys_load(struct keys *ks, unsigned encr, unsigned keybits, unsigned
 	size_t n;
 
 	memset(ks, 0, sizeof(*ks));
-	ks->k.encr = encr_alg_get(encr, keybits);
+	alg_cipher_get(encr, keybits, &ks->cipher);
+	ks->k.encr = &ks->cipher;
 	ks->k.integ = integ ? integ_alg_get(integ) : NULL;
 	n = t_unhex(ek, b, sizeof(b));
 	ks->e = secret_dup(b, n);
@@ -102,7 +104,7 @@ static void test_sk_kat(void)
 			t_fail(__FILE__, __LINE__, "%s: decrypt failed (%s)", v->label, why ? why : "");
 		/* in place: plaintext lands where the ciphertext was */
 		{
-			size_t ivl = ks.k.encr->iv_len;
+			size_t ivl = ks.k.encr->alg->iv_len;
 
 			if (!sk_decrypt(&ks.k, hdr, hl, body, bl, body + ivl, bl - ivl, &backlen, NULL) ||
 			    backlen != pl || memcmp(body + ivl, plain, pl))
@@ -158,8 +160,9 @@ static void test_sk_round_trip(void)
 		{ IKEV2_ENCR_CHACHA20_POLY1305, 0, 0 },
 	};
 	for (size_t i = 0; i < N(algs); i++) {
-		const struct encr_alg *e = encr_alg_get(algs[i].encr, algs[i].keybits);
-		const struct integ_alg *a = algs[i].integ ? integ_alg_get(algs[i].integ) : NULL;
+		struct alg_cipher c;
+		const struct alg_cipher *e = alg_cipher_get(algs[i].encr, algs[i].keybits, &c) ? &c : NULL;
+		const struct alg_desc *a = algs[i].integ ? integ_alg_get(algs[i].integ) : NULL;
 		struct secret *ek = secret_new(e->keymat_len), *ak = secret_new(a ? a->key_len : 0);
 		struct sk_keys k = { e, a, ek, ak };
 		uint8_t hdr[32], plain[80], body[200], back[200];
@@ -176,7 +179,7 @@ static void test_sk_round_trip(void)
 			    bl != sk_body_len(&k, n) ||
 			    !sk_decrypt(&k, hdr, sizeof(hdr), body, bl, back, sizeof(back), &pl, &why) ||
 			    pl != n || memcmp(back, plain, n)) {
-				t_fail(__FILE__, __LINE__, "%s len %zu: round trip failed (%s)", e->name, n,
+				t_fail(__FILE__, __LINE__, "%s len %zu: round trip failed (%s)", e->alg->fqn, n,
 				       why ? why : "");
 				break;
 			}
@@ -193,11 +196,11 @@ static void test_sk_round_trip(void)
 static bool forge_bad_pad(const struct sk_keys *k, const uint8_t *hdr, const uint8_t *iv,
 			  uint8_t *body, size_t *bl)
 {
-	const struct encr_alg *e = k->encr;
+	const struct alg_cipher *e = k->encr;
 	uint8_t p[16] = { 0 };
 	size_t n = 0;
 
-	if (!e->aead) {
+	if (!e->alg->aead) {
 		struct chunk c[2];
 
 		/* 15 bytes + Pad Length 0 = one block; IV[15] ^= 200 flips it to 200 */
@@ -211,7 +214,7 @@ static bool forge_bad_pad(const struct sk_keys *k, const uint8_t *hdr, const uin
 	}
 	{
 		EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-		EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, e->evp_name, NULL);
+		EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, e->evp, NULL);
 		uint8_t nonce[12];
 		int len = 0;
 		bool ok;
@@ -255,8 +258,9 @@ static void test_sk_reject(void)
 		{ "CBC ciphertext not block aligned", T_UNALIGNED, "multiple" },
 	};
 	for (size_t i = 0; i < N(algs); i++) {
-		const struct encr_alg *e = encr_alg_get(algs[i].encr, algs[i].keybits);
-		const struct integ_alg *a = algs[i].integ ? integ_alg_get(algs[i].integ) : NULL;
+		struct alg_cipher c;
+		const struct alg_cipher *e = alg_cipher_get(algs[i].encr, algs[i].keybits, &c) ? &c : NULL;
+		const struct alg_desc *a = algs[i].integ ? integ_alg_get(algs[i].integ) : NULL;
 		struct secret *ek = secret_new(e->keymat_len), *ak = secret_new(a ? a->key_len : 0);
 		struct sk_keys k = { e, a, ek, ak };
 		uint8_t hdr[32], plain[40], good[200], body[200], back[200], iv[16];
@@ -278,28 +282,28 @@ static void test_sk_reject(void)
 			memcpy(h, hdr, sizeof(h));
 			switch (rows[r].what) {
 			case T_ICV: body[gl - 1] ^= 1; break;
-			case T_CT: body[e->iv_len] ^= 1; break;
+			case T_CT: body[e->alg->iv_len] ^= 1; break;
 			case T_IV: body[0] ^= 1; break;
 			case T_HDR: h[5] ^= 1; break;
 			case T_SHORT: bl = gl - 1; break;
 			case T_EMPTY: bl = 0; break;
-			case T_ONLY_IV: bl = e->iv_len; break;
+			case T_ONLY_IV: bl = e->alg->iv_len; break;
 			case T_CAP: cap = 3; break;
 			case T_BADPAD:
 				if (!forge_bad_pad(&k, hdr, iv, body, &bl))
-					t_fail(__FILE__, __LINE__, "%s: cannot forge", e->name);
+					t_fail(__FILE__, __LINE__, "%s: cannot forge", e->alg->fqn);
 				break;
 			case T_UNALIGNED:
-				if (e->aead)
+				if (e->alg->aead)
 					continue;
 				/* drop one ciphertext byte, keep the ICV at the end */
-				memmove(body + e->iv_len + 15, body + e->iv_len + 16, gl - e->iv_len - 16);
+				memmove(body + e->alg->iv_len + 15, body + e->alg->iv_len + 16, gl - e->alg->iv_len - 16);
 				bl = gl - 1;
 				break;
 			}
 			ok = sk_decrypt(&k, h, sizeof(h), body, bl, back, cap, &pl, &why);
 			if (ok || !why || !strstr(why, rows[r].reason))
-				t_fail(__FILE__, __LINE__, "%s / %s: accepted or wrong reason (%s)", e->name,
+				t_fail(__FILE__, __LINE__, "%s / %s: accepted or wrong reason (%s)", e->alg->fqn,
 				       rows[r].label, why ? why : "none");
 		}
 		/* wrong key sizes are refused up front */

@@ -9,7 +9,7 @@
  * daemon's 1 s linger). */
 #include "ike_testlib.h"
 
-#include "ike/iana.h"
+#include "alg/iana.h"
 
 #define IKE_COLLISION_TEST_GRACE 6000   /* > IKE_COLLISION_GRACE_MS (ike/sa.h) */
 

@@ -119,7 +119,7 @@ static unsigned init_request(struct tn_net *n, const struct init_opts *o)
 	struct proposal_list pl;
 	struct ike_sa_payload sap;
 	uint8_t buf[4096], nonce[32];
-	const struct dh_alg *alg = dh_alg_get(IKEV2_DH_MODP2048);
+	const struct alg_desc *alg = dh_alg_get(IKEV2_DH_MODP2048);
 	struct dh *dh = dh_new(alg);
 	const uint8_t *pub;
 	size_t publen, len;

@@ -229,7 +229,7 @@ static void test_ids(void)
 	CHECK_INT(l.p[0].integ[0].id, IKEV2_INTEG_HMAC_SHA2_256_128);
 	CHECK_INT(l.p[0].dh[0].id, IKEV2_DH_CURVE25519);
 
-	uint16_t kl[2];
+	uint16_t kl[ALG_MAX_KEYS];
 	CHECK_INT(prop_encr_keylens(&l.p[0].encr[0], kl), 2);
 	CHECK_INT(kl[0], 256);
 	CHECK_INT(kl[1], 128);
@@ -240,8 +240,8 @@ static void test_ids(void)
 	CHECK(prop_encr_has_keylen_attr(IKEV2_ENCR_AES_GCM_16));
 	CHECK(prop_encr_is_aead(IKEV2_ENCR_AES_GCM_16));
 	CHECK(!prop_encr_is_aead(IKEV2_ENCR_AES_CBC));
-	CHECK_INT(prop_integ_keylen(IKEV2_INTEG_HMAC_SHA2_384_192), 48);
-	CHECK_INT(prop_prf_keylen(IKEV2_PRF_HMAC_SHA2_512), 64);
+	CHECK_INT(prop_integ_for_prf(IKEV2_PRF_HMAC_SHA2_384), IKEV2_INTEG_HMAC_SHA2_384_192);
+	CHECK_INT(prop_integ_for_prf(IKEV2_PRF_HMAC_SHA1), IKEV2_INTEG_NONE);   /* not implemented */
 
 	CHECK(proposals_parse(PROP_ESP, "aes-sha2;none", &l, &why));
 	CHECK_INT(l.p[0].n_dh, 1);

@@ -8,7 +8,7 @@
 
 #include "dataplane/sadb.h"
 #include "harness.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (uint32_t)rng; }

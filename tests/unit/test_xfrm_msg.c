@@ -8,7 +8,7 @@
 #include <linux/xfrm.h>
 
 #include "dataplane/xfrm_msg.h"
-#include "ike/iana.h"
+#include "alg/iana.h"
 
 static const struct nlattr *find_attr(const struct nlmsghdr *nlh, size_t hdr, uint16_t type)
 {

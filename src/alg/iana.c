@@ -1,4 +1,4 @@
-#include "ike/iana.h"
+#include "alg/iana.h"
 
 #include <stddef.h>
 
