@@ -328,14 +328,9 @@ static bool store(char *m, const void *val, size_t n, bool ok)
 /* Apply one validated value to the member described by f.  m is the
  * member's byte address; scalar members are written through memcpy from a
  * local of the member's type (no cast of m to a wider pointer type). */
-static bool apply(const struct field *f, const struct kw_def *d, void *base, const char *v,
-		  const char **why)
+/* The values of one end: hosts, IDs, subnets, protoport. */
+static bool apply_end(const struct field *f, struct conn_end *e, const char *v, const char **why)
 {
-	char *m = (char *)base + f->off;
-	struct conn_end *e = base;
-
-	if (f->kind != F_STR && f->kind != F_PROPOSALS && f->kind != F_MARK && v[0] == '\0')
-		return true;                 /* explicitly empty: keep the default */
 	switch (f->kind) {
 	case F_HOST: case F_NEXTHOP: {
 		struct val_host h;
@@ -374,29 +369,15 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 		e->port_any = pp.any_port;
 		return true;
 	}
-	case F_ADDR:
-		return val_addr(v, (struct ip_addr *)m, why);
-	case F_STR:
-		if (f->sided && f->off == offsetof(struct conn_end, updown) &&
-		    strcmp(v, "%disabled") == 0)
-			v = "";
-		return set_str_at(m, v);
-	case F_ENUM: {
-		int x;
-		if (!val_enum(v, d->names, &x, why))
-			return false;
-		if (d->names == NULL)
-			return false;
-		if (strcmp(d->name, "ikev2") == 0 || strcmp(d->name, "phase2") == 0) {
-			bool b = x != 0;
-			memcpy(m, &b, sizeof(b));
-		} else {
-			memcpy(m, &x, sizeof(x));
-		}
-		return true;
+	default:
+		return false;
 	}
-	case F_BOOL:
-		return val_bool(v, (bool *)m, why);
+}
+
+/* Durations, lifetimes, sizes, percentages, counts, ports. */
+static bool apply_number(const struct field *f, char *m, const char *v, const char **why)
+{
+	switch (f->kind) {
 	case F_MS: case F_MS_MS: case F_LIFETIME: case F_BYTES: {
 		uint64_t x = 0;
 		bool clamped;
@@ -426,6 +407,47 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 		uint16_t u = 0;
 		return store(m, &u, sizeof(u), val_port(v, &u, why));
 	}
+	default:
+		return false;
+	}
+}
+
+static bool apply(const struct field *f, const struct kw_def *d, void *base, const char *v,
+		  const char **why)
+{
+	char *m = (char *)base + f->off;
+
+	if (f->kind != F_STR && f->kind != F_PROPOSALS && f->kind != F_MARK && v[0] == '\0')
+		return true;                 /* explicitly empty: keep the default */
+	switch (f->kind) {
+	case F_HOST: case F_NEXTHOP: case F_ID: case F_SUBNET: case F_SUBNETS: case F_PROTOPORT:
+		return apply_end(f, base, v, why);
+	case F_MS: case F_MS_MS: case F_LIFETIME: case F_BYTES: case F_PCT: case F_U32: case F_KEYINGTRIES:
+	case F_PORT:
+		return apply_number(f, m, v, why);
+	case F_ADDR:
+		return val_addr(v, (struct ip_addr *)m, why);
+	case F_STR:
+		if (f->sided && f->off == offsetof(struct conn_end, updown) &&
+		    strcmp(v, "%disabled") == 0)
+			v = "";
+		return set_str_at(m, v);
+	case F_ENUM: {
+		int x;
+		if (!val_enum(v, d->names, &x, why))
+			return false;
+		if (d->names == NULL)
+			return false;
+		if (strcmp(d->name, "ikev2") == 0 || strcmp(d->name, "phase2") == 0) {
+			bool b = x != 0;
+			memcpy(m, &b, sizeof(b));
+		} else {
+			memcpy(m, &x, sizeof(x));
+		}
+		return true;
+	}
+	case F_BOOL:
+		return val_bool(v, (bool *)m, why);
 	case F_MARK:
 		return set_mark(m, v, why);
 	case F_PROPOSALS:
