@@ -95,9 +95,12 @@ static int rekey_one(struct pluto *p, struct dconn *dc, bool ike, bool async, st
 		sink = (struct ike_sink){ .line = wait_line, .done = wait_done, .arg = w };
 		rp_line(rp, 2, "\"%s\": initiating rekey to replace %s #%u", dc->name, sa_kind(ike), serial);
 	}
-	if (!(ike ? ike_rekey_ike(h->eng, serial, &sink) : ike_rekey_child(h->eng, serial, &sink)))
-		return async ? 36 : CTL_STATUS_DEFERRED;   /* done() answered already */
-	return async ? 0 : CTL_STATUS_DEFERRED;
+	if (ike ? ike_rekey_ike(h->eng, serial, &sink) : ike_rekey_child(h->eng, serial, &sink))
+		return async ? 0 : CTL_STATUS_DEFERRED;
+	if (!async)
+		return CTL_STATUS_DEFERRED;   /* done() answered already, with the reason */
+	rp_line(rp, 36, "\"%s\" #%u: cannot rekey the %s now (see the log)", dc->name, serial, sa_kind(ike));
+	return 36;
 }
 
 int pluto_rekey(struct pluto *p, struct dconn *const *conns, size_t n, const char *alias, bool ike,
