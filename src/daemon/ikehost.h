@@ -7,8 +7,10 @@
  *                SA table (satable.c: who owns which SA, policy and reqid);
  *                dataplane events (expire, acquire)
  *   sa_ops.c     the operations with their replies: up, down, route,
- *                unroute, conn deleted (rekey: rekey.c)
- *   sa_status.c  every SA line of status, traffic, counts, drops
+ *                unroute, conn deleted (rekey: rekey.c; the engine sink
+ *                that answers a deferred reply: reply.c)
+ *   sa_status.c  every SA line of status, traffic, counts, drops, the
+ *                --status --json states
  *
  * Conns reach the engine as conn_view handles (connview.c). */
 #ifndef CYGNET_DAEMON_IKEHOST_H
@@ -84,6 +86,11 @@ void sa_status_drops(struct pluto *p, struct reply *rp);
 void sa_status_newest(struct pluto *p, const struct ike_conn *conn, bool ike, unsigned serial, bool established);
 /* The newest established IKE and Child SA of a conn (0 = none). */
 void sa_newest(struct pluto *p, const struct dconn *dc, unsigned *ike, unsigned *child);
+/* The SA objects of --status --json's "states" array. */
+void status_json_states(struct pluto *p, struct reply *rp);
+/* The conn block's "IKEv2/ESP algorithm newest" lines. */
+void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const struct dconn *dc,
+		       unsigned ike, unsigned child);
 /* How many conns have an established Child SA. */
 unsigned sa_active_conns(struct pluto *p);
 /* Visit every IKE SA then its children; no-op before the host exists. */

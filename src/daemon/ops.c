@@ -15,20 +15,6 @@
 #include "daemon/rekey.h"
 #include "lib/log.h"
 
-void rp_line(struct reply *rp, uint16_t code, const char *fmt, ...)
-{
-	char text[CTL_MAX_STR + 1];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (code >= 20 && code < 100)
-		rp->rc = code;
-	if (rp->emit)
-		rp->emit(rp, code, text);
-}
-
 /* ---- add / delete ---- */
 
 int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, size_t nkv,

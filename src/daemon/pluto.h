@@ -54,7 +54,13 @@ struct reply {
 	int rc;                     /* last code in [20,100) emitted */
 };
 
+/* reply.c: a line of the reply now; an engine sink (ike/embed.h) that
+ * defers rp and answers it from the operation's lines and outcome: on
+ * failure one line "PREFIXreason" (031 for a timeout, else 036) and the
+ * status (fail_rc instead when not 0).  false = cannot defer. */
 void rp_line(struct reply *rp, uint16_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+struct ike_sink;
+bool reply_sink_new(struct reply *rp, const char *prefix, int fail_rc, struct ike_sink *out);
 
 /* ops.c: perform one request; returns the DONE status (0 = success). */
 int pluto_handle(struct pluto *p, const struct ctl_request *rq, struct reply *rp);
@@ -70,11 +76,6 @@ void status_full(struct pluto *p, struct reply *rp);
 void status_brief(struct pluto *p, struct reply *rp);
 void status_global(struct pluto *p, struct reply *rp);
 void status_json(struct pluto *p, struct reply *rp);
-/* The SA objects of --status --json's "states" array (status_states.c). */
-void status_json_states(struct pluto *p, struct reply *rp);
-/* The conn block's "IKEv2/ESP algorithm newest" lines (status_states.c). */
-void status_alg_newest(struct pluto *p, struct reply *rp, const char *pre, const struct dconn *dc,
-		       unsigned ike, unsigned child);
 void status_conns(struct pluto *p, struct reply *rp, const char *only);
 /* The conn's "policy:" text, e.g. IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES. */
 void status_policy_text(const struct dconn *dc, char *out, size_t cap);

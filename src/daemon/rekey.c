@@ -26,37 +26,6 @@
 
 static const char *sa_kind(bool ike) { return ike ? "IKE SA" : "Child SA"; }
 
-/* One rekey a whack client waits for (the request's deferred reply is
- * shared by all the rekeys of an alias: ctl_defer counts them). */
-struct rekey_wait {
-	struct ctl_deferred *d;
-	char conn[IKE_CONN_NAMELEN];
-	unsigned old;
-	bool ike;
-};
-
-static void wait_line(void *arg, int code, const char *text)
-{
-	struct rekey_wait *w = arg;
-
-	ctl_deferred_line(w->d, (uint16_t)code, text);
-}
-
-static void wait_done(void *arg, int status, const char *reason)
-{
-	struct rekey_wait *w = arg;
-	char line[IKE_CONN_NAMELEN + 200];
-
-	if (status) {
-		snprintf(line, sizeof(line), "\"%s\" #%u: rekey of %s failed: %s", w->conn, w->old, sa_kind(w->ike),
-			 reason ? reason : "failed");
-		ctl_deferred_line(w->d, 36, line);
-		log_info("%s", line);
-	}
-	ctl_deferred_done(w->d, status ? 36 : 0);
-	free(w);
-}
-
 static void async_done(void *arg, int status, const char *reason)
 {
 	(void)arg;
@@ -69,8 +38,8 @@ static int rekey_one(struct pluto *p, struct dconn *dc, bool ike, bool async, st
 {
 	struct ikehost *h = ikehost_peek(p);
 	unsigned newest_ike, newest_child, serial;
-	struct rekey_wait *w = NULL;
 	struct ike_sink sink = { .done = async_done };
+	char prefix[IKE_CONN_NAMELEN + 64];
 
 	if (!dc->conn->ikev2) {
 		rp_line(rp, 36, "\"%s\": cannot force rekey of IKEv1 connection", dc->name);
@@ -84,15 +53,12 @@ static int rekey_one(struct pluto *p, struct dconn *dc, bool ike, bool async, st
 	}
 	log_info("\"%s\" #%u: whack asks to rekey the %s", dc->name, serial, sa_kind(ike));
 	if (!async) {
-		if (!(w = calloc(1, sizeof(*w))) || !(w->d = ctl_defer(rp))) {
-			free(w);
+		/* failures: 036 "c" #2: rekey of Child SA failed: WHY, exit 36 */
+		snprintf(prefix, sizeof(prefix), "\"%s\" #%u: rekey of %s failed: ", dc->name, serial, sa_kind(ike));
+		if (!reply_sink_new(rp, prefix, 36, &sink)) {
 			rp_line(rp, 36, "out of memory");
 			return 36;
 		}
-		snprintf(w->conn, sizeof(w->conn), "%s", dc->name);
-		w->old = serial;
-		w->ike = ike;
-		sink = (struct ike_sink){ .line = wait_line, .done = wait_done, .arg = w };
 		rp_line(rp, 2, "\"%s\": initiating rekey to replace %s #%u", dc->name, sa_kind(ike), serial);
 	}
 	if (ike ? ike_rekey_ike(h->eng, serial, &sink) : ike_rekey_child(h->eng, serial, &sink))

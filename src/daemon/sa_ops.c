@@ -1,8 +1,8 @@
 /* The SA operations behind control requests: `ipsec auto --up/--down/
  * --route/--unroute`, and what a conn's deletion takes with it.  A
  * synchronous --up answers from the engine's completion: the reply is
- * deferred (CTL_STATUS_DEFERRED) and a reply sink (reply_sink_new) streams
- * the engine's lines into it and ends it with the outcome. */
+ * deferred (CTL_STATUS_DEFERRED) and a reply sink (reply.c) streams the
+ * engine's lines into it and ends it with the outcome. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,42 +12,6 @@
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
 #include "lib/log.h"
-
-/* ---- an engine sink that answers a deferred control reply ---------------- */
-
-struct reply_sink {
-	struct ctl_deferred *d;
-};
-
-static void rs_line(void *arg, int code, const char *text)
-{
-	struct reply_sink *rs = arg;
-
-	ctl_deferred_line(rs->d, (uint16_t)code, text);
-}
-
-static void rs_done(void *arg, int status, const char *reason)
-{
-	struct reply_sink *rs = arg;
-
-	if (status && reason)
-		ctl_deferred_line(rs->d, (uint16_t)(status == IKE_RC_TIMEOUT ? 31 : 36), reason);
-	ctl_deferred_done(rs->d, status);
-	free(rs);
-}
-
-/* Defers rp; the sink ends it with done().  false = cannot defer. */
-static bool reply_sink_new(struct reply *rp, struct ike_sink *out)
-{
-	struct reply_sink *rs = calloc(1, sizeof(*rs));
-
-	if (!rs || !(rs->d = ctl_defer(rp))) {
-		free(rs);
-		return false;
-	}
-	*out = (struct ike_sink){ .line = rs_line, .done = rs_done, .arg = rs };
-	return true;
-}
 
 static void log_done(void *arg, int status, const char *reason)
 {
@@ -83,7 +47,7 @@ int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool
 		/* no .line: nobody waits for the lines, and the engine logs each itself */
 		sink = (struct ike_sink){ .done = log_done };
 		rp_line(rp, 181, "\"%s\": initiating IKEv2 connection", dc->name);
-	} else if (!reply_sink_new(rp, &sink)) {
+	} else if (!reply_sink_new(rp, NULL, 0, &sink)) {
 		return 36;
 	}
 	if (!ike_initiate(h->eng, &v->ike, remote.af ? &remote : NULL, &sink))
