@@ -48,6 +48,7 @@ int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool
 		sink = (struct ike_sink){ .done = log_done };
 		rp_line(rp, 181, "\"%s\": initiating IKEv2 connection", dc->name);
 	} else if (!reply_sink_new(rp, NULL, 0, &sink)) {
+		rp_line(rp, 36, "\"%s\": cannot initiate: out of memory", dc->name);
 		return 36;
 	}
 	if (!ike_initiate(h->eng, &v->ike, remote.af ? &remote : NULL, &sink))

@@ -138,6 +138,15 @@ static bool id_in(const struct prop_transform *l, size_t n, uint16_t id)
 }
 
 /* Match one peer proposal against one of ours. */
+/* A cipher sent without a Key Length attribute has one length (ChaCha20:
+ * 256): the registry's; 0 for a cipher that needs the attribute. */
+static uint16_t implied_keybits(uint16_t id)
+{
+	const struct alg_desc *a = alg_get(IKEV2_TRANS_ENCR, id);
+
+	return a && !a->keylen_attr ? a->keys[0].bits : 0;
+}
+
 static bool match(const struct ike_proposal *pp, const struct proposal *ours, enum prop_kind kind,
 		  bool pfs, enum ike_esn esn, struct chosen *c)
 {
@@ -158,7 +167,7 @@ static bool match(const struct ike_proposal *pp, const struct proposal *ours, en
 			if (!have_encr && encr_ok(ours, t)) {
 				have_encr = true;
 				c->encr = t->id;
-				c->keybits = t->key_len ? t->key_len : (t->id == IKEV2_ENCR_CHACHA20_POLY1305 ? 256 : 0);
+				c->keybits = t->key_len ? t->key_len : implied_keybits(t->id);
 			}
 			break;
 		case IKEV2_TRANS_PRF:
