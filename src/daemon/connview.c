@@ -167,7 +167,7 @@ static bool addrs_fit(const struct ike_conn *ic, const struct ike_endpoint *l, c
 }
 
 struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l, const struct ike_endpoint *r,
-				   const struct cy_id *peer)
+				   const struct cy_id *peer, const struct alg_suite *ike)
 {
 	struct dconn **all;
 	size_t n;
@@ -184,7 +184,7 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
 			continue;
 		ic = &v->ike;
-		if (!addrs_fit(ic, l, r))
+		if (!addrs_fit(ic, l, r) || (ike && !ike_conn_accepts_ike(ic, ike)))
 			continue;
 		if (ic->remote.addr.af && !addr_is_any(&ic->remote.addr))
 			score += 2;

@@ -48,7 +48,8 @@ static inline struct dconn *connview_dconn(const struct ike_conn *c)
 
 /* Responder choices (the engine's find_conn_for_responder/_for_child). */
 struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *local,
-				   const struct ike_endpoint *remote, const struct cy_id *peer);
+				   const struct ike_endpoint *remote, const struct cy_id *peer,
+				   const struct alg_suite *ike);
 struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, const struct ike_endpoint *local,
 				    const struct ike_endpoint *remote, const struct cy_id *peer,
 				    const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr);

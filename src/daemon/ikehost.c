@@ -95,11 +95,11 @@ static struct secret *op_get_psk(void *ctx, const struct cy_id *l, const struct 
 }
 
 static struct ike_conn *op_find_conn(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
-				     const struct cy_id *peer)
+				     const struct cy_id *peer, const struct alg_suite *ike)
 {
 	struct ikehost *h = ctx;
 
-	return connview_for_peer(h->p, l, r, peer);
+	return connview_for_peer(h->p, l, r, peer, ike);
 }
 
 static struct ike_conn *op_find_conn_for_child(void *ctx, struct ike_conn *current, const struct ike_endpoint *l,

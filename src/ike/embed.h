@@ -147,11 +147,15 @@ struct ike_ops {
 	/* A fresh copy of the PSK (the engine frees it) or NULL when none. */
 	struct secret *(*get_psk)(void *ctx, const struct cy_id *local, const struct cy_id *remote);
 	/* The conn for a peer (remote may be %any in the conn); NULL = none.
-	 * peer_id is NULL when choosing before IKE_AUTH (IKE_SA_INIT).  The
-	 * handle is borrowed: the engine takes its own reference. */
+	 * peer_id and ike are NULL when choosing before IKE_AUTH (IKE_SA_INIT).
+	 * In IKE_AUTH, ike holds the IKE SA's negotiated algorithms: skip
+	 * conns that would not have chosen them (ike_conn_accepts_ike()); the
+	 * engine refuses a conn that does not (AUTHENTICATION_FAILED), asking
+	 * again with ike = NULL only to name it in the log.  The handle is
+	 * borrowed: the engine takes its own reference. */
 	struct ike_conn *(*find_conn_for_responder)(void *ctx, const struct ike_endpoint *local,
 							  const struct ike_endpoint *remote,
-							  const struct cy_id *peer_id);
+							  const struct cy_id *peer_id, const struct alg_suite *ike);
 	/* Optional: the responder's conn for a Child SA whose proposed
 	 * selectors (tsi/tsr as received: tsi is the peer's side) do not fit
 	 * `current`, the IKE SA's conn.  Return a conn of the same peer (local

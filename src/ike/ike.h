@@ -34,6 +34,11 @@ bool ike_conn_fits_ts(const struct ike_conn *conn, const struct ike_endpoint *lo
 		      const struct ike_endpoint *remote, const struct ike_ts_payload *tsi,
 		      const struct ike_ts_payload *tsr);
 
+/* Would the conn's ike= have chosen these IKE algorithms (an IKE SA's
+ * negotiated encr/keybits, integ, prf, dh)?  The responder switching an
+ * IKE SA to another conn at IKE_AUTH requires it. */
+bool ike_conn_accepts_ike(const struct ike_conn *conn, const struct alg_suite *ike);
+
 /* A datagram for us (non-ESP marker already stripped). */
 void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len,
 	      const struct ike_endpoint *local, const struct ike_endpoint *remote);

@@ -283,22 +283,51 @@ static void initial_contact(struct ike_sa *sa)
 	}
 }
 
-/* Re-pick the conn now that the peer's ID is known (road warriors). */
-static bool switch_conn(struct ike_sa *sa, const struct cy_id *peer)
+/* "connection "strict" for the peer's ID does not accept ...": the conn
+ * the IDs point to refuses the IKE algorithms negotiated under sa->conn. */
+static void refuse_text(const struct ike_sa *sa, const struct ike_conn *conn, const char *for_what, char *why,
+			size_t cap)
 {
+	const struct alg_suite suite = { sa->encr, sa->keybits, sa->integ, sa->prf, sa->dh_group };
+	struct alg_text algs;
+
+	snprintf(why, cap, "connection \"%s\" for the %s does not accept the IKE algorithms {%s} negotiated under \"%s\"",
+		 conn->name, for_what, alg_ike_text(&suite, &algs), sa->conn->name);
+}
+
+/* Re-pick the conn now that the peer's ID is known (road warriors).  The
+ * IKE SA's algorithms were chosen at IKE_SA_INIT against sa->conn's ike=:
+ * the new conn must accept them too, or a conn with stricter proposals
+ * would be reached with weaker algorithms.  As Libreswan, look for a conn
+ * that fits; when none does, false with why filled: the caller answers
+ * AUTHENTICATION_FAILED (RFC 7296 §2.21.2: NO_PROPOSAL_CHOSEN in IKE_AUTH
+ * refuses only the Child SA, while this refuses the IKE SA). */
+static bool switch_conn(struct ike_sa *sa, const struct cy_id *peer, char *why, size_t cap)
+{
+	const struct alg_suite suite = { sa->encr, sa->keybits, sa->integ, sa->prf, sa->dh_group };
 	struct ike_engine *e = sa->e;
 	struct ike_conn *conn;
 
+	snprintf(why, cap, "no connection for the peer's ID");
 	if (!e->ops->find_conn_for_responder)
 		return false;
-	conn = e->ops->find_conn_for_responder(e->ctx, &sa->local, &sa->remote, peer);
-	if (!conn)
+	conn = e->ops->find_conn_for_responder(e->ctx, &sa->local, &sa->remote, peer, &suite);
+	if (!conn) {
+		/* only to name the conn that refused */
+		conn = e->ops->find_conn_for_responder(e->ctx, &sa->local, &sa->remote, peer, NULL);
+		if (conn && conn != sa->conn && !ike_conn_accepts_ike(conn, &suite))
+			refuse_text(sa, conn, "peer's ID", why, cap);
 		return false;
-	if (conn != sa->conn) {
-		log_info("\"%s\" #%u: switched to connection \"%s\" for the peer's ID", sa->conn->name, sa->serial,
-			 conn->name);
-		ike_sa_set_conn(sa, conn);
 	}
+	if (conn == sa->conn)
+		return true;
+	if (!ike_conn_accepts_ike(conn, &suite)) {
+		refuse_text(sa, conn, "peer's ID", why, cap);
+		return false;
+	}
+	log_info("\"%s\" #%u: switched to connection \"%s\" for the peer's ID", sa->conn->name, sa->serial,
+		 conn->name);
+	ike_sa_set_conn(sa, conn);
 	return true;
 }
 
@@ -310,8 +339,10 @@ static void switch_conn_for_child(struct ike_sa *sa, const struct ike_chain *ch)
 {
 	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
 	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
+	const struct alg_suite suite = { sa->encr, sa->keybits, sa->integ, sa->prf, sa->dh_group };
 	struct ike_ts_payload tsi, tsr;
 	struct ike_conn *conn;
+	char why[256];
 
 	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
 	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
@@ -319,6 +350,12 @@ static void switch_conn_for_child(struct ike_sa *sa, const struct ike_chain *ch)
 	conn = ts_conn_for_child(sa, sa->conn, &tsi, &tsr);
 	if (!conn || conn == sa->conn)
 		return;
+	if (!ike_conn_accepts_ike(conn, &suite)) {
+		/* stay: responder_child() refuses the selectors under sa->conn */
+		refuse_text(sa, conn, "proposed traffic selectors", why, sizeof(why));
+		log_info("\"%s\" #%u: not switching: %s", sa->conn->name, sa->serial, why);
+		return;
+	}
 	log_info("\"%s\" #%u: switched to connection \"%s\" for the proposed traffic selectors", sa->conn->name,
 		 sa->serial, conn->name);
 	ike_sa_set_conn(sa, conn);
@@ -338,7 +375,7 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 	size_t elen = 0, blen, alen = 0;
 	uint16_t child_err = 0;
 	struct cy_id lid;
-	char idb[ID_STRLEN];
+	char idb[ID_STRLEN], why[256];
 
 	if (!mb || !sap)
 		goto out;
@@ -348,8 +385,8 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		goto out;
 	}
 	sa->remote_id = idi.id;
-	if (!switch_conn(sa, &idi.id) || !peer_id_ok(sa, &idi.id)) {
-		auth_fail_reply(sa, mb, "no connection for the peer's ID");
+	if (!switch_conn(sa, &idi.id, why, sizeof(why)) || !peer_id_ok(sa, &idi.id)) {
+		auth_fail_reply(sa, mb, why);
 		goto out;
 	}
 	if (au.method != IKEV2_AUTH_PSK || sa->conn->authby != IKE_AUTHBY_PSK) {

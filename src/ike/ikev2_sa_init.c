@@ -220,7 +220,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
 		goto out;
 	}
-	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL) : NULL;
+	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL, NULL) : NULL;
 	if (!conn) {
 		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
 		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);

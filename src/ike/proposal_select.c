@@ -271,13 +271,10 @@ bool prop_check_reply(const struct ike_sa_payload *reply, const struct proposal_
 	return prop_select(reply, ours, kind, pfs, esn, out);
 }
 
-void prop_build_chosen(const struct chosen *c, enum prop_kind kind, uint32_t spi, uint64_t ike_spi,
-		       struct ike_sa_payload *out)
+static void chosen_proposal(const struct chosen *c, enum prop_kind kind, uint32_t spi, uint64_t ike_spi,
+			    struct ike_proposal *p)
 {
-	struct ike_proposal *p = &out->prop[0];
-
-	memset(out, 0, sizeof(*out));
-	out->n_prop = 1;
+	memset(p, 0, sizeof(*p));
 	p->num = c->propnum ? c->propnum : 1;
 	p->proto = kind == PROP_IKE ? IKEV2_PROTO_IKE : IKEV2_PROTO_ESP;
 	if (kind == PROP_IKE && ike_spi) {
@@ -298,4 +295,28 @@ void prop_build_chosen(const struct chosen *c, enum prop_kind kind, uint32_t spi
 		add_trans(p, IKEV2_TRANS_DH, c->dh, 0);
 	if (kind == PROP_ESP)
 		add_trans(p, IKEV2_TRANS_ESN, c->esn ? IKEV2_ESN_YES : IKEV2_ESN_NO, 0);
+}
+
+void prop_build_chosen(const struct chosen *c, enum prop_kind kind, uint32_t spi, uint64_t ike_spi,
+		       struct ike_sa_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n_prop = 1;
+	chosen_proposal(c, kind, spi, ike_spi, &out->prop[0]);
+}
+
+/* The negotiated suite as the one proposal a peer would send, matched
+ * against each of the conn's ike= proposals as in IKE_SA_INIT. */
+bool ike_conn_accepts_ike(const struct ike_conn *conn, const struct alg_suite *s)
+{
+	struct chosen c = { .encr = (uint16_t)s->encr, .keybits = (uint16_t)s->keybits, .prf = (uint16_t)s->prf,
+			    .integ = (uint16_t)s->integ, .dh = (uint16_t)s->dh };
+	struct ike_proposal p;
+	struct chosen out;
+
+	chosen_proposal(&c, PROP_IKE, 0, 0, &p);
+	for (size_t i = 0; i < conn->ike.n; i++)
+		if (match(&p, &conn->ike.p[i], PROP_IKE, true, IKE_ESN_EITHER, &out))
+			return true;
+	return false;
 }

@@ -95,12 +95,13 @@ static struct secret *op_psk(void *ctx, const struct cy_id *l, const struct cy_i
 }
 
 static struct ike_conn *op_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
-				      const struct cy_id *id)
+				      const struct cy_id *id, const struct alg_suite *ike)
 {
 	(void)ctx;
 	(void)l;
 	(void)r;
 	(void)id;
+	(void)ike;
 	return NULL;   /* never a responder */
 }
 

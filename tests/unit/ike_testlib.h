@@ -131,12 +131,13 @@ static inline struct secret *tn_get_psk(void *ctx, const struct cy_id *l, const 
 }
 
 static inline struct ike_conn *tn_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
-				      const struct cy_id *id)
+				      const struct cy_id *id, const struct alg_suite *ike)
 {
 	struct tn_peer *p = ctx;
 
 	(void)l;
 	(void)r;
+	(void)ike;
 	if (p->no_conn)
 		return NULL;
 	if (id && p->conn.remote.id.kind != ID_NONE && p->conn.remote.id.kind != ID_ANY &&
