@@ -21,4 +21,11 @@
  * bytes consumed (n when everything fit). */
 size_t esc_bytes(char *dst, size_t cap, const void *src, size_t n);
 
+/* The body of a JSON string (RFC 8259) for the NUL-terminated s: '"' and
+ * '\\' backslashed, controls and DEL as \u00XX, valid UTF-8 copied, every
+ * byte that does not start a valid UTF-8 sequence as \ufffd.  Same
+ * truncation rule as esc_bytes (no escape or sequence split); returns dst. */
+#define ESC_JSON_STRLEN(n) ((n) * 6 + 1)
+const char *esc_json(char *dst, size_t cap, const char *s);
+
 #endif

@@ -91,10 +91,35 @@ static void test_id_fmt_escapes(void)
 	CHECK(strchr(buf, '\n') == NULL);
 }
 
+static void test_esc_json(void)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "west-east", "west-east" },
+		{ "a\"b\\c", "a\\\"b\\\\c" },
+		{ "l1\nl2\r\t\033\x7f", "l1\\u000al2\\u000d\\u0009\\u001b\\u007f" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "x\xff\xc3(", "x\\ufffd\\ufffd(" },                /* stray byte, cut sequence */
+		{ "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", /* overlong, surrogate, > U+10FFFF */
+		  "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd" },
+		{ "\xe2\x82", "\\ufffd\\ufffd" },
+	};
+	char buf[ESC_JSON_STRLEN(16)];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_STR(esc_json(buf, sizeof(buf), rows[i].in), rows[i].out);
+	CHECK_STR(esc_json(buf, 7, "ab\n"), "ab");                 /* \u000a does not fit */
+	CHECK_STR(esc_json(buf, 9, "ab\n"), "ab\\u000a");
+	CHECK_STR(esc_json(buf, 4, "a\xe2\x82\xac"), "a");      /* no split sequence */
+	CHECK_STR(esc_json(buf, 5, "a\xe2\x82\xac"), "a\xe2\x82\xac");
+}
+
 int main(void)
 {
 	RUN(test_esc_table);
 	RUN(test_esc_truncation);
 	RUN(test_id_fmt_escapes);
+	RUN(test_esc_json);
 	return t_done();
 }
