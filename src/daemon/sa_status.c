@@ -23,6 +23,7 @@
 
 #include "alg/alg.h"
 #include "daemon/conndb.h"
+#include "lib/esc.h"
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
@@ -268,23 +269,10 @@ static const char *nm(const char *(*fn)(int), unsigned v)
 
 /* Conn names are ipsec.conf names: no quote or backslash can reach here,
  * but escape anyway rather than emit broken JSON. */
-static const char *jstr(const char *s, char *buf, size_t cap)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 3 < cap; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static void state_obj(void *arg, const struct ike_sa_info *sa)
 {
 	struct js_ctx *c = arg;
-	char name[2 * IKE_CONN_NAMELEN + 4], la[ADDR_STRLEN], ra[ADDR_STRLEN], spis[160];
+	char name[ESC_JSON_STRLEN(IKE_CONN_NAMELEN)], la[ADDR_STRLEN], ra[ADDR_STRLEN], spis[160];
 
 	if (sa->kind == IKE_KIND_IKE)
 		snprintf(spis, sizeof(spis), "\"spi_i\":\"%016llx\",\"spi_r\":\"%016llx\",\"prf\":\"%s\"",
@@ -298,7 +286,7 @@ static void state_obj(void *arg, const struct ike_sa_info *sa)
 		"\"initiator\":%s,\"local\":\"%s:%u\",\"remote\":\"%s:%u\",\"nat\":%s,%s,"
 		"\"encr\":\"%s\",\"keylen\":%u,\"integ\":\"%s\",\"dh\":\"%s\"}",
 		c->n ? "," : "", sa->serial, sa->kind == IKE_KIND_IKE ? "ike" : "child",
-		jstr(sa->conn_name, name, sizeof(name)), sa->state_name ? sa->state_name : "?",
+		esc_json(name, sizeof(name), sa->conn_name ? sa->conn_name : ""), sa->state_name ? sa->state_name : "?",
 		sa->established ? "true" : "false", sa->initiator ? "true" : "false",
 		addr_fmt(&sa->local.addr, la), sa->local.port, addr_fmt(&sa->remote.addr, ra), sa->remote.port,
 		sa->nat ? "true" : "false", spis, nm(ikev2_encr_name, sa->encr), sa->encr_keybits,

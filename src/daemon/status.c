@@ -10,6 +10,7 @@
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
+#include "lib/esc.h"
 #include "lib/ifaddr.h"
 
 #define BLANK(rp) rp_line(rp, 0, " ")
@@ -307,27 +308,6 @@ void status_global(struct pluto *p, struct reply *rp)
 	rp_line(rp, CTL_CODE_RAW, "current.connections.loaded=%zu", conndb_count(p->db));
 }
 
-/* JSON string escaping into buf. */
-static const char *js(const char *s, char *buf, size_t cap)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 7 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)ch;
-		} else if (ch < 0x20) {
-			o += (size_t)snprintf(buf + o, cap - o, "\\u%04x", ch);
-		} else {
-			buf[o++] = (char)ch;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 void status_json(struct pluto *p, struct reply *rp)
 {
 	size_t n;
@@ -346,9 +326,9 @@ void status_json(struct pluto *p, struct reply *rp)
 		rp_line(rp, CTL_CODE_RAW,
 			"{\"name\":\"%s\",\"serial\":%llu,\"routing\":\"%s\",\"left\":\"%s\",\"right\":\"%s\","
 			"\"ikev2\":%s,\"type\":\"%s\",\"ike_sa\":0,\"ipsec_sa\":0}%s",
-			js(v[i]->name, name, sizeof(name)), (unsigned long long)v[i]->serial,
+			esc_json(name, sizeof(name), v[i]->name), (unsigned long long)v[i]->serial,
 			v[i]->routing == ROUTING_PROSPECTIVE ? "prospective erouted" : "unrouted",
-			js(e0, l, sizeof(l)), js(e1, r, sizeof(r)), cn->ikev2 ? "true" : "false",
+			esc_json(l, sizeof(l), e0), esc_json(r, sizeof(r), e1), cn->ikev2 ? "true" : "false",
 			cn->type == CONN_TRANSPORT ? "transport" : "tunnel", i + 1 < n ? "," : "");
 	}
 	rp_line(rp, CTL_CODE_RAW, "],\"ike_sas\":{\"total\":%u,\"half_open\":%u,\"open\":%u,"

@@ -1,5 +1,7 @@
 #include "lib/id.h"
 
+#include "lib/esc.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,9 +172,19 @@ const char *id_kind_name(enum id_kind k)
 static bool printable(const struct cy_id *id)
 {
 	for (size_t i = 0; i < id->len; i++)
-		if (!isprint(id->data[i]))
+		if (id->data[i] < 0x20 || id->data[i] > 0x7e)
 			return false;
 	return true;
+}
+
+/* The text of an identity's bytes behind a prefix and before a suffix,
+ * escaped (lib/esc.h): an identity may come from the peer. */
+static void fmt_text(char buf[ID_STRLEN], const char *pre, const struct cy_id *id, const char *post)
+{
+	size_t o = (size_t)snprintf(buf, ID_STRLEN, "%s", pre);
+
+	esc_bytes(buf + o, ID_STRLEN - o - strlen(post), id->data, id->len);
+	strcat(buf, post);
 }
 
 const char *id_fmt(const struct cy_id *id, char buf[ID_STRLEN])
@@ -186,18 +198,19 @@ const char *id_fmt(const struct cy_id *id, char buf[ID_STRLEN])
 	case ID_NULL: snprintf(buf, ID_STRLEN, "ID_NULL"); break;
 	case ID_IPV4_ADDR:
 	case ID_IPV6_ADDR: snprintf(buf, ID_STRLEN, "%s", addr_fmt(&id->ip, a)); break;
-	case ID_FQDN: snprintf(buf, ID_STRLEN, "@%.*s", (int)id->len, (const char *)id->data); break;
+	case ID_FQDN: fmt_text(buf, "@", id, ""); break;
 	case ID_RFC822_ADDR:
-	case ID_DER_ASN1_DN: snprintf(buf, ID_STRLEN, "%.*s", (int)id->len, (const char *)id->data); break;
+	case ID_DER_ASN1_DN: fmt_text(buf, "", id, ""); break;
 	case ID_KEY_ID:
 		if (printable(id)) {
-			snprintf(buf, ID_STRLEN, "@[%.*s]", (int)id->len, (const char *)id->data);
+			fmt_text(buf, "@[", id, "]");
 		} else {
 			size_t o = (size_t)snprintf(buf, ID_STRLEN, "@#");
 			for (size_t i = 0; i < id->len && o + 3 < ID_STRLEN; i++)
 				o += (size_t)snprintf(buf + o, ID_STRLEN - o, "%02x", id->data[i]);
 		}
 		break;
+	default: snprintf(buf, ID_STRLEN, "(kind %d)", (int)id->kind); break;
 	}
 	return buf;
 }

@@ -30,7 +30,8 @@ enum id_kind {
 };
 
 #define ID_MAXLEN 256
-#define ID_STRLEN (ID_MAXLEN * 2 + 8)
+/* id_fmt's text: every byte of data escaped (lib/esc.h), or KEY_ID hex */
+#define ID_STRLEN (ID_MAXLEN * 4 + 8)
 
 struct cy_id {
 	enum id_kind kind;
@@ -41,6 +42,8 @@ struct cy_id {
 
 /* Parse text; on failure returns false with *why set to a static reason. */
 bool id_parse(const char *s, struct cy_id *out, const char **why);
+/* Libreswan's text of an identity; the bytes of an FQDN, user FQDN, DN or
+ * textual key id escaped as lib/esc.h says, since the peer chose them. */
 const char *id_fmt(const struct cy_id *id, char buf[ID_STRLEN]);
 const char *id_kind_name(enum id_kind k);   /* "ID_FQDN", ... */
 bool id_eq(const struct cy_id *a, const struct cy_id *b);
