@@ -2,16 +2,23 @@
  * ddos threshold (ddos-mode=auto), always (busy) or never (unlimited). */
 #include "ike/sa.h"
 
-bool cookie_required(struct ike_engine *e)
+bool ike_cookies_required(const struct ike_engine *e)
 {
-	size_t half = 0;
-
 	if (e->cfg.ddos_unlimited)
 		return false;
 	if (e->cfg.ddos_busy)
 		return true;
-	ike_count_sas(e, &half, NULL);
-	return half >= e->cfg.ddos_threshold;
+	return e->n_halfopen >= e->cfg.ddos_threshold;
+}
+
+bool ike_accepting_new(const struct ike_engine *e)
+{
+	return e->n_halfopen < e->cfg.max_halfopen && e->n_sas < e->cfg.max_ike_sas;
+}
+
+const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e)
+{
+	return &e->cfg;
 }
 
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
@@ -20,7 +27,7 @@ bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const s
 	uint8_t spi[8], ck[COOKIE_LEN];
 	struct ike_notify n;
 
-	if (!cookie_required(e))
+	if (!ike_cookies_required(e))
 		return true;
 	put_be32(spi, (uint32_t)(m->hdr.spi_i >> 32));
 	put_be32(spi + 4, (uint32_t)m->hdr.spi_i);

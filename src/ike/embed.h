@@ -215,6 +215,8 @@ struct ike_engine_config {
 	bool ddos_busy;                /* ddos-mode=busy: always cookies */
 	bool ddos_unlimited;           /* ddos-mode=unlimited: never cookies */
 	size_t max_ike_sas;            /* hard cap (65536) */
+	unsigned max_halfopen;         /* max-halfopen-ike: half-open IKE SAs before new
+					* IKE_SA_INIT requests are dropped (50000) */
 };
 
 #endif

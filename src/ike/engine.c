@@ -97,6 +97,8 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.ddos_threshold = 25000;
 	if (!e->cfg.max_ike_sas)
 		e->cfg.max_ike_sas = 65536;
+	if (!e->cfg.max_halfopen)
+		e->cfg.max_halfopen = 50000;
 	if (!cookie_secret_init(&e->cookie)) {
 		free(e);
 		return NULL;

@@ -169,7 +169,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 	n = ike_sa_new(sa->e, sa->conn, true);
 	if (!n)
 		goto out;
-	n->state = IKE_S_REKEY_LARVAL;   /* created, not moved: never on the wire itself */
+	ike_sa_make_larval(n);
 	sa->ccs.new_ike = n;
 	if (!crypto_random_ike_spi((uint8_t *)&n->spi_i))
 		goto out;

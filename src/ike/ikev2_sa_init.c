@@ -214,9 +214,14 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 
 	if (!sap || !decode_init(e, c, sap, &ke, &ni))
 		goto out;
+	if (e->n_halfopen >= e->cfg.max_halfopen) {
+		eng_drop(e, DROP_HALF_OPEN, "%zu half-open IKE SAs (max-halfopen-ike=%u)", e->n_halfopen,
+			 e->cfg.max_halfopen);
+		goto out;
+	}
 	if (!cookie_check_request(e, m, &ni, local, remote))
 		goto out;
-	if (ike_count_sas(e, NULL, NULL) >= e->cfg.max_ike_sas) {
+	if (e->n_sas >= e->cfg.max_ike_sas) {
 		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
 		goto out;
 	}

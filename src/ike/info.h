@@ -41,6 +41,13 @@ typedef void (*ike_sa_visit_fn)(void *arg, const struct ike_sa_info *info);
 void ike_foreach_sa(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
 size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *children);
 
+/* The responder's current DDoS decisions, as `whack --status` reports them:
+ * whether a new IKE_SA_INIT must carry a COOKIE, and whether one is taken at
+ * all (not when max-halfopen-ike or the IKE SA cap is reached). */
+bool ike_cookies_required(const struct ike_engine *e);
+bool ike_accepting_new(const struct ike_engine *e);
+const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e);
+
 /* ---- drop counters ---------------------------------------------------- */
 
 #define IKE_DROP_LIST(X) \
@@ -54,6 +61,7 @@ size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *chil
 	X(DROP_UNSOLICITED_RESPONSE, "response without an outstanding request") \
 	X(DROP_NO_CONN, "no connection for the peer") \
 	X(DROP_TOO_MANY_SAS, "IKE SA limit reached") \
+	X(DROP_HALF_OPEN, "max-halfopen-ike reached") \
 	X(DROP_BAD_COOKIE, "missing or wrong COOKIE") \
 	X(DROP_BAD_KE, "unacceptable KE payload") \
 	X(DROP_FRAGMENT, "fragment rejected") \

@@ -62,6 +62,19 @@ bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 	return true;
 }
 
+/* Keeps e->n_sas and e->n_halfopen: d = +1 when sa enters the list or a
+ * state, -1 when it leaves them. */
+static void sa_tally(const struct ike_sa *sa, int d)
+{
+	struct ike_engine *e = sa->e;
+
+	if (sa->state == IKE_S_REKEY_LARVAL)
+		return;
+	e->n_sas += (size_t)d;
+	if (sa->state == IKE_S_NEW || sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R)
+		e->n_halfopen += (size_t)d;
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa)), **pp;
@@ -80,7 +93,14 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	for (pp = &e->sas; *pp; pp = &(*pp)->next)
 		;
 	*pp = sa;
+	sa_tally(sa, +1);
 	return sa;
+}
+
+void ike_sa_make_larval(struct ike_sa *sa)
+{
+	sa_tally(sa, -1);
+	sa->state = IKE_S_REKEY_LARVAL;
 }
 
 void child_sa_free(struct child_sa *c)
@@ -163,6 +183,7 @@ void ike_sa_free(struct ike_sa *sa)
 	for (pp = &sa->e->sas; *pp; pp = &(*pp)->next)
 		if (*pp == sa) {
 			*pp = sa->next;
+			sa_tally(sa, -1);
 			break;
 		}
 	while (sa->children)
@@ -238,7 +259,9 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 			  ike_state_name(from), ike_state_name(to));
 		return false;
 	}
+	sa_tally(sa, -1);
 	sa->state = to;
+	sa_tally(sa, +1);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }

@@ -222,6 +222,7 @@ struct ike_engine {
 	void *ctx;
 	struct ike_engine_config cfg;
 	struct ike_sa *sas;                /* in serial order */
+	size_t n_sas, n_halfopen;          /* of sas, not counting rekey larvae (sa.c keeps them) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
 	struct ike_stats stats;
@@ -242,6 +243,8 @@ struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const stru
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
 /* The one state-change function: checks the move, logs "from -> to". */
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+/* A new SA that only carries an IKE SA rekey (not counted, never on the wire). */
+void ike_sa_make_larval(struct ike_sa *sa);
 struct child_sa *child_sa_new(struct ike_sa *sa);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
 void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
@@ -380,7 +383,6 @@ void nat_process(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r);
 void nat_float(struct ike_sa *sa);
 
 /* ---- cookie.c ---- */
-bool cookie_required(struct ike_engine *e);
 /* Responder: true = proceed; false = answered with COOKIE (or dropped). */
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
 			  const struct ike_endpoint *local, const struct ike_endpoint *remote);
