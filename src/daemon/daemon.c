@@ -3,10 +3,12 @@
  * conns, the libevent loop, signals, clean shutdown. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -246,11 +248,29 @@ static void quiet_stdio(void)
 }
 
 /* The daemon's settings from its options and config setup. */
+/* A numeric setup keyword (validated by the parser; the table has its default). */
+static unsigned setup_unsigned(const struct config *cfg, const char *key, unsigned dflt)
+{
+	const char *v = setup_get(cfg, key);
+	char *end;
+	unsigned long n;
+
+	if (!v)
+		return dflt;
+	n = strtoul(v, &end, 10);
+	return end != v && !*end && n <= UINT_MAX ? (unsigned)n : dflt;
+}
+
 static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const struct config *cfg)
 {
 	const char *u = setup_get(cfg, "uniqueids");   /* table default yes */
+	const char *ddos = setup_get(cfg, "ddos-mode"); /* table default auto */
 
 	p->o = *o;
+	p->ddos_mode = !ddos ? DDOS_AUTO : strcasecmp(ddos, "busy") == 0 ? DDOS_BUSY
+		     : strcasecmp(ddos, "unlimited") == 0 ? DDOS_UNLIMITED : DDOS_AUTO;
+	p->ddos_threshold = setup_unsigned(cfg, "ddos-ike-threshold", 25000);
+	p->max_halfopen = setup_unsigned(cfg, "max-halfopen-ike", 50000);
 	if (cfg && setup_get(cfg, "protostack"))
 		p->protostack = dupkeep(setup_get(cfg, "protostack"));
 	p->uniqueids = !u || strcmp(u, "no") != 0;

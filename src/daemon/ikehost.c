@@ -252,9 +252,21 @@ static void start_dataplane(struct ikehost *h)
 		event_add(h->evdp, NULL);
 }
 
+/* config setup's ddos-mode=, ddos-ike-threshold= and max-halfopen-ike=.  A
+ * threshold of 0 asks for COOKIEs always (Libreswan compares half-open >= it). */
+static void engine_config(const struct pluto *p, struct ike_engine_config *cfg)
+{
+	*cfg = (struct ike_engine_config){ 0 };
+	cfg->ddos_busy = p->ddos_mode == DDOS_BUSY || (p->ddos_mode == DDOS_AUTO && !p->ddos_threshold);
+	cfg->ddos_unlimited = p->ddos_mode == DDOS_UNLIMITED;
+	cfg->ddos_threshold = p->ddos_threshold;
+	cfg->max_halfopen = p->max_halfopen;
+}
+
 struct ikehost *ikehost_get(struct pluto *p)
 {
 	struct ikehost *h = p->host;
+	struct ike_engine_config cfg;
 
 	if (h)
 		return h;
@@ -265,7 +277,8 @@ struct ikehost *ikehost_get(struct pluto *p)
 	start_dataplane(h);
 	h->timer = evtimer_new(p->base, timer_cb, h);
 	h->sat_timer = evtimer_new(p->base, sat_timer_cb, h);
-	h->eng = ike_engine_new(&host_ops, h, NULL);
+	engine_config(p, &cfg);
+	h->eng = ike_engine_new(&host_ops, h, &cfg);
 	if (!h->eng || !h->timer || !h->sat_timer) {
 		log_error("IKE: cannot start the engine: out of memory");
 		p->host = h;

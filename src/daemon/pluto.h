@@ -44,6 +44,9 @@ struct pluto {
 	struct ikehost *host;       /* IKE engine + dataplane (ikehost.h) */
 	const char *protostack;     /* config setup protostack= (NULL = probe) */
 	bool uniqueids;             /* config setup uniqueids= (yes) */
+	enum { DDOS_AUTO, DDOS_BUSY, DDOS_UNLIMITED } ddos_mode;  /* config setup ddos-mode= */
+	unsigned ddos_threshold;    /* ddos-ike-threshold= (25000) */
+	unsigned max_halfopen;      /* max-halfopen-ike= (50000) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

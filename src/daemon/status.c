@@ -247,11 +247,16 @@ void status_conns(struct pluto *p, struct reply *rp, const char *only)
 
 void status_brief(struct pluto *p, struct reply *rp)
 {
+	const struct ike_engine *e = p->host ? p->host->eng : NULL;
 	struct sa_counts c;
+	bool cookies, accepting;
 
 	sa_status_counts(p, &c);
-	rp_line(rp, 0, "State Information: DDoS cookies not required, %s new IKE connections",
-		p->listening ? "Accepting" : "Not accepting");
+	/* the engine's current decisions; before it exists, those of the config */
+	cookies = e ? ike_cookies_required(e) : p->ddos_mode == DDOS_BUSY;
+	accepting = p->listening && (!e || ike_accepting_new(e));
+	rp_line(rp, 0, "State Information: DDoS cookies %s, %s new IKE connections",
+		cookies ? "REQUIRED" : "not required", accepting ? "Accepting" : "NOT ACCEPTING");
 	rp_line(rp, 0, "IKE SAs: total(%u), half-open(%u), open(%u), authenticated(%u), anonymous(%u)",
 		c.ike_total, c.ike_halfopen, 0u, c.ike_auth, 0u);
 	/* open and anonymous are 0: PSK authenticates every SA in IKE_AUTH */
@@ -274,6 +279,8 @@ void status_full(struct pluto *p, struct reply *rp)
 	rp_line(rp, 0, "dumpdir=%s, rundir=%s, ctlsocket=%s", p->o.dumpdir, p->o.rundir, p->ctlsocket);
 	rp_line(rp, 0, "pluto_version=cygnet, logappend=%s, logtime=%s", p->o.log_append ? "yes" : "no",
 		p->o.logtime ? "yes" : "no");
+	rp_line(rp, 0, "ddos-cookies-threshold=%u, ddos-max-halfopen=%u, ddos-mode=%s", p->ddos_threshold,
+		p->max_halfopen, p->ddos_mode == DDOS_BUSY ? "busy" : p->ddos_mode == DDOS_UNLIMITED ? "unlimited" : "auto");
 	rp_line(rp, 0, "debug:%s", p->o.debug ? " all" : "");
 	BLANK(rp);
 	rp_line(rp, 0, "Connection list:");
@@ -295,8 +302,8 @@ void status_global(struct pluto *p, struct reply *rp)
 	struct sa_counts c;
 
 	sa_status_counts(p, &c);
-	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.ddos_threshold=25000");
-	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.max_halfopen=50000");
+	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.ddos_threshold=%u", p->ddos_threshold);
+	rp_line(rp, CTL_CODE_RAW, "config.setup.ike.max_halfopen=%u", p->max_halfopen);
 	rp_line(rp, CTL_CODE_RAW, "current.states.all=%u", c.ike_total + c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ipsec=%u", c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ike=%u", c.ike_total);
