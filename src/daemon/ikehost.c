@@ -261,6 +261,7 @@ static void engine_config(const struct pluto *p, struct ike_engine_config *cfg)
 	cfg->ddos_unlimited = p->ddos_mode == DDOS_UNLIMITED;
 	cfg->ddos_threshold = p->ddos_threshold;
 	cfg->max_halfopen = p->max_halfopen;
+	cfg->halfopen_none = p->max_halfopen == 0;
 }
 
 struct ikehost *ikehost_get(struct pluto *p)

@@ -13,7 +13,7 @@ bool ike_cookies_required(const struct ike_engine *e)
 
 bool ike_accepting_new(const struct ike_engine *e)
 {
-	return e->n_halfopen < e->cfg.max_halfopen && e->n_sas < e->cfg.max_ike_sas;
+	return !e->cfg.halfopen_none && e->n_halfopen < e->cfg.max_halfopen && e->n_sas < e->cfg.max_ike_sas;
 }
 
 const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e)

@@ -216,7 +216,8 @@ struct ike_engine_config {
 	bool ddos_unlimited;           /* ddos-mode=unlimited: never cookies */
 	size_t max_ike_sas;            /* hard cap (65536) */
 	unsigned max_halfopen;         /* max-halfopen-ike: half-open IKE SAs before new
-					* IKE_SA_INIT requests are dropped (50000) */
+					* IKE_SA_INIT requests are dropped (0: 50000) */
+	bool halfopen_none;            /* max-halfopen-ike=0: every new IKE_SA_INIT is dropped */
 };
 
 #endif

@@ -214,9 +214,9 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 
 	if (!sap || !decode_init(e, c, sap, &ke, &ni))
 		goto out;
-	if (e->n_halfopen >= e->cfg.max_halfopen) {
+	if (e->cfg.halfopen_none || e->n_halfopen >= e->cfg.max_halfopen) {
 		eng_drop(e, DROP_HALF_OPEN, "%zu half-open IKE SAs (max-halfopen-ike=%u)", e->n_halfopen,
-			 e->cfg.max_halfopen);
+			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
 		goto out;
 	}
 	if (!cookie_check_request(e, m, &ni, local, remote))

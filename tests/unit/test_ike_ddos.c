@@ -80,6 +80,20 @@ static void test_default_threshold(void)
 	tn_free(&n);
 }
 
+/* max-halfopen-ike=0 as Libreswan: no new IKE_SA_INIT is taken. */
+static void test_halfopen_none(void)
+{
+	struct ike_engine_config cfg = { .halfopen_none = true };
+	struct tn_net n;
+
+	ddos_net(&n, &cfg);
+	CHECK(!ike_accepting_new(n.p[1].e));
+	half_open_one(&n);
+	CHECK_INT(half_open(n.p[1].e), 0);
+	CHECK_INT(ike_drop_count(n.p[1].e, DROP_HALF_OPEN), 1);
+	tn_free(&n);
+}
+
 static void test_halfopen_cap(void)
 {
 	struct ike_engine_config cfg = { .max_halfopen = 2 };
@@ -193,6 +207,7 @@ int main(void)
 	RUN(test_threshold);
 	RUN(test_default_threshold);
 	RUN(test_halfopen_cap);
+	RUN(test_halfopen_none);
 	RUN(test_busy);
 	RUN(test_unlimited);
 	RUN(test_count_follows_rekey);
