@@ -63,8 +63,8 @@ void ike_established_timers(struct ike_sa *sa)
 	sa->rekey_at = sa->replace_at = 0;
 	if (life) {
 		sa->replace_at = now + life;
-		if (sa->conn->rekey && sa->initiator && margin < life)
-			sa->rekey_at = now + life - margin;
+		if (sa->conn->rekey && sa->initiator)
+			sa->rekey_at = eng_rekey_at(now, life, margin, sa->conn->rekey_fuzz_pct);
 	}
 	sa->dpd_at = sa->conn->dpd_delay_ms ? now + sa->conn->dpd_delay_ms : 0;
 	/* NAT keepalives only from behind a NAT (RFC 3948 §2.3) */

@@ -265,8 +265,10 @@ void child_install(struct child_sa *c)
 		c->expire_at = now + life;
 		/* the IKE SA's initiator rekeys first; the responder only if
 		 * that did not happen by half the margin (avoids collisions) */
-		if (conn->rekey && margin < life)
-			c->rekey_at = now + life - (c->ike->initiator ? margin : margin / 2);
+		if (conn->rekey && c->ike->initiator)
+			c->rekey_at = eng_rekey_at(now, life, margin, conn->rekey_fuzz_pct);
+		else if (conn->rekey && margin < life)
+			c->rekey_at = now + life - margin / 2;
 	}
 	child_params_fill(c, &p);
 	if (e->ops->child_sa_installed)
