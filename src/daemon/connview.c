@@ -67,6 +67,9 @@ void connview_map_options(const struct conn *c, struct ike_conn *ic)
 		ic->nat_keepalive_ms = 0;
 	ic->initial_contact = c->initial_contact;
 	ic->send_no_esp_tfc = c->send_no_esp_tfc;
+	/* fragmentation=force only changes IKEv1 in Libreswan (fragments
+	 * before the peer's vendor ID); for IKEv2 it is yes: RFC 7383 §2.3
+	 * allows fragments only once both sides announced support */
 	ic->fragmentation = c->fragmentation != FRAG_NO;
 }
 

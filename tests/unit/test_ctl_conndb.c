@@ -126,6 +126,8 @@ static void test_keywords_reach_engine(void)
 	CHECK_INT(mapped("rekeyfuzz", "0%").rekey_fuzz_pct, 0);
 	CHECK_INT(mapped("rekeyfuzz", "250%").rekey_fuzz_pct, 250);
 	CHECK(!mapped("fragmentation", "no").fragmentation);
+	/* force is IKEv1-only in Libreswan (ike_frag.v1_force): IKEv2 = yes */
+	CHECK(mapped("fragmentation", "force").fragmentation);
 }
 
 static void test_view_dropped_with_conn(void)
