@@ -230,6 +230,7 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->dh = c->dh;
 	p->esn = c->esn;
 	p->transport = c->transport;
+	p->peer_no_tfc = c->peer_no_tfc;
 	p->encap = sa->nat_local || sa->nat_remote || sa->conn->encaps == IKE_ENCAPS_YES;
 	p->local_port = sa->local.port;
 	p->remote_port = sa->remote.port;

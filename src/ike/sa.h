@@ -79,6 +79,7 @@ struct child_sa {
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
 	bool esn, transport;
+	bool peer_no_tfc;                /* the peer sent ESP_TFC_PADDING_NOT_SUPPORTED */
 	struct ike_ts_payload ts_l, ts_r;
 	struct secret *k_in_e, *k_in_a, *k_out_e, *k_out_a;
 	uint64_t created, rekey_at, expire_at;

@@ -226,6 +226,31 @@ static void test_restart_no_initial_contact(void)
 	tn_free(&n);
 }
 
+/* send-no-esp-tfc=yes: ESP_TFC_PADDING_NOT_SUPPORTED in IKE_AUTH, from
+ * either side; the receiver's Child SA says so (no TFC padding towards it). */
+static void test_send_no_esp_tfc(void)
+{
+	for (int side = 0; side < 2; side++) {
+		struct tn_net n;
+
+		tn_init(&n);
+		n.p[side].conn.send_no_esp_tfc = true;
+		tn_up(&n);
+		CHECK(tn_children_agree(&n));
+		CHECK(n.p[!side].child[0].peer_no_tfc);
+		CHECK(!n.p[side].child[0].peer_no_tfc);
+		tn_free(&n);
+	}
+	{
+		struct tn_net n;
+
+		tn_init(&n);
+		tn_up(&n);
+		CHECK(!n.p[0].child[0].peer_no_tfc && !n.p[1].child[0].peer_no_tfc);
+		tn_free(&n);
+	}
+}
+
 static void test_no_proposal(void)
 {
 	struct tn_net n;
@@ -883,6 +908,7 @@ int main(void)
 	RUN(test_wrong_psk_initiator_side);
 	RUN(test_restart_initial_contact);
 	RUN(test_restart_no_initial_contact);
+	RUN(test_send_no_esp_tfc);
 	RUN(test_no_proposal);
 	RUN(test_esp_no_proposal);
 	RUN(test_ts_unacceptable);
