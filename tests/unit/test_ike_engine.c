@@ -239,6 +239,20 @@ static void test_send_no_esp_tfc(void)
 		CHECK(tn_children_agree(&n));
 		CHECK(n.p[!side].child[0].peer_no_tfc);
 		CHECK(!n.p[side].child[0].peer_no_tfc);
+		/* CREATE_CHILD_SA too, whoever rekeys */
+		for (int r = 0; r < 2; r++) {
+			struct tn_snap s = tn_snap(&n.p[r]);
+
+			CHECK(ike_rekey_child(n.p[r].e, s.child[0].serial, NULL));
+			tn_run(&n);
+			CHECK_INT(tn_live(&n.p[0]), 1);
+			for (unsigned i = 0; i < TN_MAX_CHILD; i++) {
+				if (n.p[!side].child[i].live)
+					CHECK(n.p[!side].child[i].peer_no_tfc);
+				if (n.p[side].child[i].live)
+					CHECK(!n.p[side].child[i].peer_no_tfc);
+			}
+		}
 		tn_free(&n);
 	}
 	{
