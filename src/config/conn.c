@@ -172,6 +172,8 @@ static const struct field fields[] = {
 	F("narrowing", F_BOOL, narrowing),
 	F("mobike", F_BOOL, mobike),
 	F("nat-keepalive", F_BOOL, nat_keepalive),
+	F("initial-contact", F_BOOL, initial_contact),
+	F("send-no-esp-tfc", F_BOOL, send_no_esp_tfc),
 	F("aggressive", F_BOOL, aggressive),
 	F("retransmit-interval", F_MS_MS, retransmit_interval_ms),
 	F("retransmit-timeout", F_MS, retransmit_timeout_ms),
@@ -459,7 +461,7 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 static void conn_defaults(struct conn *c)
 {
 	c->ikev2 = true;
-	c->rekey = c->pfs = c->nat_keepalive = true;
+	c->rekey = c->pfs = c->nat_keepalive = c->initial_contact = true;
 	c->ikelifetime_ms = c->salifetime_ms = 8ULL * 3600 * 1000;
 	c->rekeymargin_ms = 9ULL * 60 * 1000;
 	c->rekeyfuzz_pct = 100;

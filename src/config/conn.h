@@ -142,6 +142,7 @@ struct conn {
 	uint64_t ikelifetime_ms, salifetime_ms, rekeymargin_ms;
 	uint32_t rekeyfuzz_pct;
 	bool rekey, pfs, compress, narrowing, mobike, nat_keepalive, aggressive;
+	bool initial_contact, send_no_esp_tfc;
 	uint64_t retransmit_interval_ms, retransmit_timeout_ms;
 	uint32_t keyingtries;            /* 0 = forever */
 	uint64_t dpddelay_ms, dpdtimeout_ms;

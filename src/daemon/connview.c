@@ -43,7 +43,7 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	out->port = e->port;
 }
 
-static void map_timers(const struct conn *c, struct ike_conn *ic)
+void connview_map_options(const struct conn *c, struct ike_conn *ic)
 {
 	if (c->ikelifetime_ms)
 		ic->ike_lifetime_ms = c->ikelifetime_ms;
@@ -63,6 +63,14 @@ static void map_timers(const struct conn *c, struct ike_conn *ic)
 	 * conn keeps its trap policies either way, which is hold */
 	ic->dpd_action = c->dpdaction == DPD_RESTART ? IKE_DPD_RESTART :
 			 c->dpdaction == DPD_CLEAR ? IKE_DPD_CLEAR : IKE_DPD_HOLD;
+	if (!c->nat_keepalive)
+		ic->nat_keepalive_ms = 0;
+	ic->initial_contact = c->initial_contact;
+	ic->send_no_esp_tfc = c->send_no_esp_tfc;
+	/* fragmentation=force only changes IKEv1 in Libreswan (fragments
+	 * before the peer's vendor ID); for IKEv2 it is yes: RFC 7383 §2.3
+	 * allows fragments only once both sides announced support */
+	ic->fragmentation = c->fragmentation != FRAG_NO;
 }
 
 /* mark=/mark-in=/mark-out= (-1 = a mark unique to the conn). */
@@ -122,9 +130,8 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic->transport = c->type == CONN_TRANSPORT;
 	ic->pfs = c->pfs;
 	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;
-	map_timers(c, ic);
+	connview_map_options(c, ic);
 	ic->uniqueids = p->uniqueids;
-	ic->fragmentation = c->fragmentation != FRAG_NO;
 	ic->narrowing = c->narrowing;
 	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :
 		     c->encapsulation == YNA_NO ? IKE_ENCAPS_NO : IKE_ENCAPS_AUTO;

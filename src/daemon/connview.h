@@ -17,6 +17,7 @@
 #include "dataplane/dataplane.h"
 #include "ike/ike.h"
 
+struct conn;
 struct pluto;
 struct dconn;
 
@@ -31,6 +32,10 @@ struct conn_view {
 
 /* The dconn's view, built on first use; NULL with err filled when the
  * conn cannot be oriented or mapped. */
+/* The conn's timers and per-conn options (rekey, DPD, NAT keepalive,
+ * initial-contact, send-no-esp-tfc, fragmentation) onto the engine's
+ * ike_conn (filled with ike_conn_defaults() first). */
+void connview_map_options(const struct conn *c, struct ike_conn *ic);
 struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen);
 /* The conn is deleted or replaced: see above.  No-op without a view. */
 void connview_drop(struct dconn *dc);

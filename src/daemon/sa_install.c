@@ -85,7 +85,7 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	sa->soft.bytes = soft_limit(v->max_bytes, v->ike.rekey, p->ike_initiator);
 	sa->soft.packets = soft_limit(v->max_packets, v->ike.rekey, p->ike_initiator);
 	sa->mark = dir == DP_DIR_OUT ? v->mark_out : v->mark_in;
-	if (dir == DP_DIR_OUT && !p->transport)
+	if (dir == DP_DIR_OUT && !p->transport && !p->peer_no_tfc)
 		sa->tfc_pad = v->tfc;
 	if (p->ts_local->n && p->ts_remote->n) {
 		struct ip_subnet l, r;

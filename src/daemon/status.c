@@ -190,7 +190,8 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	rp_line(rp, 0, "%s   retransmit-interval: %llums; retransmit-timeout: %llus; iketcp:no; iketcp-port:4500;", pre,
 		(unsigned long long)c->retransmit_interval_ms,
 		(unsigned long long)(c->retransmit_timeout_ms / 1000));
-	rp_line(rp, 0, "%s   initial-contact:no; cisco-unity:no; fake-strongswan:no; send-vendorid:no; send-no-esp-tfc:no;", pre);
+	rp_line(rp, 0, "%s   initial-contact:%s; cisco-unity:no; fake-strongswan:no; send-vendorid:no; send-no-esp-tfc:%s;",
+		pre, c->initial_contact ? "yes" : "no", c->send_no_esp_tfc ? "yes" : "no");
 	policy_text(c, end_auth(c, l), dc->up, pol, sizeof(pol));
 	rp_line(rp, 0, "%s   policy: %s;", pre, pol);
 	if (c->ikev2)

@@ -126,6 +126,7 @@ struct ike_child_params {
 	uint16_t encr, encr_keybits, integ, dh;   /* IANA ids; dh = PFS group or 0 */
 	bool esn;
 	bool transport;
+	bool peer_no_tfc;             /* peer sent ESP_TFC_PADDING_NOT_SUPPORTED: no TFC padding to it */
 	bool encap;                   /* UDP encapsulation (NAT) */
 	uint16_t local_port, remote_port;  /* IKE ports (for encap) */
 	uint32_t replay_window;

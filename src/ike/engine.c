@@ -24,6 +24,21 @@ void ike_get_stats(const struct ike_engine *e, struct ike_stats *out) { *out = e
 
 uint64_t eng_now(const struct ike_engine *e) { return e->ops->now(e->ctx); }
 
+uint64_t eng_rekey_at(uint64_t now, uint64_t life, uint64_t margin, unsigned fuzz_pct)
+{
+	uint64_t fuzz = fuzz_pct > 1000 ? margin * 10 : margin * fuzz_pct / 100, r = 0;
+
+	if (margin >= life)
+		return 0;
+	if (fuzz >= life - margin)
+		fuzz = life - margin - 1;
+	if (fuzz && crypto_random(&r, sizeof(r)))
+		r %= fuzz + 1;
+	else
+		r = 0;
+	return now + life - margin - r;
+}
+
 void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
 {
 	char why[256];

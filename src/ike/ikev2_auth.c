@@ -63,8 +63,8 @@ void ike_established_timers(struct ike_sa *sa)
 	sa->rekey_at = sa->replace_at = 0;
 	if (life) {
 		sa->replace_at = now + life;
-		if (sa->conn->rekey && sa->initiator && margin < life)
-			sa->rekey_at = now + life - margin;
+		if (sa->conn->rekey && sa->initiator)
+			sa->rekey_at = eng_rekey_at(now, life, margin, sa->conn->rekey_fuzz_pct);
 	}
 	sa->dpd_at = sa->conn->dpd_delay_ms ? now + sa->conn->dpd_delay_ms : 0;
 	/* NAT keepalives only from behind a NAT (RFC 3948 §2.3) */
@@ -229,6 +229,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 		return v2N_TS_UNACCEPTABLE;
 	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
+	c->peer_no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
 	if (!(c->spi_in = crypto_random_esp_spi()))
 		return v2N_TEMPORARY_FAILURE;
 	return 0;
@@ -246,6 +247,8 @@ static void add_child_reply(struct msg_build *mb, struct child_sa *c, uint16_t e
 	}
 	if (c->transport)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	if (mb->sa->conn->send_no_esp_tfc)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
 	ikeb_sa(&mb->b, &sap);
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
@@ -507,6 +510,7 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 		why = "IKE_AUTH response traffic selectors are not acceptable";
 	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)
 		why = "IKE_AUTH response mode (tunnel/transport) differs";
+	c->peer_no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
 	free(sap);
 	if (why)
 		return why;

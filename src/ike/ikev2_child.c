@@ -111,6 +111,8 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	}
 	if (c->transport)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	if (conn->send_no_esp_tfc)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	{
 		struct proposal_list *pl = esp_pfs_list(sa, conn);
 
@@ -196,6 +198,7 @@ struct ccs_msg {
 	struct ike_nonce n;
 	struct ike_ke ke;
 	bool have_ke, have_ts;
+	bool no_tfc;                     /* N(ESP_TFC_PADDING_NOT_SUPPORTED) */
 	struct ike_ts_payload tsi, tsr;
 };
 
@@ -222,6 +225,7 @@ static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
 			return false;
 		x->have_ts = true;
 	}
+	x->no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
 	return true;
 }
 
@@ -398,6 +402,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	child_sa_set_conn(c, conn);
 	child_apply_chosen(c, &cs);
 	c->transport = transport;
+	c->peer_no_tfc = x->no_tfc;
 	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
 	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
 	    !keys_child_derive(sa, c, false, gir, x->n.data, x->n.len, nr, sizeof(nr)) ||
@@ -409,6 +414,8 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
 	if (transport)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
+	if (conn->send_no_esp_tfc)
+		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
 	ikeb_sa(&mb->b, &sap);
 	ikeb_nonce(&mb->b, nr, sizeof(nr));
@@ -496,6 +503,7 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 			return why ? why : "DH failed";
 	}
 	child_apply_chosen(c, &cs);
+	c->peer_no_tfc = x->no_tfc;
 	c->ts_l = x->tsi;
 	c->ts_r = x->tsr;
 	if (!keys_child_derive(sa, c, true, gir, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {

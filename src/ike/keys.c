@@ -230,6 +230,7 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->dh = c->dh;
 	p->esn = c->esn;
 	p->transport = c->transport;
+	p->peer_no_tfc = c->peer_no_tfc;
 	p->encap = sa->nat_local || sa->nat_remote || sa->conn->encaps == IKE_ENCAPS_YES;
 	p->local_port = sa->local.port;
 	p->remote_port = sa->remote.port;
@@ -265,8 +266,10 @@ void child_install(struct child_sa *c)
 		c->expire_at = now + life;
 		/* the IKE SA's initiator rekeys first; the responder only if
 		 * that did not happen by half the margin (avoids collisions) */
-		if (conn->rekey && margin < life)
-			c->rekey_at = now + life - (c->ike->initiator ? margin : margin / 2);
+		if (conn->rekey && c->ike->initiator)
+			c->rekey_at = eng_rekey_at(now, life, margin, conn->rekey_fuzz_pct);
+		else if (conn->rekey && margin < life)
+			c->rekey_at = now + life - margin / 2;
 	}
 	child_params_fill(c, &p);
 	if (e->ops->child_sa_installed)

@@ -79,6 +79,7 @@ struct child_sa {
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
 	bool esn, transport;
+	bool peer_no_tfc;                /* the peer sent ESP_TFC_PADDING_NOT_SUPPORTED */
 	struct ike_ts_payload ts_l, ts_r;
 	struct secret *k_in_e, *k_in_a, *k_out_e, *k_out_a;
 	uint64_t created, rekey_at, expire_at;
@@ -270,6 +271,10 @@ void child_sa_rekeyed(struct child_sa *c, const char *line);
 
 /* ---- engine.c ---- */
 uint64_t eng_now(const struct ike_engine *e);
+/* The initiator's rekey time for a lifetime: life - margin - random(0 ..
+ * margin * fuzz%) (rekeyfuzz, as Libreswan); 0 = no rekey (margin >= life).
+ * The fuzz is trimmed so that the rekey stays after now. */
+uint64_t eng_rekey_at(uint64_t now, uint64_t life, uint64_t margin, unsigned fuzz_pct);
 void eng_drop(struct ike_engine *e, enum ike_drop d, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sa_line(struct ike_sa *sa, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -39,6 +39,8 @@ conn loaded
 	rightid=@east.example
 	rightsubnet=10.2.0.0/24
 	connalias=grp
+	initial-contact=no
+	send-no-esp-tfc=yes
 	auto=add
 
 conn notloaded
@@ -81,6 +83,7 @@ has status_head '000 "loaded": 10.1.0.0/24===192.0.2.1...198.51.100.2[@east.exam
 has status_policy '000 "loaded":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES;'
 has status_ids '000 "loaded":   our idtype: ID_IPV4_ADDR; our id=192.0.2.1; their idtype: ID_FQDN; their id=@east.example'
 has status_lifetimes '000 "loaded":   ike_life: 28800s; ipsec_life: 28800s; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; replay_window: 128; rekey_margin: 540s; rekey_fuzz: 100%; keyingtries: 0;'
+has status_options '000 "loaded":   initial-contact:no; cisco-unity:no; fake-strongswan:no; send-vendorid:no; send-no-esp-tfc:yes;'
 # 18 lines as Libreswan 4.10 prints for this conn (its connalias=grp adds "aliases: grp")
 n=$(grep -c '^000 "loaded": ' "$T/out"); [ "$n" = 18 ] && pass status_block_18_lines || fail status_block_18_lines "$n lines"
 has status_aliases '000 "loaded":   aliases: grp'

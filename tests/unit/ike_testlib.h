@@ -24,7 +24,7 @@ struct tn_child {
 	char conn[IKE_CONN_NAMELEN];      /* ike_child_params.conn_name */
 	uint32_t spi_in, spi_out;
 	uint16_t encr, keybits, integ, dh;
-	bool esn, transport, encap;
+	bool esn, transport, encap, peer_no_tfc;
 	uint16_t local_port, remote_port;
 	struct tn_key in_e, in_a, out_e, out_a;
 	struct ike_ts_payload ts_l, ts_r;
@@ -175,6 +175,7 @@ static inline void tn_installed(void *ctx, const struct ike_child_params *cp)
 		c->dh = cp->dh;
 		c->esn = cp->esn;
 		c->transport = cp->transport;
+		c->peer_no_tfc = cp->peer_no_tfc;
 		c->encap = cp->encap;
 		c->local_port = cp->local_port;
 		c->remote_port = cp->remote_port;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/conn.h"
 #include "daemon/conndb.h"
@@ -85,6 +86,50 @@ static void test_alias_and_sorted(void)
  * dconn, also when the database is freed at shutdown: marked gone, the
  * dconn's reference dropped (it leaked before: LeakSanitizer, one per
  * conn the engine had seen). */
+/* The conn keywords reach the engine's ike_conn: defaults, then each
+ * keyword set against its default. */
+static struct ike_conn mapped(const char *key, const char *value)
+{
+	struct conf_kvlist l;
+	struct config_diag d;
+	struct ike_conn ic;
+	struct conn *c;
+
+	kvlist_init(&l);
+	diag_init(&d);
+	kvlist_add(&l, "", CONF_LEFT, "192.0.2.1");
+	kvlist_add(&l, "", CONF_RIGHT, "192.0.2.2");
+	if (key)
+		kvlist_add(&l, key, CONF_NOSIDE, value);
+	memset(&ic, 0, sizeof(ic));
+	ike_conn_defaults(&ic);
+	c = conn_from_kv("x", &l, NULL, &d);
+	CHECK(c != NULL);
+	if (c)
+		connview_map_options(c, &ic);
+	conn_free(c);
+	kvlist_clear(&l);
+	diag_free(&d);
+	return ic;
+}
+
+static void test_keywords_reach_engine(void)
+{
+	struct ike_conn ic = mapped(NULL, NULL);
+
+	CHECK_INT(ic.nat_keepalive_ms, 20000);
+	CHECK(ic.initial_contact && !ic.send_no_esp_tfc && ic.fragmentation);
+	CHECK_INT(ic.rekey_fuzz_pct, 100);
+	CHECK_INT(mapped("nat-keepalive", "no").nat_keepalive_ms, 0);
+	CHECK(!mapped("initial-contact", "no").initial_contact);
+	CHECK(mapped("send-no-esp-tfc", "yes").send_no_esp_tfc);
+	CHECK_INT(mapped("rekeyfuzz", "0%").rekey_fuzz_pct, 0);
+	CHECK_INT(mapped("rekeyfuzz", "250%").rekey_fuzz_pct, 250);
+	CHECK(!mapped("fragmentation", "no").fragmentation);
+	/* force is IKEv1-only in Libreswan (ike_frag.v1_force): IKEv2 = yes */
+	CHECK(mapped("fragmentation", "force").fragmentation);
+}
+
 static void test_view_dropped_with_conn(void)
 {
 	struct conndb *db = conndb_new();
@@ -115,5 +160,6 @@ int main(void)
 	RUN(test_insert_find_delete);
 	RUN(test_alias_and_sorted);
 	RUN(test_view_dropped_with_conn);
+	RUN(test_keywords_reach_engine);
 	return t_done();
 }

@@ -203,6 +203,7 @@ static void test_lifetime_rekeys(void)
 		n.p[i].conn.ipsec_lifetime_ms = 600 * 1000;
 		n.p[i].conn.ike_lifetime_ms = 3600 * 1000;
 		n.p[i].conn.rekey_margin_ms = 60 * 1000;
+		n.p[i].conn.rekey_fuzz_pct = 0;
 	}
 	tn_up(&n);
 	a0 = tn_snap(&n.p[0]);
@@ -231,6 +232,7 @@ static void test_two_children_rekey_together(void)
 	for (int i = 0; i < 2; i++) {
 		n.p[i].conn.ipsec_lifetime_ms = 600 * 1000;
 		n.p[i].conn.rekey_margin_ms = 60 * 1000;
+		n.p[i].conn.rekey_fuzz_pct = 0;
 	}
 	tn_up(&n);
 	tn_up(&n);   /* a second Child SA, same instant */
@@ -247,6 +249,47 @@ static void test_two_children_rekey_together(void)
 	CHECK(tn_children_agree(&n));
 	CHECK_INT(n.p[0].n_child_deleted, 2);
 	tn_free(&n);
+}
+
+/* rekeyfuzz (as Libreswan): the initiator rekeys at lifetime - margin -
+ * random(0 .. margin * fuzz%); 0% is exactly lifetime - margin.  The
+ * responder keeps its lifetime - margin/2 fallback. */
+static void test_rekeyfuzz(void)
+{
+	static const unsigned fuzz[] = { 0, 50, 100, 300 };
+
+	for (unsigned f = 0; f < sizeof(fuzz) / sizeof(fuzz[0]); f++) {
+		uint64_t lo = 540000 - 60000ULL * fuzz[f] / 100, first = 0;
+		bool varied = false;
+
+		for (int k = 0; k < 8; k++) {
+			struct tn_net n;
+			struct tn_snap a, b;
+			uint64_t c_at, i_at;
+
+			tn_init(&n);
+			for (int i = 0; i < 2; i++) {
+				n.p[i].conn.ipsec_lifetime_ms = n.p[i].conn.ike_lifetime_ms = 600 * 1000;
+				n.p[i].conn.rekey_margin_ms = 60 * 1000;
+				n.p[i].conn.rekey_fuzz_pct = fuzz[f];
+			}
+			tn_up(&n);
+			a = tn_snap(&n.p[0]);
+			b = tn_snap(&n.p[1]);
+			c_at = a.child[0].rekey_at_ms - n.now;
+			i_at = a.ike[0].rekey_at_ms - n.now;
+			if (c_at < lo || c_at > 540000 || i_at < lo || i_at > 540000)
+				t_fail(__FILE__, __LINE__, "fuzz %u%%: child %llu ike %llu not in [%llu, 540000]",
+				       fuzz[f], (unsigned long long)c_at, (unsigned long long)i_at,
+				       (unsigned long long)lo);
+			CHECK_INT(b.child[0].rekey_at_ms - n.now, 570000);
+			if (k == 0)
+				first = c_at;
+			varied |= c_at != first || i_at != first;
+			tn_free(&n);
+		}
+		CHECK_INT(varied, fuzz[f] != 0);
+	}
 }
 
 static void test_responder_expiry_without_rekey(void)
@@ -277,6 +320,7 @@ int main(void)
 	RUN(test_ike_rekey_collision);
 	RUN(test_lifetime_rekeys);
 	RUN(test_two_children_rekey_together);
+	RUN(test_rekeyfuzz);
 	RUN(test_responder_expiry_without_rekey);
 	return t_done();
 }
