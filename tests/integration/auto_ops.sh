@@ -1,16 +1,7 @@
 #!/bin/bash
 # Every `ipsec auto` operation against a running daemon (private rundir):
 # success and failure paths with their exit codes, and with no daemon.
-set -u
-B=${CYGNET_BUILD:?}/ipsec
-T=$(mktemp -d /tmp/cygnet-auto.XXXXXX)
-R=$T/run S=$T/run/pluto.ctl
-pid=
-fails=0
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/local_daemon.sh" auto
 A() { IPSEC_RUNDIR=$R "$B" auto "$@"; }
 # t NAME WANT_RC [--out TEXT] -- auto args
 t() {
@@ -21,7 +12,6 @@ t() {
 	if [ -n "$text" ] && ! grep -qF -- "$text" "$T/out"; then fail "$name" "no '$text' in $(head -3 "$T/out" | tr '\n' '|')"; return; fi
 	pass "$name"
 }
-wait_for() { for _ in $(seq 500); do eval "$1" && return 0; sleep 0.01; done; return 1; }
 
 cat >"$T/ipsec.conf" <<CONF
 conn %default

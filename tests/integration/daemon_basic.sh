@@ -1,17 +1,8 @@
 #!/bin/bash
 # The daemon and its control channel: start-up load, pid file, whack exit
 # codes, malformed/oversized/stalled/concurrent clients, SIGHUP, SIGTERM.
-set -u
-B=${CYGNET_BUILD:?}/ipsec
+. "$(dirname "$0")/lib/local_daemon.sh" daemon
 RAW=$CYGNET_BUILD/tools/ctl_raw
-T=$(mktemp -d /tmp/cygnet-daemon.XXXXXX)
-R=$T/run S=$T/run/pluto.ctl
-pid=
-fails=0
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
 # expect NAME WANT_RC CMD...  (stdout+stderr in $T/out)
 expect() {
 	local name=$1 want=$2; shift 2
@@ -19,7 +10,6 @@ expect() {
 	if [ "$rc" -eq "$want" ]; then pass "$name"; else fail "$name" "rc $rc, want $want: $(head -3 "$T/out" | tr '\n' '|')"; fi
 }
 has() { if grep -qF -- "$2" "$T/out"; then pass "$1"; else fail "$1" "no '$2' in: $(head -5 "$T/out" | tr '\n' '|')"; fi; }
-wait_for() { for _ in $(seq 500); do eval "$1" && return 0; sleep 0.01; done; return 1; }
 # the daemon drops a client that sent part of a message and then nothing for
 # this long; long enough that "served while another client stalls" has a
 # real margin below it
@@ -243,7 +233,6 @@ expect ipsec_start_twice 1 "$B" start --config "$T/ipsec.conf" --rundir "$R"
 has ipsec_start_twice_msg 'already running'
 expect ipsec_stop 0 "$B" stop --rundir "$R"
 [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass stop_really_stopped || fail stop_really_stopped "pid $pid alive"
-pid=
 expect ipsec_status_stopped 33 "$B" status --rundir "$R"
 expect ipsec_stop_not_running 3 "$B" stop --rundir "$R"
 exit $((fails > 0))

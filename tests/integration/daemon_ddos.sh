@@ -4,18 +4,8 @@
 # now ("DDoS cookies REQUIRED" under ddos-mode=busy), --globalstatus and the
 # "config setup options" print the configured numbers (Libreswan's
 # defaults 25000/50000/auto when not set).
-set -u
-B=${CYGNET_BUILD:?}/ipsec
-T=$(mktemp -d /tmp/cygnet-ddos.XXXXXX)
-R=$T/run S=$T/run/pluto.ctl
-pid=
-fails=0
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/local_daemon.sh" ddos
 has() { if grep -qxF -- "$2" "$T/out"; then pass "$1"; else fail "$1" "no line '$2' in: $(grep -i ddos "$T/out" | head -5 | tr '\n' '|')"; fi; }
-wait_for() { for _ in $(seq 500); do eval "$1" && return 0; sleep 0.01; done; return 1; }
 
 # start "SETUP LINES": a daemon with that config setup, no conns
 start() {

@@ -1,17 +1,7 @@
 #!/bin/bash
 # --listpubkeys / --checkpubkeys / --utc: raw RSA keys of loaded conns, with
 # "has private key" when the secrets hold the matching private key.
-set -u
-B=${CYGNET_BUILD:?}/ipsec
-T=$(mktemp -d /tmp/cygnet-pubkeys.XXXXXX)
-R=$T/run S=$T/run/pluto.ctl
-pid=
-fails=0
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
-wait_for() { for _ in $(seq 500); do eval "$1" && return 0; sleep 0.01; done; return 1; }
+. "$(dirname "$0")/lib/local_daemon.sh" pubkeys
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/ours.pem" 2>/dev/null
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1536 -out "$T/peer.pem" 2>/dev/null
