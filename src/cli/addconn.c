@@ -163,14 +163,17 @@ static void print_diag(const struct config_diag *d, const char *fatal_prefix)
 }
 
 /* auto= of an entry as its canonical word ("route" -> "ondemand").  A
- * broken conn cannot be loaded, so it counts as auto=ignore. */
+ * broken conn cannot be loaded, so it counts as auto=ignore; one refused
+ * only for settings Cygnet does not support keeps its auto= (the listing
+ * says what the file asks for; adding it then says why it cannot load). */
 static const char *entry_auto(const struct config_conn_entry *e)
 {
 	const char *v = kvlist_get(&e->kv, "auto", CONF_NOSIDE);
 	static const char *const words[] = { "ignore", "add", "ondemand", "start", "keep" };
 	int x;
 
-	if (e->broken || !v || !val_enum(v, val_auto_names, &x, NULL) || x < 0 || x > 4)
+	if ((e->broken && !e->refused) || !v || !val_enum(v, val_auto_names, &x, NULL) || x < 0 ||
+	    x > 4)
 		return "ignore";
 	return words[x];
 }

@@ -20,7 +20,18 @@ void kvlist_init(struct conf_kvlist *l)
 
 bool kvlist_add(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value)
 {
-	char *k, *v;
+	return kvlist_add_at(l, key, side, value, NULL, 0);
+}
+
+bool kvlist_add_kv(struct conf_kvlist *l, const struct conf_kv *e)
+{
+	return kvlist_add_at(l, e->key, e->side, e->value, e->file, e->line);
+}
+
+bool kvlist_add_at(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value,
+		   const char *file, unsigned line)
+{
+	char *k, *v, *f = NULL;
 
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
@@ -32,14 +43,15 @@ bool kvlist_add(struct conf_kvlist *l, const char *key, enum conf_side side, con
 	}
 	k = strdup(key);
 	v = strdup(value);
-	if (!k || !v) {
+	if (file)
+		f = strdup(file);
+	if (!k || !v || (file && !f)) {
 		free(k);
 		free(v);
+		free(f);
 		return false;
 	}
-	l->v[l->n].key = k;
-	l->v[l->n].side = side;
-	l->v[l->n].value = v;
+	l->v[l->n] = (struct conf_kv){ .key = k, .side = side, .value = v, .file = f, .line = line };
 	l->n++;
 	return true;
 }
@@ -49,6 +61,7 @@ void kvlist_clear(struct conf_kvlist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free((char *)l->v[i].key);
 		free((char *)l->v[i].value);
+		free((char *)l->v[i].file);
 	}
 	free(l->v);
 	kvlist_init(l);
@@ -87,25 +100,36 @@ void diag_add(struct config_diag *d, bool error, const char *fmt, ...)
 
 	if (!d)
 		return;
-	if (d->n == d->cap) {
-		size_t nc = d->cap ? d->cap * 2 : 16;
-		char **nl = realloc(d->lines, nc * sizeof(*nl));
-		bool *ne;
-		if (!nl)
-			return;
-		d->lines = nl;
-		ne = realloc(d->is_error, nc * sizeof(*ne));
-		if (!ne)
-			return;
-		d->is_error = ne;
-		d->cap = nc;
-	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
 	if (!s)
 		return;
+	/* a warning from a %default or also= section applies to every conn
+	 * using it: say it once */
+	for (size_t i = 0; !error && i < d->n; i++)
+		if (!d->is_error[i] && strcmp(d->lines[i], s) == 0) {
+			free(s);
+			return;
+		}
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 16;
+		char **nl = realloc(d->lines, nc * sizeof(*nl));
+		bool *ne;
+		if (!nl) {
+			free(s);
+			return;
+		}
+		d->lines = nl;
+		ne = realloc(d->is_error, nc * sizeof(*ne));
+		if (!ne) {
+			free(s);
+			return;
+		}
+		d->is_error = ne;
+		d->cap = nc;
+	}
 	d->lines[d->n] = s;
 	d->is_error[d->n] = error;
 	d->n++;
@@ -529,7 +553,7 @@ struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
 			ok = false;
 		}
 	keep:
-		if (!kvlist_add(&c->kv, p->key, p->side, p->value)) {
+		if (!kvlist_add_kv(&c->kv, p)) {
 			ok = false;
 			break;
 		}

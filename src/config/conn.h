@@ -40,6 +40,8 @@ struct conf_kv {
 	const char *key;        /* canonical keyword (no side prefix); owned copy */
 	enum conf_side side;
 	const char *value;      /* owned copy */
+	const char *file;       /* where it was written (owned copy), or NULL */
+	unsigned line;
 };
 
 struct conf_kvlist {
@@ -49,6 +51,11 @@ struct conf_kvlist {
 
 void kvlist_init(struct conf_kvlist *l);
 bool kvlist_add(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value);
+/* The same, remembering where it was written (file may be NULL). */
+bool kvlist_add_at(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value,
+		   const char *file, unsigned line);
+/* Append a copy of e (with its location). */
+bool kvlist_add_kv(struct conf_kvlist *l, const struct conf_kv *e);
 void kvlist_clear(struct conf_kvlist *l);
 /* Value of key/side, or NULL when not present. */
 const char *kvlist_get(const struct conf_kvlist *l, const char *key, enum conf_side side);
@@ -170,6 +177,14 @@ struct conn {
 struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
 			  const char *where, struct config_diag *diag);
 void conn_free(struct conn *c);
+/* The keyword classes (keywords.h) applied to a conn built by
+ * conn_from_kv(): "not supported yet" settings are errors in diag (returns
+ * false: the conn must not load), "no effect" ones warnings.  Lines carry
+ * the FILE:LINE of the keyword when its kv entry has one, else where
+ * ("FILE:LINE: conn NAME", may be NULL). */
+bool conn_check_support(const struct conn *c, const char *where, struct config_diag *diag);
+/* The same for one config setup keyword. */
+bool setup_check_support(const struct conf_kv *p, struct config_diag *diag);
 /* Was key/side given (not defaulted)? */
 bool conn_has(const struct conn *c, const char *key, enum conf_side side);
 /* Text value of any keyword (given or NULL). */
@@ -183,12 +198,15 @@ struct config_conn_entry {
 	struct conf_kvlist kv;        /* resolved, after also/%default/%defaultroute */
 	struct conn *conn;            /* NULL when the conn is broken (errors in diag) */
 	bool broken;
+	bool refused;                 /* broken only by settings Cygnet does not support
+				       * (still listed by --list* with its auto=) */
 };
 
 struct config {
 	char *path;                   /* top file as given ("-" = stdin) */
 	bool has_setup;
 	struct conf_kvlist setup;     /* config setup keys as given (canonical names) */
+	bool setup_refused;           /* a setup setting Cygnet does not support (in diag) */
 	size_t n_conns;               /* in file order, %default sections excluded */
 	struct config_conn_entry *conns;
 	void *priv;                   /* name hash etc. */

@@ -10,6 +10,12 @@
  *   def      default as text (NULL = none/computed), valid under type
  *   alias_of canonical keyword this row is an alias of (NULL = not an alias)
  *   obsolete accepted with a warning and otherwise ignored
+ *   cls, ok, why  what Cygnet does with it (issue 12, "every setting tells
+ *            the truth"): cls is the class of every value not listed in ok
+ *            (canonical values, NULL-terminated; those are implemented);
+ *            why says what is missing (not supported yet) or why the
+ *            keyword changes nothing (no effect).  config/support.c applies
+ *            it; a unit test fails for any row without a class.
  * Lookups are by a hash over the full spelled name ("leftsubnet"). */
 #ifndef CYGNET_CONFIG_KEYWORDS_H
 #define CYGNET_CONFIG_KEYWORDS_H
@@ -55,6 +61,15 @@ enum kw_type {
 	KT_TYPE_COUNT
 };
 
+/* What Cygnet does with a keyword value. */
+enum kw_class {
+	KC_UNCLASSIFIED = 0, /* a bug: the completeness test fails */
+	KC_IMPLEMENTED,      /* does what ipsec.conf(5) says, in both dataplanes */
+	KC_NOT_YET,          /* refused at load: "... is not supported by Cygnet" */
+	KC_NO_EFFECT,        /* accepted with a warning saying why; never about trust or
+			      * which packets are protected */
+};
+
 struct kw_def {
 	const char *name;
 	unsigned char section;
@@ -64,6 +79,9 @@ struct kw_def {
 	const char *def;
 	const char *alias_of;
 	bool obsolete;
+	unsigned char cls;                /* enum kw_class of values not in ok */
+	const char *const *ok;            /* implemented canonical values, or NULL */
+	const char *why;                  /* what is missing / why no effect */
 };
 
 extern const struct kw_def kw_table[];
@@ -92,5 +110,10 @@ const char *kw_spell(const struct kw_def *d, enum conf_side side, char *buf, siz
 bool kw_validate(const struct kw_def *d, const char *value, char *why, size_t why_cap,
 		 char *canon, size_t canon_cap);
 const char *kw_type_name(enum kw_type t);
+/* Class of a value of d ("" = unset: implemented).  *why (may be NULL)
+ * gets the row's reason.  A list (authby=secret,rsasig) takes the worst
+ * class of its words. */
+enum kw_class kw_value_class(const struct kw_def *d, const char *value, const char **why);
+const char *kw_class_name(enum kw_class c);
 
 #endif

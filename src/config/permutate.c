@@ -63,7 +63,7 @@ static bool pair_kv(const struct conf_kvlist *kv, const char *alias, const char 
 {
 	kvlist_init(out);
 	for (size_t i = 0; i < kv->n; i++)
-		if (!is_replaced(&kv->v[i]) && !kvlist_add(out, kv->v[i].key, kv->v[i].side, kv->v[i].value))
+		if (!is_replaced(&kv->v[i]) && !kvlist_add_kv(out, &kv->v[i]))
 			return false;
 	return kvlist_add(out, "subnet", CONF_LEFT, l) && kvlist_add(out, "subnet", CONF_RIGHT, r) &&
 	       kvlist_add(out, "connalias", CONF_NOSIDE, alias);
@@ -196,7 +196,7 @@ static bool copy_kv(const struct conf_kvlist *src, struct conf_kvlist *dst)
 {
 	kvlist_init(dst);
 	for (size_t i = 0; i < src->n; i++)
-		if (!kvlist_add(dst, src->v[i].key, src->v[i].side, src->v[i].value))
+		if (!kvlist_add_kv(dst, &src->v[i]))
 			return false;
 	return true;
 }

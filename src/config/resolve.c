@@ -321,8 +321,8 @@ static void resolve_conn(struct rstate *rs, long si, struct config_conn_entry *e
 	for (size_t i = 0; i < rs->n_m; i++) {
 		const struct merged *m = &rs->m[i];
 		rs->slot[m->it->ref.user ? 0 : kslot(m->it->ref.def, m->side)] = 0;
-		if (!kvlist_add(&e->kv, m->it->ref.user ? m->it->key : m->it->ref.def->name,
-				m->side, m->it->value))
+		if (!kvlist_add_at(&e->kv, m->it->ref.user ? m->it->key : m->it->ref.def->name,
+				   m->side, m->it->value, m->it->file, m->it->line))
 			abort();
 	}
 	rs->slot[0] = 0;
@@ -347,6 +347,14 @@ static void resolve_conn(struct rstate *rs, long si, struct config_conn_entry *e
 		e->broken = true;
 		return;
 	}
+	/* Conns that start-up does not load (auto=ignore: often only also=
+	 * fragments) are checked when they are added. */
+	if (needs_ends(&e->kv) && !conn_check_support(e->conn, where, rs->diag)) {
+		conn_free(e->conn);
+		e->conn = NULL;
+		e->broken = e->refused = true;
+		return;
+	}
 	e->conn->file = strdup(e->file);
 	e->conn->line = e->line;
 }
@@ -359,9 +367,11 @@ static void load_setup(struct rstate *rs, const struct raw_section *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct raw_item *it = &s->items[i];
 		item_valid(rs, it);
-		if (!kvlist_add(&cfg->setup, it->ref.user ? it->key : it->ref.def->name, CONF_NOSIDE,
-				it->value))
+		if (!kvlist_add_at(&cfg->setup, it->ref.user ? it->key : it->ref.def->name, CONF_NOSIDE,
+				   it->value, it->file, it->line))
 			abort();
+		if (!setup_check_support(&cfg->setup.v[cfg->setup.n - 1], rs->diag))
+			cfg->setup_refused = true;
 	}
 }
 

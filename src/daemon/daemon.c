@@ -313,6 +313,13 @@ int pluto_run(struct pluto_opts *o)
 	else
 		fprintf(stderr, "pluto: config file \"%s\" not readable: %s; starting without conns\n",
 			o->config, strerror(errno));
+	if (cfg && cfg->setup_refused) {
+		/* a config setup setting Cygnet cannot honour (logged above):
+		 * running without it would not be what the file says */
+		fprintf(stderr, "pluto: FATAL ERROR: config setup of \"%s\" asks for what Cygnet does not support\n",
+			o->config);
+		goto out_cfg;
+	}
 	if (cfg)
 		apply_setup(o, cfg);
 	pluto_settings(p, o, cfg);

@@ -46,6 +46,10 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 		free(value);
 	}
 	c = conn_from_kv(name, &l, NULL, &diag);
+	if (c && !conn_check_support(c, NULL, &diag)) {
+		conn_free(c);
+		c = NULL;
+	}
 	if (!c) {
 		for (size_t i = 0; i < diag.n; i++)
 			rp_line(rp, 3, "%s", diag.lines[i]);

@@ -45,7 +45,7 @@ static const char *kv(const struct config *c, const char *conn, const char *key,
 static void test_also_and_override(void)
 {
 	struct config *c = load(
-		"conn a\n\talso=base\n\tright=192.0.2.2\n\tauto=add\n\tikelifetime=1h\n"
+		"conn a\n\talso=base\n\tright=192.0.2.2\n\tauto=add\n\tikelifetime=1h\n\tauthby=secret\n"
 		"conn base\n\tleft=192.0.2.1\n\tikelifetime=2h\n\talso=deeper\n"
 		"conn deeper\n\tleftsubnet=10.1.0.0/24\n\tesp=aes_gcm256\n");
 	CHECK(c != NULL);
@@ -66,7 +66,7 @@ static void test_alsoflip(void)
 {
 	struct config *c = load(
 		"conn east-side\n\tleft=192.0.2.2\n\tleftsubnet=10.2.0.0/16\n\tleftid=@east\n"
-		"conn west\n\talsoflip=east-side\n\tleft=192.0.2.1\n\tauto=add\n");
+		"conn west\n\talsoflip=east-side\n\tleft=192.0.2.1\n\tauto=add\n\tauthby=secret\n");
 	CHECK(c && D.n_errors == 0);
 	if (D.n_errors)
 		dump_diag();
@@ -124,9 +124,9 @@ static void test_errors_file_line(void)
 		"conn c2\n\tikelifetime=2h\n"
 		"conn conflict\n\talso=c1\n\talso=c2\n"                   /* 19, 20 */
 		"conn noright\n\tleft=192.0.2.1\n\tauto=add\n"            /* 21 */
-		"conn good\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=add\n"
-		"conn good\n\tleft=192.0.2.9\n"                            /* 27 */
-		"config setup\n");                                          /* 29 */
+		"conn good\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=add\n\tauthby=secret\n"
+		"conn good\n\tleft=192.0.2.9\n"                            /* 28 */
+		"config setup\n");                                          /* 30 */
 	CHECK(c != NULL);
 	if (!c)
 		return;
@@ -137,8 +137,8 @@ static void test_errors_file_line(void)
 	CHECK_DIAG("t.conf:14: cannot find conn 'nothere' needed by conn 'miss'");
 	CHECK_DIAG("t.conf:18: conn conflict: conflicting values for ikelifetime");
 	CHECK_DIAG("t.conf:22: conn noright: right= is not set");
-	CHECK_DIAG("t.conf:29: duplicate conn name 'good' (first at t.conf:25)");
-	CHECK_DIAG("t.conf:31: second 'config setup' section (first at t.conf:1)");
+	CHECK_DIAG("t.conf:30: duplicate conn name 'good' (first at t.conf:25)");
+	CHECK_DIAG("t.conf:32: second 'config setup' section (first at t.conf:1)");
 	CHECK(config_find(c, "dupkey")->broken);
 	CHECK(config_find(c, "badsub")->broken);
 	CHECK(config_find(c, "loop1")->broken);
@@ -185,8 +185,8 @@ static void test_user_obsolete_alias(void)
 {
 	struct config *c = load(
 		"conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tx-owner=\"ops team\"\n\tpfsgroup=modp2048\n"
-		"\tphase2alg=aes_gcm256\n\tkeylife=2h\n\tconnalias=\"grp other\"\n\tauto=route\n"
-		"conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tconnalias=grp\n");
+		"\tphase2alg=aes_gcm256\n\tkeylife=2h\n\tconnalias=\"grp other\"\n\tauto=route\n\tauthby=secret\n"
+		"conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tconnalias=grp\n\tauthby=secret\n");
 	const struct config_conn_entry *out[4];
 
 	CHECK(c && D.n_errors == 0);
@@ -321,7 +321,7 @@ static void test_include(void)
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/top.conf", dir);
 	write_file(p, "config setup\n\tuniqueids=no\ninclude sub/*.conf\ninclude nomatch/*.conf\n"
-		      "conn top\n\talso=from-sub\n\tauto=add\n");
+		      "conn top\n\talso=from-sub\n\tauto=add\n\tauthby=secret\n");
 	snprintf(q, sizeof(q), "%s/sub/a.conf", dir);
 	write_file(q, "conn from-sub\n\tleft=192.0.2.1\n\tright=192.0.2.2\ninclude deeper.inc\n");
 	snprintf(q, sizeof(q), "%s/sub/deeper.inc", dir);
