@@ -77,12 +77,18 @@ static const char *const v_hold[] = { "hold", NULL };
 static const char *const v_ietf[] = { "ietf", NULL };
 static const char *const v_esp[] = { "esp", NULL };
 static const char *const v_secret[] = { "secret", NULL };
+/* authby=never: only with a shunt type= (support.c) */
+static const char *const v_authby[] = { "secret", "never", NULL };
 static const char *const v_disabled[] = { "disabled", NULL };
 static const char *const v_auto_no[] = { "auto", "no", NULL };
 static const char *const v_type[] = { "tunnel", "transport", NULL };
 static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL };
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* the default script is Cygnet's own routing; %disabled runs nothing */
+static const char *const v_metric[] = { "1", NULL };
+static const char *const v_keepalive[] = { "20", NULL };
+static const char *const v_syslog[] = { "daemon.error", NULL };
+static const char *const v_shuntlife[] = { "15m", NULL };
 static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
 /* ---- the table --------------------------------------------------------- */
@@ -153,7 +159,7 @@ const struct kw_def kw_table[] = {
 	K("also", KT_NAME, NULL, NULL, IMPL),
 	K("alsoflip", KT_NAME, NULL, NULL, IMPL),
 	K("connalias", KT_NAME, NULL, NULL, IMPL),
-	K("authby", KT_LIST, authby_n, NULL, TODO_BUT(v_secret, "authentication other than secret (PSK)")),
+	K("authby", KT_LIST, authby_n, NULL, TODO_BUT(v_authby, "authentication other than secret (PSK)")),
 	K("ike", KT_IKE, NULL, NULL, IMPL),
 	K("esp", KT_ESP, NULL, NULL, IMPL),
 	KA("phase2alg", "esp", IMPL),
@@ -222,7 +228,7 @@ const struct kw_def kw_table[] = {
 	K("retransmit-timeout", KT_DURATION, NULL, "60s", IMPL),
 	K("retransmit-interval", KT_DURATION_MS, NULL, "500", IMPL),
 	K("compress", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IPComp")),
-	K("metric", KT_NUMBER, NULL, "1", TODO("route metrics")),
+	K("metric", KT_NUMBER, NULL, "1", TODO_BUT(v_metric, "route metrics")),
 	K("mtu", KT_NUMBER, NULL, NULL, TODO("route MTUs")),
 	K("tfc", KT_NUMBER, NULL, NULL, IMPL),
 	K("send-no-esp-tfc", KT_BOOL, NULL, "no", IMPL),
@@ -254,7 +260,7 @@ const struct kw_def kw_table[] = {
 	G("listen-udp", KT_BOOL, NULL, "yes", TODO_BUT(v_yes, "IKE over TCP only")),
 	G("listen-tcp", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IKE over TCP (RFC 8229)")),
 	G("nflog-all", KT_NUMBER, NULL, "0", TODO_BUT(v_zero, "NFLOG")),
-	G("keep-alive", KT_NUMBER, NULL, "20", TODO("a NAT keepalive interval other than 20s")),
+	G("keep-alive", KT_NUMBER, NULL, "20", TODO_BUT(v_keepalive, "a NAT keepalive interval other than 20s")),
 	G("virtual-private", KT_VIRTPRIV, NULL, NULL, NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	GA("virtual_private", "virtual-private", NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	G("myvendorid", KT_STRING, NULL, NULL, TODO("vendor IDs")),
@@ -276,7 +282,7 @@ const struct kw_def kw_table[] = {
 	G("ocsp-cache-size", KT_NUMBER, NULL, "1000", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
 	G("ocsp-cache-min-age", KT_DURATION, NULL, "3600", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
 	G("ocsp-cache-max-age", KT_DURATION, NULL, "86400", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
-	G("syslog", KT_STRING, NULL, "daemon.error", TODO("syslog facilities")),
+	G("syslog", KT_STRING, NULL, "daemon.error", TODO_BUT(v_syslog, "syslog facilities")),
 	G("plutodebug", KT_STRING, NULL, "none", IMPL),
 	G("uniqueids", KT_BOOL, NULL, "yes", IMPL),
 	G("logfile", KT_STRING, NULL, NULL, IMPL),
@@ -290,7 +296,7 @@ const struct kw_def kw_table[] = {
 	G("max-halfopen-ike", KT_NUMBER, NULL, "50000", IMPL),
 	G("global-redirect", KT_ENUM, globalredirect_n, "no", TODO_BUT(v_no, "IKEv2 redirect (RFC 5685)")),
 	G("global-redirect-to", KT_ADDRLIST, NULL, NULL, TODO("IKEv2 redirect (RFC 5685)")),
-	G("shuntlifetime", KT_DURATION, NULL, "15m", TODO("failure shunts")),
+	G("shuntlifetime", KT_DURATION, NULL, "15m", TODO_BUT(v_shuntlife, "failure shunts")),
 	G("xfrmlifetime", KT_DURATION, NULL, "30", NOEFF("Cygnet keeps no larval kernel states")),
 	G("dumpdir", KT_STRING, NULL, "/run/pluto", IMPL),
 	G("statsbin", KT_STRING, NULL, NULL, TODO("a statistics hook")),
