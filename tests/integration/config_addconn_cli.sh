@@ -26,9 +26,10 @@ expect() {
 cat >"$tmp/a.conf" <<'CONF'
 config setup
 	uniqueids=no
-	shuntlifetime=10m
+	shuntlifetime=15m
 conn base
 	left=192.0.2.1
+	authby=secret
 conn one
 	also=base
 	right=192.0.2.2
@@ -42,6 +43,7 @@ conn two
 conn three
 	left=192.0.2.1
 	right=192.0.2.4
+	authby=secret
 	auto=route
 conn bad
 	left=192.0.2.1
@@ -56,7 +58,7 @@ expect usage-unknown-option 10 "" "$IPSEC" addconn --rootdir /x --checkconfig
 expect usage-help 10 "" "$IPSEC" addconn --help
 grep -q '^Usage: addconn \[--config file\]' "$tmp/err" && pass usage-text || fail usage-text "no usage on stderr"
 expect checkconfig-error-rc 1 "" "$IPSEC" addconn --config "$A" --checkconfig
-grep -q "a.conf:23: keyword leftsubnet, invalid value: 10.0.0.0/99" "$tmp/err" && pass error-file-line || fail error-file-line "$(cat "$tmp/err")"
+grep -q "a.conf:25: keyword leftsubnet, invalid value: 10.0.0.0/99" "$tmp/err" && pass error-file-line || fail error-file-line "$(cat "$tmp/err")"
 expect listall 1 'base one two three bad \n' "$IPSEC" addconn --config "$A" --listall
 expect listadd-no-newline 1 'one ' "$IPSEC" addconn --config "$A" --listadd
 expect listroute-includes-start 1 'two three ' "$IPSEC" addconn --config "$A" --listroute
@@ -76,7 +78,7 @@ grep -q "syn.conf:2: syntax error: unknown keyword 'frobnicate'" "$tmp/err" && p
 out=$("$IPSEC" addconn --config "$A" --configsetup 2>/dev/null)
 head -3 <<<"$out" | tr '\n' '|' | grep -qx "export confreadstatus=''|export configfile='$A'|export ctlsocket='/run/pluto/pluto.ctl'|" &&
 	pass configsetup-head || fail configsetup-head "$(head -3 <<<"$out")"
-grep -qx "export uniqueids='no'" <<<"$out" && grep -qx "export shuntlifetime='600000'" <<<"$out" &&
+grep -qx "export uniqueids='no'" <<<"$out" && grep -qx "export shuntlifetime='900000'" <<<"$out" &&
 	grep -qx "export secretsfile='/etc/ipsec.secrets'" <<<"$out" && pass configsetup-values || fail configsetup-values "$out"
 out=$("$IPSEC" addconn --config "$A" --configsetup --noexport --varprefix P_ 2>/dev/null)
 grep -qx " P_uniqueids='no'" <<<"$out" && grep -qx " configfile='$A'" <<<"$out" &&
@@ -95,11 +97,23 @@ grep -qx "conn bad did not load properly" "$tmp/err" && pass broken-named-msg ||
 expect alias-offline 255 '' "$IPSEC" addconn --ctlsocket "$tmp/none.ctl" --config "$A" grp
 grep -qE "cannot reach pluto|connect\(pluto_ctl\) failed" "$tmp/err" && pass online-unreachable || fail online-unreachable "$(cat "$tmp/err")"
 
+# --keywords: the class of every keyword, and the man page states the same
+# (scripts/gen-man-keywords rewrites the page's table)
+expect keywords-rc 0 '*' "$IPSEC" addconn --keywords
+kw=$("$IPSEC" addconn --keywords)
+grep -qE '^conn +compress +implemented: no; other values not supported yet \(IPComp\)$' <<<"$kw" &&
+	grep -qE '^setup +nhelpers +no effect \(' <<<"$kw" && grep -qE '^conn +ike +implemented$' <<<"$kw" &&
+	! grep -q unclassified <<<"$kw" && pass keywords-classes || fail keywords-classes "$(head -3 <<<"$kw")"
+man_kw=$(sed -n '/^\.\\" BEGIN KEYWORDS/,/^\.\\" END KEYWORDS/p' "$TOP/man/ipsec_addconn.8" | sed '1,2d; $d' | sed '$d; s/\\e/\\/g')
+[ -n "$kw" ] && [ "$man_kw" = "$kw" ] && pass keywords-man-page ||
+	fail keywords-man-page "man/ipsec_addconn.8 differs from addconn --keywords: run scripts/gen-man-keywords"
+"$IPSEC" addconn --help 2>&1 | grep -q -- '--keywords (Cygnet)' && pass keywords-in-help || fail keywords-in-help
+
 # readwriteconf
 expect rwc-unknown-option 5 '' "$IPSEC" readwriteconf --bogus
 expect rwc-conn 1 '*' "$IPSEC" readwriteconf --config "$A" --conn one --nosetup
 "$IPSEC" readwriteconf --config "$A" --conn one --nosetup 2>/dev/null | grep -v '^#' | tr '\n' '|' |
-	grep -qx 'version 2||conn one|	right=192.0.2.2|	connalias=grp|	auto=add|	left=192.0.2.1|' &&
+	grep -qx 'version 2||conn one|	right=192.0.2.2|	connalias=grp|	auto=add|	left=192.0.2.1|	authby=secret|' &&
 	pass rwc-conn-content || fail rwc-conn-content "$("$IPSEC" readwriteconf --config "$A" --conn one --nosetup 2>&1)"
 expect rwc-conn-missing 1 '*' "$IPSEC" readwriteconf --config "$A" --conn nosuch
 expect rwc-missing-file 3 '' "$IPSEC" readwriteconf --config "$tmp/nonexistent.conf"
@@ -109,7 +123,7 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 	ip -n "$NS" link add v0 type veth peer name v1 &&
 	ip -n "$NS" addr add 192.0.2.1/24 dev v0 && ip -n "$NS" link set v0 up &&
 	ip -n "$NS" link set v1 up && ip -n "$NS" route add default via 192.0.2.254 dev v0
-	printf 'conn dr\n\tleft=%%defaultroute\n\tright=198.51.100.7\n\tauto=add\n' >"$tmp/dr.conf"
+	printf 'conn dr\n\tleft=%%defaultroute\n\tright=198.51.100.7\n\tauthby=secret\n\tauto=add\n' >"$tmp/dr.conf"
 	out=$(ip netns exec "$NS" "$IPSEC" readwriteconf --config "$tmp/dr.conf" --nosetup 2>&1)
 	grep -qx $'\tleft=192.0.2.1' <<<"$out" && grep -qx $'\tleftnexthop=192.0.2.254' <<<"$out" &&
 		pass defaultroute-netns || fail defaultroute-netns "$out"
