@@ -36,13 +36,17 @@ static const char usage_text[] =
 	"               [--autoall]\n"
 	"               [--listall] [--listadd] [--listroute] [--liststart]\n"
 	"               [--listignore]\n"
-	"               names\n";
+	"               [--keywords]\n"
+	"               names\n"
+	"--keywords (Cygnet): every ipsec.conf keyword with its class: implemented,\n"
+	"not supported yet (refused: FILE:LINE: ... is not supported by Cygnet), or no\n"
+	"effect (accepted with a warning that says why); see ipsec_addconn(8).\n";
 
 enum { L_ALL = 1, L_ADD = 2, L_ROUTE = 4, L_START = 8, L_IGNORE = 16 };
 
 struct addconn_opts {
 	const char *config, *ctlsocket, *varprefix;
-	bool noexport, verbose, configsetup, liststack, checkconfig, autoall;
+	bool noexport, verbose, configsetup, liststack, checkconfig, autoall, keywords;
 	unsigned lists;
 };
 
@@ -94,7 +98,7 @@ static int parse_opts(int argc, char **argv, struct addconn_opts *o)
 {
 	enum { O_CONFIG = 256, O_CTL, O_VARPREFIX, O_NOEXPORT, O_VERBOSE, O_CONFIGSETUP,
 	       O_LISTSTACK, O_CHECK, O_AUTOALL, O_LALL, O_LADD, O_LROUTE, O_LSTART, O_LIGNORE,
-	       O_DEFROUTE, O_HELP };
+	       O_DEFROUTE, O_HELP, O_KEYWORDS };
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "ctlsocket", required_argument, NULL, O_CTL },
@@ -115,6 +119,7 @@ static int parse_opts(int argc, char **argv, struct addconn_opts *o)
 		{ "defaultroute", required_argument, NULL, O_DEFROUTE },
 		{ "defaultroutenexthop", required_argument, NULL, O_DEFROUTE },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "keywords", no_argument, NULL, O_KEYWORDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool warned = false;
@@ -141,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct addconn_opts *o)
 		case O_LROUTE: o->lists |= L_ROUTE; break;
 		case O_LSTART: o->lists |= L_START; break;
 		case O_LIGNORE: o->lists |= L_IGNORE; break;
+		case O_KEYWORDS: o->keywords = true; break;
 		case O_DEFROUTE:
 			if (!warned)
 				fprintf(stderr, "Warning: options --defaultroute and --defaultroutenexthop are obsolete and were ignored\n");
@@ -272,6 +278,10 @@ int cmd_addconn(int argc, char **argv)
 	first = parse_opts(argc, argv, &o);
 	if (first < 0)
 		return usage();
+	if (o.keywords) {
+		kw_print_classes(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (first >= argc && !o.autoall && !o.lists && !o.checkconfig && !o.configsetup &&
 	    !o.liststack)
 		return usage();

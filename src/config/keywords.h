@@ -21,6 +21,7 @@
 #define CYGNET_CONFIG_KEYWORDS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "config/conn.h"
@@ -115,5 +116,7 @@ const char *kw_type_name(enum kw_type t);
  * class of its words. */
 enum kw_class kw_value_class(const struct kw_def *d, const char *value, const char **why);
 const char *kw_class_name(enum kw_class c);
+/* Every row with its class, one line each (ipsec addconn --keywords). */
+void kw_print_classes(FILE *f);
 
 #endif

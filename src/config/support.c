@@ -224,3 +224,36 @@ bool setup_check_support(const struct conf_kv *p, struct config_diag *diag)
 	}
 	return true;
 }
+
+/* ---- the table for people (ipsec addconn --keywords, the man page) ------- */
+
+/* One line per keyword row, in the table's order:
+ *   SECTION KEYWORD [implemented: VALUES; other values ]CLASS [(why)] */
+void kw_print_classes(FILE *f)
+{
+	for (size_t i = 0; i < kw_count; i++) {
+		const struct kw_def *d = &kw_table[i];
+		char name[80];
+
+		snprintf(name, sizeof(name), "%s%s", d->sided ? "left|right" : "", d->name);
+		fprintf(f, "%-5s %-34s ", d->section == KWS_SETUP ? "setup" : "conn", name);
+		if (d->alias_of) {
+			fprintf(f, "alias of %s%s\n", d->sided ? "left|right" : "", d->alias_of);
+			continue;
+		}
+		if (d->obsolete) {
+			fprintf(f, "obsolete: ignored with a warning\n");
+			continue;
+		}
+		if (d->ok) {
+			fputs("implemented:", f);
+			for (const char *const *v = d->ok; *v; v++)
+				fprintf(f, "%s %s", v == d->ok ? "" : ",", *v);
+			fputs("; other values ", f);
+		}
+		fputs(kw_class_name((enum kw_class)d->cls), f);
+		if (d->why && d->cls != KC_IMPLEMENTED)
+			fprintf(f, " (%s)", d->why);
+		fputc('\n', f);
+	}
+}
