@@ -118,19 +118,29 @@ static void apply_setup(struct pluto_opts *o, const struct config *cfg)
 		o->debug = strcmp(v, "none") != 0 && *v;
 }
 
-static struct config *load_config(const char *path)
+/* What loading found is printed at once (logging is not set up yet: it
+ * depends on config setup) and kept in *diag to be logged again once it is
+ * (log_startup_diag). */
+static struct config *load_config(const char *path, struct config_diag *diag)
 {
-	struct config_diag diag;
 	struct config *cfg;
 
-	diag_init(&diag);
-	cfg = config_load(path, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		log_msg(diag.is_error[i] ? LOG_LVL_ERROR : LOG_LVL_WARN, "%s", diag.lines[i]);
+	cfg = config_load(path, diag);
+	for (size_t i = 0; i < diag->n; i++)
+		log_msg(diag->is_error[i] ? LOG_LVL_ERROR : LOG_LVL_WARN, "%s", diag->lines[i]);
 	if (!cfg)
 		log_error("cannot load config '%s'", path);
-	diag_free(&diag);
 	return cfg;
+}
+
+/* The start-up load's refusals and warnings in the log file or syslog
+ * too, where the administrator looks for why a conn is missing. */
+static void log_startup_diag(const struct pluto_opts *o, const struct config_diag *diag)
+{
+	if (o->stderrlog || (o->nofork && !o->logfile))
+		return;         /* already on stderr, which is the log */
+	for (size_t i = 0; i < diag->n; i++)
+		log_msg(diag->is_error[i] ? LOG_LVL_ERROR : LOG_LVL_WARN, "%s", diag->lines[i]);
 }
 
 /* As Libreswan 4.10: add every auto=add|ondemand|start|route conn, then
@@ -307,9 +317,11 @@ int pluto_run(struct pluto_opts *o)
 	static const int signos[3] = { SIGTERM, SIGINT, SIGHUP };
 	struct reply lrp = { .emit = log_reply };
 	int err, ready_fd = -1, rc = 1;
+	struct config_diag diag;
 
+	diag_init(&diag);
 	if (access(o->config, R_OK) == 0)
-		cfg = load_config(o->config);
+		cfg = load_config(o->config, &diag);
 	else
 		fprintf(stderr, "pluto: config file \"%s\" not readable: %s; starting without conns\n",
 			o->config, strerror(errno));
@@ -325,6 +337,7 @@ int pluto_run(struct pluto_opts *o)
 	pluto_settings(p, o, cfg);
 	if (setup_logging(o) < 0)
 		goto out_cfg;
+	log_startup_diag(o, &diag);
 
 	if (mkdir(o->rundir, 0755) < 0 && errno != EEXIST) {
 		log_error("FATAL ERROR: cannot create rundir \"%s\": %s", o->rundir, strerror(errno));
@@ -386,6 +399,7 @@ out:
 	if (rc == 0)
 		log_info("pluto stopped");
 out_cfg:
+	diag_free(&diag);
 	config_free(cfg);
 	for (size_t i = 0; i < nkeep; i++)
 		free(keep[i]);
