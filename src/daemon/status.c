@@ -202,9 +202,10 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		prio_plen(L), prio_plen(R), ifname, c->metric, c->mtu ? (snprintf(n1, sizeof(n1), "%u", c->mtu), n1) : "unset",
 		c->priority ? (snprintf(n2, sizeof(n2), "%u", c->priority), n2) : "auto",
 		c->tfc ? "set" : "none");
-	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:auto;",
+	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:%s;",
 		pre, c->nflog ? (snprintf(n1, sizeof(n1), "%u", c->nflog), n1) : "unset",
-		c->mark.set ? conn_get(c, "mark", CONF_NOSIDE) : "unset", c->vti_interface ? c->vti_interface : "unset");
+		c->mark.set ? conn_get(c, "mark", CONF_NOSIDE) : "unset", c->vti_interface ? c->vti_interface : "unset",
+		conn_get(c, "nic-offload", CONF_NOSIDE) ? conn_get(c, "nic-offload", CONF_NOSIDE) : "auto");
 	t0 = id_type_of(L, id0);
 	t1 = id_type_of(R, id1);
 	rp_line(rp, 0, "%s   our idtype: %s; our id=%s; their idtype: %s; their id=%s", pre, t0, id0, t1, id1);
