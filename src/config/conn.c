@@ -143,7 +143,7 @@ void diag_add(struct config_diag *d, bool error, const char *fmt, ...)
 
 enum fkind {
 	F_HOST, F_NEXTHOP, F_ID, F_SUBNET, F_SUBNETS, F_PROTOPORT, F_ADDR,
-	F_STR, F_ENUM, F_BOOL, F_MS, F_MS_MS, F_LIFETIME, F_PCT, F_BYTES, F_U32,
+	F_STR, F_ENUM, F_BOOL, F_MS, F_MS_MS, F_LIFETIME, F_PCT, F_BYTES, F_U32, F_REQID,
 	F_KEYINGTRIES, F_PORT, F_MARK, F_PROPOSALS,
 };
 
@@ -211,7 +211,7 @@ static const struct field fields[] = {
 	F("ipsec-max-bytes", F_BYTES, ipsec_max_bytes),
 	F("ipsec-max-packets", F_BYTES, ipsec_max_packets),
 	F("replay-window", F_U32, replay_window),
-	F("reqid", F_U32, reqid),
+	F("reqid", F_REQID, reqid),
 	F("priority", F_U32, priority),
 	F("metric", F_U32, metric),
 	F("mtu", F_U32, mtu),
@@ -425,6 +425,15 @@ static bool apply_number(const struct field *f, char *m, const char *v, const ch
 		uint32_t u = (uint32_t)x;
 		return store(m, &u, sizeof(u), ok);
 	}
+	case F_REQID: {
+		/* Libreswan's manual range; 0 = automatic, as unset */
+		uint64_t x = 0;
+		bool ok = val_number(v, 0, 16379, &x, why);
+		uint32_t u = (uint32_t)x;
+		if (!ok)
+			*why = "a fixed reqid is 1 to 16379 (0: automatic)";
+		return store(m, &u, sizeof(u), ok);
+	}
 	case F_KEYINGTRIES: {
 		uint32_t u = 0;
 		return store(m, &u, sizeof(u), val_keyingtries(v, &u, why));
@@ -448,7 +457,7 @@ static bool apply(const struct field *f, const struct kw_def *d, void *base, con
 	switch (f->kind) {
 	case F_HOST: case F_NEXTHOP: case F_ID: case F_SUBNET: case F_SUBNETS: case F_PROTOPORT:
 		return apply_end(f, base, v, why);
-	case F_MS: case F_MS_MS: case F_LIFETIME: case F_BYTES: case F_PCT: case F_U32: case F_KEYINGTRIES:
+	case F_MS: case F_MS_MS: case F_LIFETIME: case F_BYTES: case F_PCT: case F_U32: case F_REQID: case F_KEYINGTRIES:
 	case F_PORT:
 		return apply_number(f, m, v, why);
 	case F_ADDR:

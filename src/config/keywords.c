@@ -205,7 +205,7 @@ const struct kw_def kw_table[] = {
 	K("fake-strongswan", KT_BOOL, NULL, "no", TODO_BUT(v_no, "vendor IDs")),
 	K("send-vendorid", KT_BOOL, NULL, "no", TODO_BUT(v_no, "vendor IDs")),
 	K("overlapip", KT_BOOL, NULL, "no", TODO_BUT(v_no, "overlapping addresses")),
-	K("reqid", KT_NUMBER, NULL, NULL, TODO("fixed reqids")),
+	K("reqid", KT_NUMBER, NULL, NULL, IMPL),
 	K("dpddelay", KT_DURATION, NULL, "0", IMPL),
 	K("dpdtimeout", KT_DURATION, NULL, "0", IMPL),
 	K("dpdaction", KT_ENUM, dpdaction_n, "hold", IMPL),

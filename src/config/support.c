@@ -186,6 +186,22 @@ static void check_auth(struct check *k)
 		refuse(k, a, "authby=never", "a conn that negotiates nothing needs type=passthrough, drop or reject");
 }
 
+/* reqid= gives all of a conn's SAs one reqid; leftsubnets=/rightsubnets=
+ * make several conns (NAME/1x1 ...) that would then share it, and their
+ * policies would follow each other's SAs. */
+static void check_reqid(struct check *k)
+{
+	const struct conf_kv *r = kv_at(k->c, "reqid", CONF_NOSIDE);
+	char what[600];
+
+	if (!r || !k->c->reqid)
+		return;
+	if (kv_at(k->c, "subnets", CONF_LEFT) || kv_at(k->c, "subnets", CONF_RIGHT)) {
+		snprintf(what, sizeof(what), "reqid=%s with leftsubnets=/rightsubnets=", r->value);
+		refuse(k, r, what, "one fixed reqid for several subnet pairs");
+	}
+}
+
 bool conn_check_support(const struct conn *c, const char *where, struct config_diag *diag)
 {
 	struct check k = { c, where, diag, true };
@@ -195,6 +211,7 @@ bool conn_check_support(const struct conn *c, const char *where, struct config_d
 	check_end(&k, CONF_LEFT);
 	check_end(&k, CONF_RIGHT);
 	check_auth(&k);
+	check_reqid(&k);
 	return k.ok;
 }
 

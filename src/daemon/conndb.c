@@ -91,6 +91,15 @@ struct dconn *conndb_find(const struct conndb *db, const char *name)
 	return NULL;
 }
 
+struct dconn *conndb_find_reqid(const struct conndb *db, uint32_t reqid, const char *except)
+{
+	for (size_t i = 0; i < db->nbuckets; i++)
+		for (struct dconn *dc = db->buckets[i]; dc; dc = dc->next_name)
+			if (dc->conn->reqid == reqid && strcmp(dc->name, except) != 0)
+				return dc;
+	return NULL;
+}
+
 size_t conndb_find_alias(const struct conndb *db, const char *alias, struct dconn **out, size_t max)
 {
 	size_t n = 0;

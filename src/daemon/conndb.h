@@ -39,6 +39,10 @@ struct dconn *conndb_find(const struct conndb *db, const char *name);
  * returns the total number of matches. */
 size_t conndb_find_alias(const struct conndb *db, const char *alias, struct dconn **out, size_t max);
 
+/* A conn other than one named except whose reqid= is reqid, or NULL.  A
+ * walk over all conns: only for the rare conn with a fixed reqid. */
+struct dconn *conndb_find_reqid(const struct conndb *db, uint32_t reqid, const char *except);
+
 /* Insert a new conn (takes ownership of c); fails (false) when the name is
  * already present. */
 bool conndb_insert(struct conndb *db, const char *name, struct conn *c, struct dconn **out);

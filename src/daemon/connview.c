@@ -92,6 +92,7 @@ static void map_dataplane(const struct dconn *dc, struct conn_view *v)
 	mark_of(&c->mark_in, dc, &v->mark_in);
 	mark_of(&c->mark_out, dc, &v->mark_out);
 	v->priority = c->priority;
+	v->reqid = c->reqid;
 	v->max_bytes = c->ipsec_max_bytes < unlimited ? c->ipsec_max_bytes : 0;
 	v->max_packets = c->ipsec_max_packets < unlimited ? c->ipsec_max_packets : 0;
 	v->tfc = c->tfc > 0xffff ? 0xffff : (uint16_t)c->tfc;

@@ -26,6 +26,7 @@ struct conn_view {
 	struct dconn *dc;              /* NULL once the conn is gone */
 	struct dp_mark mark_in, mark_out;   /* mark=, mark-in=, mark-out= */
 	uint32_t priority;             /* priority= (0 = from the selectors) */
+	uint32_t reqid;                /* reqid= (0 = one from the SA table's range) */
 	uint64_t max_bytes, max_packets;    /* ipsec-max-bytes/-packets (0 = none) */
 	uint16_t tfc;                  /* tfc= */
 };

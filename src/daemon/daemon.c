@@ -169,6 +169,10 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 		diag_init(&diag);
 		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
 		diag_free(&diag);
+		if (c && !pluto_conn_admissible(p, e->name, c, &rp)) {
+			conn_free(c);
+			continue;
+		}
 		if (!c || !conndb_insert(p->db, e->name, c, &dc)) {
 			if (c) {
 				log_warn("\"%s\": duplicate connection name ignored", e->name);
@@ -176,7 +180,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			}
 			continue;
 		}
-		log_info("\"%s\": added IKEv%d connection", e->name, c->ikev2 ? 2 : 1);
+		pluto_conn_added(p, e->name, c);
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < nx; i++) {

@@ -226,6 +226,12 @@ static void dp_event(void *arg, const struct dp_event *ev)
 	}
 }
 
+/* The SA table's conns are views' ike_conn handles (sa_install.c). */
+static uint32_t conn_fixed_reqid(const void *conn)
+{
+	return connview_of(conn)->reqid;
+}
+
 static void read_dp(evutil_socket_t fd, short what, void *arg)
 {
 	struct ikehost *h = arg;
@@ -247,6 +253,8 @@ static void start_dataplane(struct ikehost *h)
 		return;
 	}
 	h->sat = satable_new(h->dp, DP_REQID_BASE, DP_REQID_COUNT);
+	if (h->sat)
+		satable_set_fixed_reqid(h->sat, conn_fixed_reqid);
 	h->evdp = event_new(h->p->base, dp_event_fd(h->dp), EV_READ | EV_PERSIST, read_dp, h);
 	if (h->evdp)
 		event_add(h->evdp, NULL);

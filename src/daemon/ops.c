@@ -17,6 +17,27 @@
 
 /* ---- add / delete ---- */
 
+bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn *c, struct reply *rp)
+{
+	struct dconn *other;
+
+	if (c->reqid && (other = conndb_find_reqid(p->db, c->reqid, name))) {
+		/* two conns' SAs under one reqid: policies of one would
+		 * follow the other's SAs */
+		rp_line(rp, 36, "\"%s\": failed to add connection: reqid=%u is already used by \"%s\"",
+			name, c->reqid, other->name);
+		return false;
+	}
+	return true;
+}
+
+void pluto_conn_added(struct pluto *p, const char *name, const struct conn *c)
+{
+	if (c->reqid)
+		sa_reqid_claim(p, c->reqid);
+	log_info("\"%s\": added IKEv%d connection", name, c->ikev2 ? 2 : 1);
+}
+
 int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, size_t nkv,
 		   bool replace, struct reply *rp)
 {
@@ -57,6 +78,11 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 		rc = 36;
 		goto out;
 	}
+	if (!pluto_conn_admissible(p, name, c, rp)) {
+		conn_free(c);
+		rc = 36;
+		goto out;
+	}
 	if (dc) {
 		log_info("\"%s\": terminating SAs using this connection", name);
 		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
@@ -69,7 +95,7 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 		rc = 36;
 		goto out;
 	}
-	log_info("\"%s\": added IKEv%d connection", name, c->ikev2 ? 2 : 1);
+	pluto_conn_added(p, name, c);
 out:
 	kvlist_clear(&l);
 	diag_free(&diag);

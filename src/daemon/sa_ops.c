@@ -79,6 +79,14 @@ int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp)
 	return sa_unroute(ikehost_peek(p), dc, rp);
 }
 
+void sa_reqid_claim(struct pluto *p, uint32_t reqid)
+{
+	struct ikehost *h = ikehost_peek(p);
+
+	if (h && h->sat)
+		satable_reqid_claim(h->sat, reqid);
+}
+
 void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 {
 	struct ikehost *h = ikehost_peek(p);

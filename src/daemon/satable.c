@@ -392,8 +392,8 @@ const void *satable_trap_by_reqid(const struct satable *t, uint32_t reqid)
 {
 	for (struct hnode *e = htab_first(&t->reqs_id, hash_u32(reqid)); e; e = htab_next(e)) {
 		const struct sat_req *r = container_of(e, const struct sat_req, by_id);
-		if (r->reqid == reqid)
-			return r->trap ? r->conn : NULL;
+		if (r->reqid == reqid && r->trap)   /* a fixed reqid: several (conn, set) */
+			return r->conn;
 	}
 	return NULL;
 }
@@ -429,6 +429,11 @@ void satable_tick(struct satable *t, uint64_t now_ms)
 }
 
 /* ---- life ------------------------------------------------------------------ */
+
+void satable_set_fixed_reqid(struct satable *t, uint32_t (*fn)(const void *conn))
+{
+	t->fixed_reqid = fn;
+}
 
 struct satable *satable_new(struct dataplane *dp, uint32_t reqid_base, uint32_t reqid_count)
 {

@@ -45,6 +45,7 @@ struct sat_req {                       /* a reqid and the (conn, selector set) i
 	struct hnode by_key, by_id;
 	const void *conn;
 	uint32_t reqid;
+	bool fixed;                    /* the conn's reqid=: not from the pool */
 	unsigned users;                /* Child SAs, the trap, lingering SAs */
 	unsigned nkids, nout;          /* Child SAs; those with their outbound SA installed */
 	struct sat_trap *trap;
@@ -92,6 +93,7 @@ struct satable {
 	size_t nactive;                /* conns with a Child SA */
 	bool closing;                  /* satable_free: policies go with their first holder */
 	struct idpool reqids;
+	uint32_t (*fixed_reqid)(const void *conn);   /* NULL: none fixed */
 };
 
 static inline void keep_first(int *rc, int r)

@@ -53,6 +53,21 @@ static size_t selset_of(const struct dp_policy *pol, size_t n, struct selkey *ou
 	return m;
 }
 
+/* Does any (conn, set) hold reqid? */
+static bool sat_req_reqid_held(const struct satable *t, uint32_t reqid)
+{
+	for (struct hnode *e = htab_first(&t->reqs_id, hash_u32(reqid)); e; e = htab_next(e))
+		if (container_of(e, struct sat_req, by_id)->reqid == reqid)
+			return true;
+	return false;
+}
+
+void satable_reqid_claim(struct satable *t, uint32_t reqid)
+{
+	if (!sat_req_reqid_held(t, reqid) && t->dp->ops->purge_reqid)
+		t->dp->ops->purge_reqid(t->dp, reqid);
+}
+
 /* The reqid of (conn, selector set of pol[0..n)), with one more user. */
 int sat_req_get(struct satable *t, const void *conn, const struct dp_policy *pol, size_t n, struct sat_req **out)
 {
@@ -67,9 +82,16 @@ int sat_req_get(struct satable *t, const void *conn, const struct dp_policy *pol
 			r = NULL;
 	}
 	if (!r) {
+		uint32_t fixed = t->fixed_reqid ? t->fixed_reqid(conn) : 0;
+
 		if (!(r = calloc(1, sizeof(*r) + m * sizeof(sel[0]))))
 			return -ENOMEM;
-		if (!idpool_get(&t->reqids, &r->reqid)) {
+		if (fixed)
+			satable_reqid_claim(t, fixed);
+		if (fixed) {
+			r->reqid = fixed;
+			r->fixed = true;
+		} else if (!idpool_get(&t->reqids, &r->reqid)) {
 			free(r);
 			return -ENOSPC;
 		}
@@ -90,7 +112,8 @@ void sat_req_put(struct satable *t, struct sat_req *r)
 		return;
 	htab_del(&t->reqs_key, &r->by_key);
 	htab_del(&t->reqs_id, &r->by_id);
-	idpool_put(&t->reqids, r->reqid);
+	if (!r->fixed)
+		idpool_put(&t->reqids, r->reqid);
 	free(r);
 }
 

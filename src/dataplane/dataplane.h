@@ -39,6 +39,10 @@
  * DP_REQID_COUNT after it (the SA table hands them out). */
 #define DP_REQID_BASE 0x43590000u
 #define DP_REQID_COUNT 0x10000u
+/* A conn's reqid= is 1 to DP_REQID_MANUAL_MAX (Libreswan's manual range);
+ * the kernel's acquires for those reach the daemon too, which knows the
+ * conns that have one. */
+#define DP_REQID_MANUAL_MAX 16379u
 
 enum dp_dir { DP_DIR_IN, DP_DIR_OUT };
 enum dp_mode { DP_MODE_TUNNEL, DP_MODE_TRANSPORT };
@@ -216,6 +220,10 @@ struct dataplane_ops {
 			const struct ip_addr *dst, uint16_t dport);
 	int (*send_keepalive)(struct dataplane *dp, const struct ip_addr *src, uint16_t sport,
 			      const struct ip_addr *dst, uint16_t dport);
+	/* Optional: remove what a previous run left with this fixed reqid
+	 * (a conn's reqid=, before its first use; Cygnet's own range is
+	 * purged at init).  NULL: nothing outlives the daemon. */
+	void (*purge_reqid)(struct dataplane *dp, uint32_t reqid);
 };
 
 struct dataplane {

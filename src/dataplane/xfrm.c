@@ -134,7 +134,7 @@ static int xk_sa(struct dataplane *dp, const struct dp_sa *sa, int update)
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	int rc;
 
-	if (!cy_reqid_ours(sa->reqid))
+	if (!cy_reqid_ours(sa->reqid) && sa->reqid > DP_REQID_MANUAL_MAX)
 		log_warn("xfrm: SA 0x%08x has reqid %u outside Cygnet's range", sa->spi, sa->reqid);
 	rc = xk_talk(x->nl, buf, xfrm_build_newsa(buf, sizeof(buf), ++x->seq, sa, update), NULL, NULL);
 	secret_wipe(buf, sizeof(buf));
@@ -336,7 +336,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *arg)
 			push_expire(x, &ev);
 	} else if (nlh->nlmsg_type == XFRM_MSG_ACQUIRE) {
 		if (xfrm_parse_acquire(nlh, &ev.u.acquire.sel, &ev.u.acquire.reqid) == 0 &&
-		    cy_reqid_ours(ev.u.acquire.reqid))
+		    (cy_reqid_ours(ev.u.acquire.reqid) || ev.u.acquire.reqid <= DP_REQID_MANUAL_MAX))
 			dp_evq_push(x->dp->evq, &ev, NULL, 0);
 	}
 	return MNL_CB_OK;
@@ -475,6 +475,7 @@ union xk_msgbuf {
 struct purge_ctx {
 	struct xk *x;
 	bool policies;
+	uint32_t only;                 /* a conn's fixed reqid, or 0: Cygnet's range */
 	union xk_msgbuf *msgs;
 	size_t n, cap;
 };
@@ -492,6 +493,11 @@ static struct dp_mark attr_mark(const struct nlmsghdr *nlh, size_t hdrlen)
 			m.mask = k->m;
 		}
 	return m;
+}
+
+static bool purge_match(const struct purge_ctx *pc, uint32_t reqid)
+{
+	return pc->only ? reqid == pc->only : cy_reqid_ours(reqid);
 }
 
 /* Collect delete requests for every SA/policy with one of our reqids. */
@@ -513,7 +519,7 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
 		struct ip_addr dst;
 		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
-		if (cy_reqid_ours(u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
+		if (purge_match(pc, u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
 			len = xfrm_build_delsa(pc->msgs[pc->n].b, XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
 					       &mark);
 	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
@@ -525,7 +531,7 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 			if (mnl_attr_get_type(a) == XFRMA_TMPL &&
 			    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
 				const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
-				ours = cy_reqid_ours(t->reqid);
+				ours = purge_match(pc, t->reqid);
 			}
 		}
 		if (ours) {
@@ -549,10 +555,10 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-static void purge_ours(struct xk *x, bool policies)
+static void purge(struct xk *x, bool policies, uint32_t only)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
-	struct purge_ctx pc = { .x = x, .policies = policies };
+	struct purge_ctx pc = { .x = x, .policies = policies, .only = only };
 
 	if (xk_talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
 					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
@@ -562,9 +568,23 @@ static void purge_ours(struct xk *x, bool policies)
 		d->nlmsg_seq = ++x->seq;
 		xk_talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
 	}
-	if (pc.n)
+	if (pc.n && only)
+		log_info("xfrm: removed %zu stale %s with reqid %u", pc.n, policies ? "policies" : "SAs", only);
+	else if (pc.n)
 		log_info("xfrm: removed %zu stale %s of Cygnet's", pc.n, policies ? "policies" : "SAs");
 	free(pc.msgs);
+}
+
+static void purge_ours(struct xk *x, bool policies)
+{
+	purge(x, policies, 0);
+}
+
+/* A conn's fixed reqid before its first use: what a previous run left. */
+static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
+{
+	purge(X(dp), true, reqid);
+	purge(X(dp), false, reqid);
 }
 
 static void xk_shutdown(struct dataplane *dp)
@@ -683,4 +703,5 @@ const struct dataplane_ops dp_xfrm_ops = {
 	.get_global_drops = xk_global_drops,
 	.send_ike = xk_send_ike,
 	.send_keepalive = xk_send_keepalive,
+	.purge_reqid = xk_purge_reqid,
 };

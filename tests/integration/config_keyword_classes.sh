@@ -114,6 +114,23 @@ done <"$TMP/samples"
 cy_whack "$NS" "$D" --status >"$TMP/status" 2>&1
 loaded good && ! grep -q '^000 "not[0-9]*": ' "$TMP/status" && pass auto-add-keeps-state ||
 	fail auto-add-keeps-state "$(grep -c '^000 "' "$TMP/status") conn lines"
+
+# reqid= (implemented): 1..16379; one conn per reqid; not with subnets=
+printf 'conn r1\n%s\n\treqid=100\nconn r2\n%s\n\treqid=100\n' "$HOSTS" "$HOSTS" >"$D/r1.conf"
+cp "$D/r1.conf" "$D/r2.conf"
+printf 'conn r3\n%s\n\treqid=16380\n' "$HOSTS" >"$D/r3.conf"
+printf 'conn r4\n%s\n\treqid=101\n\tleftsubnets={10.1.0.0/24 10.2.0.0/24}\n\trightsubnet=10.3.0.0/24\n' \
+	"$HOSTS" >"$D/r4.conf"
+ra() { ip netns exec "$NS" "$IPSEC" auto --config "$D/$1.conf" --ctlsocket "$D/run/pluto.ctl" --add "$1"; }
+ra r1 >"$TMP/r1" 2>&1 && pass reqid-add || fail reqid-add "$(cat "$TMP/r1")"
+if ! ra r2 >"$TMP/r2" 2>&1 && grep -q 'reqid=100 is already used by "r1"' "$TMP/r2"; then pass reqid-twice-refused
+else fail reqid-twice-refused "$(cat "$TMP/r2")"; fi
+if ! ra r3 >"$TMP/r3" 2>&1 && grep -q 'keyword reqid, invalid value: 16380 (a fixed reqid is 1 to 16379' "$TMP/r3"; then
+	pass reqid-range
+else fail reqid-range "$(cat "$TMP/r3")"; fi
+if ! ra r4 >"$TMP/r4" 2>&1 && grep -q 'reqid=101 with leftsubnets=/rightsubnets= is not supported by Cygnet' "$TMP/r4"; then
+	pass reqid-subnets-refused
+else fail reqid-subnets-refused "$(cat "$TMP/r4")"; fi
 pluto_stop "$D"
 
 # ---- config setup: pluto does not start --------------------------------------

@@ -414,6 +414,43 @@ static void test_narrower_child(void)
 	STEP(&f, "-" AO " r0 t", "");
 }
 
+static uint32_t fixed_for_a(const void *conn)
+{
+	return conn == A ? 100 : 0;
+}
+
+/* reqid= : every (conn, selector set) of the conn uses it, trap included;
+ * it never comes from or goes to the pool. */
+static void test_fixed_reqid(void)
+{
+	struct fake f;
+	struct satable *t = setup(&f, 1);
+	uint32_t r = 0;
+
+	satable_set_fixed_reqid(t, fixed_for_a);
+	CHECK_INT(route(t, A, S12, &r), 0);
+	CHECK_INT(r, 100);
+	CHECK(satable_trap_by_reqid(t, 100) == A);
+	CHECK_INT(add(t, 1, A, S12, 0), 0);
+	CHECK_INT(add(t, 2, A, "10.1.5.0/24>10.2.0.0/16", 0), 0);   /* another set: same reqid */
+	CHECK_INT(satable_child_get(t, 1)->reqid, 100);
+	CHECK_INT(satable_child_get(t, 2)->reqid, 100);
+	CHECK(satable_trap_by_reqid(t, 100) == A);
+	for (size_t i = 0; i < f.nsa; i++)
+		CHECK_INT(f.sa[i].reqid, 100);
+	CHECK_INT(add(t, 3, B, S13, 0), 0);                           /* the pool's one reqid */
+	CHECK_INT(reqid_of(t, 3), 0);
+	CHECK_INT(satable_trap_del(t, A), 0);
+	CHECK_INT(satable_child_del(t, 1, 0), 0);
+	CHECK_INT(satable_child_del(t, 2, 0), 0);
+	CHECK_INT(add(t, 4, C, S14, 0), -ENOSPC);                     /* 100 did not join the pool */
+	CHECK_INT(satable_child_del(t, 3, 0), 0);
+	CHECK_INT(add(t, 4, C, S14, 0), 0);
+	CHECK_INT(reqid_of(t, 4), 0);
+	CHECK(!f.bad[0]);
+	satable_free(t);
+}
+
 static void count_cb(void *arg, const struct satable_child_info *ci)
 {
 	(*(unsigned *)arg) += ci->serial;
@@ -517,6 +554,7 @@ int main(void)
 	RUN(test_deferred_outbound);
 	RUN(test_rollback);
 	RUN(test_narrower_child);
+	RUN(test_fixed_reqid);
 	RUN(test_lookups_and_shutdown);
 	RUN(test_scale);
 	return t_done();

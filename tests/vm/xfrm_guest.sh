@@ -11,12 +11,12 @@
 #   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
 #   lsn-*  Libreswan initiates a leftsubnets=/rightsubnets= group (one IKE SA, 4 Child SAs)
-# VM_PARTS (space separated: xx nat xu rt kx ls lsn) limits what runs.
+# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx nat xu rt kx ls lsn}
+PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -142,6 +142,32 @@ part_xx() {
 	else
 		fail xx-shutdown-clean "A $(nsa "$A")/$(npol "$A"), B $(nsa "$B")/$(npol "$B") SAs/policies after stop"
 	fi
+}
+
+# reqid= (a fixed reqid): the kernel's SAs and policy templates carry it;
+# after a crash (kill -9), adding the conn again removes what the previous
+# run left with it (Cygnet's own range is purged at start-up anyway).
+part_rq() {
+	local da=$TMP/qa db=$TMP/qb
+	conf "$da" xfrm 192.0.2.2 $'\treqid=1234'; conf "$db" xfrm
+	pluto_start "$A" "$da" || { fail rq-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail rq-start "pluto B"; return; }
+	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass rq-up
+	else fail rq-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log" "$db/pluto.log"; return; fi
+	if [ "$(sas_reqid "$A" 1234)" = 2 ] && [ "$(nsa "$A")" = 2 ] &&
+	   [ "$(policies "$A" | grep -c 'reqid 1234 ')" -ge 3 ] && [ "$(policies "$A" | grep -c 'reqid ')" = "$(policies "$A" | grep -c 'reqid 1234 ')" ]; then
+		pass rq-kernel-reqid
+	else fail rq-kernel-reqid "$(ip -n "$A" xfrm state | grep reqid | tr '\n' '|') $(policies "$A" | tr '\n' '|')"; fi
+	if ping_through "$A" 198.51.100.1 203.0.113.1; then pass rq-ping; else fail rq-ping "no reply"; fi
+	kill -9 "$(cat "$da/pluto.testpid")" 2>/dev/null
+	wait_until 5 sh -c "! kill -0 $(cat "$da/pluto.testpid") 2>/dev/null"
+	rm -f "$da/run/pluto.ctl" "$da/run/pluto.pid"
+	local stale; stale=$(sas_reqid "$A" 1234)
+	pluto_start "$A" "$da" || { fail rq-restart "pluto A did not restart"; return; }
+	if [ "$stale" = 2 ] && wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+		pass rq-restart-no-stale
+	else fail rq-restart-no-stale "before restart $stale SAs with reqid 1234; after: $(nsa "$A") SAs $(npol "$A") policies"; fi
+	pluto_stop "$da"; pluto_stop "$db"
 }
 
 part_xu() {
