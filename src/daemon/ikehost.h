@@ -68,6 +68,8 @@ int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool
 int sa_terminate(struct pluto *p, struct dconn *dc, struct reply *rp);
 int sa_route_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
 int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
+/* Is the running dataplane the userspace one? */
+bool sa_dataplane_is_userspace(const struct pluto *p);
 /* A conn with reqid= was added (satable_reqid_claim). */
 void sa_reqid_claim(struct pluto *p, uint32_t reqid);
 /* Before a conn is deleted or replaced: its SAs, traps and view go. */

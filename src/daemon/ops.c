@@ -21,6 +21,12 @@ bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn 
 {
 	struct dconn *other;
 
+	if ((c->mark.set || c->mark_in.set || c->mark_out.set) && sa_dataplane_is_userspace(p)) {
+		/* marks select packets for XFRM; the TUN dataplane sees none */
+		rp_line(rp, 36, "\"%s\": failed to add connection: mark= is not supported by Cygnet "
+			"with protostack=userspace (packets there carry no marks)", name);
+		return false;
+	}
 	if (c->reqid && (other = conndb_find_reqid(p->db, c->reqid, name))) {
 		/* two conns' SAs under one reqid: policies of one would
 		 * follow the other's SAs */

@@ -79,6 +79,13 @@ int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp)
 	return sa_unroute(ikehost_peek(p), dc, rp);
 }
 
+bool sa_dataplane_is_userspace(const struct pluto *p)
+{
+	const struct ikehost *h = ikehost_peek(p);
+
+	return h && h->dp && h->dp->ops == &dp_userspace_ops;
+}
+
 void sa_reqid_claim(struct pluto *p, uint32_t reqid)
 {
 	struct ikehost *h = ikehost_peek(p);

@@ -115,9 +115,6 @@ static int us_add_sa(struct dataplane *dp, const struct dp_sa *sa)
 	pthread_rwlock_unlock(&u->lock);
 	if (rc == 0)
 		log_debug("dataplane: added %s SA spi=0x%08x", sa->dir == DP_DIR_IN ? "inbound" : "outbound", sa->spi);
-	if (rc == 0 && sa->mark.mask)
-		log_warn("dataplane: SA 0x%08x: mark= has no effect with the userspace dataplane (no packet marks)",
-			 sa->spi);
 	return rc;
 }
 

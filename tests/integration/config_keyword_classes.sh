@@ -131,6 +131,12 @@ else fail reqid-range "$(cat "$TMP/r3")"; fi
 if ! ra r4 >"$TMP/r4" 2>&1 && grep -q 'reqid=101 with leftsubnets=/rightsubnets= is not supported by Cygnet' "$TMP/r4"; then
 	pass reqid-subnets-refused
 else fail reqid-subnets-refused "$(cat "$TMP/r4")"; fi
+
+# mark= selects packets by their mark: the userspace dataplane has none
+printf 'conn m1\n%s\n\tmark=5/0xff\n' "$HOSTS" >"$D/m1.conf"
+if ! ra m1 >"$TMP/m1" 2>&1 && grep -q 'mark= is not supported by Cygnet with protostack=userspace' "$TMP/m1"; then
+	pass mark-userspace-refused
+else fail mark-userspace-refused "$(cat "$TMP/m1")"; fi
 pluto_stop "$D"
 
 # ---- config setup: pluto does not start --------------------------------------
