@@ -7,34 +7,8 @@
 
 #include "config/conn.h"
 #include "config/keywords.h"
+#include "conf_testlib.h"
 #include "harness.h"
-
-static struct config_diag D;
-static const struct config_opts NOROUTE = { .no_defaultroute_lookup = true };
-
-static struct config *load(const char *text)
-{
-	diag_free(&D);
-	diag_init(&D);
-	return config_load_buffer("t.conf", text, strlen(text), &NOROUTE, &D);
-}
-
-static bool diag_has(const char *needle)
-{
-	for (size_t i = 0; i < D.n; i++)
-		if (strstr(D.lines[i], needle))
-			return true;
-	return false;
-}
-
-static void dump_diag(void)
-{
-	for (size_t i = 0; i < D.n; i++)
-		fprintf(stderr, "  diag: %s\n", D.lines[i]);
-}
-
-#define CHECK_DIAG(s) do { if (!diag_has(s)) { t_fail(__FILE__, __LINE__, "no diag line with \"%s\"", s); \
-	dump_diag(); } } while (0)
 
 static const struct kw_def *target(const struct kw_def *d)
 {
