@@ -305,8 +305,9 @@ static void resolve_defaultroute(struct rstate *rs, struct config_conn_entry *e)
 static bool needs_ends(const struct conf_kvlist *kv)
 {
 	const char *a = kvlist_get(kv, "auto", CONF_NOSIDE);
-	return a && (strcmp(a, "add") == 0 || strcmp(a, "ondemand") == 0 ||
-		     strcmp(a, "route") == 0 || strcmp(a, "start") == 0 || strcmp(a, "keep") == 0);
+	int x;
+	/* the same (case-insensitive) reading conn_from_kv and start-up use */
+	return a && val_enum(a, val_auto_names, &x, NULL) && x != VAL_AUTO_IGNORE;
 }
 
 static void resolve_conn(struct rstate *rs, long si, struct config_conn_entry *e)

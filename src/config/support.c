@@ -8,6 +8,7 @@
  * authby=): those are the conn-level rules at the end. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/conn.h"
 #include "config/keywords.h"
@@ -149,7 +150,7 @@ static void check_end(struct check *k, enum conf_side side)
 		refuse(k, p, what, host_why[e->host_kind]);
 	}
 	p = kv_at(k->c, "subnet", side);
-	if (p && (strncmp(p->value, "vhost:", 6) == 0 || strncmp(p->value, "vnet:", 5) == 0)) {
+	if (p && (strncasecmp(p->value, "vhost:", 6) == 0 || strncasecmp(p->value, "vnet:", 5) == 0)) {
 		snprintf(what, sizeof(what), "%ssubnet=%s", lr, p->value);
 		refuse(k, p, what, "virtual-private subnets");
 	}
@@ -176,12 +177,13 @@ static void check_end(struct check *k, enum conf_side side)
 static void check_auth(struct check *k)
 {
 	const struct conf_kv *a = kv_at(k->c, "authby", CONF_NOSIDE);
-	bool both_sided = kv_at(k->c, "auth", CONF_LEFT) && kv_at(k->c, "auth", CONF_RIGHT);
+	const struct conf_kv *la = kv_at(k->c, "auth", CONF_LEFT), *ra = kv_at(k->c, "auth", CONF_RIGHT);
+	bool both_sided = la && la->value[0] && ra && ra->value[0];   /* "leftauth=" is unset */
 
 	if ((!a || !a->value[0]) && !both_sided)
 		refuse(k, NULL, "authby=rsasig,ecdsa (the default)",
 		       "public-key authentication: set authby=secret");
-	if (a && strstr(a->value, "never") && k->c->type != CONN_PASSTHROUGH &&
+	if (a && strcasestr(a->value, "never") && k->c->type != CONN_PASSTHROUGH &&
 	    k->c->type != CONN_DROP && k->c->type != CONN_REJECT)
 		refuse(k, a, "authby=never", "a conn that negotiates nothing needs type=passthrough, drop or reject");
 }

@@ -168,6 +168,12 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			continue;
 		diag_init(&diag);
 		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
+		if (c && !conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
+			for (size_t j = 0; j < diag.n; j++)
+				log_error("%s", diag.lines[j]);
+			conn_free(c);
+			c = NULL;
+		}
 		diag_free(&diag);
 		if (c && !pluto_conn_admissible(p, e->name, c, &rp)) {
 			conn_free(c);
