@@ -162,19 +162,36 @@ struct sa_entry *sadb_find(struct sadb *db, uint32_t spi, const struct ip_addr *
 	return NULL;
 }
 
-/* Point every policy of reqid at the newest outbound SA of that reqid. */
+/* Could sa carry the traffic of policy p?  Its peer is the policy's
+ * template destination (as XFRM requires in tunnel mode), and its
+ * selectors cover the policy's (a fixed reqid= is shared by every
+ * (conn, selector set) of a conn, peers of a right=%any conn included). */
+static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
+{
+	const struct dp_selector *ss = &sa->cfg.sel, *ps = &p->pol.sel;
+
+	if (addr_is_set(&p->pol.tmpl_dst) && !addr_eq(&p->pol.tmpl_dst, &sa->cfg.dst))
+		return false;
+	if (!ss->dst.addr.af)
+		return true;                /* an SA without selectors */
+	return ss->src.plen <= ps->src.plen && subnet_contains(&ss->src, &ps->src.addr) &&
+	       ss->dst.plen <= ps->dst.plen && subnet_contains(&ss->dst, &ps->dst.addr);
+}
+
+/* Point every policy of reqid at the newest outbound SA of that reqid
+ * that fits it. */
 static void repoint(struct sadb *db, uint32_t reqid)
 {
-	struct sa_entry *newest = NULL;
-
-	for (struct sa_entry *sa = db->all; sa; sa = sa->next)   /* list is newest first */
-		if (sa->cfg.dir == DP_DIR_OUT && sa->cfg.reqid == reqid) {
-			newest = sa;
-			break;
-		}
-	for (struct pol_entry *p = db->pols; p; p = p->next)
-		if (p->pol.reqid == reqid)
-			p->sa = newest;
+	for (struct pol_entry *p = db->pols; p; p = p->next) {
+		if (p->pol.reqid != reqid)
+			continue;
+		p->sa = NULL;
+		for (struct sa_entry *sa = db->all; sa; sa = sa->next)   /* list is newest first */
+			if (sa->cfg.dir == DP_DIR_OUT && sa->cfg.reqid == reqid && sa_fits(sa, p)) {
+				p->sa = sa;
+				break;
+			}
+	}
 }
 
 int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uint64_t now_real)
