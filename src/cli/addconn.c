@@ -212,6 +212,24 @@ static void print_lists(const struct config *cfg, unsigned lists)
 		print_list(cfg, "ignore", NULL, true);
 }
 
+/* Start-up checked the conns it loads; an auto=ignore one is checked here,
+ * before permutate splits it (the daemon checks each part again). */
+static bool entry_supported(const struct config_conn_entry *e)
+{
+	struct config_diag diag;
+	char where[600];
+	bool ok;
+
+	if (!e->conn || strcmp(entry_auto(e), "ignore") != 0)
+		return true;        /* checked (and reported) when the file was loaded */
+	diag_init(&diag);
+	snprintf(where, sizeof(where), "%s:%u: conn %s", e->file, e->line, e->name);
+	ok = conn_check_support(e->conn, where, &diag);
+	print_diag(&diag, NULL);
+	diag_free(&diag);
+	return ok;
+}
+
 static int load_names(const struct addconn_opts *o, const struct config *cfg, char **names,
 		      int n)
 {
@@ -230,6 +248,10 @@ static int load_names(const struct addconn_opts *o, const struct config *cfg, ch
 			if (found[j]->broken) {
 				fprintf(stderr, "conn %s did not load properly\n", found[j]->name);
 				rc = 1;
+				continue;
+			}
+			if (!entry_supported(found[j])) {
+				rc = 1;     /* checked whole, before leftsubnets= splits it */
 				continue;
 			}
 			sel = realloc(sel, (n_sel + 1) * sizeof(*sel));

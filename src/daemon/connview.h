@@ -27,6 +27,7 @@ struct conn_view {
 	struct dp_mark mark_in, mark_out;   /* mark=, mark-in=, mark-out= */
 	uint32_t priority;             /* priority= (0 = from the selectors) */
 	uint32_t reqid;                /* reqid= (0 = one from the SA table's range) */
+	bool reqid_noted;              /* fixed_reqid_note() done for it */
 	uint64_t max_bytes, max_packets;    /* ipsec-max-bytes/-packets (0 = none) */
 	uint16_t tfc;                  /* tfc= */
 };

@@ -186,7 +186,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			}
 			continue;
 		}
-		pluto_conn_added(p, e->name, c);
+		log_info("\"%s\": added IKEv%d connection", e->name, c->ikev2 ? 2 : 1);
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < nx; i++) {

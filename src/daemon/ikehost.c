@@ -252,6 +252,7 @@ static void start_dataplane(struct ikehost *h)
 		log_error("dataplane: cannot start: %s; Child SAs cannot be installed", strerror(-err));
 		return;
 	}
+	fixed_reqid_purge_stale(h->p, h->dp);
 	h->sat = satable_new(h->dp, DP_REQID_BASE, DP_REQID_COUNT);
 	if (h->sat)
 		satable_set_fixed_reqid(h->sat, conn_fixed_reqid);
@@ -358,8 +359,10 @@ void ikehost_shutdown(struct pluto *p)
 		event_free(h->evdp);
 	if (h->timer)
 		event_free(h->timer);
-	if (h->dp)
+	if (h->dp) {
 		dp_free(h->dp);
+		fixed_reqid_done(p);    /* what it noted is gone with the rest */
+	}
 	free(h);
 	p->host = NULL;
 }

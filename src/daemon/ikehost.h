@@ -70,8 +70,13 @@ int sa_route_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
 int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp);
 /* Is the running dataplane the userspace one? */
 bool sa_dataplane_is_userspace(const struct pluto *p);
-/* A conn with reqid= was added (satable_reqid_claim). */
-void sa_reqid_claim(struct pluto *p, uint32_t reqid);
+/* fixed_reqid.c: the fixed reqids (reqid=) this run takes, noted in the
+ * rundir when a conn is added; start-up purges the previous run's (only
+ * those: other software may use small reqids too); a clean shutdown
+ * removes the note. */
+void fixed_reqid_purge_stale(struct pluto *p, struct dataplane *dp);
+void fixed_reqid_note(struct pluto *p, uint32_t reqid);
+void fixed_reqid_done(struct pluto *p);
 /* Before a conn is deleted or replaced: its SAs, traps and view go. */
 void sa_conn_deleted(struct pluto *p, struct dconn *dc);
 

@@ -27,6 +27,12 @@ bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn 
 			"with protostack=userspace (packets there carry no marks)", name);
 		return false;
 	}
+	if (c->priority && sa_dataplane_is_userspace(p)) {
+		/* its policy table orders by selectors (most specific first) only */
+		rp_line(rp, 36, "\"%s\": failed to add connection: priority= is not supported by Cygnet "
+			"with protostack=userspace (its policies are ordered by their selectors)", name);
+		return false;
+	}
 	if (c->reqid && (other = conndb_find_reqid(p->db, c->reqid, name))) {
 		/* two conns' SAs under one reqid: policies of one would
 		 * follow the other's SAs */
@@ -35,13 +41,6 @@ bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn 
 		return false;
 	}
 	return true;
-}
-
-void pluto_conn_added(struct pluto *p, const char *name, const struct conn *c)
-{
-	if (c->reqid)
-		sa_reqid_claim(p, c->reqid);
-	log_info("\"%s\": added IKEv%d connection", name, c->ikev2 ? 2 : 1);
 }
 
 int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, size_t nkv,
@@ -64,6 +63,7 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 
 		if (!value || kv[i].side > CTL_SIDE_RIGHT || !ctl_str_copy(kv[i].key, key, sizeof(key)) ||
 		    !ctl_str_copy(kv[i].value, value, kv[i].value.len + 1) ||
+		    kvlist_get(&l, key, (enum conf_side)kv[i].side) ||   /* a key twice: which one counts? */
 		    !kvlist_add(&l, key, (enum conf_side)kv[i].side, value)) {
 			free(value);
 			rp_line(rp, 36, "\"%s\": failed to add connection: bad keyword list", name);
@@ -101,7 +101,7 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 		rc = 36;
 		goto out;
 	}
-	pluto_conn_added(p, name, c);
+	log_info("\"%s\": added IKEv%d connection", name, c->ikev2 ? 2 : 1);
 out:
 	kvlist_clear(&l);
 	diag_free(&diag);

@@ -69,10 +69,9 @@ bool reply_sink_new(struct reply *rp, const char *prefix, int fail_rc, struct ik
 /* ops.c: perform one request; returns the DONE status (0 = success). */
 int pluto_handle(struct pluto *p, const struct ctl_request *rq, struct reply *rp);
 /* Add a conn from a resolved kv list (ctl or config); status code. */
-/* Checks across conns (a reqid= another conn has): false with the reason
- * on rp.  pluto_conn_added: after the insert (claims a fixed reqid, logs). */
+/* Checks across conns and against the running dataplane (a reqid= another
+ * conn has, mark= with the userspace dataplane): false with the reason on rp. */
 bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn *c, struct reply *rp);
-void pluto_conn_added(struct pluto *p, const char *name, const struct conn *c);
 int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, size_t nkv,
 		   bool replace, struct reply *rp);
 /* secrets and policy groups */

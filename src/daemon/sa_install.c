@@ -123,9 +123,19 @@ static void fill_policies(struct satable_child *sc, const struct ike_child_param
 	}
 }
 
+/* A fixed reqid (reqid=) in the kernel for the first time this run: noted
+ * so that a crash's leftovers are purged at the next start (fixed_reqid.c). */
+static void note_fixed_reqid(struct ikehost *h, struct conn_view *v)
+{
+	if (v->reqid && !v->reqid_noted) {
+		fixed_reqid_note(h->p, v->reqid);
+		v->reqid_noted = true;
+	}
+}
+
 void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 {
-	const struct conn_view *v = connview_of(p->conn);
+	struct conn_view *v = connview_of(p->conn);
 	struct satable_child sc;
 	int rc;
 
@@ -142,11 +152,13 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 	fill_sa(&sc.in, p, &p->in, DP_DIR_IN, v);
 	fill_sa(&sc.out, p, &p->out, DP_DIR_OUT, v);
 	fill_policies(&sc, p, v);
-	if ((rc = satable_child_add(h->sat, &sc)) < 0)
+	if ((rc = satable_child_add(h->sat, &sc)) < 0) {
 		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name, p->serial,
 			  strerror(-rc));
-	else
+	} else {
+		note_fixed_reqid(h, v);
 		sa_status_newest(h->p, p->conn, false, p->serial, true);
+	}
 	secret_wipe(&sc, sizeof(sc));   /* no key pointers left behind */
 }
 
@@ -300,6 +312,7 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, strerror(-rc));
 		return 25;
 	}
+	note_fixed_reqid(h, v);
 	dc->routing = ROUTING_PROSPECTIVE;
 	log_info("\"%s\": routed: %zu trap polic%s", dc->name, n, n == 1 ? "y" : "ies");
 	return 0;

@@ -86,14 +86,6 @@ bool sa_dataplane_is_userspace(const struct pluto *p)
 	return h && h->dp && h->dp->ops == &dp_userspace_ops;
 }
 
-void sa_reqid_claim(struct pluto *p, uint32_t reqid)
-{
-	struct ikehost *h = ikehost_peek(p);
-
-	if (h && h->sat)
-		satable_reqid_claim(h->sat, reqid);
-}
-
 void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 {
 	struct ikehost *h = ikehost_peek(p);

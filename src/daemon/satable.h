@@ -105,13 +105,10 @@ struct satable *satable_new(struct dataplane *dp, uint32_t reqid_base, uint32_t 
  * to the range's pool.  The table does not check that two conns do not
  * share one: the daemon refuses a conn whose reqid= another conn has (an
  * old view of the same conn, replaced while its SAs live, may share it:
- * its policies then follow the newest SA, as on a rekey).  Before a fixed
- * reqid gets its first holder, the dataplane's purge_reqid (when it has
- * one) removes what a previous run of the daemon left with it. */
+ * its policies then follow the newest SA, as on a rekey).  What a crashed
+ * run left with a fixed reqid is the daemon's to purge (fixed_reqid.c). */
 void satable_set_fixed_reqid(struct satable *t, uint32_t (*fn)(const void *conn));
-/* A conn with reqid= was added: unless something of the table holds that
- * reqid, the dataplane removes what a previous run left with it. */
-void satable_reqid_claim(struct satable *t, uint32_t reqid);
+
 /* Shutdown: removes everything the table installed, traps and lingering
  * SAs included, at once (no policy re-pointed on the way), and frees it. */
 void satable_free(struct satable *t);

@@ -53,21 +53,6 @@ static size_t selset_of(const struct dp_policy *pol, size_t n, struct selkey *ou
 	return m;
 }
 
-/* Does any (conn, set) hold reqid? */
-static bool sat_req_reqid_held(const struct satable *t, uint32_t reqid)
-{
-	for (struct hnode *e = htab_first(&t->reqs_id, hash_u32(reqid)); e; e = htab_next(e))
-		if (container_of(e, struct sat_req, by_id)->reqid == reqid)
-			return true;
-	return false;
-}
-
-void satable_reqid_claim(struct satable *t, uint32_t reqid)
-{
-	if (!sat_req_reqid_held(t, reqid) && t->dp->ops->purge_reqid)
-		t->dp->ops->purge_reqid(t->dp, reqid);
-}
-
 /* The reqid of (conn, selector set of pol[0..n)), with one more user. */
 int sat_req_get(struct satable *t, const void *conn, const struct dp_policy *pol, size_t n, struct sat_req **out)
 {
@@ -86,8 +71,6 @@ int sat_req_get(struct satable *t, const void *conn, const struct dp_policy *pol
 
 		if (!(r = calloc(1, sizeof(*r) + m * sizeof(sel[0]))))
 			return -ENOMEM;
-		if (fixed)
-			satable_reqid_claim(t, fixed);
 		if (fixed) {
 			r->reqid = fixed;
 			r->fixed = true;

@@ -221,8 +221,8 @@ struct dataplane_ops {
 	int (*send_keepalive)(struct dataplane *dp, const struct ip_addr *src, uint16_t sport,
 			      const struct ip_addr *dst, uint16_t dport);
 	/* Optional: remove what a previous run left with this fixed reqid
-	 * (a conn's reqid=, before its first use; Cygnet's own range is
-	 * purged at init).  NULL: nothing outlives the daemon. */
+	 * (a conn's reqid= that run noted: daemon/fixed_reqid.c; Cygnet's
+	 * own range is purged at init).  NULL: nothing outlives the daemon. */
 	void (*purge_reqid)(struct dataplane *dp, uint32_t reqid);
 };
 

@@ -580,7 +580,7 @@ static void purge_ours(struct xk *x, bool policies)
 	purge(x, policies, 0);
 }
 
-/* A conn's fixed reqid before its first use: what a previous run left. */
+/* A fixed reqid a previous run noted (daemon/fixed_reqid.c): what it left. */
 static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
 {
 	purge(X(dp), true, reqid);

@@ -121,6 +121,8 @@ cp "$D/r1.conf" "$D/r2.conf"
 printf 'conn r3\n%s\n\treqid=16380\n' "$HOSTS" >"$D/r3.conf"
 printf 'conn r4\n%s\n\treqid=101\n\tleftsubnets={10.1.0.0/24 10.2.0.0/24}\n\trightsubnet=10.3.0.0/24\n' \
 	"$HOSTS" >"$D/r4.conf"
+printf 'conn r5\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=secret\n\treqid=102\n\tleftsubnets={10.1.0.0/24 10.2.0.0/24}\n\trightsubnet=10.3.0.0/24\n' \
+	>"$D/r5.conf"
 ra() { ip netns exec "$NS" "$IPSEC" auto --config "$D/$1.conf" --ctlsocket "$D/run/pluto.ctl" --add "$1"; }
 ra r1 >"$TMP/r1" 2>&1 && pass reqid-add || fail reqid-add "$(cat "$TMP/r1")"
 if ! ra r2 >"$TMP/r2" 2>&1 && grep -q 'reqid=100 is already used by "r1"' "$TMP/r2"; then pass reqid-twice-refused
@@ -137,6 +139,15 @@ printf 'conn m1\n%s\n\tmark=5/0xff\n' "$HOSTS" >"$D/m1.conf"
 if ! ra m1 >"$TMP/m1" 2>&1 && grep -q 'mark= is not supported by Cygnet with protostack=userspace' "$TMP/m1"; then
 	pass mark-userspace-refused
 else fail mark-userspace-refused "$(cat "$TMP/m1")"; fi
+printf 'conn p1\n%s\n\tpriority=100\n' "$HOSTS" >"$D/p1.conf"
+if ! ra p1 >"$TMP/p1" 2>&1 && grep -q 'priority= is not supported by Cygnet with protostack=userspace' "$TMP/p1"; then
+	pass priority-userspace-refused
+else fail priority-userspace-refused "$(cat "$TMP/p1")"; fi
+# an auto=ignore conn is checked whole by `auto --add`, before leftsubnets= splits it
+if ! ra r5 >"$TMP/r5" 2>&1 && grep -q 'r5.conf:5: conn r5: reqid=102 with leftsubnets=/rightsubnets= is not supported' "$TMP/r5" &&
+   ! cy_whack "$NS" "$D" --status 2>/dev/null | grep -q '"r5/'; then
+	pass reqid-subnets-add-whole
+else fail reqid-subnets-add-whole "$(cat "$TMP/r5")"; fi
 pluto_stop "$D"
 
 # ---- config setup: pluto does not start --------------------------------------

@@ -180,6 +180,29 @@ static void test_setup(void)
 	config_free(c);
 }
 
+/* Spellings that must not slip past the conn-level rules: auto= in any
+ * case (start-up loads it), authby=NEVER, VHOST:, an empty leftauth=. */
+static void test_spellings(void)
+{
+	struct config *c = load(
+		"conn up\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=Add\n"                  /* 1-4 */
+		"conn nv\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauto=START\n\tauthby=NEVER\n" /* 5-9 */
+		"conn vh\n" HOSTS "\tauthby=secret\n\trightsubnet=VHOST:%priv\n"                 /* 10-15 */
+		"conn ea\n" HOSTS "\tleftauth=\n\trightauth=\n");                               /* 16-21 */
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_DIAG("t.conf:1: conn up: authby=rsasig,ecdsa (the default) is not supported by Cygnet");
+	CHECK_DIAG("t.conf:9: conn nv: authby=never is not supported by Cygnet");
+	CHECK_DIAG("t.conf:15: conn vh: rightsubnet=VHOST:%priv is not supported by Cygnet");
+	CHECK_DIAG("t.conf:16: conn ea: authby=rsasig,ecdsa (the default) is not supported by Cygnet");
+	for (const char *const *n = (const char *const[]){ "up", "nv", "vh", "ea", NULL }; *n; n++)
+		if (!config_find(c, *n) || !config_find(c, *n)->refused)
+			t_fail(__FILE__, __LINE__, "conn %s not refused", *n);
+	config_free(c);
+}
+
 int main(void)
 {
 	RUN(test_every_row_classified);
@@ -189,6 +212,7 @@ int main(void)
 	RUN(test_conn_refused);
 	RUN(test_sided_auth);
 	RUN(test_setup);
+	RUN(test_spellings);
 	diag_free(&D);
 	return t_done();
 }

@@ -273,11 +273,67 @@ static void test_tuple(void)
 	}
 }
 
+/* A fixed reqid= shared by a right=%any conn's peers: each policy uses
+ * the outbound SA of its own peer (its template destination and
+ * selectors), not the newest SA of the reqid (as XFRM's state lookup). */
+static void out_pol(struct dp_policy *p, const char *dst, uint32_t reqid)
+{
+	bool hb;
+
+	memset(p, 0, sizeof(*p));
+	p->dir = DP_DIR_OUT;
+	subnet_parse("203.0.113.0/24", &p->sel.src, &hb);
+	subnet_parse(dst, &p->sel.dst, &hb);
+	p->reqid = reqid;
+}
+
+static void peer_sa(struct dp_sa *sa, uint32_t spi, const char *peer, uint32_t reqid, struct secret *k)
+{
+	bool hb;
+
+	fill_sa(sa, spi, DP_DIR_OUT, reqid, k);
+	addr_parse(peer, &sa->dst);
+	subnet_parse("203.0.113.0/24", &sa->sel.src, &hb);
+	subnet_parse(peer, &sa->sel.dst, &hb);
+	sa->sel.dst.plen = 32;
+}
+
+static void test_shared_reqid_peers(void)
+{
+	struct sadb db;
+	struct secret *k = key20();
+	struct dp_sa sa;
+	struct dp_policy pa, pb;
+	struct dp_tuple tp = { 0 };
+	struct sa_entry *e;
+
+	sadb_init(&db);
+	out_pol(&pa, "192.0.2.2/32", 100);
+	out_pol(&pb, "192.0.2.18/32", 100);
+	CHECK_INT(sadb_add_policy(&db, &pa), 0);
+	peer_sa(&sa, 0x1111, "192.0.2.2", 100, k);
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	CHECK_INT(sadb_add_policy(&db, &pb), 0);
+	peer_sa(&sa, 0x2222, "192.0.2.18", 100, k);
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);    /* newest of reqid 100 */
+	addr_parse("203.0.113.1", &tp.src);
+	addr_parse("192.0.2.2", &tp.dst);
+	tp.proto = 1;
+	e = sadb_lookup_out(&db, &tp);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x1111);
+	addr_parse("192.0.2.18", &tp.dst);
+	e = sadb_lookup_out(&db, &tp);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x2222);
+	sadb_free(&db);
+	secret_free(k);
+}
+
 int main(void)
 {
 	RUN(test_selector_differential);
 	RUN(test_sa_table_and_rekey);
 	RUN(test_lifetimes);
 	RUN(test_tuple);
+	RUN(test_shared_reqid_peers);
 	return t_done();
 }
