@@ -4,7 +4,7 @@
  * "Not supported yet" is refused: FILE:LINE: conn NAME: key=value is not
  * supported by Cygnet (what is missing).  "No effect" is accepted with
  * one warning that says why.  A few refusals depend on the form of a value
- * rather than the value (a DNS name in left=, vhost: subnets, the default
+ * rather than the value (%opportunistic in left=, vhost: subnets, the default
  * authby=): those are the conn-level rules at the end. */
 #include <stdio.h>
 #include <string.h>
@@ -133,7 +133,6 @@ static const struct conf_kv *kv_at(const struct conn *c, const char *key, enum c
 static void check_end(struct check *k, enum conf_side side)
 {
 	static const char *const host_why[] = {
-		[HOST_DNS] = "host names: give a numeric address",
 		[HOST_OPPORTUNISTIC] = "opportunistic encryption",
 		[HOST_GROUP] = "policy groups",
 		[HOST_OPPOGROUP] = "opportunistic encryption",

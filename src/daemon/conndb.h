@@ -8,9 +8,18 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lib/addr.h"
+
 struct conn;
 
 enum dconn_routing { ROUTING_UNROUTED = 0, ROUTING_PROSPECTIVE };
+
+/* left=/right= given as a host name: its last answer (conn_dns.c). */
+struct dconn_host {
+	bool resolved;                /* addr holds the newest good answer */
+	struct ip_addr addr;
+	char err[128];                /* the last failure ("" after a success) */
+};
 
 struct conn_view;
 
@@ -24,6 +33,7 @@ struct dconn {
 	struct conn_view *view;       /* the engine's view (connview.c), built on first use */
 	uint64_t acquire_ms;          /* last initiation on traffic (sa_acquire) */
 	unsigned newest_ike, newest_child;  /* its newest established SAs (0 = none) */
+	struct dconn_host dns[2];     /* [0] left, [1] right: HOST_DNS ends only */
 	struct dconn *next_name;      /* hash chain */
 };
 

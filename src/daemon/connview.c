@@ -15,13 +15,39 @@
 #define IKE_PORT 500
 
 /* Which end of the conn is this host: 0 left, 1 right, -1 neither. */
-static int orient(const struct conn *c)
+static int orient(const struct conn_end end[2])
 {
 	for (int s = 0; s < 2; s++)
-		if (c->end[s].host_kind == HOST_ADDR || c->end[s].host_kind == HOST_DEFAULTROUTE)
-			if (ifaddr_is_local(&c->end[s].host, NULL))
+		if (end[s].host_kind == HOST_ADDR || end[s].host_kind == HOST_DEFAULTROUTE)
+			if (ifaddr_is_local(&end[s].host, NULL))
 				return s;
 	return -1;
+}
+
+/* The conn's ends with host names replaced by their answers (conn_dns.c);
+ * false when a name has none: a conn never stands for %any because its
+ * name did not resolve. */
+static bool resolved_ends(const struct dconn *dc, struct conn_end end[2], char *err, size_t errlen)
+{
+	for (int s = 0; s < 2; s++) {
+		const struct dconn_host *h = &dc->dns[s];
+
+		end[s] = dc->conn->end[s];
+		if (end[s].host_kind != HOST_DNS)
+			continue;
+		if (!h->resolved) {
+			if (h->err[0])
+				snprintf(err, errlen, "failed to resolve '%s=%s': %s", s ? "right" : "left",
+					 end[s].host_name, h->err);
+			else
+				snprintf(err, errlen, "'%s=%s' is not resolved yet", s ? "right" : "left",
+					 end[s].host_name);
+			return false;
+		}
+		end[s].host_kind = HOST_ADDR;
+		end[s].host = h->addr;
+	}
+	return true;
 }
 
 static void map_end(const struct conn_end *e, struct ike_end *out)
@@ -106,11 +132,14 @@ static void view_release(struct ike_conn *ic)
 static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *err, size_t errlen)
 {
 	const struct conn *c = dc->conn;
-	int me = orient(c);
+	struct conn_end end[2];
+	int me;
 	struct conn_view *v;
 	struct ike_conn *ic;
 
-	if (me < 0) {
+	if (!resolved_ends(dc, end, err, errlen))
+		return NULL;
+	if ((me = orient(end)) < 0) {
 		snprintf(err, errlen, "neither left nor right is an address of this host (unoriented)");
 		return NULL;
 	}
@@ -126,8 +155,10 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	if (c->esp)
 		ic->esp = *c->esp;
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
-	map_end(&c->end[me], &ic->local);
-	map_end(&c->end[!me], &ic->remote);
+	map_end(&end[me], &ic->local);
+	map_end(&end[!me], &ic->remote);
+	v->host[0] = end[0].host;
+	v->host[1] = end[1].host;
 	ic->transport = c->type == CONN_TRANSPORT;
 	ic->pfs = c->pfs;
 	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;

@@ -30,6 +30,8 @@ struct conn_view {
 	bool reqid_noted;              /* fixed_reqid_note() done for it */
 	uint64_t max_bytes, max_packets;    /* ipsec-max-bytes/-packets (0 = none) */
 	uint16_t tfc;                  /* tfc= */
+	struct ip_addr host[2];        /* left/right addresses it was built with
+					* (a host name's answer at the time) */
 };
 
 /* The dconn's view, built on first use; NULL with err filled when the

@@ -168,6 +168,14 @@ void ctl_deferred_line(struct ctl_deferred *d, uint16_t code, const char *text)
 	emit_to_client(&rp, code, text);
 }
 
+bool ctl_deferred_reply(struct ctl_deferred *d, struct reply *rp, uint32_t flags)
+{
+	if (!d || !d->c)
+		return false;
+	*rp = (struct reply){ .emit = emit_to_client, .arg = d->c, .flags = flags };
+	return true;
+}
+
 static void read_cb(struct bufferevent *bev, void *arg);
 
 void ctl_deferred_done(struct ctl_deferred *d, int status)

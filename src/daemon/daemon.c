@@ -19,6 +19,7 @@
 #include "config/permutate.h"
 #include "config/secrets.h"
 #include "ctl/ctl_client.h"
+#include "daemon/conn_dns.h"
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
@@ -187,6 +188,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			continue;
 		}
 		log_info("\"%s\": added IKEv%d connection", e->name, c->ikev2 ? 2 : 1);
+		conn_dns_then(p, dc, CONN_DNS_ADDED, NULL, true, &rp);
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < nx; i++) {
@@ -196,9 +198,9 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
 			if (pass == 0 && dc->conn->auto_ == AUTO_ONDEMAND)
-				sa_route_conn(p, dc, &rp);
+				conn_dns_then(p, dc, CONN_DNS_ROUTE, NULL, true, &rp);
 			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
-				sa_initiate(p, dc, NULL, true, &rp);
+				conn_dns_then(p, dc, CONN_DNS_UP, NULL, true, &rp);
 		}
 	permutate_entries_free(x, nx);
 }
@@ -392,6 +394,7 @@ int pluto_run(struct pluto_opts *o)
 		quiet_stdio();
 	}
 	event_base_dispatch(p->base);
+	conn_dns_shutdown(p);
 	ikehost_shutdown(p);
 	rc = 0;
 out:

@@ -9,6 +9,7 @@
 
 #include "config/conn.h"
 #include "config/secrets.h"
+#include "daemon/conn_dns.h"
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
@@ -102,6 +103,8 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 		goto out;
 	}
 	log_info("\"%s\": added IKEv%d connection", name, c->ikev2 ? 2 : 1);
+	/* left=/right= host names: resolved now, off the loop (conn_dns.h) */
+	rc = conn_dns_then(p, dc, CONN_DNS_ADDED, NULL, false, rp);
 out:
 	kvlist_clear(&l);
 	diag_free(&diag);
@@ -203,7 +206,7 @@ static int each_initiate(struct pluto *p, struct dconn *dc, const struct ctl_req
 	char remote[CTL_MAX_STR + 1];
 
 	ctl_str_copy(rq->remote, remote, sizeof(remote));
-	return sa_initiate(p, dc, remote[0] ? remote : NULL, rq->flags & CTL_F_ASYNC, rp);
+	return conn_dns_then(p, dc, CONN_DNS_UP, remote[0] ? remote : NULL, rq->flags & CTL_F_ASYNC, rp);
 }
 
 static int each_terminate(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
@@ -215,7 +218,7 @@ static int each_terminate(struct pluto *p, struct dconn *dc, const struct ctl_re
 static int each_route(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
 {
 	(void)rq;
-	return sa_route_conn(p, dc, rp);
+	return conn_dns_then(p, dc, CONN_DNS_ROUTE, NULL, false, rp);
 }
 
 static int each_unroute(struct pluto *p, struct dconn *dc, const struct ctl_request *rq, struct reply *rp)
@@ -384,7 +387,8 @@ static int h_listen(struct pluto *p, const struct ctl_request *rq, const char *n
 	int r = ikehost_listen(p, true, rp);
 
 	(void)rq; (void)name;
-	return r ? r : pluto_reread_secrets(p, rp);
+	r = r ? r : pluto_reread_secrets(p, rp);
+	return conn_dns_refresh_all(p, r, rp);
 }
 
 static int h_unlisten(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
@@ -427,7 +431,8 @@ static int h_rereadall(struct pluto *p, const struct ctl_request *rq, const char
 	int r = pluto_reread_secrets(p, rp);
 
 	(void)rq; (void)name;
-	return r ? r : pluto_reread_groups(p, rp);
+	r = r ? r : pluto_reread_groups(p, rp);
+	return conn_dns_refresh_all(p, r, rp);   /* host names again */
 }
 
 static int h_groups(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)

@@ -16,6 +16,7 @@ struct ctlsrv;
 struct secrets;
 struct ikehost;
 struct dconn;
+struct dnsres;
 
 struct pluto_opts {
 	const char *config;         /* --config (default /etc/ipsec.conf) */
@@ -43,6 +44,7 @@ struct pluto {
 	struct secrets *secrets;    /* the last (re)read of secretsfile */
 	char *groups[5];            /* policy group files' entries (text), see ops.c */
 	struct ikehost *host;       /* IKE engine + dataplane (ikehost.h) */
+	struct dnsres *dns;         /* host-name lookups (dnsres.h), made on first use */
 	const char *protostack;     /* config setup protostack= (NULL = probe) */
 	bool uniqueids;             /* config setup uniqueids= (yes) */
 	enum { DDOS_AUTO, DDOS_BUSY, DDOS_UNLIMITED } ddos_mode;  /* config setup ddos-mode= */
@@ -98,6 +100,9 @@ struct ctl_deferred;
 struct ctl_deferred *ctl_defer(struct reply *rp);
 void ctl_deferred_line(struct ctl_deferred *d, uint16_t code, const char *text);
 void ctl_deferred_done(struct ctl_deferred *d, int status);
+/* A reply whose lines go to d's client now (another operation continues
+ * the deferred request); false when the client is gone. */
+bool ctl_deferred_reply(struct ctl_deferred *d, struct reply *rp, uint32_t flags);
 struct ctlsrv *ctlsrv_new(struct pluto *p, const char *path, int *err);
 void ctlsrv_free(struct ctlsrv *s);
 

@@ -7,6 +7,7 @@
 
 #include "config/conn.h"
 #include "config/secrets.h"
+#include "daemon/conn_dns.h"
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
@@ -26,8 +27,11 @@ static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
 			return addr_fmt(&e->host, buf);
 		snprintf(buf, cap, "%%defaultroute");
 		return buf;
-	case HOST_DNS:
-		snprintf(buf, cap, "%%dns<%s>", e->host_name ? e->host_name : "?");
+	case HOST_DNS:       /* its answer when it has one (conn_dns_status_end) */
+		if (addr_is_set(&e->host))
+			snprintf(buf, cap, "%s<%s>", addr_fmt(&e->host, a), e->host_name ? e->host_name : "?");
+		else
+			snprintf(buf, cap, "%%dns<%s>", e->host_name ? e->host_name : "?");
 		return buf;
 	case HOST_ANY:
 		snprintf(buf, cap, "%%any");
@@ -39,7 +43,6 @@ static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
 	case HOST_GROUP: snprintf(buf, cap, "%%group"); return buf;
 	case HOST_OPPOGROUP: snprintf(buf, cap, "%%opportunisticgroup"); return buf;
 	default:
-		(void)a;
 		snprintf(buf, cap, "%%none");
 		return buf;
 	}
@@ -155,15 +158,18 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	const char *t0, *t1;
 	static const char *const dpdaction[] = { "hold", "clear", "restart" };
 	unsigned newest_ike = 0, newest_child = 0;
+	struct conn_end ends[2];        /* host names with their answers */
 
-	if (ifaddr_is_local(&c->end[1].host, NULL) && !ifaddr_is_local(&c->end[0].host, NULL)) {
+	conn_dns_status_end(dc, 0, &ends[0]);
+	conn_dns_status_end(dc, 1, &ends[1]);
+	if (ifaddr_is_local(&ends[1].host, NULL) && !ifaddr_is_local(&ends[0].host, NULL)) {
 		l = 1;
 		r = 0;
-	} else if (!ifaddr_is_local(&c->end[0].host, NULL)) {
+	} else if (!ifaddr_is_local(&ends[0].host, NULL)) {
 		oriented = false;
 	}
-	L = &c->end[l];
-	R = &c->end[r];
+	L = &ends[l];
+	R = &ends[r];
 	snprintf(pre, sizeof(pre), "\"%s\":", dc->name);
 	end_text(L, false, a, sizeof(a));
 	end_text(R, true, b, sizeof(b));
@@ -173,6 +179,10 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		newest_child);
 	rp_line(rp, 0, "%s     %s; my_ip=unset; their_ip=unset; my_updown=%s;", pre,
 		oriented ? "oriented" : "unoriented", L->updown ? L->updown : "ipsec _updown");
+	for (int s = 0; s < 2; s++)     /* a host name without an answer says why */
+		if (c->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
+			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", c->end[s].host_name,
+				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
 	rp_line(rp, 0, "%s   xauth us:%s, xauth them:%s,  my_username=[any]; their_username=[any]", pre,
 		L->xauthserver ? "server" : L->xauthclient ? "client" : "none",
 		R->xauthserver ? "server" : R->xauthclient ? "client" : "none");
@@ -329,9 +339,12 @@ void status_json(struct pluto *p, struct reply *rp)
 	for (size_t i = 0; i < n; i++) {
 		const struct conn *cn = v[i]->conn;
 		char name[600], l[700], r[700], e0[700], e1[700];
+		struct conn_end ends[2];
 
-		end_text(&cn->end[0], false, e0, sizeof(e0));
-		end_text(&cn->end[1], true, e1, sizeof(e1));
+		conn_dns_status_end(v[i], 0, &ends[0]);
+		conn_dns_status_end(v[i], 1, &ends[1]);
+		end_text(&ends[0], false, e0, sizeof(e0));
+		end_text(&ends[1], true, e1, sizeof(e1));
 		rp_line(rp, CTL_CODE_RAW,
 			"{\"name\":\"%s\",\"serial\":%llu,\"routing\":\"%s\",\"left\":\"%s\",\"right\":\"%s\","
 			"\"ikev2\":%s,\"type\":\"%s\",\"ike_sa\":0,\"ipsec_sa\":0}%s",

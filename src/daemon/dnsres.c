@@ -1,0 +1,227 @@
+/* Host names resolved on worker threads (see dnsres.h). */
+#include "daemon/dnsres.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+struct job {
+	struct dnsres_query q;
+	struct dnsres_result res;
+	dnsres_done_fn done;
+	void *arg;
+	struct job *next;
+};
+
+struct dnsres {
+	dnsres_lookup_fn lookup;
+	int efd;
+	struct event *ev;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *todo, **todo_tail;   /* FIFO, under mu */
+	struct job *done;                /* LIFO, under mu */
+	bool stop;                       /* under mu */
+	unsigned idle;                   /* workers waiting, under mu */
+	unsigned nthreads;               /* loop thread only */
+	pthread_t threads[DNSRES_WORKERS];
+	unsigned pending;                /* loop thread only */
+};
+
+int dnsres_lookup_system(const char *name, int af, struct ip_addr *out, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = af, .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	rc = -1;
+	for (const struct addrinfo *ai = res; ai && rc; ai = ai->ai_next)
+		if (addr_from_sockaddr(ai->ai_addr, out, NULL))
+			rc = 0;
+	freeaddrinfo(res);
+	if (rc)
+		snprintf(err, errlen, "no usable address");
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct dnsres *r = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!r->stop && !r->todo) {
+			r->idle++;
+			pthread_cond_wait(&r->cv, &r->mu);
+			r->idle--;
+		}
+		if (r->stop)
+			break;
+		j = r->todo;
+		r->todo = j->next;
+		if (!r->todo)
+			r->todo_tail = &r->todo;
+		pthread_mutex_unlock(&r->mu);
+		for (int s = 0; s < 2; s++)
+			if (j->q.want[s])
+				j->res.ok[s] = r->lookup(j->q.name[s], j->q.af[s], &j->res.addr[s], j->res.err[s],
+							 sizeof(j->res.err[s])) == 0;
+		pthread_mutex_lock(&r->mu);
+		j->next = r->done;
+		r->done = j;
+		if (write(r->efd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow here; nothing to do */
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* The finished queries, oldest first. */
+static struct job *take_done(struct dnsres *r)
+{
+	struct job *lifo, *fifo = NULL;
+
+	pthread_mutex_lock(&r->mu);
+	lifo = r->done;
+	r->done = NULL;
+	pthread_mutex_unlock(&r->mu);
+	while (lifo) {
+		struct job *n = lifo->next;
+
+		lifo->next = fifo;
+		fifo = lifo;
+		lifo = n;
+	}
+	return fifo;
+}
+
+static void on_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnsres *r = arg;
+	uint64_t n;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	for (struct job *j = take_done(r), *next; j; j = next) {
+		next = j->next;
+		r->pending--;
+		j->done(j->arg, &j->res);
+		free(j);
+	}
+}
+
+struct dnsres *dnsres_new(struct event_base *base, dnsres_lookup_fn lookup)
+{
+	struct dnsres *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->lookup = lookup ? lookup : dnsres_lookup_system;
+	r->todo_tail = &r->todo;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->efd < 0 || !(r->ev = event_new(base, r->efd, EV_READ | EV_PERSIST, on_event, r)) ||
+	    event_add(r->ev, NULL) < 0) {
+		dnsres_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* A worker more when all are busy (signals stay with the loop's thread). */
+static void grow(struct dnsres *r)
+{
+	sigset_t all, old;
+
+	if (r->nthreads >= DNSRES_WORKERS || r->idle)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&r->threads[r->nthreads], NULL, worker, r) == 0)
+		r->nthreads++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+bool dnsres_submit(struct dnsres *r, const struct dnsres_query *q, dnsres_done_fn done, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return false;
+	j->q = *q;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&r->mu);
+	grow(r);
+	if (!r->nthreads) {
+		pthread_mutex_unlock(&r->mu);
+		free(j);
+		return false;
+	}
+	*r->todo_tail = j;
+	r->todo_tail = &j->next;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	r->pending++;
+	return true;
+}
+
+unsigned dnsres_pending(const struct dnsres *r)
+{
+	return r ? r->pending : 0;
+}
+
+static void abandon(struct job *j)
+{
+	while (j) {
+		struct job *n = j->next;
+
+		j->done(j->arg, NULL);
+		free(j);
+		j = n;
+	}
+}
+
+void dnsres_free(struct dnsres *r)
+{
+	struct job *todo;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned i = 0; i < r->nthreads; i++)
+		pthread_join(r->threads[i], NULL);
+	todo = r->todo;
+	r->todo = NULL;
+	abandon(todo);
+	abandon(take_done(r));
+	if (r->ev)
+		event_free(r->ev);
+	if (r->efd >= 0)
+		close(r->efd);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
