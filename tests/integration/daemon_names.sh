@@ -1,0 +1,137 @@
+#!/bin/bash
+# left=/right= as DNS names (issue 12 §5), resolved through a per-namespace
+# hosts file: `ip netns exec NS` bind-mounts /etc/netns/NS/hosts over
+# /etc/hosts for the daemon it starts (the real /etc/hosts is untouched;
+# the files are rewritten in place, so the bind mount sees new contents).
+#   - a conn whose peer is a name establishes a tunnel; status shows
+#     ADDR<NAME> as Libreswan;
+#   - the responder with a name for the peer refuses a peer from another
+#     address (a name is never %any);
+#   - an unresolvable name: --add loads the conn and says why, --up fails
+#     with the reason, status shows %dns<NAME> and the reason;
+#   - after the hosts files change, --rereadall moves the conn to the new
+#     address and the next --up reaches the peer there; without
+#     --rereadall, the next --up resolves again.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need daemon_names
+[ -d /etc/netns ] || { mkdir -p /etc/netns && at_exit rmdir /etc/netns; }
+mkdir -p "/etc/netns/$W" "/etc/netns/$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
+at_exit rm -rf "/etc/netns/$W" "/etc/netns/$E"
+two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
+ip -n "$W" addr add 192.0.2.3/24 dev va
+ip -n "$E" addr add 192.0.2.4/24 dev vb
+# a name server that answers nothing at once (no lookup waits on a timeout)
+for ns in "$W" "$E"; do
+	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
+done
+# hosts NS LINES: rewrite NS's hosts file in place (same inode)
+hosts() { printf '127.0.0.1 localhost\n%s\n' "$2" >"/etc/netns/$1/hosts"; }
+hosts "$W" '192.0.2.2 east.example'
+hosts "$E" $'192.0.2.1 west.example\n192.0.2.2 east.example'
+
+conf "$DW" 'left=192.0.2.1
+leftsubnet=198.51.100.0/24
+right=east.example
+rightsubnet=203.0.113.0/24'
+conf "$DE" 'left=west.example
+leftsubnet=198.51.100.0/24
+right=east.example
+rightsubnet=203.0.113.0/24'
+# west: the same subnets from another address (refused by east), and a
+# conn whose peer has no address
+cat >>"$DW/ipsec.conf" <<'CONF'
+
+conn other
+	authby=secret
+	leftid=@west
+	rightid=@east
+	left=192.0.2.3
+	leftsubnet=198.51.100.0/24
+	right=192.0.2.2
+	rightsubnet=203.0.113.0/24
+	auto=ignore
+
+conn nowhere
+	authby=secret
+	left=192.0.2.1
+	right=nosuch.example
+	auto=ignore
+CONF
+start_both || { fail setup "pluto did not start"; finish; }
+status_w() { ww --status 2>/dev/null | grep '"t":'; }
+status_e() { we --status 2>/dev/null | grep '"t":'; }
+
+if wait_until 10 eval 'status_w | grep -qF "192.0.2.1[@west]...192.0.2.2<east.example>[@east]"' &&
+   wait_until 10 eval 'status_e | grep -qF "192.0.2.2<east.example>[@east]...192.0.2.1<west.example>[@west]"'; then
+	pass status-shows-address-and-name
+else
+	fail status-shows-address-and-name "west: $(status_w | head -1); east: $(status_e | head -1)"
+fi
+
+if aw --up t >"$TMP/up" 2>&1 && [ "$(n_states "$W" "$DW" CHILD_SA)" -ge 1 ]; then
+	pass up-by-name
+	traffic by-name 198.51.100.1 203.0.113.1 esp
+else
+	fail up-by-name "$(tail -3 "$TMP/up" | tr '\n' '|')"
+fi
+aw --down t >/dev/null 2>&1
+wait_until 10 eval 'no_states "$W" "$DW" && no_states "$E" "$DE"'
+
+# east's peer is west.example = 192.0.2.1: 192.0.2.3 is nobody it knows
+expect add-other 0 - -- aw --config "$DW/ipsec.conf" --add other
+if ! aw --up other >"$TMP/up" 2>&1 && grep -q 'sent IKE_SA_INIT request to 192.0.2.2' "$TMP/up" && [ "$(n_states "$E" "$DE" IKE_SA)" = 0 ] &&
+   ! grep -q 'STATE_V2_ESTABLISHED' <(we --showstates 2>/dev/null); then
+	pass responder-refuses-other-address
+else
+	fail responder-refuses-other-address "up: $(tail -2 "$TMP/up" | tr '\n' '|'); east: $(we --showstates 2>/dev/null | head -2 | tr '\n' '|')"
+fi
+aw --delete other >/dev/null 2>&1
+wait_until 10 eval 'no_states "$W" "$DW" && no_states "$E" "$DE"'
+
+expect unresolvable-add-says-why 0 "failed to resolve 'right=nosuch.example'" -- aw --config "$DW/ipsec.conf" --add nowhere
+expect unresolvable-up-fails 36 "failed to resolve 'right=nosuch.example'" -- aw --up nowhere
+if ww --status 2>/dev/null | grep -F '"nowhere":' >"$TMP/st" &&
+   grep -qF '192.0.2.1...%dns<nosuch.example>' "$TMP/st" && grep -qF 'right=nosuch.example: ' "$TMP/st"; then
+	pass unresolvable-status
+else
+	fail unresolvable-status "$(head -3 "$TMP/st" | tr '\n' '|')"
+fi
+
+# east.example moves to 192.0.2.4: both daemons reread
+hosts "$W" '192.0.2.4 east.example'
+hosts "$E" $'192.0.2.1 west.example\n192.0.2.4 east.example'
+expect rereadall-rc 0 "loading secrets" -- aw --rereadall
+we --rereadall >/dev/null 2>&1
+if status_w | grep -qF '...192.0.2.4<east.example>' && status_e | grep -qF '192.0.2.4<east.example>[@east]...'; then
+	pass rereadall-new-address
+else
+	fail rereadall-new-address "west: $(status_w | head -1); east: $(status_e | head -1)"
+fi
+cap_start "$W" va "$TMP/moved.pcap"
+if aw --up t >"$TMP/up" 2>&1 && [ "$(n_states "$W" "$DW" CHILD_SA)" -ge 1 ]; then
+	cap_stop
+	if [ "$(tcpdump -nr "$TMP/moved.pcap" 'dst host 192.0.2.4 and udp port 500' 2>/dev/null | wc -l)" -ge 1 ] &&
+	   [ "$(tcpdump -nr "$TMP/moved.pcap" 'dst host 192.0.2.2' 2>/dev/null | wc -l)" = 0 ]; then
+		pass up-after-rereadall-uses-new-address
+	else
+		fail up-after-rereadall-uses-new-address "no IKE to 192.0.2.4 alone: $(tcpdump -nr "$TMP/moved.pcap" 2>/dev/null | head -3 | tr '\n' '|')"
+	fi
+else
+	cap_stop
+	fail up-after-rereadall-uses-new-address "$(tail -3 "$TMP/up" | tr '\n' '|')"
+fi
+aw --down t >/dev/null 2>&1
+wait_until 10 eval 'no_states "$W" "$DW" && no_states "$E" "$DE"'
+
+# back to 192.0.2.2, west without --rereadall: the next --up resolves again
+hosts "$W" '192.0.2.2 east.example'
+hosts "$E" $'192.0.2.1 west.example\n192.0.2.2 east.example'
+we --rereadall >/dev/null 2>&1
+if aw --up t >"$TMP/up" 2>&1 && status_w | grep -qF '...192.0.2.2<east.example>' &&
+   ww --showstates 2>/dev/null | grep -q 'ESTABLISHED_CHILD_SA'; then
+	pass next-up-resolves-again
+else
+	fail next-up-resolves-again "$(tail -2 "$TMP/up" | tr '\n' '|'); $(status_w | head -1)"
+fi
+finish
