@@ -86,7 +86,6 @@ static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* the default script is Cygnet's own routing; %disabled runs nothing */
 static const char *const v_metric[] = { "1", NULL };
-static const char *const v_keepalive[] = { "20", NULL };
 static const char *const v_syslog[] = { "daemon.error", NULL };
 static const char *const v_shuntlife[] = { "15m", NULL };
 static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
@@ -254,13 +253,13 @@ const struct kw_def kw_table[] = {
 	/* ---- config setup ---- */
 	G("protostack", KT_ENUM, protostack_n, NULL, TODO_BUT(v_stack, "KLIPS and BSD stacks")),
 	G("interfaces", KT_STRING, NULL, NULL, TODO("interfaces=")),
-	G("listen", KT_ADDR, NULL, NULL, TODO("listen=")),
-	G("ike-socket-bufsize", KT_BYTES, NULL, NULL, TODO("IKE socket buffer sizes")),
+	G("listen", KT_ADDR, NULL, NULL, IMPL),
+	G("ike-socket-bufsize", KT_BYTES, NULL, NULL, IMPL),
 	G("ike-socket-errqueue", KT_BOOL, NULL, "yes", NOEFF("Cygnet does not read the IKE socket error queue")),
 	G("listen-udp", KT_BOOL, NULL, "yes", TODO_BUT(v_yes, "IKE over TCP only")),
 	G("listen-tcp", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IKE over TCP (RFC 8229)")),
 	G("nflog-all", KT_NUMBER, NULL, "0", TODO_BUT(v_zero, "NFLOG")),
-	G("keep-alive", KT_NUMBER, NULL, "20", TODO_BUT(v_keepalive, "a NAT keepalive interval other than 20s")),
+	G("keep-alive", KT_NUMBER, NULL, "20", IMPL),
 	G("virtual-private", KT_VIRTPRIV, NULL, NULL, NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	GA("virtual_private", "virtual-private", NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	G("myvendorid", KT_STRING, NULL, NULL, TODO("vendor IDs")),

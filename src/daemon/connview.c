@@ -163,6 +163,8 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic->pfs = c->pfs;
 	ic->esn = c->esn == ESN_YES ? IKE_ESN_YES : c->esn == ESN_NO ? IKE_ESN_NO : IKE_ESN_EITHER;
 	connview_map_options(c, ic);
+	if (c->nat_keepalive)      /* config setup keep-alive= */
+		ic->nat_keepalive_ms = (p->keep_alive_s ? p->keep_alive_s : 20) * 1000u;
 	ic->uniqueids = p->uniqueids;
 	ic->narrowing = c->narrowing;
 	ic->encaps = c->encapsulation == YNA_YES ? IKE_ENCAPS_YES :

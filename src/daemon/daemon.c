@@ -18,6 +18,7 @@
 #include "config/conn.h"
 #include "config/permutate.h"
 #include "config/secrets.h"
+#include "config/values.h"
 #include "ctl/ctl_client.h"
 #include "daemon/conn_dns.h"
 #include "daemon/conndb.h"
@@ -283,6 +284,25 @@ static unsigned setup_unsigned(const struct config *cfg, const char *key, unsign
 	return end != v && !*end && n <= UINT_MAX ? (unsigned)n : dflt;
 }
 
+/* listen=, ike-socket-bufsize= and keep-alive= (validated by the parser). */
+static void sockets_settings(struct pluto *p, const struct config *cfg)
+{
+	const char *v = setup_get(cfg, "listen");
+	uint64_t n;
+	const char *why;
+
+	if (v && *v && !addr_parse(v, &p->listen))
+		log_warn("config setup: listen=%s is not an address; listening on every address", v);
+	if ((v = setup_get(cfg, "ike-socket-bufsize")) && *v && val_bytes(v, &n, &why))
+		p->ike_bufsize = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
+	/* 0 keeps the default, as Libreswan's init_nat_traversal() */
+	p->keep_alive_s = setup_unsigned(cfg, "keep-alive", 20);
+	if (!p->keep_alive_s)
+		p->keep_alive_s = 20;
+	if (p->keep_alive_s > 86400)
+		p->keep_alive_s = 86400;
+}
+
 static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const struct config *cfg)
 {
 	const char *u = setup_get(cfg, "uniqueids");   /* table default yes */
@@ -293,6 +313,7 @@ static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const st
 		     : strcasecmp(ddos, "unlimited") == 0 ? DDOS_UNLIMITED : DDOS_AUTO;
 	p->ddos_threshold = setup_unsigned(cfg, "ddos-ike-threshold", 25000);
 	p->max_halfopen = setup_unsigned(cfg, "max-halfopen-ike", 50000);
+	sockets_settings(p, cfg);
 	if (cfg && setup_get(cfg, "protostack"))
 		p->protostack = dupkeep(setup_get(cfg, "protostack"));
 	p->uniqueids = !u || strcmp(u, "no") != 0;

@@ -247,6 +247,8 @@ static void start_dataplane(struct ikehost *h)
 	int err = 0;
 
 	dpp.protostack = h->p->protostack;
+	dpp.listen = h->p->listen;
+	dpp.ike_bufsize = h->p->ike_bufsize;
 	h->dp = dp_new(&dpp, &err);
 	if (!h->dp) {
 		log_error("dataplane: cannot start: %s; Child SAs cannot be installed", strerror(-err));
@@ -306,12 +308,17 @@ int ikehost_listen(struct pluto *p, bool on, struct reply *rp)
 	if (!h)
 		return 36;
 	for (int i = 0; i < 2; i++) {
-		if (on && h->fd500[i] < 0) {
-			int fd = pktinfo_udp_open(i ? AF_INET6 : AF_INET, IKE_PORT);
+		int af = i ? AF_INET6 : AF_INET;
+
+		if (on && h->fd500[i] < 0 && (!p->listen.af || p->listen.af == af)) {
+			/* listen=: that address only; ike-socket-bufsize= */
+			int fd = pktinfo_udp_open_at(af, &p->listen, IKE_PORT, p->ike_bufsize);
+			char a[ADDR_STRLEN];
 
 			if (fd < 0) {
-				if (!i)
-					log_error("cannot open UDP 500: %s", strerror(-fd));
+				if (!i || p->listen.af)
+					log_error("cannot open UDP 500%s%s: %s", p->listen.af ? " on " : "",
+						  p->listen.af ? addr_fmt(&p->listen, a) : "", strerror(-fd));
 				continue;
 			}
 			if (h->dp)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ctl/ctl_msg.h"
+#include "lib/addr.h"
 
 struct event_base;
 struct conn;
@@ -50,6 +51,9 @@ struct pluto {
 	enum { DDOS_AUTO, DDOS_BUSY, DDOS_UNLIMITED } ddos_mode;  /* config setup ddos-mode= */
 	unsigned ddos_threshold;    /* ddos-ike-threshold= (25000) */
 	unsigned max_halfopen;      /* max-halfopen-ike= (50000) */
+	struct ip_addr listen;      /* listen= (unset: every address) */
+	int ike_bufsize;            /* ike-socket-bufsize= (0: the OS default) */
+	unsigned keep_alive_s;      /* keep-alive= NAT-T keepalive interval (20) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

@@ -224,9 +224,9 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
 			(unsigned long long)(c->dpddelay_ms / 1000),
 			(unsigned long long)(c->retransmit_timeout_ms / 1000));
-		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%ss", pre,
+		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%us", pre,
 			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
-			c->nat_keepalive ? "20" : "0");
+			c->nat_keepalive ? p->keep_alive_s : 0);
 		rp_line(rp, 0, "%s   newest IKE SA: #%u; newest IPsec SA: #%u; conn serial: $%llu;", pre,
 			newest_ike, newest_child, (unsigned long long)dc->serial);
 		if (c->connalias)
@@ -236,9 +236,9 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		rp_line(rp, 0, "%s   dpd: %s; action:%s; delay:%llus; timeout:%llus", pre,
 			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
 			(unsigned long long)(c->dpddelay_ms / 1000), (unsigned long long)(c->dpdtimeout_ms / 1000));
-		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%ss; ikev1-method:rfc+drafts", pre,
+		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%us; ikev1-method:rfc+drafts", pre,
 			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
-			c->nat_keepalive ? "20" : "0");
+			c->nat_keepalive ? p->keep_alive_s : 0);
 		rp_line(rp, 0, "%s   newest ISAKMP SA: #0; newest IPsec SA: #0; conn serial: $%llu;", pre,
 			(unsigned long long)dc->serial);
 		if (c->connalias)
@@ -277,6 +277,8 @@ void status_brief(struct pluto *p, struct reply *rp)
 
 void status_full(struct pluto *p, struct reply *rp)
 {
+	char la[ADDR_STRLEN];
+
 	rp_line(rp, 0, "using kernel interface: %s", sa_status_dataplane(p));
 	sa_status_drops(p, rp);
 	BLANK(rp);
@@ -293,7 +295,10 @@ void status_full(struct pluto *p, struct reply *rp)
 		p->o.logtime ? "yes" : "no");
 	rp_line(rp, 0, "ddos-cookies-threshold=%u, ddos-max-halfopen=%u, ddos-mode=%s", p->ddos_threshold,
 		p->max_halfopen, p->ddos_mode == DDOS_BUSY ? "busy" : p->ddos_mode == DDOS_UNLIMITED ? "unlimited" : "auto");
+	rp_line(rp, 0, "ikebuf=%d, listen=%s", p->ike_bufsize, p->listen.af ? addr_fmt(&p->listen, la) : "<any>");
 	rp_line(rp, 0, "debug:%s", p->o.debug ? " all" : "");
+	BLANK(rp);
+	rp_line(rp, 0, "nat-traversal=yes, keep-alive=%u, nat-ikeport=4500", p->keep_alive_s);
 	BLANK(rp);
 	rp_line(rp, 0, "Connection list:");
 	BLANK(rp);

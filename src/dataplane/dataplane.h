@@ -192,6 +192,8 @@ struct dp_params {
 	uint32_t fwmark;               /* default DP_DEFAULT_FWMARK */
 	uint16_t natt_port;            /* default 4500; 0 here means default */
 	bool no_natt_socket;           /* don't bind the 4500 socket */
+	struct ip_addr listen;         /* config setup listen=: bind 4500 there only (unset = any) */
+	int ike_bufsize;               /* ike-socket-bufsize= (0 = the OS default; xfrm's 4500) */
 	bool no_raw_esp;               /* don't open the raw ESP sockets */
 	bool no_routes;                /* install no routes/rules (tests) */
 };

@@ -85,7 +85,10 @@ static int open_sock(int af, int type, int proto, uint16_t port, const struct dp
 		goto fail;
 	if (type == SOCK_DGRAM) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		addr_any(af, &any);
+		if (p->listen.af == af)
+			any = p->listen;          /* listen=: that address only */
+		else
+			addr_any(af, &any);
 		if (bind(fd, (struct sockaddr *)&ss, addr_to_sockaddr(&any, port, &ss)) < 0) {
 			rc = -errno;
 			goto fail;
@@ -108,11 +111,12 @@ int us_io_open(struct us *u, const struct dp_params *p)
 		log_error("userspace dataplane: cannot create TUN %s: %s", p->tun_name, strerror(-rc));
 		return rc;
 	}
-	if (!p->no_natt_socket) {
-		if ((u->sock[US_UDP4] = open_sock(AF_INET, SOCK_DGRAM, 0, p->natt_port, p)) < 0)
-			return u->sock[US_UDP4];
+	/* listen=: only its family's socket, bound to it */
+	if (!p->no_natt_socket && (!p->listen.af || p->listen.af == AF_INET) &&
+	    (u->sock[US_UDP4] = open_sock(AF_INET, SOCK_DGRAM, 0, p->natt_port, p)) < 0)
+		return u->sock[US_UDP4];
+	if (!p->no_natt_socket && (!p->listen.af || p->listen.af == AF_INET6))
 		u->sock[US_UDP6] = open_sock(AF_INET6, SOCK_DGRAM, 0, p->natt_port, p);
-	}
 	if (!p->no_raw_esp) {
 		if ((u->sock[US_RAW4] = open_sock(AF_INET, SOCK_RAW, IPPROTO_ESP, 0, p)) < 0)
 			return u->sock[US_RAW4];

@@ -454,9 +454,9 @@ static void *event_thread(void *arg)
 
 /* ---- set-up and tear-down --------------------------------------------- */
 
-static int open_natt(int af, uint16_t port)
+static int open_natt(int af, uint16_t port, const struct dp_params *p)
 {
-	int fd = pktinfo_udp_open(af, port), encap = UDP_ENCAP_ESPINUDP;
+	int fd = pktinfo_udp_open_at(af, &p->listen, port, p->ike_bufsize), encap = UDP_ENCAP_ESPINUDP;
 
 	if (fd >= 0 && setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
 		int e = -errno;
@@ -670,12 +670,16 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 	purge_ours(x, false);
 	if (!params->no_natt_socket) {
 		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;
-		if ((x->natt[0] = open_natt(AF_INET, port)) < 0) {
+		/* listen=: only its family's socket, bound to it */
+		x->natt[0] = x->natt[1] = -1;
+		if ((!params->listen.af || params->listen.af == AF_INET) &&
+		    (x->natt[0] = open_natt(AF_INET, port, params)) < 0) {
 			rc = x->natt[0];
 			log_error("xfrm: cannot open UDP %u with ESP-in-UDP decapsulation: %s", port, strerror(-rc));
 			goto fail;
 		}
-		x->natt[1] = open_natt(AF_INET6, port);   /* optional: no IPv6 is fine */
+		if (!params->listen.af || params->listen.af == AF_INET6)
+			x->natt[1] = open_natt(AF_INET6, port, params);   /* optional: no IPv6 is fine */
 	}
 	if (pipe2(x->stop, O_CLOEXEC) < 0) {
 		rc = -errno;

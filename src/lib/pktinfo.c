@@ -77,7 +77,20 @@ int pktinfo_sendto(int fd, const void *buf, size_t len, const struct ip_addr *sr
 	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
 }
 
+void pktinfo_set_bufsize(int fd, int bufsize)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+}
+
 int pktinfo_udp_open(int af, uint16_t port)
+{
+	return pktinfo_udp_open_at(af, NULL, port, 0);
+}
+
+int pktinfo_udp_open_at(int af, const struct ip_addr *at, uint16_t port, int bufsize)
 {
 	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int one = 1;
@@ -87,8 +100,13 @@ int pktinfo_udp_open(int af, uint16_t port)
 
 	if (fd < 0)
 		return -errno;
-	addr_any(af, &any);
+	if (at && at->af == af)
+		any = *at;
+	else
+		addr_any(af, &any);
 	sl = addr_to_sockaddr(&any, port, &ss);
+	if (bufsize > 0)
+		pktinfo_set_bufsize(fd, bufsize);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (af == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));

@@ -26,6 +26,12 @@ bool pktinfo_get(struct msghdr *m, struct ip_addr *dst);
 /* A nonblocking UDP socket bound to the wildcard address of af on port,
  * IPv6 sockets v6-only, reporting pktinfo; fd or -errno. */
 int pktinfo_udp_open(int af, uint16_t port);
+/* The same bound to at (config setup listen=), or to the wildcard of af
+ * when at is NULL or unset; bufsize > 0 sets SO_RCVBUF/SO_SNDBUF (FORCE
+ * variants first, as Libreswan's ike-socket-bufsize). */
+int pktinfo_udp_open_at(int af, const struct ip_addr *at, uint16_t port, int bufsize);
+/* SO_RCVBUFFORCE/SO_SNDBUFFORCE (SO_RCVBUF/SO_SNDBUF without CAP_NET_ADMIN). */
+void pktinfo_set_bufsize(int fd, int bufsize);
 /* sendmsg() of one datagram to dst:dport from src (may be unset). */
 int pktinfo_sendto(int fd, const void *buf, size_t len, const struct ip_addr *src,
 		   const struct ip_addr *dst, uint16_t dport);

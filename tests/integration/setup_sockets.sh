@@ -1,0 +1,102 @@
+#!/bin/bash
+# config setup settings of the IKE sockets (issue 12 §6), two daemons:
+#   - listen=192.0.2.1: west's UDP 500 and 4500 sockets are bound to that
+#     address only (ss -lun), no IPv6 socket, and a tunnel still comes up;
+#   - ike-socket-bufsize=300000: east's UDP 500 socket has SO_RCVBUF and
+#     SO_SNDBUF of 600000 (the kernel doubles it; ss -uampn skmem rb/tb);
+#   - keep-alive=1 behind a NAT: west sends NAT-T keepalives (one 0xff byte
+#     to UDP 4500) about every second (the default is 20 s).
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need setup_sockets
+two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
+ip -n "$W" addr add 192.0.2.3/24 dev va
+both_conf "$CONN_V4"
+sed -i 's/^config setup$/config setup\n\tlisten=192.0.2.1/' "$DW/ipsec.conf"
+sed -i 's/^config setup$/config setup\n\tike-socket-bufsize=300000/' "$DE/ipsec.conf"
+start_both || { fail setup "pluto did not start"; finish; }
+# the dataplane (and its 4500 socket) starts with the engine: --up starts it
+up_ok=0
+aw --up t >"$TMP/up" 2>&1 && up_ok=1
+
+ip netns exec "$W" ss -lunH >"$TMP/ssw"
+if grep -qE '192\.0\.2\.1:500 ' "$TMP/ssw" && grep -qE '192\.0\.2\.1:4500 ' "$TMP/ssw" &&
+   ! grep -qE '(0\.0\.0\.0|\*|\[::\]):(500|4500) ' "$TMP/ssw"; then
+	pass listen-binds-only-that-address
+else
+	fail listen-binds-only-that-address "$(tr '\n' '|' <"$TMP/ssw")"
+fi
+if [ "$up_ok" = 1 ] && [ "$(n_states "$W" "$DW" CHILD_SA)" -ge 1 ]; then
+	pass listen-tunnel-up
+else
+	fail listen-tunnel-up "$(tail -2 "$TMP/up" | tr '\n' '|')"
+fi
+if ww --status 2>/dev/null | grep -qF 'listen=192.0.2.1'; then pass listen-status; else fail listen-status "no listen=192.0.2.1"; fi
+
+ip netns exec "$E" ss -uampnH 'sport = :500' >"$TMP/sse"
+if grep -q 'rb600000,' "$TMP/sse" && grep -q 'tb600000,' "$TMP/sse"; then
+	pass ike-socket-bufsize
+else
+	fail ike-socket-bufsize "$(tr '\n' '|' <"$TMP/sse")"
+fi
+ip netns exec "$W" ss -uampnH 'sport = :500' >"$TMP/ssw5"
+if ! grep -q 'rb600000,' "$TMP/ssw5"; then pass bufsize-default-elsewhere; else fail bufsize-default-elsewhere "$(tr '\n' '|' <"$TMP/ssw5")"; fi
+aw --down t >/dev/null 2>&1
+stop_both
+
+# ---- keep-alive= behind a NAT (tunnel_nat.sh's layout, own namespaces) ----
+W=${TAG}kw E=${TAG}ke N=${TAG}kn DW=$TMP/kwest DE=$TMP/keast
+if ! command -v nft >/dev/null; then
+	skip keep-alive-interval "nft missing"; finish
+fi
+netns_add "$W" && netns_add "$E" && netns_add "$N" || { fail setup "namespaces"; finish; }
+ip -n "$W" link add wn type veth peer name nw netns "$N"
+ip -n "$E" link add en type veth peer name ne netns "$N"
+ip -n "$W" addr add 192.0.2.1/25 dev wn; ip -n "$N" addr add 192.0.2.126/25 dev nw
+ip -n "$N" addr add 192.0.2.129/25 dev ne; ip -n "$E" addr add 192.0.2.130/25 dev en
+for l in "$W wn" "$N nw" "$N ne" "$E en"; do set -- $l; ip -n "$1" link set "$2" up; done
+ip -n "$W" route add default via 192.0.2.126
+ip -n "$W" addr add 198.51.100.1/24 dev lo; ip -n "$E" addr add 203.0.113.1/24 dev lo
+ip netns exec "$N" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$N" nft -f - <<NFT
+table ip nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "ne" masquerade
+	}
+}
+NFT
+conf "$DW" "left=192.0.2.1
+leftsubnet=198.51.100.0/24
+right=192.0.2.130
+rightsubnet=203.0.113.0/24"
+conf "$DE" "left=%any
+leftsubnet=198.51.100.0/24
+right=192.0.2.130
+rightsubnet=203.0.113.0/24"
+sed -i 's/^config setup$/config setup\n\tkeep-alive=1/' "$DW/ipsec.conf"
+start_both || { fail setup "pluto did not start (NAT)"; finish; }
+cap_start "$W" wn "$TMP/ka.pcap"
+if aw --up t >"$TMP/up" 2>&1; then
+	# NAT-T keepalive: UDP 4500 with the one byte 0xff (length 9)
+	ka() { tcpdump -tt -nr "$TMP/ka.pcap" 'src host 192.0.2.1 and udp dst port 4500 and udp[4:2] = 9 and udp[8] = 0xff' 2>/dev/null; }
+	wait_until 8 eval '[ "$(ka | wc -l)" -ge 4 ]'
+	cap_stop
+	# intervals between consecutive keepalives, in ms
+	gaps=$(ka | awk '{ t = $1 * 1000; if (n++) printf "%d ", t - p; p = t }')
+	bad=$(for g in $gaps; do [ "$g" -ge 700 ] && [ "$g" -le 1600 ] || echo "$g"; done)
+	if [ "$(ka | wc -l)" -ge 4 ] && [ -z "$bad" ]; then
+		pass keep-alive-interval
+	else
+		fail keep-alive-interval "$(ka | wc -l) keepalives, gaps(ms): $gaps"
+	fi
+	if ww --status 2>/dev/null | grep -q 'keepalive:1s' && ww --status 2>/dev/null | grep -q 'keep-alive=1,'; then
+		pass keep-alive-status
+	else
+		fail keep-alive-status "$(ww --status 2>/dev/null | grep -i keep | tr '\n' '|')"
+	fi
+else
+	cap_stop
+	fail keep-alive-interval "--up failed: $(tail -2 "$TMP/up" | tr '\n' '|')"
+fi
+finish
