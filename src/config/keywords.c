@@ -84,9 +84,11 @@ static const char *const v_auto_no[] = { "auto", "no", NULL };
 static const char *const v_type[] = { "tunnel", "transport", NULL };
 static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL };
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
+/* interfaces=: the two values Libreswan 4.10 keeps with XFRM (IKE on every
+ * interface; listen= restricts it); KLIPS virtual=physical pairs are refused */
+static const char *const v_interfaces[] = { "%defaultroute", "%none", NULL };
 /* the default script is Cygnet's own routing; %disabled runs nothing */
 static const char *const v_metric[] = { "1", NULL };
-static const char *const v_syslog[] = { "daemon.error", NULL };
 static const char *const v_shuntlife[] = { "15m", NULL };
 static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
@@ -252,7 +254,8 @@ const struct kw_def kw_table[] = {
 
 	/* ---- config setup ---- */
 	G("protostack", KT_ENUM, protostack_n, NULL, TODO_BUT(v_stack, "KLIPS and BSD stacks")),
-	G("interfaces", KT_STRING, NULL, NULL, TODO("interfaces=")),
+	G("interfaces", KT_STRING, NULL, NULL,
+	  TODO_BUT(v_interfaces, "KLIPS virtual=physical interface pairs: use listen= to choose the IKE address")),
 	G("listen", KT_ADDR, NULL, NULL, IMPL),
 	G("ike-socket-bufsize", KT_BYTES, NULL, NULL, IMPL),
 	G("ike-socket-errqueue", KT_BOOL, NULL, "yes", NOEFF("Cygnet does not read the IKE socket error queue")),
@@ -281,7 +284,7 @@ const struct kw_def kw_table[] = {
 	G("ocsp-cache-size", KT_NUMBER, NULL, "1000", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
 	G("ocsp-cache-min-age", KT_DURATION, NULL, "3600", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
 	G("ocsp-cache-max-age", KT_DURATION, NULL, "86400", NOEFF("Cygnet has no certificates yet, so no revocation checking")),
-	G("syslog", KT_STRING, NULL, "daemon.error", TODO_BUT(v_syslog, "syslog facilities")),
+	G("syslog", KT_STRING, NULL, "daemon.error", IMPL),
 	G("plutodebug", KT_STRING, NULL, "none", IMPL),
 	G("uniqueids", KT_BOOL, NULL, "yes", IMPL),
 	G("logfile", KT_STRING, NULL, NULL, IMPL),

@@ -210,7 +210,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 
 void pluto_shutdown(struct pluto *p)
 {
-	log_info("shutting down");
+	log_startup("shutting down");
 	event_base_loopexit(p->base, NULL);
 }
 
@@ -365,6 +365,11 @@ int pluto_run(struct pluto_opts *o)
 			o->config);
 		goto out_cfg;
 	}
+	if (cfg && setup_get(cfg, "syslog") && !log_set_syslog_target(setup_get(cfg, "syslog"))) {
+		fprintf(stderr, "pluto: FATAL ERROR: config setup syslog=%s: not FACILITY[.PRIORITY] "
+			"(e.g. daemon.error, local3.notice)\n", setup_get(cfg, "syslog"));
+		goto out_cfg;
+	}
 	if (cfg)
 		apply_setup(o, cfg);
 	pluto_settings(p, o, cfg);
@@ -399,7 +404,7 @@ int pluto_run(struct pluto_opts *o)
 			event_add(sig[i], NULL);
 	}
 	p->started = time(NULL);
-	log_info("Starting Cygnet pluto pid:%d", (int)getpid());
+	log_startup("Starting Cygnet pluto pid:%d", (int)getpid());
 	pluto_reread_secrets(p, &lrp);
 	pluto_reread_groups(p, &lrp);
 	ikehost_listen(p, true, &lrp);
@@ -431,7 +436,7 @@ out:
 		event_base_free(p->base);
 	pidfile_release(p);
 	if (rc == 0)
-		log_info("pluto stopped");
+		log_startup("pluto stopped");
 out_cfg:
 	diag_free(&diag);
 	config_free(cfg);

@@ -14,6 +14,12 @@ enum log_sink { LOG_SINK_STDERR, LOG_SINK_FILE, LOG_SINK_SYSLOG };
 void log_set_stderr(void);
 int log_set_file(const char *path, bool append);  /* -errno on failure */
 void log_set_syslog(const char *ident);
+/* config setup syslog=FACILITY[.PRIORITY] (Libreswan's default daemon.error):
+ * the facility of every syslog line and the priority of the start-up and
+ * shutdown lines (log_startup).  false: unknown name (nothing changed). */
+bool log_set_syslog_target(const char *text);
+/* A start-up/shutdown line: the syslog= priority in syslog, info elsewhere. */
+void log_startup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_level(enum log_level max);           /* messages above max are dropped */
 void log_set_time(bool on);                       /* timestamps in file/stderr sinks */
 bool log_enabled(enum log_level lvl);

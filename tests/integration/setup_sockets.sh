@@ -44,6 +44,46 @@ if ! grep -q 'rb600000,' "$TMP/ssw5"; then pass bufsize-default-elsewhere; else 
 aw --down t >/dev/null 2>&1
 stop_both
 
+# ---- syslog=local3.notice: pluto (detached, no logfile) logs to syslog ----
+# with facility local3, its start-up and shutdown lines at priority notice
+# (<PRI> = 19 * 8 + 5 = 157).  /dev/log is a test socket: the daemon runs
+# in a private mount namespace where a directory of ours is /dev.
+if command -v unshare >/dev/null; then
+	SL=$TMP/syslog; mkdir -p "$SL/dev" "$SL/run"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+f = open(sys.argv[2], "ab", 0)
+while True:
+    f.write(s.recv(65536) + b"\n")' "$SL/dev/log" "$SL/got" &
+	_PIDS+=("$!")
+	wait_until 5 test -S "$SL/dev/log"
+	printf 'config setup\n\tsyslog=local3.notice\n' >"$SL/ipsec.conf"
+	: >"$SL/ipsec.secrets"; chmod 600 "$SL/ipsec.secrets"
+	: >"$SL/dev/null"
+	unshare -m sh -c 'mount --bind /dev/null "$1/dev/null" && mount --bind "$1/dev" /dev &&
+		exec "$2" pluto --config "$1/ipsec.conf" --secretsfile "$1/ipsec.secrets" --ipsecdir "$1" --rundir "$1/run"' \
+		sh "$SL" "$IPSEC" >"$SL/start.out" 2>&1
+	wait_until 5 test -s "$SL/run/pluto.pid"
+	spid=$(cat "$SL/run/pluto.pid" 2>/dev/null)
+	[ -n "$spid" ] && _PIDS+=("$spid")
+	wait_until 5 grep -q 'Starting Cygnet pluto' "$SL/got"
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	wait_until 5 grep -q 'pluto stopped' "$SL/got"
+	if grep -q '^<157>.*pluto\[[0-9]*\]: Starting Cygnet pluto' "$SL/got" &&
+	   grep -q '^<157>.*pluto stopped' "$SL/got" && grep -q '^<158>.*loading secrets' "$SL/got" &&
+	   ! grep -q '^<[0-9]*>' <(grep -v '^<15[0-9]>' "$SL/got"); then
+		pass syslog-facility-priority
+	else
+		fail syslog-facility-priority "start: $(tr '\n' '|' <"$SL/start.out"); got: $(head -4 "$SL/got" | tr '\n' '|')"
+	fi
+	printf 'config setup\n\tsyslog=nosuch.notice\n' >"$SL/bad.conf"
+	expect syslog-bad-value 1 "syslog=nosuch.notice" -- "$IPSEC" pluto --nofork --config "$SL/bad.conf" \
+		--secretsfile "$SL/ipsec.secrets" --rundir "$SL/run"
+else
+	skip syslog-facility-priority "unshare missing"
+fi
+
 # ---- keep-alive= behind a NAT (tunnel_nat.sh's layout, own namespaces) ----
 W=${TAG}kw E=${TAG}ke N=${TAG}kn DW=$TMP/kwest DE=$TMP/keast
 if ! command -v nft >/dev/null; then
