@@ -341,6 +341,27 @@ static int setup_logging(const struct pluto_opts *o)
 	return 0;
 }
 
+/* config setup settings pluto cannot run with (said on stderr: logging is
+ * not set up yet). */
+static bool setup_usable(const char *path, const struct config *cfg)
+{
+	const char *v = cfg ? setup_get(cfg, "syslog") : NULL;
+
+	if (cfg && cfg->setup_refused) {
+		/* a config setup setting Cygnet cannot honour (logged above):
+		 * running without it would not be what the file says */
+		fprintf(stderr, "pluto: FATAL ERROR: config setup of \"%s\" asks for what Cygnet does not support\n",
+			path);
+		return false;
+	}
+	if (v && !log_set_syslog_target(v)) {
+		fprintf(stderr, "pluto: FATAL ERROR: config setup syslog=%s: not FACILITY[.PRIORITY] "
+			"(e.g. daemon.error, local3.notice)\n", v);
+		return false;
+	}
+	return true;
+}
+
 int pluto_run(struct pluto_opts *o)
 {
 	static struct pluto pl;
@@ -358,18 +379,8 @@ int pluto_run(struct pluto_opts *o)
 	else
 		fprintf(stderr, "pluto: config file \"%s\" not readable: %s; starting without conns\n",
 			o->config, strerror(errno));
-	if (cfg && cfg->setup_refused) {
-		/* a config setup setting Cygnet cannot honour (logged above):
-		 * running without it would not be what the file says */
-		fprintf(stderr, "pluto: FATAL ERROR: config setup of \"%s\" asks for what Cygnet does not support\n",
-			o->config);
+	if (!setup_usable(o->config, cfg))
 		goto out_cfg;
-	}
-	if (cfg && setup_get(cfg, "syslog") && !log_set_syslog_target(setup_get(cfg, "syslog"))) {
-		fprintf(stderr, "pluto: FATAL ERROR: config setup syslog=%s: not FACILITY[.PRIORITY] "
-			"(e.g. daemon.error, local3.notice)\n", setup_get(cfg, "syslog"));
-		goto out_cfg;
-	}
 	if (cfg)
 		apply_setup(o, cfg);
 	pluto_settings(p, o, cfg);

@@ -147,6 +147,22 @@ void status_policy_text(const struct dconn *dc, char *out, size_t cap)
 	policy_text(c, end_auth(c, l), dc->up, out, cap);
 }
 
+/* The conn's ends with host names' answers (conn_dns.h). */
+static void conn_ends(const struct dconn *dc, struct conn_end ends[2])
+{
+	conn_dns_status_end(dc, 0, &ends[0]);
+	conn_dns_status_end(dc, 1, &ends[1]);
+}
+
+/* A host name without an answer says why. */
+static void dns_reasons(struct reply *rp, const char *pre, const struct dconn *dc)
+{
+	for (int s = 0; s < 2; s++)
+		if (dc->conn->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
+			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", dc->conn->end[s].host_name,
+				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
+}
+
 static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc)
 {
 	const struct conn *c = dc->conn;
@@ -160,8 +176,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	unsigned newest_ike = 0, newest_child = 0;
 	struct conn_end ends[2];        /* host names with their answers */
 
-	conn_dns_status_end(dc, 0, &ends[0]);
-	conn_dns_status_end(dc, 1, &ends[1]);
+	conn_ends(dc, ends);
 	if (ifaddr_is_local(&ends[1].host, NULL) && !ifaddr_is_local(&ends[0].host, NULL)) {
 		l = 1;
 		r = 0;
@@ -179,10 +194,7 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		newest_child);
 	rp_line(rp, 0, "%s     %s; my_ip=unset; their_ip=unset; my_updown=%s;", pre,
 		oriented ? "oriented" : "unoriented", L->updown ? L->updown : "ipsec _updown");
-	for (int s = 0; s < 2; s++)     /* a host name without an answer says why */
-		if (c->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
-			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", c->end[s].host_name,
-				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
+	dns_reasons(rp, pre, dc);
 	rp_line(rp, 0, "%s   xauth us:%s, xauth them:%s,  my_username=[any]; their_username=[any]", pre,
 		L->xauthserver ? "server" : L->xauthclient ? "client" : "none",
 		R->xauthserver ? "server" : R->xauthclient ? "client" : "none");
@@ -346,8 +358,7 @@ void status_json(struct pluto *p, struct reply *rp)
 		char name[600], l[700], r[700], e0[700], e1[700];
 		struct conn_end ends[2];
 
-		conn_dns_status_end(v[i], 0, &ends[0]);
-		conn_dns_status_end(v[i], 1, &ends[1]);
+		conn_ends(v[i], ends);
 		end_text(&ends[0], false, e0, sizeof(e0));
 		end_text(&ends[1], true, e1, sizeof(e1));
 		rp_line(rp, CTL_CODE_RAW,
