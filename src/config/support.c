@@ -12,6 +12,7 @@
 
 #include "config/conn.h"
 #include "config/keywords.h"
+#include "lib/log.h"
 
 const char *kw_class_name(enum kw_class c)
 {
@@ -221,6 +222,7 @@ bool setup_check_support(const struct conf_kv *p, struct config_diag *diag)
 	const struct kw_def *d;
 	const char *why;
 	char what[600];
+	int fac, pri;
 
 	if ((p->key[0] == 'x' || p->key[0] == 'X') && (p->key[1] == '-' || p->key[1] == '_'))
 		return true;
@@ -228,6 +230,11 @@ bool setup_check_support(const struct conf_kv *p, struct config_diag *diag)
 	if (!d || d->obsolete)
 		return true;
 	snprintf(what, sizeof(what), "%s=%s", d->name, p->value);
+	if (strcmp(d->name, "syslog") == 0 && p->value[0] && !log_parse_syslog_target(p->value, &fac, &pri)) {
+		diag_add(diag, true, "%s:%u: config setup: %s: not FACILITY[.PRIORITY] (e.g. daemon.error, local3.notice)",
+			 p->file ? p->file : "config", p->line, what);
+		return false;
+	}
 	switch (kw_value_class(d, p->value, &why)) {
 	case KC_NOT_YET:
 		diag_add(diag, true, "%s:%u: config setup: %s is not supported by Cygnet (%s)",

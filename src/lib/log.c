@@ -54,7 +54,7 @@ static bool lookup(const struct name_val *t, const char *s, size_t len, int *out
 	return false;
 }
 
-bool log_set_syslog_target(const char *text)
+bool log_parse_syslog_target(const char *text, int *facility, int *priority)
 {
 	static const struct name_val fac[] = {
 		{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV }, { "cron", LOG_CRON },
@@ -76,6 +76,17 @@ bool log_set_syslog_target(const char *text)
 	int f, p = LOG_ERR;
 
 	if (!lookup(fac, text, flen, &f) || (dot && !lookup(pri, dot + 1, strlen(dot + 1), &p)))
+		return false;
+	*facility = f;
+	*priority = p;
+	return true;
+}
+
+bool log_set_syslog_target(const char *text)
+{
+	int f, p;
+
+	if (!log_parse_syslog_target(text, &f, &p))
 		return false;
 	syslog_facility = f;
 	startup_priority = p;

@@ -18,6 +18,8 @@ void log_set_syslog(const char *ident);
  * the facility of every syslog line and the priority of the start-up and
  * shutdown lines (log_startup).  false: unknown name (nothing changed). */
 bool log_set_syslog_target(const char *text);
+/* The same check without applying it (ipsec addconn --checkconfig). */
+bool log_parse_syslog_target(const char *text, int *facility, int *priority);
 /* A start-up/shutdown line: the syslog= priority in syslog, info elsewhere. */
 void log_startup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_level(enum log_level max);           /* messages above max are dropped */

@@ -80,6 +80,8 @@ while True:
 	printf 'config setup\n\tsyslog=nosuch.notice\n' >"$SL/bad.conf"
 	expect syslog-bad-value 1 "syslog=nosuch.notice" -- "$IPSEC" pluto --nofork --config "$SL/bad.conf" \
 		--secretsfile "$SL/ipsec.secrets" --rundir "$SL/run"
+	expect syslog-bad-checkconfig 1 "syslog=nosuch.notice: not FACILITY[.PRIORITY]" -- \
+		"$IPSEC" addconn --config "$SL/bad.conf" --checkconfig
 else
 	skip syslog-facility-priority "unshare missing"
 fi
