@@ -11,7 +11,9 @@
 #     with the reason, status shows %dns<NAME> and the reason;
 #   - after the hosts files change, --rereadall moves the conn to the new
 #     address and the next --up reaches the peer there; without
-#     --rereadall, the next --up resolves again.
+#     --rereadall, the next --up resolves again;
+#   - a lookup that hangs (a name server that never answers) does not stall
+#     the daemon: status answers at once while the --add waits for it.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need daemon_names
@@ -56,6 +58,12 @@ conn nowhere
 	authby=secret
 	left=192.0.2.1
 	right=nosuch.example
+	auto=ignore
+
+conn slow
+	authby=secret
+	left=192.0.2.1
+	right=slow.example
 	auto=ignore
 CONF
 start_both || { fail setup "pluto did not start"; finish; }
@@ -133,5 +141,28 @@ if aw --up t >"$TMP/up" 2>&1 && status_w | grep -qF '...192.0.2.2<east.example>'
 	pass next-up-resolves-again
 else
 	fail next-up-resolves-again "$(tail -2 "$TMP/up" | tr '\n' '|'); $(status_w | head -1)"
+fi
+
+# a name server nobody answers for (no such neighbour on the link): the
+# lookup of slow.example takes the resolver's 3 s timeout
+printf 'nameserver 192.0.2.99\noptions attempts:1 timeout:3\n' >"/etc/netns/$W/resolv.conf"
+t0=$(date +%s%N)
+aw --config "$DW/ipsec.conf" --add slow >"$TMP/slow" 2>&1 &
+slowpid=$!
+if wait_until 5 eval 'ww --status 2>/dev/null | grep -qF "\"slow\":   right=slow.example: not resolved yet"'; then
+	t1=$(date +%s%N); ww --briefstatus >/dev/null 2>&1; t2=$(date +%s%N)
+	if kill -0 "$slowpid" 2>/dev/null && [ $(((t2 - t1) / 1000000)) -lt 1000 ]; then
+		pass lookup-does-not-stall-daemon
+	else
+		fail lookup-does-not-stall-daemon "status took $(((t2 - t1) / 1000000)) ms (add still waiting: $(kill -0 "$slowpid" 2>/dev/null && echo yes || echo no))"
+	fi
+else
+	fail lookup-does-not-stall-daemon "no status line for the pending lookup: $(ww --status 2>/dev/null | grep '"slow"' | tr '\n' '|')"
+fi
+wait "$slowpid"; rc=$?; t3=$(date +%s%N)
+if [ "$rc" = 0 ] && grep -qF "failed to resolve 'right=slow.example'" "$TMP/slow" && [ $(((t3 - t0) / 1000000)) -ge 2000 ]; then
+	pass slow-lookup-answers-add
+else
+	fail slow-lookup-answers-add "rc $rc after $(((t3 - t0) / 1000000)) ms: $(tr '\n' '|' <"$TMP/slow")"
 fi
 finish
