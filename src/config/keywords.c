@@ -126,7 +126,7 @@ const struct kw_def kw_table[] = {
 	L("subnets", KT_SUBNETS, NULL, NULL, IMPL),
 	L("vti", KT_SUBNET, NULL, NULL, TODO("VTI interfaces")),
 	L("addresspool", KT_ADDRPOOL, NULL, NULL, TODO("address pools (Configuration Payload)")),
-	L("protoport", KT_PROTOPORT, NULL, NULL, TODO("ports and protocols in traffic selectors")),
+	L("protoport", KT_PROTOPORT, NULL, NULL, IMPL),
 	L("nexthop", KT_NEXTHOP, NULL, NULL, IMPL),
 	L("sourceip", KT_ADDR, NULL, NULL, TODO("route source addresses")),
 	L("updown", KT_STRING, NULL, "ipsec _updown", TODO_BUT(v_updown, "updown scripts")),

@@ -223,6 +223,9 @@ static void dp_event(void *arg, const struct dp_event *ev)
 	case DP_EV_ACQUIRE:
 		sa_acquire(h, ev->u.acquire.reqid, &ev->u.acquire.sel);
 		break;
+	case DP_EV_DROP:
+		sa_dropped(h, ev);
+		break;
 	}
 }
 

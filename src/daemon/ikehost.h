@@ -28,6 +28,7 @@ struct dataplane;
 struct satable;
 struct event;
 struct dp_selector;
+struct dp_event;
 
 struct ikehost {
 	struct pluto *p;
@@ -58,6 +59,7 @@ void sa_child_deleted(struct ikehost *h, const struct ike_child_params *cp);
 void sa_child_moved(struct ikehost *h, const struct ike_child_params *cp);
 void sa_expired(struct ikehost *h, uint32_t spi, bool hard);
 void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel);
+void sa_dropped(struct ikehost *h, const struct dp_event *ev);
 /* Trap policies of a conn (--route / --unroute): 0 or a Libreswan code. */
 int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp);
 int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp);

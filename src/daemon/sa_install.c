@@ -13,33 +13,33 @@
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
+#include "daemon/sa_sel.h"
 #include "daemon/satable.h"
 #include "lib/ifaddr.h"
 #include "lib/log.h"
 
 #define NATT_PORT 4500
 
-/* A traffic selector range as a subnet: the prefix whose range is exactly
- * start..end; a range that is no prefix falls back to its first host. */
-static void ts_to_subnet(const struct ike_ts *ts, struct ip_subnet *s)
+/* The Child SA's selector pairs (outbound view: src local) into
+ * sel[SATABLE_MAX_POL]: how many there are.  None, more than the table
+ * holds, or any *bad: the caller refuses to install the Child SA. */
+static size_t child_pairs(const struct ike_child_params *p, struct dp_selector *sel, size_t *bad)
 {
-	size_t n = addr_len(&ts->start);
+	return sa_sel_pairs(p->ts_local, p->ts_remote, sel, SATABLE_MAX_POL, bad);
+}
 
-	for (unsigned plen = 0; plen <= n * 8; plen++) {
-		struct ip_subnet t = { .addr = ts->start, .plen = (uint8_t)plen };
-		struct ip_addr lo, hi;
+/* The SA's own selector holds every pair (its policies tell them apart);
+ * XFRM checks it on decrypted packets, as the userspace dataplane does. */
+static void sa_selector(const struct ike_child_params *p, enum dp_dir dir, struct dp_selector *sel)
+{
+	struct dp_selector pairs[SATABLE_MAX_POL], cover;
+	size_t n = child_pairs(p, pairs, NULL);
 
-		for (size_t i = 0; i < n; i++) {
-			unsigned bit = (unsigned)i * 8;
-			t.addr.a[i] &= plen >= bit + 8 ? 0xff : plen <= bit ? 0 : (uint8_t)(0xff << (8 - (plen - bit)));
-		}
-		subnet_range(&t, &lo, &hi);
-		if (addr_eq(&lo, &ts->start) && addr_eq(&hi, &ts->end)) {
-			*s = t;
-			return;
-		}
-	}
-	subnet_from_addr(&ts->start, s);
+	sa_sel_cover(pairs, n < SATABLE_MAX_POL ? n : SATABLE_MAX_POL, &cover);
+	if (dir == DP_DIR_OUT)
+		*sel = cover;
+	else
+		sa_sel_reverse(&cover, sel);
 }
 
 /* The soft limit that triggers a rekey: half the hard one on the IKE SA's
@@ -87,40 +87,28 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	sa->mark = dir == DP_DIR_OUT ? v->mark_out : v->mark_in;
 	if (dir == DP_DIR_OUT && !p->transport && !p->peer_no_tfc)
 		sa->tfc_pad = v->tfc;
-	if (p->ts_local->n && p->ts_remote->n) {
-		struct ip_subnet l, r;
-
-		ts_to_subnet(&p->ts_local->ts[0], &l);
-		ts_to_subnet(&p->ts_remote->ts[0], &r);
-		sa->sel.src = dir == DP_DIR_OUT ? l : r;
-		sa->sel.dst = dir == DP_DIR_OUT ? r : l;
-		sa->sel.proto = p->ts_local->ts[0].ipproto;
-	}
+	sa_selector(p, dir, &sa->sel);
 }
 
-/* One policy pair per local x remote selector. */
-static void fill_policies(struct satable_child *sc, const struct ike_child_params *p, const struct conn_view *v)
+/* One policy pair per selector pair: protocol and ports included. */
+static void fill_policies(struct satable_child *sc, const struct dp_selector *pairs, size_t n,
+			  const struct conn_view *v)
 {
-	for (size_t i = 0; i < p->ts_local->n; i++) {
-		for (size_t j = 0; j < p->ts_remote->n && sc->npol < SATABLE_MAX_POL; j++) {
-			struct dp_policy *po = &sc->pol_out[sc->npol], *pi = &sc->pol_in[sc->npol];
+	for (size_t i = 0; i < n; i++) {
+		struct dp_policy *po = &sc->pol_out[i], *pi = &sc->pol_in[i];
 
-			memset(po, 0, sizeof(*po));
-			ts_to_subnet(&p->ts_local->ts[i], &po->sel.src);
-			ts_to_subnet(&p->ts_remote->ts[j], &po->sel.dst);
-			po->sel.proto = p->ts_local->ts[i].ipproto;
-			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
-			po->dir = DP_DIR_OUT;
-			po->priority = v->priority;
-			*pi = *po;
-			po->mark = v->mark_out;
-			pi->mark = v->mark_in;
-			pi->dir = DP_DIR_IN;
-			pi->sel.src = po->sel.dst;
-			pi->sel.dst = po->sel.src;
-			sc->npol++;
-		}
+		memset(po, 0, sizeof(*po));
+		po->sel = pairs[i];
+		ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
+		po->dir = DP_DIR_OUT;
+		po->priority = v->priority;
+		*pi = *po;
+		po->mark = v->mark_out;
+		pi->mark = v->mark_in;
+		pi->dir = DP_DIR_IN;
+		sa_sel_reverse(&po->sel, &pi->sel);
 	}
+	sc->npol = n;
 }
 
 /* A fixed reqid (reqid=) in the kernel for the first time this run: noted
@@ -136,11 +124,20 @@ static void note_fixed_reqid(struct ikehost *h, struct conn_view *v)
 void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 {
 	struct conn_view *v = connview_of(p->conn);
+	struct dp_selector pairs[SATABLE_MAX_POL];
 	struct satable_child sc;
+	size_t npairs, bad = 0;
 	int rc;
 
 	if (!h->sat) {
 		log_error("\"%s\" #%u: cannot install the Child SA: no dataplane", p->conn_name, p->serial);
+		return;
+	}
+	npairs = child_pairs(p, pairs, &bad);
+	if (!npairs || npairs > SATABLE_MAX_POL || bad) {
+		/* the engine agrees only to installable selectors (ts_installable) */
+		log_error("\"%s\" #%u: cannot install the Child SA: %u x %u traffic selectors give %zu pairs (%zu not installable, at most %d)",
+			  p->conn_name, p->serial, p->ts_local->n, p->ts_remote->n, npairs, bad, SATABLE_MAX_POL);
 		return;
 	}
 	memset(&sc, 0, sizeof(sc));
@@ -151,7 +148,7 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 	sc.out_deferred = p->outbound_later;
 	fill_sa(&sc.in, p, &p->in, DP_DIR_IN, v);
 	fill_sa(&sc.out, p, &p->out, DP_DIR_OUT, v);
-	fill_policies(&sc, p, v);
+	fill_policies(&sc, pairs, npairs, v);
 	if ((rc = satable_child_add(h->sat, &sc)) < 0) {
 		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name, p->serial,
 			  strerror(-rc));
@@ -264,13 +261,14 @@ static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
 			 SATABLE_MAX_POL);
 	for (size_t i = 0; i < nl; i++)
 		for (size_t j = 0; j < nr && n < SATABLE_MAX_POL; j++) {
-			struct dp_policy *po = &pol[n++];
+			struct dp_policy *po = &pol[n];
 
 			memset(po, 0, sizeof(*po));
+			if (!sa_sel_make(&ls[i], ic->local.protocol, ic->local.port, &rs[j], ic->remote.protocol,
+					 ic->remote.port, &po->sel))
+				continue;          /* families or protocols differ: no packet fits */
+			n++;
 			po->dir = DP_DIR_OUT;
-			po->sel.src = ls[i];
-			po->sel.dst = rs[j];
-			po->sel.proto = ic->local.protocol;
 			po->tmpl_src = ic->local.addr;
 			po->tmpl_dst = ic->remote.addr;
 			po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
@@ -371,4 +369,19 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	was_up = dc->up;
 	sa_initiate(h->p, dc, NULL, true, &rp);
 	dc->up = was_up;                  /* on demand is not +UP */
+}
+
+/* The dataplane dropped a decrypted packet outside its Child SA's
+ * selectors (rate-limited there): one log line with the packet. */
+void sa_dropped(struct ikehost *h, const struct dp_event *ev)
+{
+	const struct satable_child_info *ci = h->sat ? satable_child_by_spi(h->sat, ev->u.drop.spi, NULL) : NULL;
+	const struct dp_selector *s = &ev->u.drop.sel;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	log_warn("\"%s\" #%u: dropped a decrypted packet outside the Child SA's traffic selectors (%s): "
+		 "%s:%u -> %s:%u proto %u; %llu so far",
+		 ci ? ((const struct ike_conn *)ci->conn)->name : "?", ci ? ci->serial : 0u, dp_drop_name(ev->u.drop.why),
+		 addr_fmt(&s->src.addr, a), s->sport, addr_fmt(&s->dst.addr, b), s->dport, s->proto,
+		 (unsigned long long)ev->u.drop.count);
 }

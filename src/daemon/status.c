@@ -48,11 +48,12 @@ static const char *host_text(const struct conn_end *e, char *buf, size_t cap)
 	}
 }
 
-/* One end: [SUBNET===]HOST[ID][---NEXTHOP] (or mirrored for the peer). */
+/* One end: [SUBNET===]HOST[ID][:PROTO/PORT][---NEXTHOP] (or mirrored for
+ * the peer), PORT "%any" for a wildcard port, as Libreswan. */
 static void end_text(const struct conn_end *e, bool peer, char *out, size_t cap)
 {
 	char host[300], sub[SUBNET_STRLEN] = "", id[ID_STRLEN] = "", nh[ADDR_STRLEN] = "";
-	char idpart[ID_STRLEN + 4] = "";
+	char idpart[ID_STRLEN + 4] = "", pp[24] = "";
 
 	host_text(e, host, sizeof(host));
 	if (e->n_subnets)
@@ -62,13 +63,17 @@ static void end_text(const struct conn_end *e, bool peer, char *out, size_t cap)
 		if (strcmp(id, host) != 0)
 			snprintf(idpart, sizeof(idpart), "[%s]", id);
 	}
+	if (e->port_any)
+		snprintf(pp, sizeof(pp), ":%u/%%any", e->protocol);
+	else if (e->protocol || e->port)
+		snprintf(pp, sizeof(pp), ":%u/%u", e->protocol, e->port);
 	if (e->nexthop_kind == HOST_ADDR || (e->nexthop_kind == HOST_DEFAULTROUTE && addr_is_set(&e->nexthop)))
 		addr_fmt(&e->nexthop, nh);
 	if (!peer)
-		snprintf(out, cap, "%s%s%s%s%s%s", sub, sub[0] ? "===" : "", host, idpart,
+		snprintf(out, cap, "%s%s%s%s%s%s%s", sub, sub[0] ? "===" : "", host, idpart, pp,
 			 nh[0] ? "---" : "", nh);
 	else
-		snprintf(out, cap, "%s%s%s%s%s%s", nh, nh[0] ? "---" : "", host, idpart,
+		snprintf(out, cap, "%s%s%s%s%s%s%s", nh, nh[0] ? "---" : "", host, idpart, pp,
 			 sub[0] ? "===" : "", sub);
 }
 

@@ -1,6 +1,7 @@
 /* Backend choice (protostack= / probe), the event channel, and the xfrm
  * probe.  The backends: us_*.c (userspace ESP) and xfrm.c (kernel). */
 #include "dataplane/dataplane.h"
+#include "dataplane/xfrm_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -107,5 +108,7 @@ int dp_socket_bypass(const struct dataplane *dp, int fd)
 {
 	int mark = (int)(dp->params.fwmark ? dp->params.fwmark : DP_DEFAULT_FWMARK);
 
-	return setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ? -errno : 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		return -errno;
+	return xfrm_socket_bypass(fd);
 }

@@ -35,6 +35,10 @@
 #define DP_DEFAULT_ROUTE_TABLE 220
 #define DP_DEFAULT_RULE_PRIORITY 220
 #define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
+/* The userspace dataplane marks the packets it decrypted (written to its
+ * TUN) with this bit, so the kernel's inbound XFRM policies, which drop
+ * cleartext, let them pass (us_xfrm.c). */
+#define DP_DECRYPTED_MARK 0x00200000u
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
  * DP_REQID_COUNT after it (the SA table hands them out). */
 #define DP_REQID_BASE 0x43590000u
@@ -140,7 +144,8 @@ struct dp_policy {
 	X(DP_DROP_KEEPALIVE, "nat-keepalive") \
 	X(DP_DROP_TX_ERROR, "send-error") \
 	X(DP_DROP_CRYPTO, "crypto-error") \
-	X(DP_DROP_AWAITING_SA, "awaiting-sa")
+	X(DP_DROP_AWAITING_SA, "awaiting-sa") \
+	X(DP_DROP_CLEARTEXT, "cleartext")
 
 #define DP_ENUM_ENTRY(name, str) name,
 enum dp_drop { DP_DROP_LIST(DP_ENUM_ENTRY) DP_DROP__COUNT };
@@ -155,7 +160,7 @@ struct dp_counters {
 };
 
 /* Events to the daemon. */
-enum dp_event_type { DP_EV_EXPIRE, DP_EV_ACQUIRE, DP_EV_IKE_PACKET };
+enum dp_event_type { DP_EV_EXPIRE, DP_EV_ACQUIRE, DP_EV_IKE_PACKET, DP_EV_DROP };
 
 struct dp_event {
 	enum dp_event_type type;
@@ -177,6 +182,12 @@ struct dp_event {
 			const uint8_t *data;       /* IKE message without the non-ESP marker */
 			size_t len;                /* valid during the callback only */
 		} ike;
+		struct {
+			enum dp_drop why;          /* DP_DROP_SELECTOR */
+			uint32_t spi;              /* the inbound SA's */
+			struct dp_selector sel;    /* the packet: full-length addresses, protocol, ports */
+			uint64_t count;            /* the SA's drops for this reason so far */
+		} drop;
 	} u;
 };
 
@@ -258,7 +269,9 @@ int dp_poll_events(struct dataplane *dp, dp_event_cb cb, void *arg);
 
 /* Mark a socket of the daemon (e.g. IKE's UDP 500) so its packets bypass
  * the dataplane's routing table (transport mode routes the peer's own
- * address into the TUN).  -errno on failure. */
+ * address into the TUN) and, with a per-socket XFRM policy, the kernel's
+ * IPsec policies (the peer's address may be inside a protected selector).
+ * -errno on failure. */
 int dp_socket_bypass(const struct dataplane *dp, int fd);
 
 /* Convenience wrappers: dp->ops->x(dp, ...). */

@@ -1,6 +1,7 @@
 #include "dataplane/packet.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "dataplane/esp.h"
 #include "lib/buf.h"
@@ -103,8 +104,14 @@ bool dp_input(struct sadb *db, uint8_t *pkt, size_t len, const struct ip_addr *o
 		    !dp_tuple_parse(ip, iplen, &t))
 			return drop(db, sa, DP_DROP_BAD_INNER, why);
 	}
-	if (!dp_selector_match(&sa->cfg.sel, &t))
-		return drop(db, sa, DP_DROP_SELECTOR, why);
+	if (!sadb_inbound_ok(db, sa, &t)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		sadb_drop_report(db, sa, DP_DROP_SELECTOR, &t, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+		*why = DP_DROP_SELECTOR;
+		return false;
+	}
 	sadb_account(db, sa, iplen, now_real);
 	*inner = ip;
 	*inner_len = iplen;

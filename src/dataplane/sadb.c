@@ -124,6 +124,7 @@ void sadb_init(struct sadb *db)
 {
 	memset(db, 0, sizeof(*db));
 	sel_table_init(&db->out_sel);
+	sel_table_init(&db->in_sel);
 }
 
 static void sa_free(struct sa_entry *sa)
@@ -143,6 +144,7 @@ void sadb_free(struct sadb *db)
 		free(p);
 	}
 	sel_table_free(&db->out_sel);
+	sel_table_free(&db->in_sel);
 	memset(db, 0, sizeof(*db));
 }
 
@@ -286,7 +288,7 @@ int sadb_add_policy(struct sadb *db, const struct dp_policy *pol)
 	if (!(p = calloc(1, sizeof(*p))))
 		return -ENOMEM;
 	p->pol = *pol;
-	if (pol->dir == DP_DIR_OUT && !sel_table_add(&db->out_sel, &pol->sel, p)) {
+	if (!sel_table_add(pol->dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &pol->sel, p)) {
 		free(p);
 		return -ENOMEM;
 	}
@@ -302,8 +304,7 @@ int sadb_del_policy(struct sadb *db, const struct dp_policy *pol)
 		struct pol_entry *p = *pp;
 		if (!pol_eq(&p->pol, pol))
 			continue;
-		if (p->pol.dir == DP_DIR_OUT)
-			sel_table_del(&db->out_sel, &p->pol.sel, p);
+		sel_table_del(p->pol.dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &p->pol.sel, p);
 		*pp = p->next;
 		free(p);
 		return 0;
@@ -316,6 +317,20 @@ struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tupl
 	struct sel_entry *e = sel_table_lookup(&db->out_sel, tp);
 
 	return e ? e->val : NULL;
+}
+
+bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const struct dp_tuple *tp)
+{
+	const struct sel_entry *e;
+
+	if (sa->cfg.sel.src.addr.af && !dp_selector_match(&sa->cfg.sel, tp))
+		return false;
+	if ((e = sel_table_lookup(&db->in_sel, tp)))
+		return ((const struct pol_entry *)e->val)->pol.reqid == sa->cfg.reqid;
+	for (const struct pol_entry *p = db->pols; p; p = p->next)   /* a miss: the slow path */
+		if (p->pol.dir == DP_DIR_IN && p->pol.reqid == sa->cfg.reqid)
+			return false;
+	return true;
 }
 
 struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp)
@@ -366,4 +381,14 @@ void sadb_drop(struct sadb *db, struct sa_entry *sa, enum dp_drop why)
 	__atomic_fetch_add(&db->drops[why], 1, __ATOMIC_RELAXED);   /* shared by the packet threads */
 	if (sa)
 		sa->ctr.drops[why]++;
+}
+
+void sadb_drop_report(struct sadb *db, struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp,
+		      uint64_t now_ms)
+{
+	sadb_drop(db, sa, why);
+	if (!db->report || (sa->report_ms && now_ms - sa->report_ms < SADB_REPORT_MS))
+		return;
+	sa->report_ms = now_ms ? now_ms : 1;
+	db->report(db->expire_arg, sa, why, tp);
 }

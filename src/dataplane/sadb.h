@@ -51,6 +51,7 @@ struct sa_entry {
 	struct dp_counters ctr;
 	uint64_t add_mono;          /* monotonic seconds at add */
 	bool soft_sent, hard_sent;  /* lifetime events emitted */
+	uint64_t report_ms;         /* inbound: last selector drop reported (inbound thread only) */
 	struct sa_entry *next_spi;  /* inbound hash chain */
 	struct sa_entry *next;      /* list of all SAs */
 };
@@ -66,15 +67,21 @@ struct pol_entry {
 #define SADB_SPI_BUCKETS 256
 
 typedef void (*sadb_expire_fn)(void *arg, struct sa_entry *sa, bool hard);
+/* A drop worth a log line (a decrypted packet outside its SA's selectors),
+ * at most one per SA per SADB_REPORT_MS. */
+typedef void (*sadb_report_fn)(void *arg, const struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp);
+#define SADB_REPORT_MS 1000
 
 struct sadb {
 	struct sa_entry *in_hash[SADB_SPI_BUCKETS];
 	struct sa_entry *all;
 	struct pol_entry *pols;
 	struct sel_table out_sel;           /* outbound policies -> struct pol_entry */
+	struct sel_table in_sel;            /* inbound policies -> struct pol_entry */
 	uint64_t drops[DP_DROP__COUNT];     /* every drop, SA or not */
 	sadb_expire_fn expire;
-	void *expire_arg;
+	void *expire_arg;               /* also report's */
+	sadb_report_fn report;
 };
 
 void sadb_init(struct sadb *db);
@@ -93,11 +100,21 @@ int sadb_del_policy(struct sadb *db, const struct dp_policy *pol);
 struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp);
 /* The outbound policy an inner packet matches, or NULL. */
 struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tuple *tp);
+/* Did the decrypted packet tp arrive on the SA it belongs to?  As the
+ * kernel's inbound policy check: within the SA's own selector (family
+ * unset = any), and the most specific inbound policy it matches names the
+ * SA's reqid.  An SA whose reqid has no inbound policy at all (static
+ * keying, tests) has only its own selector. */
+bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const struct dp_tuple *tp);
 
 /* Count traffic and check byte/packet lifetimes (calls db->expire). */
 void sadb_account(struct sadb *db, struct sa_entry *sa, size_t bytes, uint64_t now_real);
 /* Check time lifetimes of every SA. */
 void sadb_tick(struct sadb *db, uint64_t now_mono);
 void sadb_drop(struct sadb *db, struct sa_entry *sa, enum dp_drop why);
+/* Count a drop of sa's packet tp and report it (rate-limited, see
+ * sadb_report_fn); now_ms is monotonic. */
+void sadb_drop_report(struct sadb *db, struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp,
+		      uint64_t now_ms);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "dataplane/dataplane.h"
 #include "dataplane/sadb.h"
+#include "dataplane/xfrm_int.h"
 
 #define US_BATCH 32
 
@@ -28,6 +29,10 @@ struct us {
 	bool thread_started[2];
 	struct mnl_socket *nl;
 	unsigned rules[2];             /* routes per family holding the rule */
+	struct mnl_socket *xnl;        /* NETLINK_XFRM: the kernel's inbound policies (us_xfrm.c) */
+	uint32_t xseq;
+	bool nft;                      /* our nftables table is there */
+	struct xfrm_stat stat0;        /* the kernel's counters when we started */
 };
 
 /* us_io.c: TUN, sockets and the packet thread. */
@@ -44,5 +49,13 @@ void us_nl_close(struct us *u);
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc);
 int us_rule(struct us *u, bool add, int family);
 int us_link_up(struct us *u, unsigned mtu);
+
+/* us_xfrm.c: the kernel's inbound policy check against cleartext. */
+int us_xfrm_open(struct us *u);
+void us_xfrm_close(struct us *u);
+/* pol's inbound twin in the kernel (dir in and fwd, template from
+ * pol->tmpl_src/tmpl_dst/mode); other directions: 0. */
+int us_xfrm_policy(struct us *u, const struct dp_policy *pol, bool add);
+void us_xfrm_drops(struct us *u, uint64_t drops[DP_DROP__COUNT]);
 
 #endif

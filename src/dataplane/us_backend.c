@@ -34,6 +34,24 @@ static void on_expire(void *arg, struct sa_entry *sa, bool hard)
 		__atomic_fetch_add(&u->db.drops[DP_DROP_IKE_QUEUE_FULL], 1, __ATOMIC_RELAXED);
 }
 
+/* From the inbound packet thread: a decrypted packet outside its SA's
+ * selectors (rate-limited by the SA database); the daemon logs it. */
+static void on_report(void *arg, const struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp)
+{
+	struct us *u = arg;
+	struct dp_event ev = { .type = DP_EV_DROP };
+
+	ev.u.drop.why = why;
+	ev.u.drop.spi = sa->cfg.spi;
+	subnet_from_addr(&tp->src, &ev.u.drop.sel.src);
+	subnet_from_addr(&tp->dst, &ev.u.drop.sel.dst);
+	ev.u.drop.sel.proto = tp->proto;
+	ev.u.drop.sel.sport = tp->sport;
+	ev.u.drop.sel.dport = tp->dport;
+	ev.u.drop.count = sa->ctr.drops[why];
+	dp_evq_push(u->dp->evq, &ev, NULL, 0);
+}
+
 static void defaults(struct dp_params *p)
 {
 	if (!p->tun_name || !*p->tun_name)
@@ -67,7 +85,8 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 	sadb_init(&u->db);
 	u->db.expire = on_expire;
 	u->db.expire_arg = u;
-	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_nl_open(u)) < 0 ||
+	u->db.report = on_report;
+	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_nl_open(u)) < 0 || (rc = us_xfrm_open(u)) < 0 ||
 	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (rc = us_io_start(u)) < 0) {
 		us_shutdown(dp);
 		return rc;
@@ -97,6 +116,7 @@ static void us_shutdown(struct dataplane *dp)
 	for (int f = 0; f < 2; f++)
 		if (u->rules[f])
 			us_rule(u, false, f ? AF_INET6 : AF_INET);
+	us_xfrm_close(u);
 	us_nl_close(u);
 	us_io_close(u);
 	sadb_free(&u->db);
@@ -150,17 +170,45 @@ static bool other_route(struct us *u, const struct dp_policy *pol)
 	return false;
 }
 
+/* An inbound policy: ours, and its twin in the kernel against cleartext
+ * (us_xfrm.c), with the tunnel endpoints of its reqid's inbound SA. */
+static int add_in_policy(struct us *u, const struct dp_policy *pol)
+{
+	struct dp_policy k = *pol;
+	int rc;
+
+	pthread_rwlock_wrlock(&u->lock);
+	rc = sadb_add_policy(&u->db, pol);
+	for (struct sa_entry *sa = u->db.all; sa && !k.tmpl_dst.af; sa = sa->next)
+		if (sa->cfg.dir == DP_DIR_IN && sa->cfg.reqid == pol->reqid) {
+			k.tmpl_src = sa->cfg.src;
+			k.tmpl_dst = sa->cfg.dst;
+			k.mode = sa->cfg.mode;
+		}
+	pthread_rwlock_unlock(&u->lock);
+	if (rc < 0)
+		return rc;
+	if ((rc = us_xfrm_policy(u, &k, true)) < 0) {
+		pthread_rwlock_wrlock(&u->lock);
+		sadb_del_policy(&u->db, pol);
+		pthread_rwlock_unlock(&u->lock);
+	}
+	return rc;
+}
+
 static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 {
 	struct us *u = US(dp);
 	int fi = pol->sel.dst.addr.af == AF_INET6, rc;
 	bool need_route;
 
+	if (pol->dir == DP_DIR_IN)
+		return add_in_policy(u, pol);
 	pthread_rwlock_wrlock(&u->lock);
-	need_route = pol->dir == DP_DIR_OUT && !other_route(u, pol);
+	need_route = !other_route(u, pol);
 	rc = sadb_add_policy(&u->db, pol);
 	pthread_rwlock_unlock(&u->lock);
-	if (rc < 0 || pol->dir != DP_DIR_OUT || dp->params.no_routes)
+	if (rc < 0 || dp->params.no_routes)
 		return rc;
 	if (!u->rules[fi]) {
 		rc = us_rule(u, true, pol->sel.dst.addr.af);
@@ -186,6 +234,8 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 	rc = sadb_del_policy(&u->db, pol);
 	last_route = rc == 0 && pol->dir == DP_DIR_OUT && !other_route(u, pol);
 	pthread_rwlock_unlock(&u->lock);
+	if (rc == 0 && pol->dir == DP_DIR_IN)
+		us_xfrm_policy(u, pol, false);
 	if (rc < 0 || pol->dir != DP_DIR_OUT || dp->params.no_routes)
 		return rc;
 	if (last_route)
@@ -219,6 +269,7 @@ static void us_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT]
 	for (int i = 0; i < DP_DROP__COUNT; i++)
 		drops[i] = __atomic_load_n(&u->db.drops[i], __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&u->lock);
+	us_xfrm_drops(u, drops);
 }
 
 static int us_send_ike(struct dataplane *dp, const void *buf, size_t len, const struct ip_addr *src,

@@ -20,6 +20,7 @@
 
 #include "dataplane/dp_events.h"
 #include "dataplane/packet.h"
+#include "dataplane/xfrm_int.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
 
@@ -66,7 +67,7 @@ static int sock_common(int fd, const struct dp_params *p)
 	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 		return -errno;
-	return 0;
+	return xfrm_socket_bypass(fd);   /* past the kernel's inbound policies (us_xfrm.c) */
 }
 
 static int open_sock(int af, int type, int proto, uint16_t port, const struct dp_params *p)

@@ -272,10 +272,14 @@ static int xk_counters(struct dataplane *dp, uint32_t spi, const struct ip_addr 
 	return xk_talk(x->nl, buf, xfrm_build_getsa(buf, sizeof(buf), ++x->seq, spi, dst, proto, &mark), getsa_cb, out);
 }
 
+/* The kernel's own counters (this namespace, since we started): a packet
+ * outside its SA's selector or inbound policies, or cleartext where a
+ * policy wants ESP (the kernel counts an SA that is not the policy's
+ * there too). */
 static void xk_global_drops(struct dataplane *dp, uint64_t drops[DP_DROP__COUNT])
 {
-	(void)dp;
 	memset(drops, 0, sizeof(uint64_t) * DP_DROP__COUNT);
+	xfrm_stat_drops(&X(dp)->stat0, drops);
 }
 
 static int natt_send(struct xk *x, const void *buf, size_t len, const struct ip_addr *src,
@@ -458,7 +462,8 @@ static int open_natt(int af, uint16_t port, const struct dp_params *p)
 {
 	int fd = pktinfo_udp_open_at(af, &p->listen, port, p->ike_bufsize), encap = UDP_ENCAP_ESPINUDP;
 
-	if (fd >= 0 && setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0) {
+	if (fd >= 0 && (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) < 0 ||
+			xfrm_socket_bypass(fd) < 0)) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -466,125 +471,11 @@ static int open_natt(int af, uint16_t port, const struct dp_params *p)
 	return fd;
 }
 
-/* One request buffer, aligned for the netlink header laid into it. */
-union xk_msgbuf {
-	struct nlmsghdr h;
-	char b[XFRM_MSG_BUFSIZE];
-};
-
-struct purge_ctx {
-	struct xk *x;
-	bool policies;
-	uint32_t only;                 /* a conn's fixed reqid, or 0: Cygnet's range */
-	union xk_msgbuf *msgs;
-	size_t n, cap;
-};
-
-/* The XFRMA_MARK of a dumped SA or policy (none: mask 0). */
-static struct dp_mark attr_mark(const struct nlmsghdr *nlh, size_t hdrlen)
-{
-	const struct nlattr *a;
-	struct dp_mark m = { 0, 0 };
-
-	mnl_attr_for_each(a, nlh, hdrlen)
-		if (mnl_attr_get_type(a) == XFRMA_MARK && mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_mark)) {
-			const struct xfrm_mark *k = mnl_attr_get_payload(a);
-			m.value = k->v;
-			m.mask = k->m;
-		}
-	return m;
-}
-
-static bool purge_match(const struct purge_ctx *pc, uint32_t reqid)
-{
-	return pc->only ? reqid == pc->only : cy_reqid_ours(reqid);
-}
-
-/* Collect delete requests for every SA/policy with one of our reqids. */
-static int purge_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct purge_ctx *pc = arg;
-	int len = -1;
-
-	if (pc->n == pc->cap) {
-		size_t nc = pc->cap ? pc->cap * 2 : 16;
-		void *v = realloc(pc->msgs, nc * sizeof(*pc->msgs));
-		if (!v)
-			return MNL_CB_OK;
-		pc->msgs = v;
-		pc->cap = nc;
-	}
-	if (!pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWSA &&
-	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_usersa_info)) {
-		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
-		struct ip_addr dst;
-		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
-		if (purge_match(pc, u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
-			len = xfrm_build_delsa(pc->msgs[pc->n].b, XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
-					       &mark);
-	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
-		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
-		const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
-		const struct nlattr *a;
-		bool ours = false;
-		mnl_attr_for_each(a, nlh, sizeof(*p)) {
-			if (mnl_attr_get_type(a) == XFRMA_TMPL &&
-			    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
-				const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
-				ours = purge_match(pc, t->reqid);
-			}
-		}
-		if (ours) {
-			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
-			struct xfrm_userpolicy_id *id;
-			d->nlmsg_type = XFRM_MSG_DELPOLICY;
-			d->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-			struct dp_mark mark = attr_mark(nlh, sizeof(*p));
-			id = mnl_nlmsg_put_extra_header(d, sizeof(*id));
-			id->sel = p->sel;
-			id->dir = p->dir;
-			if (mark.mask) {
-				struct xfrm_mark m = { .v = mark.value, .m = mark.mask };
-				mnl_attr_put(d, XFRMA_MARK, sizeof(m), &m);
-			}
-			len = (int)d->nlmsg_len;
-		}
-	}
-	if (len > 0)
-		pc->n++;
-	return MNL_CB_OK;
-}
-
-static void purge(struct xk *x, bool policies, uint32_t only)
-{
-	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
-	struct purge_ctx pc = { .x = x, .policies = policies, .only = only };
-
-	if (xk_talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
-					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
-		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
-	for (size_t i = 0; i < pc.n; i++) {
-		struct nlmsghdr *d = &pc.msgs[i].h;
-		d->nlmsg_seq = ++x->seq;
-		xk_talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
-	}
-	if (pc.n && only)
-		log_info("xfrm: removed %zu stale %s with reqid %u", pc.n, policies ? "policies" : "SAs", only);
-	else if (pc.n)
-		log_info("xfrm: removed %zu stale %s of Cygnet's", pc.n, policies ? "policies" : "SAs");
-	free(pc.msgs);
-}
-
-static void purge_ours(struct xk *x, bool policies)
-{
-	purge(x, policies, 0);
-}
-
 /* A fixed reqid a previous run noted (daemon/fixed_reqid.c): what it left. */
 static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
 {
-	purge(X(dp), true, reqid);
-	purge(X(dp), false, reqid);
+	xfrm_purge(X(dp)->nl, &X(dp)->seq, true, reqid);
+	xfrm_purge(X(dp)->nl, &X(dp)->seq, false, reqid);
 }
 
 static void xk_shutdown(struct dataplane *dp)
@@ -598,8 +489,8 @@ static void xk_shutdown(struct dataplane *dp)
 		pthread_join(x->thr, NULL);
 	}
 	if (x->nl) {
-		purge_ours(x, true);
-		purge_ours(x, false);
+		xfrm_purge(x->nl, &x->seq, true, 0);
+		xfrm_purge(x->nl, &x->seq, false, 0);
 		mnl_socket_close(x->nl);
 	}
 	if (x->ev)
@@ -666,8 +557,9 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 		rc = -errno;
 		goto fail;
 	}
-	purge_ours(x, true);
-	purge_ours(x, false);
+	xfrm_purge(x->nl, &x->seq, true, 0);
+	xfrm_purge(x->nl, &x->seq, false, 0);
+	xfrm_stat_read(&x->stat0);
 	if (!params->no_natt_socket) {
 		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;
 		/* listen=: only its family's socket, bound to it */

@@ -22,8 +22,15 @@ struct xk_sa {
 	uint64_t add_time;
 };
 
+struct xfrm_stat {
+	uint64_t in_tmpl_mismatch;   /* cleartext (or the wrong SA) where a policy wants ESP */
+	uint64_t in_state_mismatch;  /* decrypted, outside the SA's selector */
+	uint64_t in_no_pols;         /* decrypted (tunnel mode), no inbound policy */
+};
+
 struct xk {
 	struct dataplane *dp;
+	struct xfrm_stat stat0;       /* the kernel's counters when we started */
 	struct mnl_socket *nl;        /* requests (daemon thread) */
 	struct mnl_socket *ev;        /* multicast events (event thread) */
 	struct mnl_socket *dump;      /* resync dumps (event thread) */
@@ -52,5 +59,21 @@ int xk_rule(struct xk *x, bool add, int af);
  * reaches the peer (add), or its removal. */
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
 	     const struct ip_addr *prefsrc);
+
+/* xfrm_kernel.c, shared with the userspace backend (us_xfrm.c). */
+/* Delete every policy (or SA) of the kernel whose reqid is only, or (only
+ * 0) in Cygnet's range. */
+void xfrm_purge(struct mnl_socket *nl, uint32_t *seq, bool policies, uint32_t only);
+/* The kernel's XFRM counters of this network namespace that say a packet
+ * broke a policy (struct xfrm_stat): -errno when /proc/net/xfrm_stat cannot
+ * be read.  xfrm_stat_drops: the increase since st0 as Cygnet's drop
+ * reasons (selector-mismatch, cleartext). */
+int xfrm_stat_read(struct xfrm_stat *st);
+/* A per-socket policy that lets the socket's own packets (IKE, ESP in
+ * UDP or raw) pass the kernel's XFRM policies both ways: the peers'
+ * addresses may lie inside a protected selector (host-to-host).
+ * Needs CAP_NET_ADMIN; -errno. */
+int xfrm_socket_bypass(int fd);
+void xfrm_stat_drops(const struct xfrm_stat *st0, uint64_t drops[DP_DROP__COUNT]);
 
 #endif

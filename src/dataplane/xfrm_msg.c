@@ -277,6 +277,42 @@ int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 	return (int)nlh->nlmsg_len;
 }
 
+int xfrm_build_bypass(void *buf, size_t cap, uint32_t seq, bool add, const struct xfrm_bypass *b)
+{
+	struct nlmsghdr *nlh = start(buf, cap, add ? XFRM_MSG_UPDPOLICY : XFRM_MSG_DELPOLICY,
+				     add ? NLM_F_ACK | NLM_F_CREATE : NLM_F_ACK, seq);
+	struct xfrm_selector *sel;
+
+	if (!nlh)
+		return -ENOSPC;
+	if (b->af != AF_INET && b->af != AF_INET6)
+		return -EINVAL;
+	if (add) {
+		struct xfrm_userpolicy_info *p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+
+		p->lft.soft_byte_limit = p->lft.hard_byte_limit = XFRM_INF;
+		p->lft.soft_packet_limit = p->lft.hard_packet_limit = XFRM_INF;
+		p->priority = b->priority;
+		p->dir = (uint8_t)b->kdir;
+		p->action = XFRM_POLICY_ALLOW;       /* and no template: nothing required */
+		p->share = XFRM_SHARE_ANY;
+		sel = &p->sel;
+	} else {
+		struct xfrm_userpolicy_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+
+		id->dir = (uint8_t)b->kdir;
+		sel = &id->sel;
+	}
+	sel->family = (uint16_t)b->af;
+	sel->ifindex = b->ifindex;
+	sel->proto = b->proto;
+	if (b->icmp_type >= 0) {                 /* XFRM keeps an ICMP type in sport */
+		sel->sport = htons((uint16_t)b->icmp_type);
+		sel->sport_mask = 0xffff;
+	}
+	return (int)nlh->nlmsg_len;
+}
+
 uint32_t xfrm_policy_priority(const struct dp_selector *sel)
 {
 	/* prefix lengths weigh most (up to 2 x 128), then protocol, then ports */

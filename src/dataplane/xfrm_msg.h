@@ -4,6 +4,7 @@
 #ifndef CYGNET_XFRM_MSG_H
 #define CYGNET_XFRM_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,18 @@ int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 			 const struct dp_mark *mark);
 int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
 			 const struct dp_mark *mark);
+/* A policy that lets traffic pass without IPsec (allow, no template):
+ * every address of family af, protocol proto (0 any) and ICMP type
+ * icmp_type (-1 any), arriving on interface ifindex (0 any; inbound and
+ * forward policies match the input interface).  add false: its delete. */
+struct xfrm_bypass {
+	int af, kdir;
+	int ifindex;
+	uint8_t proto;
+	int icmp_type;
+	uint32_t priority;
+};
+int xfrm_build_bypass(void *buf, size_t cap, uint32_t seq, bool add, const struct xfrm_bypass *b);
 /* A dump request (XFRM_MSG_GETSA or XFRM_MSG_GETPOLICY with NLM_F_DUMP). */
 int xfrm_build_dump(void *buf, size_t cap, uint32_t seq, uint16_t type);
 

@@ -372,6 +372,8 @@ bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, co
 	       struct ike_ts_payload *out_i, struct ike_ts_payload *out_r);
 /* Initiator: the responder's TS must be within what we proposed. */
 bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *proposed);
+/* One prefix, one port or all (with a protocol), see ts.c. */
+bool ts_installable(const struct ike_ts *t);
 bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *b);
 /* The responder's choice of conn for a Child SA proposing tsi/tsr: sa's
  * own when the selectors fit it, else find_conn_for_child()'s (a conn of

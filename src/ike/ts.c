@@ -54,6 +54,30 @@ static bool ts_eq(const struct ike_ts *a, const struct ike_ts *b)
 	       addr_eq(&a->start, &b->start) && addr_eq(&a->end, &b->end);
 }
 
+/* Can the dataplanes hold t exactly?  An address range that is one prefix,
+ * and ports that are one port (not 0) or all of them, with a protocol if
+ * a port is named: what Libreswan configures (protoport is one port or
+ * %any) and what an XFRM selector or struct dp_selector holds.  Anything
+ * else a peer offers is narrowed away or refused, never widened or cut
+ * silently (Libreswan, too, takes a narrower port range only when it is
+ * one port). */
+bool ts_installable(const struct ike_ts *t)
+{
+	size_t n = addr_len(&t->start);
+	bool any_port = t->sport == 0 && t->eport == 65535;
+	unsigned i = 0;
+
+	if (!n || t->start.af != t->end.af || !(any_port || (t->sport == t->eport && t->sport && t->ipproto)))
+		return false;
+	/* a prefix: equal leading bits, then start all 0 and end all 1 */
+	while (i < n * 8 && ((t->start.a[i / 8] ^ t->end.a[i / 8]) & (0x80 >> (i % 8))) == 0)
+		i++;
+	for (; i < n * 8; i++)
+		if ((t->start.a[i / 8] & (0x80 >> (i % 8))) || !(t->end.a[i / 8] & (0x80 >> (i % 8))))
+			return false;
+	return true;
+}
+
 /* Is b inside a? */
 static bool ts_contains(const struct ike_ts *a, const struct ike_ts *b)
 {
@@ -91,7 +115,7 @@ static bool narrow_side(const struct ike_ts_payload *peer, const struct ike_ts_p
 				covered = true;   /* peer's selector covers (narrowing=no: equals) ours */
 				break;
 			}
-			if (narrowing && out->n < IKE_TS_MAX) {
+			if (narrowing && out->n < IKE_TS_MAX && ts_installable(&x)) {
 				bool dup = false;
 
 				for (unsigned k = 0; k < out->n; k++)
@@ -137,6 +161,8 @@ bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *pr
 	for (unsigned i = 0; i < got->n; i++) {
 		bool ok = false;
 
+		if (!ts_installable(&got->ts[i]))
+			return false;   /* the dataplanes could not enforce it as agreed */
 		for (unsigned j = 0; j < proposed->n && !ok; j++)
 			ok = ts_contains(&proposed->ts[j], &got->ts[i]);
 		if (!ok)

@@ -1,0 +1,168 @@
+/* Negotiated traffic selectors as dataplane selectors (src/daemon/sa_sel.c)
+ * and whether the engine agrees to a TS at all (ts_installable). */
+#include <stdio.h>
+
+#include "harness.h"
+
+#include "daemon/sa_sel.h"
+#include "ike/sa.h"
+
+static struct ike_ts ts(const char *start, const char *end, uint8_t proto, uint16_t sport, uint16_t eport)
+{
+	struct ike_ts t;
+
+	memset(&t, 0, sizeof(t));
+	addr_parse(start, &t.start);
+	addr_parse(end, &t.end);
+	t.type = t.start.af == AF_INET6 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
+	t.ipproto = proto;
+	t.sport = sport;
+	t.eport = eport;
+	return t;
+}
+
+/* "SRC DST proto sport dport" of a selector, for one-line comparisons. */
+static const char *fmt(const struct dp_selector *s)
+{
+	static char out[4][200];
+	static int k;
+	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
+	char *o = out[k++ % 4];
+
+	snprintf(o, 200, "%s %s %u %u %u", s->src.addr.af ? subnet_fmt(&s->src, a) : "-",
+		 s->dst.addr.af ? subnet_fmt(&s->dst, b) : "-", s->proto, s->sport, s->dport);
+	return o;
+}
+
+static void test_range_subnet(void)
+{
+	struct ip_subnet s;
+	struct ip_addr a, b;
+	char buf[SUBNET_STRLEN];
+
+	addr_parse("10.1.0.0", &a);
+	addr_parse("10.1.0.255", &b);
+	CHECK(sa_sel_range_subnet(&a, &b, &s));
+	CHECK_STR(subnet_fmt(&s, buf), "10.1.0.0/24");
+	addr_parse("10.1.0.1", &a);                      /* not aligned: no prefix */
+	CHECK(!sa_sel_range_subnet(&a, &b, &s));
+	addr_parse("10.1.0.0", &a);
+	addr_parse("10.1.0.254", &b);                    /* one short */
+	CHECK(!sa_sel_range_subnet(&a, &b, &s));
+	addr_parse("10.1.0.7", &a);
+	CHECK(sa_sel_range_subnet(&a, &a, &s) && s.plen == 32);
+	addr_parse("0.0.0.0", &a);
+	addr_parse("255.255.255.255", &b);
+	CHECK(sa_sel_range_subnet(&a, &b, &s) && s.plen == 0);
+	addr_parse("2001:db8::", &a);
+	addr_parse("2001:db8::ffff:ffff:ffff:ffff", &b);
+	CHECK(sa_sel_range_subnet(&a, &b, &s));
+	CHECK_STR(subnet_fmt(&s, buf), "2001:db8::/64");
+	addr_parse("10.0.0.0", &b);
+	CHECK(!sa_sel_range_subnet(&a, &b, &s));         /* families differ */
+}
+
+static void test_installable(void)
+{
+	struct ike_ts t = ts("10.1.0.0", "10.1.0.255", 6, 80, 80);
+
+	CHECK(ts_installable(&t));
+	t = ts("10.1.0.0", "10.1.0.255", 0, 0, 65535);
+	CHECK(ts_installable(&t));
+	t = ts("10.1.0.0", "10.1.0.255", 6, 1024, 2047);   /* a port range: no dataplane holds it */
+	CHECK(!ts_installable(&t));
+	t = ts("10.1.0.0", "10.1.0.255", 0, 80, 80);       /* a port without a protocol */
+	CHECK(!ts_installable(&t));
+	t = ts("10.1.0.1", "10.1.0.200", 6, 0, 65535);     /* no prefix */
+	CHECK(!ts_installable(&t));
+	t = ts("10.1.0.0", "10.1.0.255", 6, 0, 0);         /* port 0 only */
+	CHECK(!ts_installable(&t));
+}
+
+/* Every pair of TSi x TSr, ports on the right side, protocols joined. */
+static void test_pairs(void)
+{
+	struct ike_ts_payload l = { 0 }, r = { 0 };
+	struct dp_selector sel[8];
+	size_t bad = 9, n;
+
+	l.ts[l.n++] = ts("198.51.100.0", "198.51.100.255", 6, 0, 65535);
+	l.ts[l.n++] = ts("198.51.101.0", "198.51.101.127", 6, 0, 65535);
+	r.ts[r.n++] = ts("203.0.113.0", "203.0.113.255", 6, 80, 80);
+	r.ts[r.n++] = ts("2001:db8:2::", "2001:db8:2::ffff:ffff:ffff:ffff", 6, 80, 80);   /* no v6 on the left */
+	r.ts[r.n++] = ts("203.0.114.0", "203.0.114.255", 6, 443, 443);
+	n = sa_sel_pairs(&l, &r, sel, 8, &bad);
+	CHECK_INT(n, 4);
+	CHECK_INT(bad, 0);
+	CHECK_STR(fmt(&sel[0]), "198.51.100.0/24 203.0.113.0/24 6 0 80");
+	CHECK_STR(fmt(&sel[1]), "198.51.100.0/24 203.0.114.0/24 6 0 443");
+	CHECK_STR(fmt(&sel[2]), "198.51.101.0/25 203.0.113.0/24 6 0 80");
+	CHECK_STR(fmt(&sel[3]), "198.51.101.0/25 203.0.114.0/24 6 0 443");
+	/* more pairs than room: counted, not written past max */
+	CHECK_INT(sa_sel_pairs(&l, &r, sel, 2, NULL), 4);
+	/* protocols that differ hold no packet: no pair */
+	l.ts[0].ipproto = 17;
+	n = sa_sel_pairs(&l, &r, sel, 8, &bad);
+	CHECK_INT(n, 2);
+	/* a TS that is no prefix is counted as bad, never widened */
+	l.ts[1] = ts("198.51.101.1", "198.51.101.9", 6, 0, 65535);
+	n = sa_sel_pairs(&l, &r, sel, 8, &bad);
+	CHECK_INT(n, 0);
+	CHECK_INT(bad, 2);
+}
+
+static void test_make(void)
+{
+	struct ip_subnet a, b, c;
+	struct dp_selector s;
+
+	subnet_parse("198.51.100.0/24", &a, NULL);
+	subnet_parse("203.0.113.0/24", &b, NULL);
+	subnet_parse("2001:db8::/64", &c, NULL);
+	CHECK(sa_sel_make(&a, 0, 0, &b, 17, 53, &s));          /* the protocol of the side that names one */
+	CHECK_STR(fmt(&s), "198.51.100.0/24 203.0.113.0/24 17 0 53");
+	CHECK(!sa_sel_make(&a, 6, 0, &b, 17, 0, &s));          /* tcp vs udp */
+	CHECK(!sa_sel_make(&a, 0, 0, &c, 0, 0, &s));           /* families */
+	CHECK(!sa_sel_make(&a, 0, 80, &b, 0, 0, &s));          /* a port without a protocol */
+	CHECK(sa_sel_make(&a, 0, 0, &b, 0, 0, &s));
+	CHECK_STR(fmt(&s), "198.51.100.0/24 203.0.113.0/24 0 0 0");
+}
+
+static void test_cover_reverse(void)
+{
+	struct dp_selector s[3], cov, rev;
+	struct ike_ts lt = ts("198.51.100.0", "198.51.100.255", 6, 0, 65535);
+	struct ike_ts r1 = ts("203.0.113.0", "203.0.113.127", 6, 80, 80);
+	struct ike_ts r2 = ts("203.0.113.128", "203.0.113.255", 6, 80, 80);
+	struct ike_ts r3 = ts("203.0.112.0", "203.0.112.255", 6, 443, 443);
+
+	CHECK(sa_sel_pair(&lt, &r1, &s[0]) && sa_sel_pair(&lt, &r2, &s[1]) && sa_sel_pair(&lt, &r3, &s[2]));
+	sa_sel_cover(s, 2, &cov);
+	CHECK_STR(fmt(&cov), "198.51.100.0/24 203.0.113.0/24 6 0 80");   /* ports kept where all agree */
+	sa_sel_cover(s, 3, &cov);
+	CHECK_STR(fmt(&cov), "198.51.100.0/24 203.0.112.0/23 6 0 0");
+	sa_sel_reverse(&s[0], &rev);
+	CHECK_STR(fmt(&rev), "203.0.113.0/25 198.51.100.0/24 6 80 0");
+	sa_sel_cover(s, 0, &cov);
+	CHECK_STR(fmt(&cov), "- - 0 0 0");
+	lt = ts("2001:db8:1::", "2001:db8:1::ffff:ffff:ffff:ffff", 0, 0, 65535);
+	r1 = ts("2001:db8:2::", "2001:db8:2::ffff:ffff:ffff:ffff", 0, 0, 65535);
+	CHECK(sa_sel_pair(&lt, &r1, &s[1]));
+	sa_sel_cover(s, 2, &cov);                                  /* families differ: any */
+	CHECK_STR(fmt(&cov), "- - 0 0 0");
+	/* protocols differ: no protocol and so no ports */
+	s[1] = s[0];
+	s[1].proto = 17;
+	sa_sel_cover(s, 2, &cov);
+	CHECK_STR(fmt(&cov), "198.51.100.0/24 203.0.113.0/25 0 0 0");
+}
+
+int main(void)
+{
+	RUN(test_range_subnet);
+	RUN(test_installable);
+	RUN(test_pairs);
+	RUN(test_make);
+	RUN(test_cover_reverse);
+	return t_done();
+}
