@@ -130,8 +130,10 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 
 	if (!dp_tuple_parse(pkt, len, &t))
 		return drop(db, NULL, DP_DROP_NOT_IP, why);
-	if (!(pol = sadb_lookup_policy(db, &t)))
-		return drop(db, NULL, DP_DROP_NO_POLICY, why);
+	if (!(pol = sadb_lookup_policy(db, &t))) {
+		*why = DP_DROP_NO_POLICY;    /* not counted: the caller passes it in clear or drops it */
+		return false;
+	}
 	if (!(sa = pol->sa))
 		return drop(db, NULL, DP_DROP_AWAITING_SA, why);   /* a trap: the caller reports it */
 	if (__atomic_load_n(&sa->hard_sent, __ATOMIC_RELAXED))   /* set by the other packet thread too */

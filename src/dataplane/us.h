@@ -24,6 +24,9 @@ struct us {
 	int tun_fd, tun_ifindex;
 	char tun_name[IF_NAMESIZE];
 	int sock[US_NSOCK];            /* -1 when not open */
+	int clear_fd[2];               /* raw IPPROTO_RAW, IPv4 and IPv6, with the fwmark: packets
+					* routed into the TUN that no policy covers leave in clear,
+					* as with XFRM (-1 when not open) */
 	int stop_fd;                   /* eventfd: stop the packet thread */
 	pthread_t thread[2];           /* [0] TUN -> ESP (outbound), [1] sockets -> TUN (inbound) */
 	bool thread_started[2];
