@@ -304,7 +304,6 @@ int xfrm_build_bypass(void *buf, size_t cap, uint32_t seq, bool add, const struc
 		sel = &id->sel;
 	}
 	sel->family = (uint16_t)b->af;
-	sel->ifindex = b->ifindex;
 	sel->proto = b->proto;
 	if (b->icmp_type >= 0) {                 /* XFRM keeps an ICMP type in sport */
 		sel->sport = htons((uint16_t)b->icmp_type);

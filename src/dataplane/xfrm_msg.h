@@ -46,13 +46,11 @@ int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 			 const struct dp_mark *mark);
 int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
 			 const struct dp_mark *mark);
-/* A policy that lets traffic pass without IPsec (allow, no template):
- * every address of family af, protocol proto (0 any) and ICMP type
- * icmp_type (-1 any), arriving on interface ifindex (0 any; inbound and
- * forward policies match the input interface).  add false: its delete. */
+/* A policy that lets traffic pass without IPsec (allow, no template, the
+ * best priority): every address of family af, protocol proto (0 any) and
+ * ICMP type icmp_type (-1 any).  add false: its delete. */
 struct xfrm_bypass {
 	int af, kdir;
-	int ifindex;
 	uint8_t proto;
 	int icmp_type;
 	uint32_t priority;

@@ -328,6 +328,110 @@ static void test_shared_reqid_peers(void)
 	secret_free(k);
 }
 
+/* The inbound check after decryption (sadb_inbound_ok), as the kernel's
+ * policy check: an SA with two tcp/80 pairs passes packets of either pair
+ * only, not one between them that its own covering selector would hold;
+ * a packet whose best inbound policy is another SA's is refused; an SA
+ * whose reqid has no inbound policy has only its own selector; the drop
+ * is counted and reported once a second. */
+static int reports;
+static void on_report(void *arg, const struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp)
+{
+	(void)arg;
+	(void)sa;
+	(void)tp;
+	if (why == DP_DROP_SELECTOR)
+		reports++;
+}
+
+static struct dp_tuple tup(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t proto)
+{
+	struct dp_tuple t;
+
+	memset(&t, 0, sizeof(t));
+	addr_parse(src, &t.src);
+	addr_parse(dst, &t.dst);
+	t.sport = sport;
+	t.dport = dport;
+	t.proto = proto;
+	return t;
+}
+
+static void test_inbound_policies(void)
+{
+	struct sadb db;
+	struct secret *k = key20();
+	struct dp_sa sa;
+	struct dp_policy pol;
+	struct sa_entry *in, *other;
+	struct dp_tuple t;
+	bool hb;
+	static const char *const remote[] = { "203.0.113.0/25", "203.0.113.128/25" };
+
+	sadb_init(&db);
+	db.report = on_report;
+	fill_sa(&sa, 0x1001, DP_DIR_IN, 7, k);
+	subnet_parse("203.0.113.0/24", &sa.sel.src, &hb);      /* the cover of both pairs */
+	subnet_parse("198.51.100.0/24", &sa.sel.dst, &hb);
+	sa.sel.proto = 6;
+	sa.sel.sport = 80;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	in = sadb_find_in(&db, 0x1001);
+	/* no inbound policy of reqid 7 yet: the SA's own selector only */
+	t = tup("203.0.113.200", 80, "198.51.100.5", 40000, 6);
+	CHECK(sadb_inbound_ok(&db, in, &t));
+	t = tup("203.0.113.200", 22, "198.51.100.5", 40000, 6);
+	CHECK(!sadb_inbound_ok(&db, in, &t));
+	for (int i = 0; i < 2; i++) {
+		memset(&pol, 0, sizeof(pol));
+		pol.dir = DP_DIR_IN;
+		pol.reqid = 7;
+		subnet_parse(remote[i], &pol.sel.src, &hb);
+		subnet_parse(i ? "198.51.100.0/25" : "198.51.100.128/25", &pol.sel.dst, &hb);
+		pol.sel.proto = 6;
+		pol.sel.sport = 80;
+		CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	}
+	/* pair 0: 203.0.113.0/25 -> 198.51.100.128/25; pair 1: .128/25 -> .0/25 */
+	t = tup("203.0.113.5", 80, "198.51.100.200", 40000, 6);
+	CHECK(sadb_inbound_ok(&db, in, &t));
+	t = tup("203.0.113.200", 80, "198.51.100.5", 40000, 6);
+	CHECK(sadb_inbound_ok(&db, in, &t));
+	t = tup("203.0.113.5", 80, "198.51.100.5", 40000, 6);      /* inside the cover, in no pair */
+	CHECK(!sadb_inbound_ok(&db, in, &t));
+	t = tup("203.0.113.5", 81, "198.51.100.200", 40000, 6);    /* the wrong port */
+	CHECK(!sadb_inbound_ok(&db, in, &t));
+	t = tup("203.0.113.5", 80, "198.51.100.200", 40000, 17);   /* the wrong protocol */
+	CHECK(!sadb_inbound_ok(&db, in, &t));
+	/* a more specific policy of another SA takes its packets away */
+	fill_sa(&sa, 0x1002, DP_DIR_IN, 8, k);
+	sa.sel.src = sa.sel.dst;
+	subnet_parse("203.0.113.0/24", &sa.sel.src, &hb);
+	subnet_parse("198.51.100.0/24", &sa.sel.dst, &hb);
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	other = sadb_find_in(&db, 0x1002);
+	memset(&pol, 0, sizeof(pol));
+	pol.dir = DP_DIR_IN;
+	pol.reqid = 8;
+	subnet_parse("203.0.113.5/32", &pol.sel.src, &hb);
+	subnet_parse("198.51.100.200/32", &pol.sel.dst, &hb);
+	CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	t = tup("203.0.113.5", 80, "198.51.100.200", 40000, 6);
+	CHECK(!sadb_inbound_ok(&db, in, &t));
+	CHECK(sadb_inbound_ok(&db, other, &t));
+	CHECK_INT(sadb_del_policy(&db, &pol), 0);
+	CHECK(sadb_inbound_ok(&db, in, &t));
+	/* counted every time, reported at most once a second */
+	sadb_drop_report(&db, in, DP_DROP_SELECTOR, &t, 5000);
+	sadb_drop_report(&db, in, DP_DROP_SELECTOR, &t, 5500);
+	sadb_drop_report(&db, in, DP_DROP_SELECTOR, &t, 6000);
+	CHECK_INT(in->ctr.drops[DP_DROP_SELECTOR], 3);
+	CHECK_INT(db.drops[DP_DROP_SELECTOR], 3);
+	CHECK_INT(reports, 2);
+	sadb_free(&db);
+	secret_free(k);
+}
+
 int main(void)
 {
 	RUN(test_selector_differential);
@@ -335,5 +439,6 @@ int main(void)
 	RUN(test_lifetimes);
 	RUN(test_tuple);
 	RUN(test_shared_reqid_peers);
+	RUN(test_inbound_policies);
 	return t_done();
 }

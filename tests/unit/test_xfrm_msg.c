@@ -234,6 +234,92 @@ static void test_policy_layouts(void)
 	}
 }
 
+/* An inbound policy of a tcp/80 pair (the outbound pair reversed: the
+ * peer's port is the source port) with the userspace dataplane's mark
+ * (v 0, mask DP_DECRYPTED_MARK: packets it did not decrypt). */
+static void test_policy_in_ports(void)
+{
+	char buf[XFRM_MSG_BUFSIZE];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct dp_selector sel = { 0 };
+	struct dp_mark undecrypted = { 0, DP_DECRYPTED_MARK };
+	struct ip_addr s, d;
+	const struct xfrm_userpolicy_info *p;
+	const struct nlattr *a;
+
+	subnet_parse("203.0.113.0/24", &sel.src, NULL);
+	subnet_parse("198.51.100.0/24", &sel.dst, NULL);
+	sel.proto = 6;
+	sel.sport = 80;
+	sel.dport = 0;
+	addr_parse("192.0.2.2", &s);
+	addr_parse("192.0.2.1", &d);
+	CHECK(xfrm_build_newpolicy(buf, sizeof(buf), 3, &sel, XFRM_POLICY_IN, CY_REQID_BASE + 2,
+				   xfrm_policy_priority(&sel), DP_MODE_TUNNEL, &s, &d, &undecrypted) > 0);
+	p = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(p->dir, XFRM_POLICY_IN);
+	CHECK_INT(p->sel.family, AF_INET);
+	CHECK_INT(p->sel.proto, 6);
+	CHECK_MEM(&p->sel.sport, "\x00\x50", 2);
+	CHECK_INT(p->sel.sport_mask, 0xffff);
+	CHECK_INT(p->sel.dport_mask, 0);
+	CHECK_INT(p->sel.prefixlen_s, 24);
+	CHECK_MEM(&p->sel.saddr, "\xcb\x00\x71\x00", 4);
+	/* a port makes it more specific than the same pair without one */
+	{
+		struct dp_selector any = sel;
+		any.sport = 0;
+		CHECK(xfrm_policy_priority(&sel) < xfrm_policy_priority(&any));
+	}
+	a = find_attr(nlh, sizeof(*p), XFRMA_MARK);
+	if (CHECK(a != NULL)) {
+		const struct xfrm_mark *m = mnl_attr_get_payload(a);
+		CHECK_INT(m->v, 0);
+		CHECK_INT(m->m, DP_DECRYPTED_MARK);
+	}
+	a = find_attr(nlh, sizeof(*p), XFRMA_TMPL);
+	if (CHECK(a != NULL)) {
+		const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
+		CHECK_INT(t->reqid, CY_REQID_BASE + 2);
+		CHECK_MEM(&t->saddr, "\xc0\x00\x02\x02", 4);
+	}
+}
+
+/* The allow policies without a template: IPv6 neighbour discovery by ICMP
+ * type (kept in sport), and their deletes. */
+static void test_bypass_policy(void)
+{
+	char buf[XFRM_MSG_BUFSIZE];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct xfrm_bypass b = { .af = AF_INET6, .kdir = XFRM_POLICY_FWD, .proto = 58, .icmp_type = 135 };
+	const struct xfrm_userpolicy_info *p;
+
+	CHECK(xfrm_build_bypass(buf, sizeof(buf), 1, true, &b) > 0);
+	CHECK_INT(nlh->nlmsg_type, XFRM_MSG_UPDPOLICY);
+	p = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(p->dir, XFRM_POLICY_FWD);
+	CHECK_INT(p->action, XFRM_POLICY_ALLOW);
+	CHECK_INT(p->priority, 0);
+	CHECK_INT(p->sel.family, AF_INET6);
+	CHECK_INT(p->sel.proto, 58);
+	CHECK_MEM(&p->sel.sport, "\x00\x87", 2);
+	CHECK_INT(p->sel.sport_mask, 0xffff);
+	CHECK_INT(p->sel.prefixlen_s, 0);
+	CHECK(find_attr(nlh, sizeof(*p), XFRMA_TMPL) == NULL);
+	b.icmp_type = -1;
+	b.proto = 0;
+	CHECK(xfrm_build_bypass(buf, sizeof(buf), 2, false, &b) > 0);
+	CHECK_INT(nlh->nlmsg_type, XFRM_MSG_DELPOLICY);
+	{
+		const struct xfrm_userpolicy_id *id = mnl_nlmsg_get_payload(nlh);
+		CHECK_INT(id->dir, XFRM_POLICY_FWD);
+		CHECK_INT(id->sel.family, AF_INET6);
+		CHECK_INT(id->sel.sport_mask, 0);
+	}
+	b.af = 0;
+	CHECK_INT(xfrm_build_bypass(buf, sizeof(buf), 3, true, &b), -EINVAL);
+}
+
 /* mark=: XFRMA_MARK on the SA, its delete/get, and both policy messages */
 static void test_marks(void)
 {
@@ -464,6 +550,8 @@ int main(void)
 	RUN(test_newsa_cbc_encap_esn);
 	RUN(test_alg_names_table);
 	RUN(test_policy_layouts);
+	RUN(test_policy_in_ports);
+	RUN(test_bypass_policy);
 	RUN(test_marks);
 	RUN(test_priority_order);
 	RUN(test_parse_acquire);
