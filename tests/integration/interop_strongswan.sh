@@ -212,6 +212,28 @@ case_basic() {
 run_case psk-subnet cy-init case_basic
 run_case psk-subnet peer-init case_basic
 
+# ---- 1b. one Child SA with two TS pairs (strongSwan proposes two remote_ts) -----
+# Cygnet (narrowing=yes) answers with both: each pair becomes its own
+# policies (the kernel-side inbound ones are listed by ip xfrm) and both
+# halves of Cygnet's subnet reach strongSwan's through the one Child SA.
+# (Two local_ts on strongSwan's side would be two routes to one destination
+# through its TUN, which kernel-libipsec cannot install.)
+case_multi_ts() {
+	reset_conf multi-ts
+	C_EXTRA=("narrowing=yes")
+	S_RTS="198.51.100.0/25,198.51.100.128/25"
+	load_conn && up "$1" || return 1
+	local pol; pol=$(ip -n "$CY" xfrm policy 2>/dev/null | tr '\n' ' ')
+	[[ "$pol" == *"src 203.0.113.0/24 dst 198.51.100.0/25 "*"dir in"* &&
+	   "$pol" == *"src 203.0.113.0/24 dst 198.51.100.128/25 "*"dir in"* ]] ||
+		{ WHY="Cygnet's inbound policies: $pol"; return 1; }
+	pings 2 || return 1
+	PING_SRC=198.51.100.129
+	pings 2 || return 1
+	[ "$(cyw --trafficstatus | grep -c "\"$NAME\".*type=ESP")" = 1 ] || { WHY="not one Child SA: $(cyw --trafficstatus)"; return 1; }
+}
+run_case "two TS pairs" peer-init case_multi_ts
+
 # ---- 2. algorithm matrix -------------------------------------------------------
 # Cygnet ike/esp | strongSwan proposals/esp_proposals | strongSwan's names in --list-sas
 algs=(

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "harness.h"
+#include "ike_testlib.h"
 
 #include "daemon/sa_sel.h"
 #include "ike/sa.h"
@@ -157,6 +158,54 @@ static void test_cover_reverse(void)
 	CHECK_STR(fmt(&cov), "198.51.100.0/24 203.0.113.0/25 0 0 0");
 }
 
+/* Two engines negotiate a conn with two subnets on each side and
+ * tcp / tcp/80: the Child SA carries 2 x 2 TS, and both ends get the same
+ * four pairs (mirrored), every one with its protocol and port. */
+static void test_negotiated_pairs(void)
+{
+	struct tn_net n;
+	struct dp_selector a[8], b[8], rev;
+	size_t na, nb, bad = 0;
+	bool hb;
+
+	tn_init(&n);
+	for (int i = 0; i < 2; i++) {
+		struct ike_conn *c = &n.p[i].conn;
+		struct ike_end *west = i ? &c->remote : &c->local, *east = i ? &c->local : &c->remote;
+
+		subnet_parse("10.1.0.0/24", &west->subnets[0], &hb);
+		subnet_parse("10.1.8.0/23", &west->subnets[1], &hb);
+		subnet_parse("10.2.0.0/24", &east->subnets[0], &hb);
+		subnet_parse("10.2.4.0/22", &east->subnets[1], &hb);
+		west->n_subnets = east->n_subnets = 2;
+		west->protocol = east->protocol = 6;
+		east->port = 80;
+	}
+	tn_up(&n);
+	CHECK_INT(n.p[0].status, IKE_RC_OK);
+	CHECK(tn_children_agree(&n));
+	CHECK_INT(n.p[0].child[0].ts_l.n, 2);
+	CHECK_INT(n.p[0].child[0].ts_r.n, 2);
+	na = sa_sel_pairs(&n.p[0].child[0].ts_l, &n.p[0].child[0].ts_r, a, 8, &bad);
+	CHECK_INT(bad, 0);
+	nb = sa_sel_pairs(&n.p[1].child[0].ts_l, &n.p[1].child[0].ts_r, b, 8, &bad);
+	CHECK_INT(na, 4);
+	CHECK_INT(nb, 4);
+	CHECK_STR(fmt(&a[0]), "10.1.0.0/24 10.2.0.0/24 6 0 80");
+	CHECK_STR(fmt(&a[3]), "10.1.8.0/23 10.2.4.0/22 6 0 80");
+	for (size_t i = 0; i < na && i < nb; i++) {   /* east's pairs are west's seen from the other end */
+		bool found = false;
+
+		for (size_t j = 0; j < nb; j++) {
+			sa_sel_reverse(&b[j], &rev);
+			found |= !strcmp(fmt(&a[i]), fmt(&rev));
+		}
+		if (!found)
+			t_fail(__FILE__, __LINE__, "west's pair %s has no twin on east", fmt(&a[i]));
+	}
+	tn_free(&n);
+}
+
 int main(void)
 {
 	RUN(test_range_subnet);
@@ -164,5 +213,6 @@ int main(void)
 	RUN(test_pairs);
 	RUN(test_make);
 	RUN(test_cover_reverse);
+	RUN(test_negotiated_pairs);
 	return t_done();
 }
