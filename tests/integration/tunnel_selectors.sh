@@ -204,10 +204,18 @@ if es_start "$W" w "sa dir=out,spi=0x1001,src=192.0.2.1,dst=192.0.2.2,$G,key=$K1
 	ip netns exec "$W" ping -c 3 -i 0.2 -W 1 -I 198.51.100.1 203.0.113.1 >/dev/null 2>&1
 	ctr=$(es_cmd e "counters spi=0x1001,dst=192.0.2.2")
 	drp=$(es_cmd e drops)
-	if [[ "$ctr" == *"selector-mismatch=3"* || "$drp" == *"selector-mismatch=3"* ]]; then
+	if [[ "$ctr" == *"selector-mismatch=3"* && "$drp" == *"selector-mismatch=3"* ]]; then
 		pass decrypted-outside-selectors-dropped
 	else
 		fail decrypted-outside-selectors-dropped "counters [$ctr] drops [$drp]"
+	fi
+	# reported to the daemon with the packet, once for the three (within a second)
+	ev=$(grep '^EVENT drop' "$TMP/e.out")
+	if [ "$(grep -c . <<<"$ev")" = 1 ] &&
+	   [[ "$ev" == "EVENT drop selector-mismatch spi=0x00001001 198.51.100.1:0 -> 203.0.113.1:0 proto 1 count=1" ]]; then
+		pass decrypted-outside-selectors-reported
+	else
+		fail decrypted-outside-selectors-reported "$(tr '\n' '|' <<<"$ev")"
 	fi
 	# TCP (inside the selectors) still arrives: a SYN to a closed port gets its RST back
 	if ip netns exec "$W" timeout 5 nc -z -n -s 198.51.100.1 203.0.113.1 9 2>&1 | grep -qi refused ||

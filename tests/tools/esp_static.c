@@ -248,6 +248,12 @@ static void on_event(void *arg, const struct dp_event *ev)
 		for (size_t i = 0; i < ev->u.ike.len && i < 64; i++)
 			printf("%02x", ev->u.ike.data[i]);
 		printf("\n");
+	} else if (ev->type == DP_EV_DROP) {
+		char d[ADDR_STRLEN];
+		printf("EVENT drop %s spi=0x%08x %s:%u -> %s:%u proto %u count=%llu\n", dp_drop_name(ev->u.drop.why),
+		       ev->u.drop.spi, addr_fmt(&ev->u.drop.sel.src.addr, b), ev->u.drop.sel.sport,
+		       addr_fmt(&ev->u.drop.sel.dst.addr, d), ev->u.drop.sel.dport, ev->u.drop.sel.proto,
+		       (unsigned long long)ev->u.drop.count);
 	}
 	fflush(stdout);
 }
