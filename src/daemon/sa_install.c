@@ -20,6 +20,8 @@
 
 #define NATT_PORT 4500
 
+_Static_assert(SATABLE_MAX_POL >= IKE_TS_MAX_PAIRS, "the SA table holds every pair the engine agrees to");
+
 /* The Child SA's selector pairs (outbound view: src local) into
  * sel[SATABLE_MAX_POL]: how many there are.  None, more than the table
  * holds, or any *bad: the caller refuses to install the Child SA. */

@@ -505,7 +505,7 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 		why = "malformed SA or TS in IKE_AUTH response";
 	else if (!prop_check_reply(sap, &sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
 		why = "IKE_AUTH response chose an ESP proposal we did not offer";
-	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) ||
+	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
 		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
 		why = "IKE_AUTH response traffic selectors are not acceptable";
 	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)

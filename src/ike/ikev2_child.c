@@ -494,7 +494,8 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	free(pl);
 	if (!chosen)
 		return "CREATE_CHILD_SA response chose an ESP proposal we did not offer";
-	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r))
+	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r) ||
+	    !ts_pairs_fit(&x->tsi, &x->tsr))
 		return "CREATE_CHILD_SA response traffic selectors are not acceptable";
 	if (sa->ccs.dh) {
 		if (!x->have_ke || x->ke.group != sa->ccs.dh_group)

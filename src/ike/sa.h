@@ -374,6 +374,9 @@ bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, co
 bool ts_within(const struct ike_ts_payload *got, const struct ike_ts_payload *proposed);
 /* One prefix, one port or all (with a protocol), see ts.c. */
 bool ts_installable(const struct ike_ts *t);
+/* Do TSi x TSr give 1..IKE_TS_MAX_PAIRS (wire.h) pairs that hold packets?
+ * A Child SA with more is refused, never installed in part. */
+bool ts_pairs_fit(const struct ike_ts_payload *a, const struct ike_ts_payload *b);
 bool ts_payload_eq(const struct ike_ts_payload *a, const struct ike_ts_payload *b);
 /* The responder's choice of conn for a Child SA proposing tsi/tsr: sa's
  * own when the selectors fit it, else find_conn_for_child()'s (a conn of

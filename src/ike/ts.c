@@ -78,6 +78,17 @@ bool ts_installable(const struct ike_ts *t)
 	return true;
 }
 
+bool ts_pairs_fit(const struct ike_ts_payload *a, const struct ike_ts_payload *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->n; i++)
+		for (unsigned j = 0; j < b->n; j++)
+			n += a->ts[i].start.af == b->ts[j].start.af &&
+			     !(a->ts[i].ipproto && b->ts[j].ipproto && a->ts[i].ipproto != b->ts[j].ipproto);
+	return n >= 1 && n <= IKE_TS_MAX_PAIRS;
+}
+
 /* Is b inside a? */
 static bool ts_contains(const struct ike_ts *a, const struct ike_ts *b)
 {
@@ -143,7 +154,7 @@ bool ts_select(const struct ike_conn *conn, const struct ike_endpoint *local, co
 	ts_from_end(&conn->remote, remote, &ours_i);
 	ts_from_end(&conn->local, local, &ours_r);
 	return narrow_side(tsi, &ours_i, conn->narrowing, out_i) &&
-	       narrow_side(tsr, &ours_r, conn->narrowing, out_r);
+	       narrow_side(tsr, &ours_r, conn->narrowing, out_r) && ts_pairs_fit(out_i, out_r);
 }
 
 bool ts_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local, const struct ike_endpoint *remote,

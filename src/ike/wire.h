@@ -292,6 +292,9 @@ static inline uint32_t ike_delete_spi32(const struct ike_delete *d, unsigned i) 
 /* ---- Traffic selectors (RFC 7296 §3.13) -------------------------------- */
 
 #define IKE_TS_MAX 16
+/* The TSi x TSr pairs a Child SA may have: the dataplane installs one
+ * policy pair each, and the daemon's SA table holds this many. */
+#define IKE_TS_MAX_PAIRS 16
 #define IKE_TS_PORT_OPAQUE_START 65535   /* OPAQUE ports: start 65535, end 0 (allowed) */
 
 struct ike_ts {

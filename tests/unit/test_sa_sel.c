@@ -206,6 +206,68 @@ static void test_negotiated_pairs(void)
 	tn_free(&n);
 }
 
+/* At most IKE_TS_MAX_PAIRS pairs that hold packets: 4 x 4 fits, 5 x 4
+ * does not; pairs of different families or protocols do not count. */
+static void test_pairs_fit(void)
+{
+	struct ike_ts_payload a = { 0 }, b = { 0 };
+	char s[32];
+
+	CHECK(!ts_pairs_fit(&a, &b));
+	for (int i = 0; i < 5; i++) {
+		snprintf(s, sizeof(s), "10.1.%d.0", i);
+		a.ts[a.n] = ts(s, s, 0, 0, 65535);
+		snprintf(s, sizeof(s), "2001:db8:%d::", i);
+		b.ts[b.n++] = ts(s, s, 0, 0, 65535);      /* IPv6: no pair with IPv4 */
+		a.n++;
+	}
+	CHECK(!ts_pairs_fit(&a, &b));
+	b.n = 0;
+	for (int i = 0; i < 4; i++) {
+		snprintf(s, sizeof(s), "10.2.%d.0", i);
+		b.ts[b.n++] = ts(s, s, 0, 0, 65535);
+	}
+	CHECK(!ts_pairs_fit(&a, &b));                    /* 20 pairs */
+	a.ts[4].ipproto = 6;
+	for (unsigned i = 0; i < b.n; i++)
+		b.ts[i].ipproto = 17;                        /* then only udp pairs: a[0..3] (any) x b */
+	CHECK(ts_pairs_fit(&a, &b));                     /* 16 */
+	a.n = 4;
+	b.ts[0].ipproto = 0;
+	CHECK(ts_pairs_fit(&a, &b));
+	b.ts[b.n++] = ts("10.3.0.0", "10.3.0.0", 0, 0, 65535);
+	CHECK(!ts_pairs_fit(&a, &b));                    /* 4 x 5 */
+}
+
+/* A conn with 5 x 4 subnets: 20 pairs, more than a Child SA may have; the
+ * responder refuses it (TS_UNACCEPTABLE) instead of installing part. */
+static void test_too_many_pairs(void)
+{
+	struct tn_net n;
+	char s[32];
+	bool hb;
+
+	tn_init(&n);
+	for (int i = 0; i < 2; i++) {
+		struct ike_conn *c = &n.p[i].conn;
+		struct ike_end *west = i ? &c->remote : &c->local, *east = i ? &c->local : &c->remote;
+
+		for (int k = 0; k < 5; k++) {
+			snprintf(s, sizeof(s), "10.1.%d.0/24", k);
+			subnet_parse(s, &west->subnets[k], &hb);
+			snprintf(s, sizeof(s), "10.2.%d.0/24", k);
+			subnet_parse(s, &east->subnets[k], &hb);
+		}
+		west->n_subnets = 5;
+		east->n_subnets = 4;
+	}
+	tn_up(&n);
+	CHECK_INT(n.p[0].status, IKE_RC_FAILED);
+	CHECK(strstr(n.p[0].reason, "TS_UNACCEPTABLE") != NULL);
+	CHECK_INT(n.p[1].n_child_installed, 0);
+	tn_free(&n);
+}
+
 int main(void)
 {
 	RUN(test_range_subnet);
@@ -214,5 +276,7 @@ int main(void)
 	RUN(test_make);
 	RUN(test_cover_reverse);
 	RUN(test_negotiated_pairs);
+	RUN(test_pairs_fit);
+	RUN(test_too_many_pairs);
 	return t_done();
 }
