@@ -59,6 +59,8 @@ void us_xfrm_close(struct us *u);
 /* pol's inbound twin in the kernel (dir in and fwd, template from
  * pol->tmpl_src/tmpl_dst/mode); other directions: 0. */
 int us_xfrm_policy(struct us *u, const struct dp_policy *pol, bool add);
+/* A conn's fixed reqid= before its first use: inbound policies a previous run left. */
+void us_xfrm_purge_reqid(struct dataplane *dp, uint32_t reqid);
 void us_xfrm_drops(struct us *u, uint64_t drops[DP_DROP__COUNT]);
 
 #endif

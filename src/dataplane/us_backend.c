@@ -310,4 +310,5 @@ const struct dataplane_ops dp_userspace_ops = {
 	.get_global_drops = us_global_drops,
 	.send_ike = us_send_ike,
 	.send_keepalive = us_send_keepalive,
+	.purge_reqid = us_xfrm_purge_reqid,
 };

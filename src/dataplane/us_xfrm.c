@@ -159,6 +159,14 @@ void us_xfrm_close(struct us *u)
 	u->xnl = NULL;
 }
 
+void us_xfrm_purge_reqid(struct dataplane *dp, uint32_t reqid)
+{
+	struct us *u = dp->priv;
+
+	if (u && u->xnl)
+		xfrm_purge(u->xnl, &u->xseq, true, reqid);
+}
+
 int us_xfrm_policy(struct us *u, const struct dp_policy *pol, bool add)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
