@@ -145,6 +145,31 @@ else
 	fail down-removes-policies "$(ip -n "$E" xfrm policy | tr '\n' ' ')"
 fi
 
+# ---- a routed (trap) conn with tcp/80: only port 80 brings the tunnel up -----
+# west's trap policy carries the protocol and port: TCP to port 22 is no
+# match (it leaves in clear, no acquire); TCP to port 80 is held and starts
+# the negotiation.
+if aw --route t >"$TMP/route.out" 2>&1; then
+	listen 22
+	if ip netns exec "$W" timeout 3 nc -z -n -s 198.51.100.1 203.0.113.1 22 &&
+	   ! wait_until 1 eval '[ "$(n_states $W $DW CHILD)" -gt 0 ]'; then
+		pass trap-port22-no-acquire
+	else
+		fail trap-port22-no-acquire "children: $(n_states "$W" "$DW" CHILD)"
+	fi
+	ip netns exec "$W" timeout 1 nc -z -n -s 198.51.100.1 203.0.113.1 80 >/dev/null 2>&1
+	if wait_until 10 eval '[ "$(n_states $W $DW CHILD)" = 1 ]'; then
+		pass trap-port80-acquires
+	else
+		fail trap-port80-acquires "no Child SA after TCP to port 80: $(grep -c 'initiating on demand' "$DW/pluto.log") acquires"
+	fi
+	aw --down t >/dev/null 2>&1
+	wait_until 5 eval 'no_states $W $DW && no_states $E $DE'
+	aw --unroute t >/dev/null 2>&1
+else
+	fail trap-port22-no-acquire "--route failed: $(tail -2 "$TMP/route.out" | tr '\n' '|')"
+fi
+
 # ---- every protocol: cleartext ping around the tunnel ------------------------
 both_conf "$CONN_V4"
 aw --config "$DW/ipsec.conf" --replace t >/dev/null 2>&1
