@@ -57,7 +57,8 @@ CONF
 # xstate NS: SAs and policies in the kernel of NS
 nsa() { ip -n "$1" xfrm state | grep -c '^src'; }
 nsa_is() { [ "$(nsa "$1")" = "$2" ]; }
-npol() { ip -n "$1" xfrm policy | grep -c '^src'; }
+# (per-socket bypass policies, "socket in/out", are the daemon's sockets', not counted)
+npol() { ip -n "$1" xfrm policy | grep -c 'dir '; }
 # esp_pkts NS: sum of packet counters of the namespace's SAs
 esp_pkts() { ip -n "$1" -s xfrm state | awk '/[0-9]+\(bytes\), [0-9]+\(packets\)/ { sub(/\(packets\).*/, "", $2); n += $2 } END { print n + 0 }'; }
 
@@ -112,7 +113,7 @@ part_xx() {
 	# traffic the other way, initiated by B after A came up
 	if ping_through "$B" 203.0.113.1 198.51.100.1; then pass xx-ping-reverse; else fail xx-ping-reverse "no reply"; fi
 	cy_auto "$A" "$da" --down t >/dev/null 2>&1
-	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm state | grep -c ^src) = 0 ]"; then
+	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c 'dir ') = 0 ] && [ \$(ip -n $B xfrm state | grep -c ^src) = 0 ]"; then
 		pass xx-down-clean
 	else
 		fail xx-down-clean "left: A $(nsa "$A") SAs $(npol "$A") policies, B $(nsa "$B") SAs $(npol "$B") policies"
@@ -126,7 +127,7 @@ part_xx() {
 	rm -f "$da/run/pluto.ctl" "$da/run/pluto.pid"
 	local stale_sa stale_pol; stale_sa=$(nsa "$A") stale_pol=$(npol "$A")
 	pluto_start "$A" "$da" || { fail xx-restart "pluto A did not restart"; return; }
-	if [ "$stale_sa" -gt 0 ] && wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+	if [ "$stale_sa" -gt 0 ] && wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass xx-restart-no-stale
 	else
 		fail xx-restart-no-stale "before restart $stale_sa SAs $stale_pol policies; after: $(nsa "$A") SAs $(npol "$A") policies"
@@ -164,7 +165,7 @@ part_rq() {
 	rm -f "$da/run/pluto.ctl" "$da/run/pluto.pid"
 	local stale; stale=$(sas_reqid "$A" 1234)
 	pluto_start "$A" "$da" || { fail rq-restart "pluto A did not restart"; return; }
-	if [ "$stale" = 2 ] && wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+	if [ "$stale" = 2 ] && wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass rq-restart-no-stale
 	else fail rq-restart-no-stale "before restart $stale SAs with reqid 1234; after: $(nsa "$A") SAs $(npol "$A") policies"; fi
 	pluto_stop "$da"; pluto_stop "$db"
@@ -180,7 +181,7 @@ part_xu() {
 	traffic_checks xu "$A" "$B"
 	if ping_through "$B" 203.0.113.1 198.51.100.1; then pass xu-ping-reverse; else fail xu-ping-reverse "no reply"; fi
 	cy_auto "$B" "$db" --down t >/dev/null 2>&1
-	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass xu-peer-delete-clears-kernel
 	else
 		fail xu-peer-delete-clears-kernel "A has $(nsa "$A") SAs $(npol "$A") policies"
@@ -284,10 +285,11 @@ NFT
 
 # ---- helpers for rt and rk -------------------------------------------------
 
-# policies NS: the kernel's policies, one line each (ip xfrm policy's lines joined)
+# policies NS: the kernel's policies, one line each (ip xfrm policy's lines
+# joined), without the daemon's per-socket bypass policies
 policies() {
 	ip -n "$1" xfrm policy | awk '/^src/ { if (l != "") print l; l = $0; next } { l = l " " $0 } END { if (l != "") print l }' |
-		tr -s ' \t' '  '
+		tr -s ' \t' '  ' | grep -v ' socket '
 }
 # routing NS DIR: the conn's routing in `whack --status` ("prospective erouted", ...)
 routing() { cy_whack "$1" "$2" --status 2>/dev/null | sed -n 's/^000 "t": .*; \([a-z ]*\); eroute owner: .*/\1/p'; }
@@ -556,7 +558,7 @@ part_ls() {
 	else fail ls-whack-rekey-ipsec-from-cygnet "$(tr '\n' '|' <"$TMP/cyrk.out"); Libreswan's SPIs $s0 -> $(esp_spis "$A")"; fi
 	# Libreswan deletes: Cygnet's kernel state must go
 	ls_whack "$A" "$dl" --name t --terminate >/dev/null 2>&1
-	if wait_until 10 sh -c "[ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c ^src) = 0 ]"; then
+	if wait_until 10 sh -c "[ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass ls-delete-from-libreswan
 	else fail ls-delete-from-libreswan "Cygnet keeps $(nsa "$B") SAs $(npol "$B") policies"; fi
 	# 2. Cygnet initiates, with short lifetimes so that it rekeys the IKE SA
@@ -586,7 +588,7 @@ part_ls() {
 	if replies_ge "$TMP/lsc.ping" $((n + 3)) && [ "$(ping_gaps "$TMP/lsc.ping")" -le 1 ]; then pass ls-rekeys-from-cygnet-traffic
 	else fail ls-rekeys-from-cygnet-traffic "ping $(ping_replies "$TMP/lsc.ping") replies, $(ping_gaps "$TMP/lsc.ping") lost"; fi
 	cy_auto "$B" "$dc" --down t >/dev/null 2>&1
-	if wait_until 10 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c ^src) = 0 ]"; then
+	if wait_until 10 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $B xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass ls-delete-from-cygnet
 	else fail ls-delete-from-cygnet "Libreswan keeps $(nsa "$A") SAs; Cygnet $(nsa "$B") SAs $(npol "$B") policies"; fi
 	pluto_stop "$dc"; pluto_stop "$dl"
@@ -652,7 +654,7 @@ NFT
 	   ping_through "$A" 198.51.100.1 203.0.113.1; then pass kx-whack-rekey-ike-from-responder
 	else fail kx-whack-rekey-ike-from-responder "$(tail -2 "$TMP/rk.out" | tr '\n' '|'); SPIs $s0 -> $(esp_spis "$A")"; fi
 	cy_auto "$A" "$da" --down t >/dev/null 2>&1
-	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c ^src) = 0 ]"; then
+	if wait_until 5 sh -c "[ \$(ip -n $A xfrm state | grep -c ^src) = 0 ] && [ \$(ip -n $A xfrm policy | grep -c 'dir ') = 0 ]"; then
 		pass kx-down-removes-marked
 	else
 		fail kx-down-removes-marked "A keeps $(nsa "$A") SAs $(npol "$A") policies"
