@@ -11,12 +11,15 @@
 #   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
 #   lsn-*  Libreswan initiates a leftsubnets=/rightsubnets= group (one IKE SA, 4 Child SAs)
-# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn) limits what runs.
+#   sel-*  Cygnet xfrm  <-> Cygnet xfrm with leftprotoport=tcp, rightprotoport=tcp/5001:
+#          ports in the kernel's policies, port 5001 as ESP, 5002 in clear,
+#          cleartext to 5001 dropped by the kernel and counted in --status
+# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn sel) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn}
+PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn sel}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -706,6 +709,78 @@ part_lsn() {
 	   ip netns exec "$A" ping -c 2 -i 0.3 -W 3 -I 198.51.100.17 203.0.113.17 >/dev/null 2>&1; then pass lsn-rekey-2x2
 	else fail lsn-rekey-2x2 "$(tr '\n' '|' <"$TMP/lsn-rk.out")"; fi
 	pluto_stop "$dc"; pluto_stop "$dl"
+}
+
+# clear_connect NS PORT: a TCP connect from 198.51.100.1 to 203.0.113.1:PORT
+# on a socket with a per-socket XFRM bypass policy (IP_XFRM_POLICY, allow,
+# outbound): the SYN leaves in clear whatever the kernel's policies say
+clear_connect() {
+	ip netns exec "$1" python3 - "$2" <<'EOF'
+import socket, struct, sys
+pol = bytearray(168)                      # struct xfrm_userpolicy_info
+struct.pack_into("H", pol, 40, socket.AF_INET)   # sel.family
+pol[160] = 1                              # dir XFRM_POLICY_OUT; action 0 = allow
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_IP, 17, bytes(pol))  # IP_XFRM_POLICY
+s.bind(("198.51.100.1", 0))
+s.settimeout(3)
+try:
+    s.connect(("203.0.113.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+part_sel() {
+	local da=$TMP/sa db=$TMP/sb before after pol srv
+	conf "$da" xfrm 192.0.2.2 "	leftprotoport=tcp
+	rightprotoport=tcp/5001"
+	conf "$db" xfrm 192.0.2.2 "	leftprotoport=tcp
+	rightprotoport=tcp/5001"
+	pluto_start "$A" "$da" || { fail sel-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail sel-start "pluto B"; return; }
+	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass sel-up
+	else fail sel-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log" "$db/pluto.log"; return; fi
+	pol=$(policies "$A")
+	if grep -q 'src 198.51.100.0/24 dst 203.0.113.0/24 proto tcp dport 5001 dir out' <<<"$pol" &&
+	   grep -q 'src 203.0.113.0/24 dst 198.51.100.0/24 proto tcp sport 5001 dir in' <<<"$pol" &&
+	   grep -q 'src 203.0.113.0/24 dst 198.51.100.0/24 proto tcp sport 5001 dir fwd' <<<"$pol"; then
+		pass sel-kernel-policy-ports
+	else
+		fail sel-kernel-policy-ports "$(tr '\n' '|' <<<"$pol")"
+	fi
+	before=$(esp_pkts "$A")
+	if tcp_through "$A" 198.51.100.1 "$B" 203.0.113.1; then pass sel-tcp5001; else fail sel-tcp5001 "transfer differs"; fi
+	after=$(esp_pkts "$A")
+	if [ $((after - before)) -ge 20 ]; then pass sel-tcp5001-esp
+	else fail sel-tcp5001-esp "ip -s xfrm state packets $before -> $after"; fi
+	# port 5002: no policy covers it, so no ESP (and it still arrives, in clear)
+	ip netns exec "$B" timeout 10 nc -l -n 203.0.113.1 5002 >"$TMP/recv2" &
+	srv=$!
+	wait_until 5 sh -c "ip netns exec $B ss -ltn | grep -q :5002"
+	before=$(esp_pkts "$A")
+	echo "clear-5002" | ip netns exec "$A" timeout 10 nc -N -n -s 198.51.100.1 203.0.113.1 5002
+	wait $srv
+	after=$(esp_pkts "$A")
+	if [ "$(cat "$TMP/recv2")" = clear-5002 ] && [ "$after" = "$before" ]; then pass sel-tcp5002-not-in-tunnel
+	else fail sel-tcp5002-not-in-tunnel "received [$(cat "$TMP/recv2")], ESP packets $before -> $after"; fi
+	# cleartext to 5001 around A's policy: B's kernel drops it, B's --status counts it
+	ip netns exec "$B" timeout 15 nc -l -k -n 203.0.113.1 5001 >/dev/null 2>&1 &
+	srv=$!
+	wait_until 5 sh -c "ip netns exec $B ss -ltn | grep -q :5001"
+	ip netns exec "$B" timeout 15 nc -l -k -n 203.0.113.1 5002 >/dev/null 2>&1 &
+	local srv2=$!
+	wait_until 5 sh -c "ip netns exec $B ss -ltn | grep -q :5002"
+	if clear_connect "$A" 5002; then pass sel-bypass-socket-works; else fail sel-bypass-socket-works "no clear connect to 5002"; fi
+	if clear_connect "$A" 5001; then
+		fail sel-cleartext-dropped "a cleartext connect to port 5001 got through"
+	elif cy_whack "$B" "$db" --status | grep -q 'dataplane drops:.*cleartext=[1-9]'; then
+		pass sel-cleartext-dropped
+	else
+		fail sel-cleartext-dropped "$(cy_whack "$B" "$db" --status | grep 'dataplane drops')"
+	fi
+	kill $srv $srv2 2>/dev/null
+	pluto_stop "$da"; pluto_stop "$db"
 }
 
 # each part in fresh namespaces
