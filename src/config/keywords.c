@@ -81,7 +81,6 @@ static const char *const v_secret[] = { "secret", NULL };
 static const char *const v_authby[] = { "secret", "never", NULL };
 static const char *const v_disabled[] = { "disabled", NULL };
 static const char *const v_auto_no[] = { "auto", "no", NULL };
-static const char *const v_type[] = { "tunnel", "transport", NULL };
 static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL };
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* the default script is Cygnet's own routing; %disabled runs nothing */
@@ -154,7 +153,7 @@ const struct kw_def kw_table[] = {
 	K("ikev2", KT_ENUM, val_ikev2_names, "yes", TODO_BUT(v_yes, "IKEv1: Cygnet speaks IKEv2 only")),
 	K("hostaddrfamily", KT_ENUM, family_n, NULL, IMPL),
 	K("clientaddrfamily", KT_ENUM, family_n, NULL, NOEFF("the subnets decide the client address family")),
-	K("type", KT_ENUM, val_type_names, "tunnel", TODO_BUT(v_type, "shunts")),
+	K("type", KT_ENUM, val_type_names, "tunnel", IMPL),
 	K("auto", KT_ENUM, val_auto_names, "ignore", TODO_BUT(v_auto, "auto=keep")),
 	K("also", KT_NAME, NULL, NULL, IMPL),
 	K("alsoflip", KT_NAME, NULL, NULL, IMPL),

@@ -195,9 +195,11 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 
 			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
-			if (pass == 0 && dc->conn->auto_ == AUTO_ONDEMAND)
+			/* a shunt conn's auto=start can only mean routed, as Libreswan */
+			if (pass == 0 && (dc->conn->auto_ == AUTO_ONDEMAND ||
+					  (dc->conn->auto_ == AUTO_START && conn_is_shunt(dc->conn))))
 				sa_route_conn(p, dc, &rp);
-			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
+			else if (pass == 1 && dc->conn->auto_ == AUTO_START && !conn_is_shunt(dc->conn))
 				sa_initiate(p, dc, NULL, true, &rp);
 		}
 	permutate_entries_free(x, nx);

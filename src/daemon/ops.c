@@ -91,7 +91,8 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 	}
 	if (dc) {
 		log_info("\"%s\": terminating SAs using this connection", name);
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
+		if (!conn_is_shunt(dc->conn))
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, name);
 	}
@@ -147,7 +148,8 @@ static int op_delete(struct pluto *p, const char *name, struct reply *rp)
 
 		if (!dc)
 			continue;
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
+		if (!conn_is_shunt(dc->conn))   /* a shunt has no SAs: Libreswan says nothing */
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
 		log_info("\"%s\": deleting connection", dc->name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, names[i]);

@@ -360,7 +360,7 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	struct dconn *dc;
 	bool was_up;
 
-	if (!v || !(dc = v->dc))
+	if (!v || !(dc = v->dc) || conn_is_shunt(dc->conn))
 		return;
 	ike_foreach_sa(h->eng, negotiating_cb, &ng);
 	if (ng.yes || sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))

@@ -177,6 +177,40 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	return rc == -ESRCH ? 0 : rc;
 }
 
+/* A shunt (type=passthrough|drop|reject), as Libreswan installs it: its
+ * selectors OUT, their reverse IN and FWD, action allow or block, no
+ * template, no route (a passthrough follows the host's own routing). */
+static int xk_shunt(struct xk *x, const struct dp_policy *pol, bool add)
+{
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
+	static const int kdirs[3] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	struct dp_selector rev = pol->sel;
+	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
+	int rc = 0;
+
+	rev.src = pol->sel.dst;
+	rev.dst = pol->sel.src;
+	rev.sport = pol->sel.dport;
+	rev.dport = pol->sel.sport;
+	for (int i = 0; i < 3; i++) {
+		const struct dp_selector *sel = i ? &rev : &pol->sel;
+		int len = add ? xfrm_build_shuntpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], pol->action, prio,
+						       &pol->mark)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], &pol->mark);
+		int r = xk_talk(x->nl, buf, len, NULL, NULL);
+
+		if (r < 0 && !(r == -ENOENT && !add)) {
+			log_error("xfrm: %s shunt policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i],
+				  strerror(-r));
+			if (!rc)
+				rc = r;
+		}
+	}
+	if (rc < 0 && add)
+		xk_shunt(x, pol, false);         /* all three or none */
+	return rc;
+}
+
 /* An inbound policy is needed twice: IN for traffic to us, FWD for traffic
  * we route on to a protected subnet. */
 static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add)
@@ -190,6 +224,8 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
 	int rc = 0;
 
+	if (pol->action != DP_ACT_IPSEC)
+		return pol->dir == DP_DIR_OUT ? xk_shunt(x, pol, add) : -EINVAL;
 	if (add && pol->tmpl_dst.af) {
 		tsrc = pol->tmpl_src;      /* a trap: no SA yet */
 		tdst = pol->tmpl_dst;
@@ -534,6 +570,8 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 				ours = purge_match(pc, t->reqid);
 			}
 		}
+		if (!ours && p->lft.soft_packet_limit == CY_SHUNT_TAG)
+			ours = true;           /* a shunt of ours (xfrm_build_shuntpolicy) */
 		if (ours) {
 			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
 			struct xfrm_userpolicy_id *id;
