@@ -152,6 +152,24 @@ static int us_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	return rc;
 }
 
+/* A shunt's inbound half: its selectors reversed, same action.  Kept in
+ * the SA database with the inbound policies for the inbound checks; the
+ * packet threads enforce a shunt on what leaves through the TUN (which
+ * also ends every conversation with a dropped host: its replies are
+ * dropped), cleartext arriving on other interfaces is the kernel's. */
+static struct dp_policy shunt_reverse(const struct dp_policy *pol)
+{
+	struct dp_policy in = *pol;
+
+	in.dir = DP_DIR_IN;
+	in.sel.src = pol->sel.dst;
+	in.sel.dst = pol->sel.src;
+	in.sel.sport = pol->sel.dport;
+	in.sel.dport = pol->sel.sport;
+	memset(&in.prefsrc, 0, sizeof(in.prefsrc));
+	return in;
+}
+
 static bool other_route(struct us *u, const struct dp_policy *pol)
 {
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
@@ -171,6 +189,11 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 	pthread_rwlock_wrlock(&u->lock);
 	need_route = routed(pol) && !other_route(u, pol);
 	rc = sadb_add_policy(&u->db, pol);
+	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
+		struct dp_policy in = shunt_reverse(pol);
+		if ((rc = sadb_add_policy(&u->db, &in)) < 0)
+			sadb_del_policy(&u->db, pol);
+	}
 	pthread_rwlock_unlock(&u->lock);
 	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
@@ -196,6 +219,10 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 
 	pthread_rwlock_wrlock(&u->lock);
 	rc = sadb_del_policy(&u->db, pol);
+	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
+		struct dp_policy in = shunt_reverse(pol);
+		sadb_del_policy(&u->db, &in);
+	}
 	last_route = rc == 0 && routed(pol) && !other_route(u, pol);
 	pthread_rwlock_unlock(&u->lock);
 	if (rc < 0 || !routed(pol) || dp->params.no_routes)

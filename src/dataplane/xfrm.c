@@ -179,7 +179,10 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 
 /* A shunt (type=passthrough|drop|reject), as Libreswan installs it: its
  * selectors OUT, their reverse IN and FWD, action allow or block, no
- * template, no route (a passthrough follows the host's own routing). */
+ * template.  A passthrough's destination gets a throw route in table 220,
+ * so its cleartext follows the host's own routing, not a covering
+ * tunnel's route (two passthroughs to one destination share it: the first
+ * removal takes it). */
 static int xk_shunt(struct xk *x, const struct dp_policy *pol, bool add)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
@@ -206,8 +209,15 @@ static int xk_shunt(struct xk *x, const struct dp_policy *pol, bool add)
 				rc = r;
 		}
 	}
-	if (rc < 0 && add)
+	if (rc < 0 && add) {
 		xk_shunt(x, pol, false);         /* all three or none */
+		return rc;
+	}
+	if (pol->action == DP_ACT_PASS && x->rt && !x->dp->params.no_routes) {
+		int r = xk_throw_route(x, add, &pol->sel.dst);
+		if (r < 0)
+			log_warn("xfrm: %s throw route for a passthrough failed: %s", add ? "add" : "delete", strerror(-r));
+	}
 	return rc;
 }
 

@@ -50,6 +50,8 @@ int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg);
 int xk_rule(struct xk *x, bool add, int af);
 /* A route for a tunnel policy's remote subnet through the device that
  * reaches the peer (add), or its removal. */
+/* A throw route for a passthrough shunt's destination (xfrm_route.c). */
+int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst);
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
 	     const struct ip_addr *prefsrc);
 

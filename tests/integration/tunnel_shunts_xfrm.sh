@@ -48,6 +48,8 @@ T='src 198.51.100.0/24 dst 203.0.113.0/24'
 [ -n "$(prio "$T" out)" ] && [ "$(prio "$P5" out)" -lt "$(prio "$T" out)" ] && pass shunt-more-specific-than-tunnel ||
 	fail shunt-more-specific-than-tunnel "shunt $(prio "$P5" out), tunnel $(prio "$T" out)"
 
+ip -n "$W" route show table 220 | grep -q '^throw 203.0.113.5 ' && ip -n "$W" route show table 220 | grep -q '^203.0.113.0/24 ' &&
+	pass passthrough-throw-route || fail passthrough-throw-route "$(ip -n "$W" route show table 220 | tr '\n' '|')"
 ping_w() { ip netns exec "$W" ping -c 1 -W 1 -I 198.51.100.1 "$1"; }
 cap_start "$W" va "$TMP/x.pcap"
 ping_w 203.0.113.5 >"$TMP/p5" 2>&1; r5=$?
@@ -66,6 +68,8 @@ cap_stop
 expect unroute-pass 0 - -- aw --unroute pass
 [ -z "$(pol_of "$P5" out)$(pol_of "$P5R" in)$(pol_of "$P5R" fwd)" ] && pass unroute-removes-three ||
 	fail unroute-removes-three "$(pol | tr '\n' '|')"
+! ip -n "$W" route show table 220 | grep -q '^throw' && pass unroute-removes-throw-route ||
+	fail unroute-removes-throw-route "$(ip -n "$W" route show table 220 | tr '\n' '|')"
 ! ping_w 203.0.113.5 >/dev/null 2>&1 && pass unrouted-host-trapped || fail unrouted-host-trapped "ping .5 still answered"
 
 # SIGKILL: the next daemon removes the stale shunts (and the trap)
