@@ -73,7 +73,6 @@ static const char *const v_yes[] = { "yes", NULL };
 static const char *const v_zero[] = { "0", NULL };
 static const char *const v_none[] = { "none", NULL };
 static const char *const v_never[] = { "never", NULL };
-static const char *const v_hold[] = { "hold", NULL };
 static const char *const v_ietf[] = { "ietf", NULL };
 static const char *const v_esp[] = { "esp", NULL };
 static const char *const v_secret[] = { "secret", NULL };
@@ -87,7 +86,6 @@ static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 static const char *const v_metric[] = { "1", NULL };
 static const char *const v_keepalive[] = { "20", NULL };
 static const char *const v_syslog[] = { "daemon.error", NULL };
-static const char *const v_shuntlife[] = { "15m", NULL };
 static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
 /* ---- the table --------------------------------------------------------- */
@@ -245,8 +243,8 @@ const struct kw_def kw_table[] = {
 	K("interface-ip", KT_SUBNET, NULL, NULL, TODO("XFRM interfaces")),   /* reference §6.1; not in 4.10's parser */
 	K("policy-label", KT_STRING, NULL, NULL, TODO("labeled IPsec")),
 	KA("sec-label", "policy-label", TODO("labeled IPsec")),
-	K("failureshunt", KT_ENUM, failureshunt_n, "none", TODO_BUT(v_none, "failure shunts")),
-	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", TODO_BUT(v_hold, "negotiation shunts")),
+	K("failureshunt", KT_ENUM, failureshunt_n, "none", IMPL),
+	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", IMPL),
 	K("intermediate", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IKE_INTERMEDIATE")),
 	K("reauth", KT_BOOL, NULL, "no", TODO_BUT(v_no, "reauthentication")),
 
@@ -295,7 +293,7 @@ const struct kw_def kw_table[] = {
 	G("max-halfopen-ike", KT_NUMBER, NULL, "50000", IMPL),
 	G("global-redirect", KT_ENUM, globalredirect_n, "no", TODO_BUT(v_no, "IKEv2 redirect (RFC 5685)")),
 	G("global-redirect-to", KT_ADDRLIST, NULL, NULL, TODO("IKEv2 redirect (RFC 5685)")),
-	G("shuntlifetime", KT_DURATION, NULL, "15m", TODO_BUT(v_shuntlife, "failure shunts")),
+	G("shuntlifetime", KT_DURATION, NULL, "15m", IMPL),
 	G("xfrmlifetime", KT_DURATION, NULL, "30", NOEFF("Cygnet keeps no larval kernel states")),
 	G("dumpdir", KT_STRING, NULL, "/run/pluto", IMPL),
 	G("statsbin", KT_STRING, NULL, NULL, TODO("a statistics hook")),

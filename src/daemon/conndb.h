@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "dataplane/dataplane.h"
+
 struct conn;
 
 enum dconn_routing { ROUTING_UNROUTED = 0, ROUTING_PROSPECTIVE };
@@ -24,6 +26,11 @@ struct dconn {
 	struct conn_view *view;       /* the engine's view (connview.c), built on first use */
 	uint64_t acquire_ms;          /* last initiation on traffic (sa_acquire) */
 	unsigned newest_ike, newest_child;  /* its newest established SAs (0 = none) */
+	/* sa_shunt.c: its trap's action while not plain (negotiationshunt=
+	 * passthrough while IKE negotiates on demand; failureshunt= after a
+	 * failure, a bare shunt until fshunt_until, monotonic ms) */
+	enum dp_action trap_action;
+	uint64_t fshunt_until;        /* 0 = no failure shunt */
 	struct dconn *next_name;      /* hash chain */
 };
 

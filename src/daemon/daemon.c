@@ -18,6 +18,7 @@
 #include "config/conn.h"
 #include "config/permutate.h"
 #include "config/secrets.h"
+#include "config/values.h"
 #include "ctl/ctl_client.h"
 #include "daemon/conndb.h"
 #include "daemon/ikehost.h"
@@ -293,6 +294,9 @@ static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const st
 		     : strcasecmp(ddos, "unlimited") == 0 ? DDOS_UNLIMITED : DDOS_AUTO;
 	p->ddos_threshold = setup_unsigned(cfg, "ddos-ike-threshold", 25000);
 	p->max_halfopen = setup_unsigned(cfg, "max-halfopen-ike", 50000);
+	p->shuntlifetime_ms = 900000;
+	if (setup_get(cfg, "shuntlifetime") && !val_duration(setup_get(cfg, "shuntlifetime"), &p->shuntlifetime_ms, NULL))
+		p->shuntlifetime_ms = 900000;   /* validated at load: not reached */
 	if (cfg && setup_get(cfg, "protostack"))
 		p->protostack = dupkeep(setup_get(cfg, "protostack"));
 	p->uniqueids = !u || strcmp(u, "no") != 0;

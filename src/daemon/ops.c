@@ -487,9 +487,10 @@ static int h_global(struct pluto *p, const struct ctl_request *rq, const char *n
 
 static int h_shunts(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	(void)p; (void)rq; (void)name;
+	(void)rq; (void)name;
 	rp_line(rp, 0, "Bare Shunt list:");
 	rp_line(rp, 0, " ");
+	sa_shunts_list(p, rp);
 	return 0;
 }
 

@@ -48,6 +48,8 @@ struct pluto {
 	enum { DDOS_AUTO, DDOS_BUSY, DDOS_UNLIMITED } ddos_mode;  /* config setup ddos-mode= */
 	unsigned ddos_threshold;    /* ddos-ike-threshold= (25000) */
 	unsigned max_halfopen;      /* max-halfopen-ike= (50000) */
+	uint64_t shuntlifetime_ms;  /* shuntlifetime= (15m): a failure shunt's life */
+	unsigned n_bare_shunts;     /* failure shunts in place (sa_shunt.c) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

@@ -108,6 +108,8 @@ void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 		ike_terminate(h->eng, &v->ike, NULL);
 		if (h->sat && satable_trap_of(h->sat, &v->ike, NULL)) {
 			satable_trap_del(h->sat, &v->ike);
+			if (v->dc)
+				sa_shunt_unrouted(p, v->dc);
 			ikehost_sat_changed(h);
 		}
 	}

@@ -5,8 +5,11 @@
  * direction (dataplane.h).  --unroute and --delete remove them as any
  * trap.  Which policy wins where a shunt and a tunnel overlap is the
  * dataplane's: the most specific selectors, as XFRM priorities. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/conn.h"
 #include "daemon/conndb.h"
@@ -109,4 +112,174 @@ int sa_initiate_shunt(struct dconn *dc, struct reply *rp)
 		rp_line(rp, 30, "\"%s\": cannot initiate a type=%s connection", dc->name, type_name(c));
 	rp_line(rp, 36, "\"%s\": failed to initiate connection", dc->name);
 	return 36;
+}
+
+/* ---- negotiation and failure shunts of routed conns ------------------------
+ *
+ * A routed conn's trap holds (drops) its traffic while IKE negotiates on
+ * demand.  negotiationshunt=passthrough turns the trap into a passthrough
+ * for that time; when the negotiation fails, failureshunt=passthrough|
+ * drop|reject turns it into that shunt for shuntlifetime= (a bare shunt:
+ * listed by --shuntstatus, no negotiation on traffic meanwhile), after
+ * which the trap is back; failureshunt=none puts the trap back at once.
+ * A Child SA established meanwhile (the engine's further keying tries)
+ * ends either: its policies take over, and the trap is plain again under
+ * them.  --unroute and --delete remove the trap, shunt and all. */
+
+static enum dp_action failure_action(const struct conn *c)
+{
+	const char *v = conn_get(c, "failureshunt", CONF_NOSIDE);
+
+	if (!v || !strcasecmp(v, "none") || !v[0])
+		return DP_ACT_IPSEC;
+	return !strcasecmp(v, "passthrough") ? DP_ACT_PASS : !strcasecmp(v, "reject") ? DP_ACT_REJECT : DP_ACT_DROP;
+}
+
+static bool nego_pass(const struct conn *c)
+{
+	const char *v = conn_get(c, "negotiationshunt", CONF_NOSIDE);
+
+	return v && !strcasecmp(v, "passthrough");
+}
+
+static void set_trap_action(struct ikehost *h, struct dconn *dc, enum dp_action a)
+{
+	int rc;
+
+	if (!h->sat || !dc->view || dc->trap_action == a)
+		return;
+	if ((rc = satable_trap_action(h->sat, &dc->view->ike, a)) < 0 && rc != -ENOENT)
+		log_error("\"%s\": cannot change its trap policies: %s", dc->name, strerror(-rc));
+	dc->trap_action = rc == -ENOENT ? DP_ACT_IPSEC : a;
+}
+
+static void end_failure_shunt(struct pluto *p, struct dconn *dc)
+{
+	if (!dc->fshunt_until)
+		return;
+	dc->fshunt_until = 0;
+	if (p->n_bare_shunts)
+		p->n_bare_shunts--;
+}
+
+struct ondemand {
+	struct ikehost *h;
+	struct ike_conn *ic;            /* a reference */
+};
+
+static void ondemand_done(void *arg, int status, const char *reason)
+{
+	struct ondemand *od = arg;
+	struct dconn *dc = od->ic->gone ? NULL : od->ic->user;
+	struct ikehost *h = od->h;
+
+	if (dc && status && reason)
+		log_info("\"%s\": on-demand initiation failed: %s", dc->name, reason);
+	if (dc && h->sat && satable_trap_of(h->sat, od->ic, NULL)) {
+		enum dp_action fa = failure_action(dc->conn);
+
+		if (status && status != IKE_RC_TERMINATED && fa != DP_ACT_IPSEC && !sa_conn_has_child(h, dc)) {
+			set_trap_action(h, dc, fa);
+			if (!dc->fshunt_until)
+				h->p->n_bare_shunts++;
+			dc->fshunt_until = ikehost_now() + h->p->shuntlifetime_ms;
+			log_info("\"%s\": failureshunt=%s for %llus", dc->name,
+				 conn_get(dc->conn, "failureshunt", CONF_NOSIDE),
+				 (unsigned long long)(h->p->shuntlifetime_ms / 1000));
+			ikehost_sat_changed(h);
+		} else if (!dc->fshunt_until) {
+			set_trap_action(h, dc, DP_ACT_IPSEC);
+		}
+	}
+	ike_conn_unref(od->ic);
+	free(od);
+}
+
+int sa_ondemand(struct ikehost *h, struct dconn *dc)
+{
+	struct conn_view *v = dc->view;
+	struct ondemand *od;
+	struct ike_sink sink;
+
+	if (!v || !(od = calloc(1, sizeof(*od))))
+		return -ENOMEM;
+	od->h = h;
+	od->ic = ike_conn_ref(&v->ike);
+	sink = (struct ike_sink){ .done = ondemand_done, .arg = od };
+	if (nego_pass(dc->conn)) {
+		set_trap_action(h, dc, DP_ACT_PASS);
+		log_info("\"%s\": negotiationshunt=passthrough: its traffic passes in clear while IKE negotiates", dc->name);
+	}
+	ike_initiate(h->eng, &v->ike, NULL, &sink);   /* done() may run before this returns */
+	return 0;
+}
+
+void sa_shunt_child_up(struct ikehost *h, struct dconn *dc)
+{
+	end_failure_shunt(h->p, dc);
+	set_trap_action(h, dc, DP_ACT_IPSEC);
+}
+
+void sa_shunt_unrouted(struct pluto *p, struct dconn *dc)
+{
+	end_failure_shunt(p, dc);
+	dc->trap_action = DP_ACT_IPSEC;
+}
+
+uint64_t sa_shunts_deadline(const struct pluto *p)
+{
+	uint64_t next = UINT64_MAX;
+	struct dconn **all;
+	size_t n;
+
+	if (!p->n_bare_shunts || !(all = conndb_sorted(p->db, &n)))
+		return UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->fshunt_until && all[i]->fshunt_until < next)
+			next = all[i]->fshunt_until;
+	free(all);
+	return next;
+}
+
+void sa_shunts_tick(struct ikehost *h, uint64_t now)
+{
+	struct dconn **all;
+	size_t n;
+
+	if (!h->p->n_bare_shunts || !(all = conndb_sorted(h->p->db, &n)))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->fshunt_until && all[i]->fshunt_until <= now) {
+			log_info("\"%s\": failure shunt expired; traffic triggers negotiation again", all[i]->name);
+			end_failure_shunt(h->p, all[i]);
+			set_trap_action(h, all[i], DP_ACT_IPSEC);
+		}
+	free(all);
+}
+
+/* Libreswan's bare shunt line: "OUR -PROTO-> PEER => %ACTION PRIO    WHY". */
+void sa_shunts_list(struct pluto *p, struct reply *rp)
+{
+	static const char *const said[] = { "%trap", "%pass", "%drop", "%reject" };
+	struct ikehost *h = p->host;
+	struct dconn **all;
+	size_t n;
+
+	if (!p->n_bare_shunts || !h || !h->sat || !(all = conndb_sorted(p->db, &n)))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct dp_policy pol[SATABLE_MAX_POL];
+		size_t np;
+
+		if (!all[i]->fshunt_until || !all[i]->view)
+			continue;
+		np = satable_trap_policies(h->sat, &all[i]->view->ike, pol, SATABLE_MAX_POL);
+		for (size_t j = 0; j < np; j++) {
+			char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
+
+			rp_line(rp, 0, "%s -%u-> %s => %s 0    failureshunt of \"%s\"", subnet_fmt(&pol[j].sel.src, a),
+				pol[j].sel.proto, subnet_fmt(&pol[j].sel.dst, b), said[pol[j].action & 3], all[i]->name);
+		}
+	}
+	free(all);
 }

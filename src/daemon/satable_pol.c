@@ -196,6 +196,11 @@ static int pol_sync(struct satable *t, struct sat_pol *p, const struct dp_policy
 	return rc;
 }
 
+int sat_ref_resync(struct satable *t, struct sat_ref *ref)
+{
+	return ref->pol ? pol_sync(t, ref->pol, NULL) : 0;
+}
+
 static bool pol_held(const struct sat_pol *p) { return !list_empty(&p->kids) || !list_empty(&p->traps); }
 
 int sat_ref_release(struct satable *t, struct sat_ref *ref)

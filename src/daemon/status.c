@@ -142,13 +142,19 @@ static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char
 		shunt_policy_text(c, auth, out, cap);
 		return;
 	}
-	snprintf(out, cap, "IKEv%d+%s+ENCRYPT+%s%s%s%s%s%s", c->ikev2 ? 2 : 1,
+	const char *nego = conn_get(c, "negotiationshunt", CONF_NOSIDE), *fail = conn_get(c, "failureshunt", CONF_NOSIDE);
+
+	snprintf(out, cap, "IKEv%d+%s+ENCRYPT+%s%s%s%s%s%s%s%s", c->ikev2 ? 2 : 1,
 		 auth == AUTH_SECRET ? "PSK" : auth == AUTH_NULL ? "AUTH_NULL" : "RSASIG",
 		 c->type == CONN_TRANSPORT ? "TRANSPORT" : "TUNNEL",
 		 c->pfs ? "+PFS" : "", up ? "+UP" : "",
 		 c->compress ? "+COMPRESS" : "",
 		 c->fragmentation == FRAG_NO ? "" : c->fragmentation == FRAG_FORCE ? "+IKE_FRAG_ALLOW+IKE_FRAG_FORCE" : "+IKE_FRAG_ALLOW",
-		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES");
+		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES",
+		 /* as Libreswan: +NEGO_PASS, +failurePASS / DROP / REJECT */
+		 nego && !strcmp(nego, "passthrough") ? "+NEGO_PASS" : "",
+		 !fail || !strcmp(fail, "none") || !fail[0] ? "" : !strcmp(fail, "passthrough") ? "+failurePASS" :
+		 !strcmp(fail, "reject") ? "+failureREJECT" : "+failureDROP");
 }
 
 void status_policy_text(const struct dconn *dc, char *out, size_t cap)
@@ -340,6 +346,7 @@ void status_full(struct pluto *p, struct reply *rp)
 	BLANK(rp);
 	rp_line(rp, 0, "Bare Shunt list:");
 	BLANK(rp);
+	sa_shunts_list(p, rp);
 }
 
 void status_global(struct pluto *p, struct reply *rp)
@@ -352,7 +359,7 @@ void status_global(struct pluto *p, struct reply *rp)
 	rp_line(rp, CTL_CODE_RAW, "current.states.all=%u", c.ike_total + c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ipsec=%u", c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ike=%u", c.ike_total);
-	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=0");
+	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=%u", p->n_bare_shunts);
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.anonymous=0");
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.authenticated=%u", c.ike_auth);
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.halfopen=%u", c.ike_halfopen);

@@ -31,6 +31,11 @@ shunt pass passthrough route 192.0.2.2 203.0.113.5/32
 shunt blk drop add %any 203.0.113.6/32
 shunt rej reject ignore 192.0.2.2 203.0.113.7/32
 shunt rej6 reject add 2001:db8::2 2001:db8:2::7/128 2001:db8:1::/64 2001:db8::1
+# a routed tunnel to a peer that never answers (192.0.2.9 does not exist):
+# negotiationshunt=passthrough while IKE tries, then failureshunt=drop
+printf '\nconn fs\n\tauthby=secret\n\tleft=192.0.2.1\n\tleftsubnet=198.51.100.0/24\n\tright=192.0.2.9\n\trightsubnet=203.0.113.64/26\n\tnegotiationshunt=passthrough\n\tfailureshunt=drop\n\tkeyingtries=1\n\tretransmit-timeout=3s\n\tauto=route\n' >>"$DW/ipsec.conf"
+sed -i 's/^\tprotostack=userspace$/&\n\tshuntlifetime=4s/' "$DW/ipsec.conf"
+ip -n "$E" addr add 203.0.113.65/32 dev lo
 start_both || { fail setup "pluto did not start"; finish; }
 
 routing() { ww --status 2>/dev/null | sed -n "s/^000 \"$1\": .*; \\([a-z ]*\\); eroute owner: .*/\\1/p"; }
@@ -110,6 +115,31 @@ cap_stop
 aw --down t >/dev/null 2>&1
 wait_until 5 eval '[ "$(n_states "$W" "$DW" CHILD)" = 0 ]'
 expect unroute-reject6 0 - -- aw --unroute rej6
+
+# ---- negotiation and failure shunts of a routed conn ----
+ww --status | grep -q '^000 "fs":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES+NEGO_PASS+failureDROP;' &&
+	pass status-nego-failure-policy || fail status-nego-failure-policy "$(ww --status | grep '"fs":   policy')"
+ping_to 203.0.113.65 >/dev/null 2>&1     # the acquire: IKE starts
+wait_until 2 ping_to 203.0.113.65 && pass negotiationshunt-passthrough ||
+	fail negotiationshunt-passthrough "no clear reply while negotiating; $(grep '"fs"' "$DW/pluto.log" | tail -3 | tr '\n' '|')"
+if wait_until 10 eval 'ww --shuntstatus | grep -q failureshunt'; then
+	ww --shuntstatus >"$TMP/fs"
+	printf '000 Bare Shunt list:\n000  \n000 198.51.100.0/24 -0-> 203.0.113.64/26 => %%drop 0    failureshunt of "fs"\n' |
+		cmp -s - "$TMP/fs" && pass failureshunt-listed || fail failureshunt-listed "$(cat "$TMP/fs" | tr '\n' '|')"
+else
+	fail failureshunt-listed "none after the failure; $(grep '"fs"' "$DW/pluto.log" | tail -3 | tr '\n' '|')"
+fi
+! ping_to 203.0.113.65 >/dev/null 2>&1 && pass failureshunt-drops || fail failureshunt-drops "ping answered"
+ww --status | grep -qF '000 198.51.100.0/24 -0-> 203.0.113.64/26 => %drop 0    failureshunt of "fs"' &&
+	pass status-lists-failureshunt || fail status-lists-failureshunt "$(ww --status | tail -3 | tr '\n' '|')"
+ww --globalstatus | grep -qx 'current.states.shunts=1' && pass globalstatus-counts-shunt || fail globalstatus-counts-shunt "$(ww --globalstatus | grep shunts)"
+n0=$(grep -c '"fs": initiating on demand' "$DW/pluto.log")
+wait_until 8 eval '! ww --shuntstatus | grep -q failureshunt' && pass failureshunt-expires ||
+	fail failureshunt-expires "$(ww --shuntstatus | tr '\n' '|')"
+ping_to 203.0.113.65 >/dev/null 2>&1
+wait_until 3 eval '[ "$(grep -c "\"fs\": initiating on demand" "$DW/pluto.log")" -gt "$n0" ]' && pass trap-back-after-expiry ||
+	fail trap-back-after-expiry "no new negotiation; $(grep '"fs"' "$DW/pluto.log" | tail -3 | tr '\n' '|')"
+expect unroute-fs 0 - -- aw --unroute fs
 clean220 "$W" && pass no-routes-left || fail no-routes-left "$(routes220 "$W" | tr '\n' '|')"
 
 # ---- authby=never only with a shunt type ----
