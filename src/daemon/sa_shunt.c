@@ -257,6 +257,19 @@ void sa_shunts_tick(struct ikehost *h, uint64_t now)
 	free(all);
 }
 
+/* A selector as Libreswan 4.10 prints it: the subnet, and ":PORT" when
+ * a protocol or port is set. */
+static const char *sel_text(const struct ip_subnet *s, uint8_t proto, uint16_t port, char *buf, size_t cap)
+{
+	char sub[SUBNET_STRLEN];
+
+	if (proto || port)
+		snprintf(buf, cap, "%s:%u", subnet_fmt(s, sub), port);
+	else
+		snprintf(buf, cap, "%s", subnet_fmt(s, sub));
+	return buf;
+}
+
 /* Libreswan's bare shunt line: "OUR -PROTO-> PEER => %ACTION PRIO    WHY". */
 void sa_shunts_list(struct pluto *p, struct reply *rp)
 {
@@ -275,10 +288,12 @@ void sa_shunts_list(struct pluto *p, struct reply *rp)
 			continue;
 		np = satable_trap_policies(h->sat, &all[i]->view->ike, pol, SATABLE_MAX_POL);
 		for (size_t j = 0; j < np; j++) {
-			char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
+			const struct dp_selector *sl = &pol[j].sel;
+			char a[SUBNET_STRLEN + 8], b[SUBNET_STRLEN + 8];
 
-			rp_line(rp, 0, "%s -%u-> %s => %s 0    failureshunt of \"%s\"", subnet_fmt(&pol[j].sel.src, a),
-				pol[j].sel.proto, subnet_fmt(&pol[j].sel.dst, b), said[pol[j].action & 3], all[i]->name);
+			rp_line(rp, 0, "%s -%u-> %s => %s 0    failureshunt of \"%s\"",
+				sel_text(&sl->src, sl->proto, sl->sport, a, sizeof(a)), sl->proto,
+				sel_text(&sl->dst, sl->proto, sl->dport, b, sizeof(b)), said[pol[j].action & 3], all[i]->name);
 		}
 	}
 	free(all);
