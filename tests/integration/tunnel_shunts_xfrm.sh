@@ -9,7 +9,9 @@
 # rest of the subnet is held by the trap; a drop host is unreachable both
 # ways.  --unroute removes the three policies; after SIGKILL a new daemon
 # removes the stale ones (tagged, as its SAs are by reqid); shutdown leaves
-# none.
+# none.  A routed tunnel to a peer that never answers shows the negotiation
+# shunt (passthrough), then the failure shunt (reject: block) listed as a
+# bare shunt, then the trap again after shuntlifetime.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tunnel_shunts_xfrm
@@ -26,6 +28,9 @@ shunt() {   # shunt NAME TYPE RIGHTSUBNET
 shunt pass passthrough 203.0.113.5/32
 shunt blk drop 203.0.113.6/32
 shunt rej reject 203.0.113.7/32
+# a routed tunnel to a peer that never answers: negotiation then failure shunt
+printf '\nconn fs\n\tauthby=secret\n\tleft=192.0.2.1\n\tleftsubnet=198.51.100.0/24\n\tright=192.0.2.9\n\trightsubnet=203.0.113.64/26\n\tnegotiationshunt=passthrough\n\tfailureshunt=reject\n\tkeyingtries=1\n\tretransmit-timeout=3s\n\tauto=route\n' >>"$DW/ipsec.conf"
+sed -i 's/^\tprotostack=xfrm$/&\n\tshuntlifetime=4s/' "$DW/ipsec.conf"
 pluto_start "$W" "$DW" || { fail setup "pluto did not start"; finish; }
 wait_until 5 grep -q '"rej": routed' "$DW/pluto.log"
 
@@ -71,6 +76,22 @@ expect unroute-pass 0 - -- aw --unroute pass
 ! ip -n "$W" route show table 220 | grep -q '^throw' && pass unroute-removes-throw-route ||
 	fail unroute-removes-throw-route "$(ip -n "$W" route show table 220 | tr '\n' '|')"
 ! ping_w 203.0.113.5 >/dev/null 2>&1 && pass unrouted-host-trapped || fail unrouted-host-trapped "ping .5 still answered"
+
+# negotiation shunt, then failure shunt, then the trap again (kernel policies)
+F='src 198.51.100.0/24 dst 203.0.113.64/26' FR='src 203.0.113.64/26 dst 198.51.100.0/24'
+[[ "$(ip -n "$W" xfrm policy get $F dir out 2>/dev/null)" =~ tmpl ]] && pass fs-trap || fail fs-trap "$(pol | tr '\n' '|')"
+ping_w 203.0.113.65 >/dev/null 2>&1          # the acquire
+if wait_until 2 ping_w 203.0.113.65 && ! ip -n "$W" xfrm policy get $F dir out | grep -q tmpl; then pass fs-negotiation-passthrough
+else fail fs-negotiation-passthrough "$(ip -n "$W" xfrm policy get $F dir out | tr '\n' '|'); $(grep '"fs"' "$DW/pluto.log" | tail -2 | tr '\n' '|')"; fi
+if wait_until 10 eval '[[ "$(pol_of "$F" out)" =~ action\ block ]]'; then pass fs-failure-block
+else fail fs-failure-block "$(pol | tr '\n' '|'); $(grep '"fs"' "$DW/pluto.log" | tail -2 | tr '\n' '|')"; fi
+ww --shuntstatus | grep -qxF '000 198.51.100.0/24 -0-> 203.0.113.64/26 => %reject 0    failureshunt of "fs"' &&
+	pass fs-listed || fail fs-listed "$(ww --shuntstatus | tr '\n' '|')"
+! ping_w 203.0.113.65 >/dev/null 2>&1 && pass fs-blocks || fail fs-blocks "answered"
+if wait_until 8 eval '[[ "$(ip -n "$W" xfrm policy get $F dir out 2>/dev/null)" =~ tmpl ]]' && [ -z "$(pol_of "$FR" in)" ]; then
+	pass fs-expires-trap-back
+else fail fs-expires-trap-back "$(pol | tr '\n' '|')"; fi
+ww --shuntstatus | grep -q failureshunt && fail fs-unlisted "$(ww --shuntstatus | tr '\n' '|')" || pass fs-unlisted
 
 # SIGKILL: the next daemon removes the stale shunts (and the trap)
 pid=$(cat "$DW/pluto.testpid")
