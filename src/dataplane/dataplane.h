@@ -35,6 +35,9 @@
 #define DP_DEFAULT_ROUTE_TABLE 220
 #define DP_DEFAULT_RULE_PRIORITY 220
 #define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
+/* The userspace dataplane's kernel inbound policies (shunts) match only
+ * packets without this mark bit: those it decrypted are marked. */
+#define DP_DECRYPTED_MARK 0x00200000u
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
  * DP_REQID_COUNT after it (the SA table hands them out). */
 #define DP_REQID_BASE 0x43590000u

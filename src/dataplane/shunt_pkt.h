@@ -15,8 +15,8 @@
 /* The ICMP error for the IP packet pkt (len bytes): IPv4 destination
  * unreachable, communication administratively prohibited (type 3 code 13,
  * RFC 1812 §5.2.7.1), or ICMPv6 type 1 code 1 (RFC 4443 §3.1); from the
- * packet's destination to its source (so the kernel takes it from the TUN
- * like any packet from that side), quoting as much of the packet as fits
+ * packet's destination to its source (as the router in front of it would
+ * answer), quoting as much of the packet as fits
  * in 576 (IPv4) or 1280 (IPv6) bytes.  Returns its length, or 0 when no
  * error may be sent (RFC 1122 §3.2.2, RFC 4443 §2.4): the packet is
  * malformed, an ICMP error itself, a non-first fragment, or from/to a

@@ -29,6 +29,9 @@ struct us {
 	struct mnl_socket *nl;
 	unsigned rules[2];             /* routes per family holding the rule */
 	int clear_fd[2];               /* raw IP sockets (v4, v6) for passthrough shunts, -1 = none */
+	int reject_fd[2];              /* raw IP sockets (v4, v6) for reject shunts' ICMP errors */
+	struct mnl_socket *shunt_nl;   /* NETLINK_XFRM: shunts' kernel inbound policies (NULL = none) */
+	uint32_t shunt_seq;
 	uint64_t reject_sec;           /* reject shunts' ICMP budget (outbound thread only) */
 	unsigned reject_n;
 };
@@ -47,10 +50,13 @@ void us_shunt_close(struct us *u);
 /* A passthrough: the packet leaves in clear, routed by the host's own
  * tables (the socket carries the dataplane's fwmark). */
 void us_shunt_pass(struct us *u, const uint8_t *pkt, size_t len);
-/* A reject: the ICMP error goes back into the TUN (at most
+/* A reject: the ICMP error goes back to the sender (at most
  * US_REJECT_PER_SEC a second). */
 #define US_REJECT_PER_SEC 100
 void us_shunt_reject(struct us *u, const uint8_t *pkt, size_t len);
+/* A shunt's inbound half in the kernel (cleartext arriving on other
+ * interfaces never reaches the TUN): 0 or -errno; 0 without XFRM. */
+int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add);
 
 /* us_route.c: routes and rules through rtnetlink (libmnl). */
 int us_nl_open(struct us *u);

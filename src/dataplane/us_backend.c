@@ -71,7 +71,7 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 	dp->priv = u;
 	u->dp = dp;
 	defaults(&dp->params);
-	u->clear_fd[0] = u->clear_fd[1] = -1;
+	u->clear_fd[0] = u->clear_fd[1] = u->reject_fd[0] = u->reject_fd[1] = -1;
 	pthread_rwlock_init(&u->lock, NULL);
 	sadb_init(&u->db);
 	u->db.expire = on_expire;
@@ -153,10 +153,9 @@ static int us_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 }
 
 /* A shunt's inbound half: its selectors reversed, same action.  Kept in
- * the SA database with the inbound policies for the inbound checks; the
- * packet threads enforce a shunt on what leaves through the TUN (which
- * also ends every conversation with a dropped host: its replies are
- * dropped), cleartext arriving on other interfaces is the kernel's. */
+ * the SA database with the inbound policies; the packet threads enforce a
+ * shunt on what leaves through the TUN, the kernel (us_shunt_kernel) on
+ * cleartext arriving on other interfaces. */
 static struct dp_policy shunt_reverse(const struct dp_policy *pol)
 {
 	struct dp_policy in = *pol;
@@ -195,6 +194,13 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 			sadb_del_policy(&u->db, pol);
 	}
 	pthread_rwlock_unlock(&u->lock);
+	if (rc == 0 && pol->action != DP_ACT_IPSEC && (rc = us_shunt_kernel(u, pol, true)) < 0) {
+		struct dp_policy in = shunt_reverse(pol);
+		pthread_rwlock_wrlock(&u->lock);
+		sadb_del_policy(&u->db, &in);
+		sadb_del_policy(&u->db, pol);
+		pthread_rwlock_unlock(&u->lock);
+	}
 	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
 	if (!u->rules[fi]) {
@@ -225,6 +231,8 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 	}
 	last_route = rc == 0 && routed(pol) && !other_route(u, pol);
 	pthread_rwlock_unlock(&u->lock);
+	if (rc == 0)
+		us_shunt_kernel(u, pol, false);   /* nothing for a non-shunt */
 	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
 	if (last_route)

@@ -6,10 +6,19 @@
  *     dataplane's fwmark, so the host's own routing (not table 220) takes it;
  *   drop: counted (shunt-drop);
  *   reject: counted (shunt-reject) and answered with ICMP "administratively
- *     prohibited" written back into the TUN, as a router would. */
+ *     prohibited" from the rejected destination, as a router would, sent
+ *     through a raw socket whose mark also carries DP_DECRYPTED_MARK: the
+ *     kernel's inbound check below lets it through to a local sender.
+ * Cleartext arriving from a shunt's remote side on another interface never
+ * meets the TUN: the kernel checks it, with the shunt's reversed selectors
+ * as XFRM in and fwd policies (allow or block; XFRM policies work without
+ * kernel ESP), tagged as the kernel dataplane's shunts and matching only
+ * packets without DP_DECRYPTED_MARK. */
 #include "dataplane/us.h"
 
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +27,8 @@
 
 #include "dataplane/inner.h"
 #include "dataplane/shunt_pkt.h"
+#include "dataplane/xfrm_int.h"
+#include "dataplane/xfrm_msg.h"
 #include "lib/log.h"
 
 static int open_clear(int af, uint32_t mark)
@@ -35,22 +46,76 @@ static int open_clear(int af, uint32_t mark)
 	return fd;
 }
 
+static void open_xfrm(struct us *u)
+{
+	if (!(u->shunt_nl = mnl_socket_open(NETLINK_XFRM)) || mnl_socket_bind(u->shunt_nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		log_warn("userspace dataplane: no XFRM netlink (%s): shunts act on traffic through the TUN only",
+			 strerror(errno));
+		if (u->shunt_nl)
+			mnl_socket_close(u->shunt_nl);
+		u->shunt_nl = NULL;
+		return;
+	}
+	xk_purge(u->shunt_nl, &u->shunt_seq, true);   /* a killed daemon's */
+}
+
+int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add)
+{
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
+	static const int kdirs[2] = { XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	static const struct dp_mark undecrypted = { 0, DP_DECRYPTED_MARK };
+	struct dp_selector rev = pol->sel;
+	uint32_t prio;
+	int rc = 0;
+
+	if (!u->shunt_nl || pol->action == DP_ACT_IPSEC || pol->dir != DP_DIR_OUT)
+		return 0;
+	rev.src = pol->sel.dst;
+	rev.dst = pol->sel.src;
+	rev.sport = pol->sel.dport;
+	rev.dport = pol->sel.sport;
+	prio = pol->priority ? pol->priority : xfrm_policy_priority(&rev);
+	for (int i = 0; i < 2; i++) {
+		int len = add ? xfrm_build_shuntpolicy(buf, sizeof(buf), ++u->shunt_seq, &rev, kdirs[i], pol->action,
+						       prio, &undecrypted)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++u->shunt_seq, &rev, kdirs[i], &undecrypted);
+		int r = xk_talk(u->shunt_nl, buf, len, NULL, NULL);
+
+		if (r < 0 && !(r == -ENOENT && !add)) {
+			log_error("userspace dataplane: %s a shunt's kernel inbound policy (dir %d) failed: %s",
+				  add ? "adding" : "removing", kdirs[i], strerror(-r));
+			if (!rc)
+				rc = r;
+		}
+	}
+	if (rc < 0 && add)
+		us_shunt_kernel(u, pol, false);
+	return rc;
+}
+
 void us_shunt_open(struct us *u)
 {
+	open_xfrm(u);
 	for (int f = 0; f < 2; f++) {
 		u->clear_fd[f] = open_clear(f ? AF_INET6 : AF_INET, u->dp->params.fwmark);
-		if (u->clear_fd[f] < 0)
-			log_warn("userspace dataplane: no %s socket for passthrough shunts: %s", f ? "IPv6" : "IPv4",
-				 strerror(-u->clear_fd[f]));
+		u->reject_fd[f] = open_clear(f ? AF_INET6 : AF_INET, u->dp->params.fwmark | DP_DECRYPTED_MARK);
+		if (u->clear_fd[f] < 0 || u->reject_fd[f] < 0)
+			log_warn("userspace dataplane: no %s socket for passthrough/reject shunts: %s", f ? "IPv6" : "IPv4",
+				 strerror(-(u->clear_fd[f] < 0 ? u->clear_fd[f] : u->reject_fd[f])));
 	}
 }
 
 void us_shunt_close(struct us *u)
 {
+	if (u->shunt_nl)
+		mnl_socket_close(u->shunt_nl);
+	u->shunt_nl = NULL;
 	for (int f = 0; f < 2; f++) {
 		if (u->clear_fd[f] >= 0)
 			close(u->clear_fd[f]);
-		u->clear_fd[f] = -1;
+		if (u->reject_fd[f] >= 0)
+			close(u->reject_fd[f]);
+		u->clear_fd[f] = u->reject_fd[f] = -1;
 	}
 }
 
@@ -71,7 +136,10 @@ void us_shunt_reject(struct us *u, const uint8_t *pkt, size_t len)
 {
 	uint8_t icmp[1280];
 	struct timespec ts;
+	struct sockaddr_storage ss;
+	struct dp_tuple t;
 	size_t n;
+	int fd;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if ((uint64_t)ts.tv_sec != u->reject_sec) {
@@ -81,6 +149,9 @@ void us_shunt_reject(struct us *u, const uint8_t *pkt, size_t len)
 	if (u->reject_n >= US_REJECT_PER_SEC || !(n = dp_reject_build(pkt, len, icmp, sizeof(icmp))))
 		return;
 	u->reject_n++;
-	if (write(u->tun_fd, icmp, n) < 0)
+	if (!dp_tuple_parse(icmp, n, &t))
+		return;
+	fd = u->reject_fd[t.dst.af == AF_INET6];
+	if (fd < 0 || sendto(fd, icmp, n, 0, (struct sockaddr *)&ss, addr_to_sockaddr(&t.dst, 0, &ss)) < 0)
 		__atomic_fetch_add(&u->db.drops[DP_DROP_TX_ERROR], 1, __ATOMIC_RELAXED);
 }

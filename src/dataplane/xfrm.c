@@ -519,7 +519,6 @@ union xk_msgbuf {
 };
 
 struct purge_ctx {
-	struct xk *x;
 	bool policies;
 	uint32_t only;                 /* a conn's fixed reqid, or 0: Cygnet's range */
 	union xk_msgbuf *msgs;
@@ -580,7 +579,7 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 				ours = purge_match(pc, t->reqid);
 			}
 		}
-		if (!ours && p->lft.soft_packet_limit == CY_SHUNT_TAG)
+		if (!ours && !pc->only && p->lft.soft_packet_limit == CY_SHUNT_TAG)
 			ours = true;           /* a shunt of ours (xfrm_build_shuntpolicy) */
 		if (ours) {
 			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
@@ -603,18 +602,18 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-static void purge(struct xk *x, bool policies, uint32_t only)
+static void purge(struct mnl_socket *nl, uint32_t *seq, bool policies, uint32_t only)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
-	struct purge_ctx pc = { .x = x, .policies = policies, .only = only };
+	struct purge_ctx pc = { .policies = policies, .only = only };
 
-	if (xk_talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
-					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
+	if (xk_talk(nl, buf, xfrm_build_dump(buf, sizeof(buf), ++*seq,
+					   policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
 		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
 	for (size_t i = 0; i < pc.n; i++) {
 		struct nlmsghdr *d = &pc.msgs[i].h;
-		d->nlmsg_seq = ++x->seq;
-		xk_talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
+		d->nlmsg_seq = ++*seq;
+		xk_talk(nl, d, (int)d->nlmsg_len, NULL, NULL);
 	}
 	if (pc.n && only)
 		log_info("xfrm: removed %zu stale %s with reqid %u", pc.n, policies ? "policies" : "SAs", only);
@@ -623,16 +622,16 @@ static void purge(struct xk *x, bool policies, uint32_t only)
 	free(pc.msgs);
 }
 
-static void purge_ours(struct xk *x, bool policies)
+void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies)
 {
-	purge(x, policies, 0);
+	purge(nl, seq, policies, 0);
 }
 
 /* A fixed reqid a previous run noted (daemon/fixed_reqid.c): what it left. */
 static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
 {
-	purge(X(dp), true, reqid);
-	purge(X(dp), false, reqid);
+	purge(X(dp)->nl, &X(dp)->seq, true, reqid);
+	purge(X(dp)->nl, &X(dp)->seq, false, reqid);
 }
 
 static void xk_shutdown(struct dataplane *dp)
@@ -646,8 +645,8 @@ static void xk_shutdown(struct dataplane *dp)
 		pthread_join(x->thr, NULL);
 	}
 	if (x->nl) {
-		purge_ours(x, true);
-		purge_ours(x, false);
+		xk_purge(x->nl, &x->seq, true);
+		xk_purge(x->nl, &x->seq, false);
 		mnl_socket_close(x->nl);
 	}
 	if (x->ev)
@@ -714,8 +713,8 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 		rc = -errno;
 		goto fail;
 	}
-	purge_ours(x, true);
-	purge_ours(x, false);
+	xk_purge(x->nl, &x->seq, true);
+	xk_purge(x->nl, &x->seq, false);
 	if (!params->no_natt_socket) {
 		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;
 		if ((x->natt[0] = open_natt(AF_INET, port)) < 0) {

@@ -82,6 +82,14 @@ cap_stop
 	fail drop-sends-nothing "$(tcpdump -n -r "$TMP/drop.pcap" ip 2>/dev/null | head -3 | tr '\n' '|')"
 [ "$(drops shunt-drop)" -gt "$d0" ] 2>/dev/null && pass drop-counted || fail drop-counted "shunt-drop '$(drops shunt-drop)' was $d0"
 grep -q 'Packet filtered\|Unreachable' "$TMP/ping6" && fail drop-silent "$(cat "$TMP/ping6" | tr '\n' '|')" || pass drop-silent
+# cleartext from the dropped host arriving on the veth: the kernel's inbound
+# policy (the shunt's reverse, block) drops it before delivery
+polblock() { ip netns exec "$W" awk '$1 == "XfrmInPolBlock" { print $2 }' /proc/net/xfrm_stat; }
+b0=$(polblock)
+ip netns exec "$E" ping -c 1 -W 1 -I 203.0.113.6 198.51.100.1 >/dev/null 2>&1
+[ "$(polblock)" -gt "${b0:-0}" ] 2>/dev/null && pass drop-blocks-inbound || fail drop-blocks-inbound "XfrmInPolBlock ${b0:-?} -> $(polblock)"
+[ "$(ip -n "$W" xfrm policy | grep -A2 '^src 203.0.113.6/32 dst 198.51.100.0/24' | grep -c 'dir fwd action block\|mark 0/0x200000')" = 3 ] &&
+	pass drop-kernel-fwd-policy || fail drop-kernel-fwd-policy "$(ip -n "$W" xfrm policy | tr '\n' '|')"
 
 expect ondemand-reject 0 - -- aw --config "$DW/ipsec.conf" --ondemand rej
 ping_to 203.0.113.7 >"$TMP/ping7" 2>&1
@@ -141,6 +149,8 @@ wait_until 3 eval '[ "$(grep -c "\"fs\": initiating on demand" "$DW/pluto.log")"
 	fail trap-back-after-expiry "no new negotiation; $(grep '"fs"' "$DW/pluto.log" | tail -3 | tr '\n' '|')"
 expect unroute-fs 0 - -- aw --unroute fs
 clean220 "$W" && pass no-routes-left || fail no-routes-left "$(routes220 "$W" | tr '\n' '|')"
+[ -z "$(ip -n "$W" xfrm policy | grep -v '^src ::/0\|^src 0.0.0.0/0\|socket\|^\s')" ] && pass no-kernel-policies-left ||
+	fail no-kernel-policies-left "$(ip -n "$W" xfrm policy | tr '\n' '|')"
 
 # ---- authby=never only with a shunt type ----
 printf '\nconn bad\n\tauthby=never\n\tleft=192.0.2.1\n\tright=192.0.2.2\n' >>"$DW/ipsec.conf"
