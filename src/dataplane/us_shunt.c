@@ -17,9 +17,11 @@
 #include "dataplane/us.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -46,6 +48,22 @@ static int open_clear(int af, uint32_t mark)
 	return fd;
 }
 
+/* IPv4 packets we decrypted and wrote to the TUN skip the kernel's inbound
+ * policies (they were checked against ours), so a tunnel nested inside a
+ * drop shunt still delivers.  IPv6 has no per-input-device switch: there
+ * only packets carrying DP_DECRYPTED_MARK skip them. */
+static void tun_nopolicy(struct us *u)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/disable_policy", u->tun_name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1)
+		log_warn("userspace dataplane: cannot set %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 static void open_xfrm(struct us *u)
 {
 	if (!(u->shunt_nl = mnl_socket_open(NETLINK_XFRM)) || mnl_socket_bind(u->shunt_nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -57,6 +75,7 @@ static void open_xfrm(struct us *u)
 		return;
 	}
 	xk_purge(u->shunt_nl, &u->shunt_seq, true);   /* a killed daemon's */
+	tun_nopolicy(u);
 }
 
 int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add)

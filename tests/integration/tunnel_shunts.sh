@@ -22,12 +22,15 @@ ip -n "$W" -6 route add 2001:db8:2::/64 via 2001:db8::2
 ip -n "$E" -6 route add 2001:db8:1::/64 via 2001:db8::1
 for h in 5 6 7; do ip -n "$E" addr add 203.0.113.$h/32 dev lo; done
 ip -n "$E" addr add 2001:db8:2::7/128 dev lo nodad
-both_conf "$CONN_V4"
+# the tunnel carries 198.51.100.0/25 only; a drop shunt covers the whole
+# /24 <-> /24: the tunnel, more specific, still works through it
+both_conf "${CONN_V4/leftsubnet=198.51.100.0\/24/leftsubnet=198.51.100.0/25}"
 shunt() {   # shunt NAME TYPE AUTO RIGHT RIGHTSUBNET [LEFTSUBNET]
 	printf '\nconn %s\n\tauthby=never\n\ttype=%s\n\tauto=%s\n\tleft=%s\n\tleftsubnet=%s\n\tright=%s\n\trightsubnet=%s\n' \
 		"$1" "$2" "$3" "${7:-192.0.2.1}" "${6:-198.51.100.0/24}" "$4" "$5" >>"$DW/ipsec.conf"
 }
 shunt pass passthrough route 192.0.2.2 203.0.113.5/32
+shunt wide drop route 192.0.2.2 203.0.113.0/24
 shunt blk drop add %any 203.0.113.6/32
 shunt rej reject ignore 192.0.2.2 203.0.113.7/32
 shunt rej6 reject add 2001:db8::2 2001:db8:2::7/128 2001:db8:1::/64 2001:db8::1
@@ -71,6 +74,15 @@ cap_stop
 [ "$r5" = 0 ] && [ "$(clear_icmp_to "$TMP/pass.pcap" 203.0.113.5)" = 1 ] && pass passthrough-in-clear ||
 	fail passthrough-in-clear "rc $r5, $(clear_icmp_to "$TMP/pass.pcap" 203.0.113.5) clear; $(cat "$TMP/ping5" | tr '\n' '|')"
 
+# ---- a tunnel inside a drop shunt ----
+ip netns exec "$W" ping -c 1 -W 1 -I 198.51.100.200 203.0.113.1 >/dev/null 2>&1 && fail wide-drop-outside-tunnel "answered" ||
+	pass wide-drop-outside-tunnel
+b0=$(ip netns exec "$W" awk '$1 == "XfrmInPolBlock" { print $2 }' /proc/net/xfrm_stat)
+ip netns exec "$E" ping -c 1 -W 1 -I 203.0.113.1 198.51.100.200 >/dev/null 2>&1 && fail wide-drop-inbound "answered" ||
+	{ [ "$(ip netns exec "$W" awk '$1 == "XfrmInPolBlock" { print $2 }' /proc/net/xfrm_stat)" -gt "$b0" ] &&
+		pass wide-drop-inbound || fail wide-drop-inbound "not blocked by the kernel's inbound policy"; }
+ping_to 203.0.113.1 >/dev/null 2>&1 && pass tunnel-inside-drop || fail tunnel-inside-drop "no reply through the tunnel"
+
 # ---- drop and reject ----
 expect route-drop 0 - -- aw --route blk
 [ "$(routing blk)" = "prospective erouted" ] && pass route-drop-status || fail route-drop-status "'$(routing blk)'"
@@ -86,7 +98,7 @@ grep -q 'Packet filtered\|Unreachable' "$TMP/ping6" && fail drop-silent "$(cat "
 # policy (the shunt's reverse, block) drops it before delivery
 polblock() { ip netns exec "$W" awk '$1 == "XfrmInPolBlock" { print $2 }' /proc/net/xfrm_stat; }
 b0=$(polblock)
-ip netns exec "$E" ping -c 1 -W 1 -I 203.0.113.6 198.51.100.1 >/dev/null 2>&1
+ip netns exec "$E" ping -c 1 -W 1 -I 203.0.113.6 198.51.100.200 >/dev/null 2>&1   # outside the tunnel: clear
 [ "$(polblock)" -gt "${b0:-0}" ] 2>/dev/null && pass drop-blocks-inbound || fail drop-blocks-inbound "XfrmInPolBlock ${b0:-?} -> $(polblock)"
 [ "$(ip -n "$W" xfrm policy | grep -A2 '^src 203.0.113.6/32 dst 198.51.100.0/24' | grep -c 'dir fwd action block\|mark 0/0x200000')" = 3 ] &&
 	pass drop-kernel-fwd-policy || fail drop-kernel-fwd-policy "$(ip -n "$W" xfrm policy | tr '\n' '|')"
@@ -123,6 +135,7 @@ cap_stop
 aw --down t >/dev/null 2>&1
 wait_until 5 eval '[ "$(n_states "$W" "$DW" CHILD)" = 0 ]'
 expect unroute-reject6 0 - -- aw --unroute rej6
+expect unroute-wide 0 - -- aw --unroute wide
 
 # ---- negotiation and failure shunts of a routed conn ----
 ww --status | grep -q '^000 "fs":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES+NEGO_PASS+failureDROP;' &&
