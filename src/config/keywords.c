@@ -73,7 +73,6 @@ static const char *const v_yes[] = { "yes", NULL };
 static const char *const v_zero[] = { "0", NULL };
 static const char *const v_none[] = { "none", NULL };
 static const char *const v_never[] = { "never", NULL };
-static const char *const v_hold[] = { "hold", NULL };
 static const char *const v_ietf[] = { "ietf", NULL };
 static const char *const v_esp[] = { "esp", NULL };
 static const char *const v_secret[] = { "secret", NULL };
@@ -81,7 +80,6 @@ static const char *const v_secret[] = { "secret", NULL };
 static const char *const v_authby[] = { "secret", "never", NULL };
 static const char *const v_disabled[] = { "disabled", NULL };
 static const char *const v_auto_no[] = { "auto", "no", NULL };
-static const char *const v_type[] = { "tunnel", "transport", NULL };
 static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL };
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* interfaces=: the two values Libreswan 4.10 keeps with XFRM (IKE on every
@@ -89,7 +87,6 @@ static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 static const char *const v_interfaces[] = { "%defaultroute", "%none", NULL };
 /* the default script is Cygnet's own routing; %disabled runs nothing */
 static const char *const v_metric[] = { "1", NULL };
-static const char *const v_shuntlife[] = { "15m", NULL };
 static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
 /* ---- the table --------------------------------------------------------- */
@@ -155,7 +152,7 @@ const struct kw_def kw_table[] = {
 	K("ikev2", KT_ENUM, val_ikev2_names, "yes", TODO_BUT(v_yes, "IKEv1: Cygnet speaks IKEv2 only")),
 	K("hostaddrfamily", KT_ENUM, family_n, NULL, IMPL),
 	K("clientaddrfamily", KT_ENUM, family_n, NULL, NOEFF("the subnets decide the client address family")),
-	K("type", KT_ENUM, val_type_names, "tunnel", TODO_BUT(v_type, "shunts")),
+	K("type", KT_ENUM, val_type_names, "tunnel", IMPL),
 	K("auto", KT_ENUM, val_auto_names, "ignore", TODO_BUT(v_auto, "auto=keep")),
 	K("also", KT_NAME, NULL, NULL, IMPL),
 	K("alsoflip", KT_NAME, NULL, NULL, IMPL),
@@ -247,8 +244,8 @@ const struct kw_def kw_table[] = {
 	K("interface-ip", KT_SUBNET, NULL, NULL, TODO("XFRM interfaces")),   /* reference §6.1; not in 4.10's parser */
 	K("policy-label", KT_STRING, NULL, NULL, TODO("labeled IPsec")),
 	KA("sec-label", "policy-label", TODO("labeled IPsec")),
-	K("failureshunt", KT_ENUM, failureshunt_n, "none", TODO_BUT(v_none, "failure shunts")),
-	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", TODO_BUT(v_hold, "negotiation shunts")),
+	K("failureshunt", KT_ENUM, failureshunt_n, "none", IMPL),
+	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", IMPL),
 	K("intermediate", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IKE_INTERMEDIATE")),
 	K("reauth", KT_BOOL, NULL, "no", TODO_BUT(v_no, "reauthentication")),
 
@@ -298,7 +295,7 @@ const struct kw_def kw_table[] = {
 	G("max-halfopen-ike", KT_NUMBER, NULL, "50000", IMPL),
 	G("global-redirect", KT_ENUM, globalredirect_n, "no", TODO_BUT(v_no, "IKEv2 redirect (RFC 5685)")),
 	G("global-redirect-to", KT_ADDRLIST, NULL, NULL, TODO("IKEv2 redirect (RFC 5685)")),
-	G("shuntlifetime", KT_DURATION, NULL, "15m", TODO_BUT(v_shuntlife, "failure shunts")),
+	G("shuntlifetime", KT_DURATION, NULL, "15m", IMPL),
 	G("xfrmlifetime", KT_DURATION, NULL, "30", NOEFF("Cygnet keeps no larval kernel states")),
 	G("dumpdir", KT_STRING, NULL, "/run/pluto", IMPL),
 	G("statsbin", KT_STRING, NULL, NULL, TODO("a statistics hook")),

@@ -222,7 +222,8 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 		const struct ike_conn *ic;
 		int score = 0;
 
-		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
+		    !(v = connview_get(p, all[i], err, sizeof(err))))
 			continue;
 		ic = &v->ike;
 		if (!addrs_fit(ic, l, r) || (ike && !ike_conn_accepts_ike(ic, ike)))
@@ -263,7 +264,8 @@ struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, c
 		struct conn_view *v;
 		const struct ike_conn *ic;
 
-		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
+		    !(v = connview_get(p, all[i], err, sizeof(err))))
 			continue;
 		ic = &v->ike;
 		if (ic == current || ic->authby != current->authby || !id_eq(&ic->local.id, &current->local.id) ||

@@ -60,8 +60,10 @@ static void arm(struct event *ev, uint64_t when)
 
 void ikehost_sat_changed(struct ikehost *h)
 {
+	uint64_t shunts = sa_shunts_deadline(h->p), sat = h->sat ? satable_next_deadline(h->sat) : UINT64_MAX;
+
 	if (h->sat)
-		arm(h->sat_timer, satable_next_deadline(h->sat));
+		arm(h->sat_timer, shunts < sat ? shunts : sat);
 }
 
 /* ---- engine ops ----------------------------------------------------------- */
@@ -179,6 +181,7 @@ static void sat_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	satable_tick(h->sat, ikehost_now());
+	sa_shunts_tick(h, ikehost_now());
 	ikehost_sat_changed(h);
 }
 

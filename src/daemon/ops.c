@@ -92,7 +92,8 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 	}
 	if (dc) {
 		log_info("\"%s\": terminating SAs using this connection", name);
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
+		if (!conn_is_shunt(dc->conn))
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, name);
 	}
@@ -150,7 +151,8 @@ static int op_delete(struct pluto *p, const char *name, struct reply *rp)
 
 		if (!dc)
 			continue;
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
+		if (!conn_is_shunt(dc->conn))   /* a shunt has no SAs: Libreswan says nothing */
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
 		log_info("\"%s\": deleting connection", dc->name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, names[i]);
@@ -490,9 +492,10 @@ static int h_global(struct pluto *p, const struct ctl_request *rq, const char *n
 
 static int h_shunts(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	(void)p; (void)rq; (void)name;
+	(void)rq; (void)name;
 	rp_line(rp, 0, "Bare Shunt list:");
 	rp_line(rp, 0, " ");
+	sa_shunts_list(p, rp);
 	return 0;
 }
 

@@ -54,6 +54,8 @@ struct pluto {
 	struct ip_addr listen;      /* listen= (unset: every address) */
 	int ike_bufsize;            /* ike-socket-bufsize= (0: the OS default) */
 	unsigned keep_alive_s;      /* keep-alive= NAT-T keepalive interval (20) */
+	uint64_t shuntlifetime_ms;  /* shuntlifetime= (15m): a failure shunt's life */
+	unsigned n_bare_shunts;     /* failure shunts in place (sa_shunt.c) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

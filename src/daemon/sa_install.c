@@ -158,6 +158,8 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 	} else {
 		note_fixed_reqid(h, v);
 		sa_status_newest(h->p, p->conn, false, p->serial, true);
+		if (v && v->dc)
+			sa_shunt_child_up(h, v->dc);
 	}
 	secret_wipe(&sc, sizeof(sc));   /* no key pointers left behind */
 }
@@ -329,6 +331,7 @@ int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp)
 		return 26;
 	}
 	satable_trap_del(h->sat, &dc->view->ike);
+	sa_shunt_unrouted(h->p, dc);
 	dc->routing = ROUTING_UNROUTED;
 	log_info("\"%s\": unrouted", dc->name);
 	return 0;
@@ -354,13 +357,11 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	const struct ike_conn *conn = h->sat ? satable_trap_by_reqid(h->sat, reqid) : NULL;
 	struct conn_view *v = conn ? connview_of(conn) : NULL;
 	struct negotiating ng = { .conn = conn };
-	struct reply rp = { 0 };          /* no emit: the lines are logged */
 	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
 	uint64_t now = ikehost_now();
 	struct dconn *dc;
-	bool was_up;
 
-	if (!v || !(dc = v->dc))
+	if (!v || !(dc = v->dc) || conn_is_shunt(dc->conn))
 		return;
 	ike_foreach_sa(h->eng, negotiating_cb, &ng);
 	if (ng.yes || sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))
@@ -368,7 +369,5 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	dc->acquire_ms = now;
 	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", dc->name,
 		 subnet_fmt(&sel->src, a), subnet_fmt(&sel->dst, b), sel->proto);
-	was_up = dc->up;
-	sa_initiate(h->p, dc, NULL, true, &rp);
-	dc->up = was_up;                  /* on demand is not +UP */
+	sa_ondemand(h, dc);               /* on demand is not +UP */
 }

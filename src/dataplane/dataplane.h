@@ -35,6 +35,9 @@
 #define DP_DEFAULT_ROUTE_TABLE 220
 #define DP_DEFAULT_RULE_PRIORITY 220
 #define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
+/* The userspace dataplane's kernel inbound policies (shunts) match only
+ * packets without this mark bit: those it decrypted are marked. */
+#define DP_DECRYPTED_MARK 0x00200000u
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
  * DP_REQID_COUNT after it (the SA table hands them out). */
 #define DP_REQID_BASE 0x43590000u
@@ -47,6 +50,10 @@
 enum dp_dir { DP_DIR_IN, DP_DIR_OUT };
 enum dp_mode { DP_MODE_TUNNEL, DP_MODE_TRANSPORT };
 enum dp_encap { DP_ENCAP_NONE, DP_ENCAP_UDP };   /* UDP = RFC 3948 ESP-in-UDP */
+/* What a policy does with matching traffic: protect it (an SA of its reqid,
+ * or a trap), or a shunt (type=passthrough|drop|reject): send it in clear,
+ * drop it, or drop it and answer with ICMP "administratively prohibited". */
+enum dp_action { DP_ACT_IPSEC = 0, DP_ACT_PASS, DP_ACT_DROP, DP_ACT_REJECT };
 
 /* One traffic selector pair, as seen from the SA's direction: for an
  * outbound SA src is the local (protected) side, for an inbound SA src is
@@ -106,9 +113,17 @@ struct dp_sa {
  * most about once a second per policy); an SA added later with the same
  * reqid is used from then on, and when it goes the policy is a trap again.
  * The xfrm backend needs the tunnel endpoints for such a policy's template:
- * tmpl_src/tmpl_dst/mode; unset tmpl_dst = take them from the reqid's SA. */
+ * tmpl_src/tmpl_dst/mode; unset tmpl_dst = take them from the reqid's SA.
+ *
+ * A shunt (action != DP_ACT_IPSEC, always given as DP_DIR_OUT, reqid and
+ * template unused) covers both directions: the backend installs sel
+ * outbound and its reverse inbound (xfrm: out, in and fwd policies with
+ * action allow or block, as Libreswan; userspace: see us_backend.c).  The
+ * most specific policy wins, so a shunt inside a tunnel's selectors carves
+ * a hole in it and a tunnel inside a shunt's selectors is still protected. */
 struct dp_policy {
 	enum dp_dir dir;
+	enum dp_action action;
 	struct dp_selector sel;
 	uint32_t reqid;
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
@@ -140,7 +155,9 @@ struct dp_policy {
 	X(DP_DROP_KEEPALIVE, "nat-keepalive") \
 	X(DP_DROP_TX_ERROR, "send-error") \
 	X(DP_DROP_CRYPTO, "crypto-error") \
-	X(DP_DROP_AWAITING_SA, "awaiting-sa")
+	X(DP_DROP_AWAITING_SA, "awaiting-sa") \
+	X(DP_DROP_SHUNT, "shunt-drop") \
+	X(DP_DROP_SHUNT_REJECT, "shunt-reject")
 
 #define DP_ENUM_ENTRY(name, str) name,
 enum dp_drop { DP_DROP_LIST(DP_ENUM_ENTRY) DP_DROP__COUNT };

@@ -28,6 +28,12 @@ struct us {
 	bool thread_started[2];
 	struct mnl_socket *nl;
 	unsigned rules[2];             /* routes per family holding the rule */
+	int clear_fd[2];               /* raw IP sockets (v4, v6) for passthrough shunts, -1 = none */
+	int reject_fd[2];              /* raw IP sockets (v4, v6) for reject shunts' ICMP errors */
+	struct mnl_socket *shunt_nl;   /* NETLINK_XFRM: shunts' kernel inbound policies (NULL = none) */
+	uint32_t shunt_seq;
+	uint64_t reject_sec;           /* reject shunts' ICMP budget (outbound thread only) */
+	unsigned reject_n;
 };
 
 /* us_io.c: TUN, sockets and the packet thread. */
@@ -37,6 +43,20 @@ int us_io_start(struct us *u);
 void us_io_stop(struct us *u);
 int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr *src,
 		const struct ip_addr *dst, uint16_t dport);
+
+/* us_shunt.c: what shunt policies do to a packet read from the TUN. */
+void us_shunt_open(struct us *u);
+void us_shunt_close(struct us *u);
+/* A passthrough: the packet leaves in clear, routed by the host's own
+ * tables (the socket carries the dataplane's fwmark). */
+void us_shunt_pass(struct us *u, const uint8_t *pkt, size_t len);
+/* A reject: the ICMP error goes back to the sender (at most
+ * US_REJECT_PER_SEC a second). */
+#define US_REJECT_PER_SEC 100
+void us_shunt_reject(struct us *u, const uint8_t *pkt, size_t len);
+/* A shunt's inbound half in the kernel (cleartext arriving on other
+ * interfaces never reaches the TUN): 0 or -errno; 0 without XFRM. */
+int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add);
 
 /* us_route.c: routes and rules through rtnetlink (libmnl). */
 int us_nl_open(struct us *u);

@@ -20,6 +20,7 @@
 
 #include "dataplane/dp_events.h"
 #include "dataplane/packet.h"
+#include "dataplane/shunt_pkt.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
 
@@ -334,6 +335,10 @@ static void tun_readable(struct io *io)
 				queue_out(io, sa, esp, esplen);
 			else if (why == DP_DROP_AWAITING_SA)
 				trap_hit(u, io->rx[i] + DP_HEADROOM, len[i]);
+			else if (why == DP_SHUNT_PASS)
+				us_shunt_pass(u, io->rx[i] + DP_HEADROOM, len[i]);
+			else if (why == DP_DROP_SHUNT_REJECT)
+				us_shunt_reject(u, io->rx[i] + DP_HEADROOM, len[i]);
 		}
 		pthread_rwlock_unlock(&u->lock);
 		for (int s = 0; s < US_NSOCK; s++)

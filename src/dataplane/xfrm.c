@@ -177,6 +177,50 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	return rc == -ESRCH ? 0 : rc;
 }
 
+/* A shunt (type=passthrough|drop|reject), as Libreswan installs it: its
+ * selectors OUT, their reverse IN and FWD, action allow or block, no
+ * template.  A passthrough's destination gets a throw route in table 220,
+ * so its cleartext follows the host's own routing, not a covering
+ * tunnel's route (two passthroughs to one destination share it: the first
+ * removal takes it). */
+static int xk_shunt(struct xk *x, const struct dp_policy *pol, bool add)
+{
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
+	static const int kdirs[3] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	struct dp_selector rev = pol->sel;
+	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
+	int rc = 0;
+
+	rev.src = pol->sel.dst;
+	rev.dst = pol->sel.src;
+	rev.sport = pol->sel.dport;
+	rev.dport = pol->sel.sport;
+	for (int i = 0; i < 3; i++) {
+		const struct dp_selector *sel = i ? &rev : &pol->sel;
+		int len = add ? xfrm_build_shuntpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], pol->action, prio,
+						       &pol->mark)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], &pol->mark);
+		int r = xk_talk(x->nl, buf, len, NULL, NULL);
+
+		if (r < 0 && !(r == -ENOENT && !add)) {
+			log_error("xfrm: %s shunt policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i],
+				  strerror(-r));
+			if (!rc)
+				rc = r;
+		}
+	}
+	if (rc < 0 && add) {
+		xk_shunt(x, pol, false);         /* all three or none */
+		return rc;
+	}
+	if (pol->action == DP_ACT_PASS && x->rt && !x->dp->params.no_routes) {
+		int r = xk_throw_route(x, add, &pol->sel.dst);
+		if (r < 0)
+			log_warn("xfrm: %s throw route for a passthrough failed: %s", add ? "add" : "delete", strerror(-r));
+	}
+	return rc;
+}
+
 /* An inbound policy is needed twice: IN for traffic to us, FWD for traffic
  * we route on to a protected subnet. */
 static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add)
@@ -190,6 +234,8 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
 	int rc = 0;
 
+	if (pol->action != DP_ACT_IPSEC)
+		return pol->dir == DP_DIR_OUT ? xk_shunt(x, pol, add) : -EINVAL;
 	if (add && pol->tmpl_dst.af) {
 		tsrc = pol->tmpl_src;      /* a trap: no SA yet */
 		tdst = pol->tmpl_dst;
@@ -473,7 +519,6 @@ union xk_msgbuf {
 };
 
 struct purge_ctx {
-	struct xk *x;
 	bool policies;
 	uint32_t only;                 /* a conn's fixed reqid, or 0: Cygnet's range */
 	union xk_msgbuf *msgs;
@@ -534,6 +579,8 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 				ours = purge_match(pc, t->reqid);
 			}
 		}
+		if (!ours && !pc->only && p->lft.soft_packet_limit == CY_SHUNT_TAG)
+			ours = true;           /* a shunt of ours (xfrm_build_shuntpolicy) */
 		if (ours) {
 			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
 			struct xfrm_userpolicy_id *id;
@@ -555,18 +602,18 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-static void purge(struct xk *x, bool policies, uint32_t only)
+static void purge(struct mnl_socket *nl, uint32_t *seq, bool policies, uint32_t only)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
-	struct purge_ctx pc = { .x = x, .policies = policies, .only = only };
+	struct purge_ctx pc = { .policies = policies, .only = only };
 
-	if (xk_talk(x->nl, buf, xfrm_build_dump(buf, sizeof(buf), ++x->seq,
-					     policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
+	if (xk_talk(nl, buf, xfrm_build_dump(buf, sizeof(buf), ++*seq,
+					   policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
 		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
 	for (size_t i = 0; i < pc.n; i++) {
 		struct nlmsghdr *d = &pc.msgs[i].h;
-		d->nlmsg_seq = ++x->seq;
-		xk_talk(x->nl, d, (int)d->nlmsg_len, NULL, NULL);
+		d->nlmsg_seq = ++*seq;
+		xk_talk(nl, d, (int)d->nlmsg_len, NULL, NULL);
 	}
 	if (pc.n && only)
 		log_info("xfrm: removed %zu stale %s with reqid %u", pc.n, policies ? "policies" : "SAs", only);
@@ -575,16 +622,16 @@ static void purge(struct xk *x, bool policies, uint32_t only)
 	free(pc.msgs);
 }
 
-static void purge_ours(struct xk *x, bool policies)
+void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies)
 {
-	purge(x, policies, 0);
+	purge(nl, seq, policies, 0);
 }
 
 /* A fixed reqid a previous run noted (daemon/fixed_reqid.c): what it left. */
 static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
 {
-	purge(X(dp), true, reqid);
-	purge(X(dp), false, reqid);
+	purge(X(dp)->nl, &X(dp)->seq, true, reqid);
+	purge(X(dp)->nl, &X(dp)->seq, false, reqid);
 }
 
 static void xk_shutdown(struct dataplane *dp)
@@ -598,8 +645,8 @@ static void xk_shutdown(struct dataplane *dp)
 		pthread_join(x->thr, NULL);
 	}
 	if (x->nl) {
-		purge_ours(x, true);
-		purge_ours(x, false);
+		xk_purge(x->nl, &x->seq, true);
+		xk_purge(x->nl, &x->seq, false);
 		mnl_socket_close(x->nl);
 	}
 	if (x->ev)
@@ -666,8 +713,8 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 		rc = -errno;
 		goto fail;
 	}
-	purge_ours(x, true);
-	purge_ours(x, false);
+	xk_purge(x->nl, &x->seq, true);
+	xk_purge(x->nl, &x->seq, false);
 	if (!params->no_natt_socket) {
 		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;
 		/* listen=: only its family's socket, bound to it */

@@ -46,10 +46,15 @@ static inline struct xk *X(struct dataplane *dp) { return dp->priv; }
 
 /* One request on nl and its answer(s) through cb: 0 or -errno. */
 int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg);
+/* Remove every SA (policies false) or policy of Cygnet's in the kernel:
+ * reqid in Cygnet's range, or a shunt's tag (xfrm_build_shuntpolicy). */
+void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies);
 /* The table-220 rule (xfrm_route.c). */
 int xk_rule(struct xk *x, bool add, int af);
 /* A route for a tunnel policy's remote subnet through the device that
  * reaches the peer (add), or its removal. */
+/* A throw route for a passthrough shunt's destination (xfrm_route.c). */
+int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst);
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
 	     const struct ip_addr *prefsrc);
 

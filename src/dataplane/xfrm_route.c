@@ -130,3 +130,28 @@ int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct i
 		xk_rule(x, false, dst->addr.af);
 	return 0;
 }
+
+/* A passthrough shunt's destination in table 220 as a throw route: the
+ * lookup falls through to the host's own tables, so cleartext carved out
+ * of a tunnel's subnet does not follow the tunnel's route to the peer. */
+int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst)
+{
+	_Alignas(struct nlmsghdr) char buf[1024];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
+	int rc;
+
+	nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
+		     NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), ++x->seq, dst->addr.af);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_dst_len = dst->plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_THROW;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	rc = xk_talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
+	return rc == -ESRCH && !add ? 0 : rc;
+}

@@ -11,12 +11,13 @@
 #   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
 #   lsn-*  Libreswan initiates a leftsubnets=/rightsubnets= group (one IKE SA, 4 Child SAs)
-# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn) limits what runs.
+#   sh-*   Cygnet xfrm  <-> Cygnet xfrm: shunts (type=passthrough|drop) nested in a tunnel
+# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn sh) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn}
+PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn sh}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -704,6 +705,59 @@ part_lsn() {
 	   ip netns exec "$A" ping -c 2 -i 0.3 -W 3 -I 198.51.100.17 203.0.113.17 >/dev/null 2>&1; then pass lsn-rekey-2x2
 	else fail lsn-rekey-2x2 "$(tr '\n' '|' <"$TMP/lsn-rk.out")"; fi
 	pluto_stop "$dc"; pluto_stop "$dl"
+}
+
+# Shunts with kernel ESP: a tunnel 198.51.100.0/24 <-> 203.0.113.0/24 up,
+# both ends with a passthrough for 203.0.113.5 (the peer must send that
+# host's traffic in clear too: the kernel refuses a decrypted packet that an
+# allow policy without template matches) and A with a drop shunt for
+# 203.0.113.6: .1 crosses ESP, .5 crosses in clear (ESP counters still),
+# .6 is blocked; unrouted, .5 and .6 go through the tunnel.
+part_sh() {
+	local da=$TMP/sha db=$TMP/shb
+	local pass='
+conn pass
+	authby=never
+	type=passthrough
+	left=192.0.2.1
+	leftsubnet=198.51.100.0/24
+	right=192.0.2.2
+	rightsubnet=203.0.113.5/32
+	auto=route'
+	conf "$da" xfrm 192.0.2.2 "$pass
+conn blk
+	authby=never
+	type=drop
+	left=192.0.2.1
+	leftsubnet=198.51.100.0/24
+	right=%any
+	rightsubnet=203.0.113.6/32
+	auto=route"
+	conf "$db" xfrm 192.0.2.2 "$pass"
+	pluto_start "$A" "$da" || { fail sh-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail sh-start "pluto B"; return; }
+	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass sh-up
+	else fail sh-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log" "$db/pluto.log"; return; fi
+	local e0 e1 e2
+	e0=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.1; then pass sh-tunnel-ping; else fail sh-tunnel-ping "no reply"; fi
+	e1=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.5; then pass sh-passthrough-ping; else fail sh-passthrough-ping "no reply"; fi
+	e2=$(esp_pkts "$A")
+	if [ $((e1 - e0)) -ge 6 ] && [ "$e2" = "$e1" ]; then pass sh-passthrough-in-clear
+	else fail sh-passthrough-in-clear "ESP packets $e0 -> $e1 (tunnel) -> $e2 (passthrough)"; fi
+	if ! ip netns exec "$A" ping -c 1 -W 2 -I 198.51.100.1 203.0.113.6 >/dev/null 2>&1; then pass sh-drop-blocks
+	else fail sh-drop-blocks "ping answered"; fi
+	[ "$(esp_pkts "$A")" = "$e2" ] && pass sh-drop-sends-nothing || fail sh-drop-sends-nothing "ESP $e2 -> $(esp_pkts "$A")"
+	cy_auto "$A" "$da" --unroute pass >/dev/null 2>&1; cy_auto "$B" "$db" --unroute pass >/dev/null 2>&1
+	cy_auto "$A" "$da" --unroute blk >/dev/null 2>&1
+	e0=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.5 && ping_through "$A" 198.51.100.1 203.0.113.6 &&
+	   [ $(($(esp_pkts "$A") - e0)) -ge 12 ]; then pass sh-unrouted-tunnelled
+	else fail sh-unrouted-tunnelled "ESP $e0 -> $(esp_pkts "$A")"; fi
+	pluto_stop "$da"; pluto_stop "$db"
+	if [ "$(npol "$A")" = 0 ] && [ "$(npol "$B")" = 0 ]; then pass sh-shutdown-clean
+	else fail sh-shutdown-clean "A $(npol "$A"), B $(npol "$B") policies after stop"; fi
 }
 
 # each part in fresh namespaces
