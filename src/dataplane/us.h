@@ -28,6 +28,7 @@ struct us {
 	bool thread_started[2];
 	struct mnl_socket *nl;
 	unsigned rules[2];             /* routes per family holding the rule */
+	struct dp_srcaddrs srcaddrs;   /* leftsourceip= addresses we added */
 };
 
 /* us_io.c: TUN, sockets and the packet thread. */
@@ -41,7 +42,7 @@ int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr 
 /* us_route.c: routes and rules through rtnetlink (libmnl). */
 int us_nl_open(struct us *u);
 void us_nl_close(struct us *u);
-int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc);
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol);
 int us_rule(struct us *u, bool add, int family);
 int us_link_up(struct us *u, unsigned mtu);
 
