@@ -11,6 +11,7 @@
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "lib/log.h"
 
 static void log_done(void *arg, int status, const char *reason)
@@ -101,6 +102,7 @@ void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 		ike_terminate(h->eng, &v->ike, NULL);
 		if (h->sat && satable_trap_of(h->sat, &v->ike, NULL)) {
 			satable_trap_del(h->sat, &v->ike);
+			updown_unrouted(h, v);
 			ikehost_sat_changed(h);
 		}
 	}
