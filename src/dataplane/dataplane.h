@@ -113,7 +113,8 @@ struct dp_policy {
 	uint32_t reqid;
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
 	/* The route of an outbound policy, beside prefsrc (leftsourceip=):
-	 * via = gateway (leftnexthop=; unset = none), metric (metric=, 0 =
+	 * via = gateway (leftnexthop=; unset = none; the kernel backend's
+	 * routes only, the userspace one routes into its TUN), metric (metric=, 0 =
 	 * the kernel's default) and mtu (mtu=, 0 = none).  A prefsrc that is
 	 * not an address of this host is added as Libreswan's _updown adds
 	 * it (dp_srcaddr_hold) while a route uses it. */
@@ -267,13 +268,12 @@ int dp_poll_events(struct dataplane *dp, dp_event_cb cb, void *arg);
 int dp_socket_bypass(const struct dataplane *dp, int fd);
 
 /* route_msg.c: the route of an outbound policy's destination, as both
- * backends add it to their table (userspace: through the TUN, on-link;
- * kernel: through the device and gateway that reach the peer). */
+ * backends add it to their table (userspace: through the TUN, no gateway;
+ * kernel: through the device and gateway that reach the nexthop or peer). */
 struct dp_route {
 	struct ip_subnet dst;
 	uint32_t table, oif;           /* oif 0 = none */
 	struct ip_addr gw;             /* unset = none */
-	bool onlink;                   /* the gateway needs no neighbour (a TUN) */
 	struct ip_addr prefsrc;        /* unset = none */
 	uint32_t metric, mtu;          /* 0 = none */
 };

@@ -41,7 +41,6 @@ size_t dp_route_msg(void *buf, size_t cap, uint32_t seq, bool add, const struct 
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	rtm->rtm_flags = gw && r->onlink ? RTNH_F_ONLINK : 0;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	mnl_attr_put(nlh, RTA_DST, addr_len(&r->dst.addr), r->dst.addr.a);
 	if (r->oif)

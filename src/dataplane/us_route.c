@@ -58,16 +58,20 @@ static uint32_t nl_seq(void)
 }
 
 /* The route for an outbound policy's destination through the TUN: with
- * pol (adding) its source, gateway (on-link: a TUN has no link layer),
- * metric and MTU; without (deleting) any route of that destination. */
+ * pol (adding) its source, metric and MTU; without (deleting) any route of
+ * that destination.  No gateway: the TUN is point-to-point (and IPv6
+ * refuses one the kernel reaches through another device), and the ESP
+ * packets themselves follow the host's routing to the peer, as the
+ * kernel's tunnel mode does; leftnexthop= only reaches PLUTO_NEXT_HOP. */
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol)
 {
 	_Alignas(struct nlmsghdr) char buf[DP_ROUTE_MSG_LEN];
-	struct dp_route r = { .dst = *dst, .table = u->dp->params.route_table,
-			      .oif = (uint32_t)u->tun_ifindex, .onlink = true };
+	struct dp_route r = { .dst = *dst, .table = u->dp->params.route_table, .oif = (uint32_t)u->tun_ifindex };
 
-	if (pol)
+	if (pol) {
 		dp_route_from_policy(&r, pol);
+		r.gw = (struct ip_addr){ 0 };
+	}
 	if (!dp_route_msg(buf, sizeof(buf), nl_seq(), add, &r))
 		return -EAFNOSUPPORT;
 	return nl_talk(u, (struct nlmsghdr *)buf);

@@ -36,7 +36,7 @@ rightsourceip=203.0.113.1
 leftupdown=\"/bin/sh $TMP/ud.sh $TMP/W\"
 rightupdown=\"/bin/sh $TMP/ud.sh $TMP/E\""
 for d in "$DW" "$DE"; do
-	printf '\nconn t6\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n\tleftupdown=%%disabled\n\trightupdown=\n' >>"$d/ipsec.conf"
+	printf '\nconn t6\n\tauthby=secret\n\tleftid=@west\n\trightid=@east\n\tauto=add\n\tleftupdown=%%disabled\n\trightupdown=\n\tleftnexthop=2001:db8::fe\n' >>"$d/ipsec.conf"
 	printf '%s\n' "$CONN_V6" | sed 's/^/\t/' >>"$d/ipsec.conf"
 done
 printf '\nconn th\n\tauthby=secret\n\tauto=add\n\tleft=2001:db8::1\n\tright=2001:db8::2\n\tleftsubnet=2001:db8:1:1::/64\n\trightsubnet=2001:db8:2:1::/64\n\tleftupdown="/bin/sh %s %s"\n' \
@@ -60,6 +60,10 @@ var() {
 	for kv in "$@"; do block "$side" "$verb" | grep -qxF -- "$kv" || missing="$missing $kv"; done
 	if [ -z "$missing" ]; then pass "$name"; else fail "$name" "missing:$missing; got $(block "$side" "$verb" | tr '\n' ' ' | head -c 600)"; fi
 }
+
+# ---- `ipsec _updown`, for scripts that call the default first ------------
+expect default-updown-noop 0 - -- env PLUTO_VERB=up-client "$IPSEC" _updown --route yes
+expect default-updown-bad-arg 1 'Unknown argument "--bogus"' -- env PLUTO_VERB=up-client "$IPSEC" _updown --bogus
 
 # ---- --route: prepare, route; the route carries the settings -------------
 aw --route t >/dev/null 2>&1
@@ -106,6 +110,17 @@ if aw --up t >/dev/null 2>&1; then
 	else
 		fail up-reqid-spi "route reqid '$rq_route' up reqid '$rq_up' SPI_IN '$spi'"
 	fi
+	# a Child SA rekey (from either side) runs nothing: same selectors, same reqid
+	ww --name t --rekey-ipsec >/dev/null 2>&1
+	we --name t --rekey-ipsec >/dev/null 2>&1
+	one_child() { [ "$(n_states "$W" "$DW" CHILD)" = 1 ] && [ "$(n_states "$E" "$DE" CHILD)" = 1 ]; }
+	wait_until 5 one_child
+	if one_child && grep -q 'rekeyed' "$DW/pluto.log" && [ "$(verbs W)" = "prepare-client route-client up-client" ] &&
+	   [ "$(verbs E)" = "up-client prepare-client route-client" ]; then
+		pass rekey-runs-nothing
+	else
+		fail rekey-runs-nothing "west '$(verbs W)' east '$(verbs E)'; $(ww --showstates | tr '\n' '|')"
+	fi
 	# the gateway's own traffic takes the source address and the tunnel
 	if ip netns exec "$W" ping -c 2 -i 0.2 -W 2 203.0.113.1 >/dev/null 2>&1; then
 		pass sourceip-traffic
@@ -135,6 +150,15 @@ ip -n "$W" addr show dev lo | grep -q 'inet 198.51.100.1/24' && pass own-address
 # ---- %disabled / empty: nothing runs ------------------------------------------
 n_before=$(grep -c 'updown command' "$DW/pluto.log")
 if aw --up t6 >/dev/null 2>&1; then
+	# leftnexthop=: no gateway on a route into the TUN (the kernel
+	# dataplane's routes carry it: test_route_msg), but PLUTO_NEXT_HOP
+	r=$(ip -n "$W" -6 route show table 220 | grep '^2001:db8:2::/64 ')
+	case "$r" in
+	"2001:db8:2::/64 dev cygnet0 "*) pass nexthop-tun-route ;;
+	*) fail nexthop-tun-route "table 220: '$r'; $(grep -i "cannot route\|route" "$DW/pluto.log" | tail -3 | tr "\\n" "|")" ;;
+	esac
+	ip netns exec "$W" ping -6 -c 1 -W 2 -I 2001:db8:1::1 2001:db8:2::1 >/dev/null 2>&1 && pass nexthop-traffic ||
+		fail nexthop-traffic "no reply over t6"
 	aw --down t6 >/dev/null 2>&1
 	wait_until 5 eval 'no_states $E $DE'
 	if [ "$(grep -c 'updown command' "$DW/pluto.log")" = "$n_before" ] && ! grep -q '"t6".*updown' "$DE/pluto.log"; then
