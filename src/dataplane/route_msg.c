@@ -39,7 +39,9 @@ size_t dp_route_msg(void *buf, size_t cap, uint32_t seq, bool add, const struct 
 	rtm->rtm_dst_len = r->dst.plen;
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	/* a deletion matches any scope (as `ip route del`): the route may
+	 * have been added with a gateway the deleting side no longer knows */
+	rtm->rtm_scope = !add ? RT_SCOPE_NOWHERE : gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	mnl_attr_put(nlh, RTA_DST, addr_len(&r->dst.addr), r->dst.addr.a);

@@ -146,6 +146,8 @@ static void test_delete(void)
 	parse(buf, len, &s);
 	CHECK_INT(nlh->nlmsg_type, RTM_DELROUTE);
 	CHECK(!(nlh->nlmsg_flags & NLM_F_CREATE));
+	/* any scope: a route added with a gateway (scope universe) goes too */
+	CHECK_INT(((const struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope, RT_SCOPE_NOWHERE);
 	CHECK(attr_addr(s.a[RTA_DST], "203.0.113.0"));
 	CHECK(!s.a[RTA_OIF] && !s.a[RTA_PREFSRC] && !s.a[RTA_PRIORITY] && !s.a[RTA_METRICS]);
 }
