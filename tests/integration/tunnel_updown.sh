@@ -41,6 +41,8 @@ for d in "$DW" "$DE"; do
 done
 printf '\nconn th\n\tauthby=secret\n\tauto=add\n\tleft=2001:db8::1\n\tright=2001:db8::2\n\tleftsubnet=2001:db8:1:1::/64\n\trightsubnet=2001:db8:2:1::/64\n\tleftupdown="/bin/sh %s %s"\n' \
 	"$TMP/hang.sh" "$TMP/hang" >>"$DW/ipsec.conf"
+printf '\nconn badsrc\n\tauthby=secret\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftsubnet=198.51.100.0/24\n\trightsubnet=203.0.113.0/24\n\tleftsourceip=192.0.2.77\n' >>"$DW/ipsec.conf"
+printf '\nconn nosubnet\n\tauthby=secret\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftsourceip=192.0.2.1\n' >>"$DW/ipsec.conf"
 pluto_start "$W" "$DW" --updown-timeout 2 && pluto_start "$E" "$DE" --updown-timeout 2 ||
 	{ fail setup "pluto did not start"; finish; }
 
@@ -64,6 +66,12 @@ var() {
 # ---- `ipsec _updown`, for scripts that call the default first ------------
 expect default-updown-noop 0 - -- env PLUTO_VERB=up-client "$IPSEC" _updown --route yes
 expect default-updown-bad-arg 1 'Unknown argument "--bogus"' -- env PLUTO_VERB=up-client "$IPSEC" _updown --bogus
+
+# ---- leftsourceip= outside leftsubnet= would send clear text: refused ----
+expect sourceip-outside-subnet 36 '"badsrc": failed to add connection: leftsourceip=192.0.2.77 invalid, not within leftsubnet' -- \
+	aw --config "$DW/ipsec.conf" --add badsrc
+expect sourceip-needs-subnet 36 '"nosubnet": failed to add connection: leftsourceip=192.0.2.1 invalid, requires leftsubnet' -- \
+	aw --config "$DW/ipsec.conf" --add nosubnet
 
 # ---- --route: prepare, route; the route carries the settings -------------
 aw --route t >/dev/null 2>&1
