@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -36,6 +38,7 @@ struct job {
 	char *key, *label, *cmd;
 	char **envp;                   /* environ without PLUTO_*, then the run's own */
 	pid_t pid;
+	uint64_t started_ms;
 	int pidfd, out;
 	struct event *ev_out, *ev_exit, *ev_timer;
 	bool running, killed;
@@ -51,6 +54,14 @@ struct updown_runner {
 };
 
 static void kick(struct updown_runner *r);
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct updown_runner *updown_runner_new(struct event_base *base, unsigned timeout_s)
 {
@@ -304,6 +315,7 @@ static int start(struct job *j)
 		return rc;
 	}
 	j->running = true;
+	j->started_ms = now_ms();
 	j->out = pfd[0];
 	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
 	j->ev_out = event_new(r->base, j->out, EV_READ | EV_PERSIST, on_out, j);
@@ -347,21 +359,58 @@ static void kick(struct updown_runner *r)
 	}
 }
 
+/* Shutdown: the event loop no longer runs (and must not: control requests
+ * would meet a host being freed), so the first run is watched here with
+ * poll(), to its end or its time limit; then the next. */
+static void drain_one(struct job *j)
+{
+	uint64_t limit = j->started_ms + (uint64_t)j->r->timeout_s * 1000;
+
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = j->out, .events = POLLIN }, { .fd = j->pidfd, .events = POLLIN } };
+		uint64_t now = now_ms();
+		int wait = j->pidfd < 0 ? POLL_MS : now >= limit ? 0 : (int)(limit - now);
+		int status;
+		pid_t w;
+
+		if (poll(fds, 2, wait > POLL_MS && j->killed ? POLL_MS : wait) < 0 && errno != EINTR)
+			break;
+		if (j->out >= 0 && (fds[0].revents & (POLLIN | POLLHUP)) && !read_out(j))
+			close_out(j);
+		if ((w = waitpid(j->pid, &status, WNOHANG)) == j->pid) {
+			finish(j, status);
+			return;
+		}
+		if (w < 0)
+			break;
+		if (!j->killed && now_ms() >= limit)
+			on_timeout(-1, 0, j);
+	}
+	finish(j, 0xff00);
+}
+
 void updown_runner_free(struct updown_runner *r)
 {
 	if (!r)
 		return;
-	while (r->n && event_base_loop(r->base, EVLOOP_ONCE) == 0)
-		;
-	while (r->head) {              /* the loop failed: stop what is left */
+	while (r->head) {
 		struct job *j = r->head;
 
-		if (j->running && j->pid > 0) {
-			kill(-j->pid, SIGKILL);
-			waitpid(j->pid, NULL, 0);
+		if (!j->running) {             /* kick() could not start it: its key was busy */
+			int rc = start(j);
+
+			if (rc < 0) {
+				log_error("%s: cannot run updown command \"%s\": %s", j->label, j->cmd, strerror(-rc));
+				j->running = true;
+				j->pid = 0;
+				finish(j, 0xff00);
+				continue;
+			}
 		}
-		r->head = j->next;
-		job_free(j);
+		if (j->pid > 0)
+			drain_one(j);
+		else
+			finish(j, 0xff00);
 	}
 	free(r);
 }

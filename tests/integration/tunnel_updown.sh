@@ -209,7 +209,17 @@ grep -qF '"th": prepare-host-v6' "$DW/pluto.log" && fail hang-verb-suffix "host 
 # ---- shutdown: what is routed is unrouted --------------------------------------
 aw --route t >/dev/null 2>&1
 want reroute-verbs W "prepare-client route-client up-client down-client unroute-client prepare-client route-client"
+wpid=$(cat "$DW/pluto.testpid")
+t0=$SECONDS
 pluto_stop "$DW"
+# th's unroute hangs too: killed after the limit, the daemon still exits
+if ! kill -0 "$wpid" 2>/dev/null && [ $((SECONDS - t0)) -le 4 ] &&
+   grep -q '"th": unroute-client-v6: updown command exited with signal 9 (killed: time limit)' "$DW/pluto.log" &&
+   [ "$(wc -l <"$TMP/hang.pids")" = 3 ] && wait_until 5 none_running; then
+	pass shutdown-hanging-unroute-killed
+else
+	fail shutdown-hanging-unroute-killed "pluto $(kill -0 "$wpid" 2>/dev/null && echo alive || echo gone) after $((SECONDS - t0))s; $(grep '"th": unroute' "$DW/pluto.log" | tail -2 | tr '\n' '|')"
+fi
 want shutdown-unroute W "prepare-client route-client up-client down-client unroute-client prepare-client route-client unroute-client"
 ip -n "$W" addr show dev lo | grep -q '198.51.100.77' && fail shutdown-sourceip-removed "still on lo" ||
 	pass shutdown-sourceip-removed
