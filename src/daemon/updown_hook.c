@@ -242,8 +242,8 @@ void updown_child_up(struct ikehost *h, const struct ike_child_params *p)
 
 	if (!v->updown || !h->sat || !(ci = satable_child_get(h->sat, p->serial)))
 		return;
-	if (p->replaces || others(h, p->conn, p->serial, ci->reqid).same)
-		return;                    /* a rekey, or not the first of its selectors */
+	if (others(h, p->conn, p->serial, ci->reqid).same)
+		return;                    /* a rekey (same selectors, same reqid), or not the first */
 	n = ci->npol < SATABLE_MAX_POL ? ci->npol : SATABLE_MAX_POL;
 	for (size_t i = 0; i < n; i++)
 		pairs[i] = satable_child_policy(ci, DP_DIR_OUT, i)->sel;
