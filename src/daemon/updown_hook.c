@@ -8,9 +8,9 @@
  *   --unroute, conn deleted             unroute (when routed and no Child SA)
  *   shutdown                            down per Child SA, unroute
  *
- * A rekey runs nothing: the new Child SA shares its predecessor's reqid
- * (satable.h), so it is not the first of its selector set, and the old one
- * is not the last.  Each verb runs once per selector pair (Libreswan: per
+ * A rekey runs nothing: the new Child SA has its predecessor's selectors
+ * (and reqid, satable.h), so it is not the first of its selector set, and
+ * the old one is not the last.  Each verb runs once per selector pair (Libreswan: per
  * spd_route).  Only conns whose updown is a script of their own get here
  * (the view's `updown` is NULL otherwise): nothing is looked up for others. */
 #include <stdio.h>
@@ -169,29 +169,46 @@ void updown_unrouted(struct ikehost *h, struct conn_view *v)
 		unroute(h, v);
 }
 
-struct same_reqid {
-	unsigned except;
-	uint32_t reqid;
-	size_t n;                      /* Child SAs of the conn but `except` */
-	size_t same;                   /* ... of that reqid */
+struct others {
+	const struct satable_child_info *me;
+	size_t n;                      /* Child SAs of the conn but me */
+	size_t same;                   /* ... with my selectors */
 };
+
+static bool same_selectors(const struct satable_child_info *a, const struct satable_child_info *b)
+{
+	if (a->reqid == b->reqid && a->npol == b->npol) {
+		for (size_t i = 0; i < a->npol; i++) {
+			const struct dp_selector *x = &satable_child_policy(a, DP_DIR_OUT, i)->sel;
+			const struct dp_selector *y = &satable_child_policy(b, DP_DIR_OUT, i)->sel;
+
+			if (!subnet_eq(&x->src, &y->src) || !subnet_eq(&x->dst, &y->dst) || x->proto != y->proto ||
+			    x->sport != y->sport || x->dport != y->dport)
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
 
 static void count_cb(void *arg, const struct satable_child_info *ci)
 {
-	struct same_reqid *s = arg;
+	struct others *o = arg;
 
-	if (ci->serial == s->except)
+	if (ci->serial == o->me->serial)
 		return;
-	s->n++;
-	s->same += ci->reqid == s->reqid;
+	o->n++;
+	o->same += same_selectors(ci, o->me);
 }
 
-static struct same_reqid others(struct ikehost *h, const struct ike_conn *conn, unsigned serial, uint32_t reqid)
+/* The conn's other Child SAs, and those of them with the same selectors
+ * (a rekey's pair; reqid= gives every Child SA of a conn one reqid). */
+static struct others others(struct ikehost *h, const struct ike_conn *conn, const struct satable_child_info *me)
 {
-	struct same_reqid s = { .except = serial, .reqid = reqid };
+	struct others o = { .me = me };
 
-	satable_foreach_child(h->sat, conn, count_cb, &s);
-	return s;
+	satable_foreach_child(h->sat, conn, count_cb, &o);
+	return o;
 }
 
 struct find_ike {
@@ -242,7 +259,7 @@ void updown_child_up(struct ikehost *h, const struct ike_child_params *p)
 
 	if (!v->updown || !h->sat || !(ci = satable_child_get(h->sat, p->serial)))
 		return;
-	if (others(h, p->conn, p->serial, ci->reqid).same)
+	if (others(h, p->conn, ci).same)
 		return;                    /* a rekey (same selectors, same reqid), or not the first */
 	n = ci->npol < SATABLE_MAX_POL ? ci->npol : SATABLE_MAX_POL;
 	for (size_t i = 0; i < n; i++)
@@ -264,12 +281,12 @@ void updown_child_down(struct ikehost *h, const struct ike_child_params *p)
 	struct conn_view *v = connview_of(p->conn);
 	const struct satable_child_info *ci;
 	struct dp_counters cin = { 0 }, cout = { 0 };
-	struct same_reqid s;
+	struct others s;
 	struct updown_info u;
 
 	if (!v->updown || !h->sat || !(ci = satable_child_get(h->sat, p->serial)))
 		return;
-	s = others(h, p->conn, p->serial, ci->reqid);
+	s = others(h, p->conn, ci);
 	if (!s.same) {
 		info_of_child(h, v, p, ci->reqid, &u);
 		if (h->dp && h->dp->ops->get_counters &&
