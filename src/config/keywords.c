@@ -85,9 +85,6 @@ static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* interfaces=: the two values Libreswan 4.10 keeps with XFRM (IKE on every
  * interface; listen= restricts it); KLIPS virtual=physical pairs are refused */
 static const char *const v_interfaces[] = { "%defaultroute", "%none", NULL };
-/* the default script is Cygnet's own routing; %disabled runs nothing */
-static const char *const v_metric[] = { "1", NULL };
-static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -125,8 +122,8 @@ const struct kw_def kw_table[] = {
 	L("addresspool", KT_ADDRPOOL, NULL, NULL, TODO("address pools (Configuration Payload)")),
 	L("protoport", KT_PROTOPORT, NULL, NULL, TODO("ports and protocols in traffic selectors")),
 	L("nexthop", KT_NEXTHOP, NULL, NULL, IMPL),
-	L("sourceip", KT_ADDR, NULL, NULL, TODO("route source addresses")),
-	L("updown", KT_STRING, NULL, "ipsec _updown", TODO_BUT(v_updown, "updown scripts")),
+	L("sourceip", KT_ADDR, NULL, NULL, IMPL),
+	L("updown", KT_STRING, NULL, "ipsec _updown", IMPL),
 	L("cat", KT_BOOL, NULL, "no", TODO_BUT(v_no, "client address translation")),
 	L("id", KT_ID, NULL, NULL, IMPL),
 	L("rsasigkey", KT_PUBKEY, NULL, NULL, IMPL),
@@ -226,8 +223,8 @@ const struct kw_def kw_table[] = {
 	K("retransmit-timeout", KT_DURATION, NULL, "60s", IMPL),
 	K("retransmit-interval", KT_DURATION_MS, NULL, "500", IMPL),
 	K("compress", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IPComp")),
-	K("metric", KT_NUMBER, NULL, "1", TODO_BUT(v_metric, "route metrics")),
-	K("mtu", KT_NUMBER, NULL, NULL, TODO("route MTUs")),
+	K("metric", KT_NUMBER, NULL, "1", IMPL),
+	K("mtu", KT_NUMBER, NULL, NULL, IMPL),
 	K("tfc", KT_NUMBER, NULL, NULL, IMPL),
 	K("send-no-esp-tfc", KT_BOOL, NULL, "no", IMPL),
 	K("nflog", KT_NUMBER, NULL, NULL, TODO("NFLOG")),

@@ -26,6 +26,7 @@
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "dataplane/dataplane.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
@@ -292,6 +293,7 @@ struct ikehost *ikehost_get(struct pluto *p)
 	start_dataplane(h);
 	h->timer = evtimer_new(p->base, timer_cb, h);
 	h->sat_timer = evtimer_new(p->base, sat_timer_cb, h);
+	h->ud = updown_runner_new(p->base, p->o.updown_timeout_s);
 	engine_config(p, &cfg);
 	h->eng = ike_engine_new(&host_ops, h, &cfg);
 	if (!h->eng || !h->timer || !h->sat_timer) {
@@ -361,8 +363,10 @@ void ikehost_shutdown(struct pluto *p)
 		h->eng = NULL;
 	}
 	ikehost_listen(p, false, NULL);
-	if (h->sat)
+	if (h->sat) {
+		updown_shutdown(h);
 		satable_free(h->sat);   /* traps, Child SAs, lingering SAs */
+	}
 	if (h->sat_timer)
 		event_free(h->sat_timer);
 	if (h->evdp)
@@ -373,6 +377,7 @@ void ikehost_shutdown(struct pluto *p)
 		dp_free(h->dp);
 		fixed_reqid_done(p);    /* what it noted is gone with the rest */
 	}
+	updown_runner_free(h->ud);      /* runs the last down/unroute to their end */
 	free(h);
 	p->host = NULL;
 }

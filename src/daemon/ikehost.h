@@ -36,6 +36,7 @@ struct ikehost {
 	struct satable *sat;           /* NULL without a dataplane */
 	int fd500[2];
 	struct event *ev500[2], *evdp, *timer, *sat_timer;
+	struct updown_runner *ud;      /* leftupdown= scripts (updown.h) */
 };
 
 /* The host, created on first use (engine, dataplane, timers); NULL only

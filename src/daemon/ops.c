@@ -18,10 +18,36 @@
 
 /* ---- add / delete ---- */
 
+/* leftsourceip= must lie inside leftsubnet=: the route sends the host's
+ * own traffic from it, and from outside the selectors that traffic would
+ * match no policy (with the kernel dataplane: leave in clear text). */
+static bool sourceip_fits(const char *name, const struct conn *c, struct reply *rp)
+{
+	for (int s = 0; s < 2; s++) {
+		const struct conn_end *e = &c->end[s];
+		const char *side = s ? "right" : "left";
+		char a[ADDR_STRLEN];
+		bool in = false;
+
+		if (!e->sourceip.af)
+			continue;
+		for (size_t i = 0; i < e->n_subnets && !in; i++)
+			in = subnet_contains(&e->subnets[i], &e->sourceip);
+		if (in)
+			continue;
+		rp_line(rp, 36, "\"%s\": failed to add connection: %ssourceip=%s invalid, %s%ssubnet", name, side,
+			addr_fmt(&e->sourceip, a), e->n_subnets ? "not within " : "requires ", side);
+		return false;
+	}
+	return true;
+}
+
 bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn *c, struct reply *rp)
 {
 	struct dconn *other;
 
+	if (!sourceip_fits(name, c, rp))
+		return false;
 	if ((c->mark.set || c->mark_in.set || c->mark_out.set) && sa_dataplane_is_userspace(p)) {
 		/* marks select packets for XFRM; the TUN dataplane sees none */
 		rp_line(rp, 36, "\"%s\": failed to add connection: mark= is not supported by Cygnet "

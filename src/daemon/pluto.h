@@ -29,6 +29,7 @@ struct pluto_opts {
 	const char *dumpdir;
 	bool nofork, stderrlog, log_append, logtime, debug;
 	unsigned ctl_timeout_s;     /* --ctl-timeout: drop a control client silent this long */
+	unsigned updown_timeout_s;  /* --updown-timeout: kill an updown script after this (0 = default) */
 	bool set_secretsfile, set_ipsecdir, set_logfile, set_append, set_debug, set_dumpdir;
 };
 

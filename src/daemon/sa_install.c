@@ -14,6 +14,7 @@
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "lib/ifaddr.h"
 #include "lib/log.h"
 
@@ -109,7 +110,7 @@ static void fill_policies(struct satable_child *sc, const struct ike_child_param
 			ts_to_subnet(&p->ts_local->ts[i], &po->sel.src);
 			ts_to_subnet(&p->ts_remote->ts[j], &po->sel.dst);
 			po->sel.proto = p->ts_local->ts[i].ipproto;
-			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
+			connview_route(v, po);
 			po->dir = DP_DIR_OUT;
 			po->priority = v->priority;
 			*pi = *po;
@@ -160,6 +161,7 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 		sa_status_newest(h->p, p->conn, false, p->serial, true);
 		if (v && v->dc)
 			sa_shunt_child_up(h, v->dc);
+		updown_child_up(h, p);
 	}
 	secret_wipe(&sc, sizeof(sc));   /* no key pointers left behind */
 }
@@ -182,6 +184,8 @@ void sa_child_deleted(struct ikehost *h, const struct ike_child_params *p)
 	int rc;
 
 	sa_status_newest(h->p, p->conn, false, p->serial, false);
+	if (h->sat)
+		updown_child_down(h, p);
 	if (!h->sat || (rc = satable_child_del(h->sat, p->serial, ikehost_now())) == -ENOENT)
 		return;
 	if (rc < 0)
@@ -278,7 +282,7 @@ static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
 			po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
 			po->mark = v->mark_out;
 			po->priority = v->priority;
-			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
+			connview_route(v, po);
 		}
 	return n;
 }
@@ -288,6 +292,7 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 	struct dp_policy pol[SATABLE_MAX_POL];
 	struct conn_view *v;
 	char err[300];
+	uint32_t reqid = 0;
 	size_t n;
 	int rc;
 
@@ -310,13 +315,14 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 		return 25;
 	}
 	n = trap_policies(v, pol);
-	if ((rc = satable_trap_add(h->sat, &v->ike, pol, n, NULL)) < 0) {
+	if ((rc = satable_trap_add(h->sat, &v->ike, pol, n, &reqid)) < 0) {
 		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, strerror(-rc));
 		return 25;
 	}
 	note_fixed_reqid(h, v);
 	dc->routing = ROUTING_PROSPECTIVE;
 	log_info("\"%s\": routed: %zu trap polic%s", dc->name, n, n == 1 ? "y" : "ies");
+	updown_routed(h, v, pol, n, reqid);
 	return 0;
 }
 
@@ -334,6 +340,7 @@ int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp)
 	sa_shunt_unrouted(h->p, dc);
 	dc->routing = ROUTING_UNROUTED;
 	log_info("\"%s\": unrouted", dc->name);
+	updown_unrouted(h, dc->view);
 	return 0;
 }
 

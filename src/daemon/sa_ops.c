@@ -11,6 +11,7 @@
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "lib/log.h"
 
 static void log_done(void *arg, int status, const char *reason)
@@ -110,6 +111,7 @@ void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 			satable_trap_del(h->sat, &v->ike);
 			if (v->dc)
 				sa_shunt_unrouted(p, v->dc);
+			updown_unrouted(h, v);
 			ikehost_sat_changed(h);
 		}
 	}

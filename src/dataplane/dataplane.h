@@ -127,6 +127,14 @@ struct dp_policy {
 	struct dp_selector sel;
 	uint32_t reqid;
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
+	/* The route of an outbound policy, beside prefsrc (leftsourceip=):
+	 * via = gateway (leftnexthop=; unset = none; the kernel backend's
+	 * routes only, the userspace one routes into its TUN), metric (metric=, 0 =
+	 * the kernel's default) and mtu (mtu=, 0 = none).  A prefsrc that is
+	 * not an address of this host is added as Libreswan's _updown adds
+	 * it (dp_srcaddr_hold) while a route uses it. */
+	struct ip_addr via;
+	uint32_t metric, mtu;
 	struct ip_addr tmpl_src, tmpl_dst;
 	enum dp_mode mode;
 	struct dp_mark mark;
@@ -277,6 +285,42 @@ int dp_poll_events(struct dataplane *dp, dp_event_cb cb, void *arg);
  * the dataplane's routing table (transport mode routes the peer's own
  * address into the TUN).  -errno on failure. */
 int dp_socket_bypass(const struct dataplane *dp, int fd);
+
+/* route_msg.c: the route of an outbound policy's destination, as both
+ * backends add it to their table (userspace: through the TUN, no gateway;
+ * kernel: through the device and gateway that reach the nexthop or peer). */
+struct dp_route {
+	struct ip_subnet dst;
+	uint32_t table, oif;           /* oif 0 = none */
+	struct ip_addr gw;             /* unset = none */
+	struct ip_addr prefsrc;        /* unset = none */
+	uint32_t metric, mtu;          /* 0 = none */
+};
+#define DP_ROUTE_MSG_LEN 256           /* room for any dp_route_msg() */
+/* The policy's source (same family as r->dst), gateway (via), metric and
+ * MTU onto r. */
+void dp_route_from_policy(struct dp_route *r, const struct dp_policy *pol);
+/* RTM_NEWROUTE (create or replace, with every setting) or RTM_DELROUTE
+ * (dst, table, oif only) in buf; its length, 0 when cap < DP_ROUTE_MSG_LEN
+ * or the family is neither IPv4 nor IPv6. */
+size_t dp_route_msg(void *buf, size_t cap, uint32_t seq, bool add, const struct dp_route *r);
+
+/* srcaddr.c: route source addresses (leftsourceip=) that are not this
+ * host's yet: the first route using one adds it to "lo" (IPv4 /32 scope 50,
+ * the mark of an address Libreswan's _updown added; IPv6 /128), the last
+ * one gone removes it; addresses that were local already are never
+ * touched.  One table per backend (daemon's thread only). */
+struct dp_srcaddrs {
+	struct dp_srcaddr { struct ip_addr a; unsigned refs; } *v;
+	size_t n, cap;
+};
+/* A route with source a is about to be added: 0, or -errno when a is not
+ * local and cannot be added (the route would be refused). */
+int dp_srcaddr_hold(struct dp_srcaddrs *s, const struct ip_addr *a);
+/* A route with source a is gone. */
+void dp_srcaddr_release(struct dp_srcaddrs *s, const struct ip_addr *a);
+/* Shutdown: removes every address still held and frees the table. */
+void dp_srcaddr_release_all(struct dp_srcaddrs *s);
 
 /* Convenience wrappers: dp->ops->x(dp, ...). */
 static inline int dp_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return dp->ops->add_sa(dp, sa); }

@@ -34,6 +34,7 @@ struct us {
 	uint32_t shunt_seq;
 	uint64_t reject_sec;           /* reject shunts' ICMP budget (outbound thread only) */
 	unsigned reject_n;
+	struct dp_srcaddrs srcaddrs;   /* leftsourceip= addresses we added */
 };
 
 /* us_io.c: TUN, sockets and the packet thread. */
@@ -61,7 +62,7 @@ int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add);
 /* us_route.c: routes and rules through rtnetlink (libmnl). */
 int us_nl_open(struct us *u);
 void us_nl_close(struct us *u);
-int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc);
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol);
 int us_rule(struct us *u, bool add, int family);
 int us_link_up(struct us *u, unsigned mtu);
 

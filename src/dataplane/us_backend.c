@@ -103,6 +103,7 @@ static void us_shutdown(struct dataplane *dp)
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
 		if (routed(&p->pol) && !dp->params.no_routes)
 			us_route(u, false, &p->pol.sel.dst, NULL);
+	dp_srcaddr_release_all(&u->srcaddrs);
 	for (int f = 0; f < 2; f++)
 		if (u->rules[f])
 			us_rule(u, false, f ? AF_INET6 : AF_INET);
@@ -209,7 +210,10 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 			log_warn("dataplane: cannot add the routing rule: %s", strerror(-rc));
 	}
 	u->rules[fi]++;
-	if (need_route && (rc = us_route(u, true, &pol->sel.dst, &pol->prefsrc)) < 0) {
+	if (!need_route)
+		return 0;
+	if ((rc = dp_srcaddr_hold(&u->srcaddrs, &pol->prefsrc)) < 0 ||
+	    (rc = us_route(u, true, &pol->sel.dst, pol)) < 0) {
 		char b[SUBNET_STRLEN];
 		log_warn("dataplane: cannot route %s through %s: %s", subnet_fmt(&pol->sel.dst, b),
 			 u->tun_name, strerror(-rc));
@@ -235,8 +239,10 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 		us_shunt_kernel(u, pol, false);   /* nothing for a non-shunt */
 	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
-	if (last_route)
+	if (last_route) {
 		us_route(u, false, &pol->sel.dst, NULL);
+		dp_srcaddr_release(&u->srcaddrs, &pol->prefsrc);
+	}
 	if (u->rules[fi] && --u->rules[fi] == 0)
 		us_rule(u, false, pol->sel.dst.addr.af);
 	return 0;

@@ -269,9 +269,11 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 		need = mode == DP_MODE_TUNNEL && !(pol->sel.dst.plen == addr_len(&peer) * 8 &&
 						   addr_eq(&pol->sel.dst.addr, &peer));
 		if (need && (add || peer.af)) {
-			int r = xk_route(x, add, &pol->sel.dst, &peer, &pol->prefsrc);
+			int r = xk_route(x, add, &pol->sel.dst, &peer, add ? pol : NULL);
 			if (r < 0)
 				log_warn("xfrm: %s route for the policy failed: %s", add ? "add" : "delete", strerror(-r));
+			else if (!add)
+				dp_srcaddr_release(&x->srcaddrs, &pol->prefsrc);
 		}
 	}
 	for (int i = 0; i < nk; i++) {
@@ -659,6 +661,7 @@ static void xk_shutdown(struct dataplane *dp)
 				x->nroutes--;
 		}
 		free(x->routes);
+		dp_srcaddr_release_all(&x->srcaddrs);
 		for (int f = 0; f < 2; f++)
 			if (x->rule_refs[f])
 				xk_rule(x, false, f ? AF_INET6 : AF_INET);

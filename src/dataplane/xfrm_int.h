@@ -37,6 +37,7 @@ struct xk {
 	unsigned rule_refs[2];        /* routes needing the table-220 rule, per family */
 	struct ip_subnet *routes;     /* routes we added (removed at shutdown) */
 	size_t nroutes, caproutes;
+	struct dp_srcaddrs srcaddrs;  /* leftsourceip= addresses we added */
 	pthread_mutex_t lock;         /* guards sas */
 	struct xk_sa *sas;
 	size_t n, cap;
@@ -51,11 +52,12 @@ int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg);
 void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies);
 /* The table-220 rule (xfrm_route.c). */
 int xk_rule(struct xk *x, bool add, int af);
-/* A route for a tunnel policy's remote subnet through the device that
- * reaches the peer (add), or its removal. */
 /* A throw route for a passthrough shunt's destination (xfrm_route.c). */
 int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst);
+/* A route for a tunnel policy's remote subnet through the device that
+ * reaches the peer (add, with the route settings of pol), or its removal
+ * (pol NULL; the caller releases the source address). */
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
-	     const struct ip_addr *prefsrc);
+	     const struct dp_policy *pol);
 
 #endif
