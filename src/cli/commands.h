@@ -23,5 +23,6 @@ int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_updown(int argc, char **argv);
 
 #endif

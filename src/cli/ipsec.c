@@ -17,6 +17,7 @@ const struct subcommand subcommands[] = {
 	{ "addconn", cmd_addconn, "load conns from ipsec.conf (offline: --checkconfig, --list*)" },
 	{ "readwriteconf", cmd_readwriteconf, "print the resolved ipsec.conf" },
 	{ "version", cmd_version, "print Cygnet's version" },
+	{ "_updown", cmd_updown, "the default updown (a no-op: the dataplane routes)" },
 	{ "help", cmd_help, "list the subcommands" },
 	{ NULL, NULL, NULL },
 };

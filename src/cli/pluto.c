@@ -11,12 +11,13 @@ static const char usage[] =
 	"Usage: ipsec pluto [--config FILE] [--secretsfile FILE] [--ipsecdir DIR]\n"
 	"                   [--rundir DIR] [--ctlsocket FILE] [--nofork] [--stderrlog]\n"
 	"                   [--logfile FILE] [--log-no-append] [--debug] [--ctl-timeout SECONDS]\n"
-	"                   [--help] [--version]\n";
+	"                   [--updown-timeout SECONDS] [--help] [--version]\n";
 
 int cmd_pluto(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_SECRETS, O_IPSECDIR, O_RUNDIR, O_CTLSOCKET, O_NOFORK, O_STDERR,
-	       O_LOGFILE, O_NOAPPEND, O_DEBUG, O_HELP, O_VERSION, O_NSSDIR, O_DUMPDIR, O_CTLTIMEOUT };
+	       O_LOGFILE, O_NOAPPEND, O_DEBUG, O_HELP, O_VERSION, O_NSSDIR, O_DUMPDIR, O_CTLTIMEOUT,
+	       O_UPDOWNTIMEOUT };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "secretsfile", required_argument, NULL, O_SECRETS },
@@ -33,6 +34,7 @@ int cmd_pluto(int argc, char **argv)
 		{ "nssdir", required_argument, NULL, O_NSSDIR },     /* accepted for compatibility */
 		{ "dumpdir", required_argument, NULL, O_DUMPDIR },
 		{ "ctl-timeout", required_argument, NULL, O_CTLTIMEOUT },
+		{ "updown-timeout", required_argument, NULL, O_UPDOWNTIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pluto_opts o = {
@@ -62,15 +64,17 @@ int cmd_pluto(int argc, char **argv)
 		case O_VERSION: printf("Cygnet pluto %s\n", CYGNET_VERSION); return 0;
 		case O_NSSDIR: break;
 		case O_DUMPDIR: o.dumpdir = optarg; o.set_dumpdir = true; break;
-		case O_CTLTIMEOUT: {
+		case O_CTLTIMEOUT:
+		case O_UPDOWNTIMEOUT: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
 			if (*end || v == 0 || v > 3600) {
-				fprintf(stderr, "pluto: --ctl-timeout wants 1..3600 seconds\n");
+				fprintf(stderr, "pluto: --%s wants 1..3600 seconds\n",
+					c == O_CTLTIMEOUT ? "ctl-timeout" : "updown-timeout");
 				return 1;
 			}
-			o.ctl_timeout_s = (unsigned)v;
+			*(c == O_CTLTIMEOUT ? &o.ctl_timeout_s : &o.updown_timeout_s) = (unsigned)v;
 			break;
 		}
 		default: fputs(usage, stderr); return 1;

@@ -170,6 +170,13 @@ struct conn {
 	struct conf_kvlist kv;           /* the full resolved keyword list (source of truth) */
 };
 
+/* type=passthrough|drop|reject: a shunt, which never negotiates; routing
+ * it installs bypass or block policies (no IKE at all). */
+static inline bool conn_is_shunt(const struct conn *c)
+{
+	return c->type == CONN_PASSTHROUGH || c->type == CONN_DROP || c->type == CONN_REJECT;
+}
+
 /* Build a conn from a resolved kv list: pure, validates every value by
  * its keyword's type (values.h / proposals.h), fills defaults.  On error
  * returns NULL and adds "NAME: keyword K, invalid value: V" style lines to

@@ -73,7 +73,6 @@ static const char *const v_yes[] = { "yes", NULL };
 static const char *const v_zero[] = { "0", NULL };
 static const char *const v_none[] = { "none", NULL };
 static const char *const v_never[] = { "never", NULL };
-static const char *const v_hold[] = { "hold", NULL };
 static const char *const v_ietf[] = { "ietf", NULL };
 static const char *const v_esp[] = { "esp", NULL };
 static const char *const v_secret[] = { "secret", NULL };
@@ -81,16 +80,11 @@ static const char *const v_secret[] = { "secret", NULL };
 static const char *const v_authby[] = { "secret", "never", NULL };
 static const char *const v_disabled[] = { "disabled", NULL };
 static const char *const v_auto_no[] = { "auto", "no", NULL };
-static const char *const v_type[] = { "tunnel", "transport", NULL };
 static const char *const v_auto[] = { "ignore", "add", "ondemand", "start", NULL };
 static const char *const v_stack[] = { "xfrm", "userspace", "auto", NULL };
 /* interfaces=: the two values Libreswan 4.10 keeps with XFRM (IKE on every
  * interface; listen= restricts it); KLIPS virtual=physical pairs are refused */
 static const char *const v_interfaces[] = { "%defaultroute", "%none", NULL };
-/* the default script is Cygnet's own routing; %disabled runs nothing */
-static const char *const v_metric[] = { "1", NULL };
-static const char *const v_shuntlife[] = { "15m", NULL };
-static const char *const v_updown[] = { "ipsec _updown", "%disabled", NULL };
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -128,8 +122,8 @@ const struct kw_def kw_table[] = {
 	L("addresspool", KT_ADDRPOOL, NULL, NULL, TODO("address pools (Configuration Payload)")),
 	L("protoport", KT_PROTOPORT, NULL, NULL, IMPL),
 	L("nexthop", KT_NEXTHOP, NULL, NULL, IMPL),
-	L("sourceip", KT_ADDR, NULL, NULL, TODO("route source addresses")),
-	L("updown", KT_STRING, NULL, "ipsec _updown", TODO_BUT(v_updown, "updown scripts")),
+	L("sourceip", KT_ADDR, NULL, NULL, IMPL),
+	L("updown", KT_STRING, NULL, "ipsec _updown", IMPL),
 	L("cat", KT_BOOL, NULL, "no", TODO_BUT(v_no, "client address translation")),
 	L("id", KT_ID, NULL, NULL, IMPL),
 	L("rsasigkey", KT_PUBKEY, NULL, NULL, IMPL),
@@ -155,7 +149,7 @@ const struct kw_def kw_table[] = {
 	K("ikev2", KT_ENUM, val_ikev2_names, "yes", TODO_BUT(v_yes, "IKEv1: Cygnet speaks IKEv2 only")),
 	K("hostaddrfamily", KT_ENUM, family_n, NULL, IMPL),
 	K("clientaddrfamily", KT_ENUM, family_n, NULL, NOEFF("the subnets decide the client address family")),
-	K("type", KT_ENUM, val_type_names, "tunnel", TODO_BUT(v_type, "shunts")),
+	K("type", KT_ENUM, val_type_names, "tunnel", IMPL),
 	K("auto", KT_ENUM, val_auto_names, "ignore", TODO_BUT(v_auto, "auto=keep")),
 	K("also", KT_NAME, NULL, NULL, IMPL),
 	K("alsoflip", KT_NAME, NULL, NULL, IMPL),
@@ -229,8 +223,8 @@ const struct kw_def kw_table[] = {
 	K("retransmit-timeout", KT_DURATION, NULL, "60s", IMPL),
 	K("retransmit-interval", KT_DURATION_MS, NULL, "500", IMPL),
 	K("compress", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IPComp")),
-	K("metric", KT_NUMBER, NULL, "1", TODO_BUT(v_metric, "route metrics")),
-	K("mtu", KT_NUMBER, NULL, NULL, TODO("route MTUs")),
+	K("metric", KT_NUMBER, NULL, "1", IMPL),
+	K("mtu", KT_NUMBER, NULL, NULL, IMPL),
 	K("tfc", KT_NUMBER, NULL, NULL, IMPL),
 	K("send-no-esp-tfc", KT_BOOL, NULL, "no", IMPL),
 	K("nflog", KT_NUMBER, NULL, NULL, TODO("NFLOG")),
@@ -247,8 +241,8 @@ const struct kw_def kw_table[] = {
 	K("interface-ip", KT_SUBNET, NULL, NULL, TODO("XFRM interfaces")),   /* reference §6.1; not in 4.10's parser */
 	K("policy-label", KT_STRING, NULL, NULL, TODO("labeled IPsec")),
 	KA("sec-label", "policy-label", TODO("labeled IPsec")),
-	K("failureshunt", KT_ENUM, failureshunt_n, "none", TODO_BUT(v_none, "failure shunts")),
-	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", TODO_BUT(v_hold, "negotiation shunts")),
+	K("failureshunt", KT_ENUM, failureshunt_n, "none", IMPL),
+	K("negotiationshunt", KT_ENUM, negoshunt_n, "hold", IMPL),
 	K("intermediate", KT_BOOL, NULL, "no", TODO_BUT(v_no, "IKE_INTERMEDIATE")),
 	K("reauth", KT_BOOL, NULL, "no", TODO_BUT(v_no, "reauthentication")),
 
@@ -298,7 +292,7 @@ const struct kw_def kw_table[] = {
 	G("max-halfopen-ike", KT_NUMBER, NULL, "50000", IMPL),
 	G("global-redirect", KT_ENUM, globalredirect_n, "no", TODO_BUT(v_no, "IKEv2 redirect (RFC 5685)")),
 	G("global-redirect-to", KT_ADDRLIST, NULL, NULL, TODO("IKEv2 redirect (RFC 5685)")),
-	G("shuntlifetime", KT_DURATION, NULL, "15m", TODO_BUT(v_shuntlife, "failure shunts")),
+	G("shuntlifetime", KT_DURATION, NULL, "15m", IMPL),
 	G("xfrmlifetime", KT_DURATION, NULL, "30", NOEFF("Cygnet keeps no larval kernel states")),
 	G("dumpdir", KT_STRING, NULL, "/run/pluto", IMPL),
 	G("statsbin", KT_STRING, NULL, NULL, TODO("a statistics hook")),

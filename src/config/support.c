@@ -171,20 +171,19 @@ static void check_end(struct check *k, enum conf_side side)
 }
 
 /* authby= unset means Libreswan's default rsasig,ecdsa, unless both
- * leftauth= and rightauth= say otherwise; authby=never negotiates
- * nothing, which only a shunt conn (refused above until shunts exist)
- * may do. */
+ * leftauth= and rightauth= say otherwise (a shunt conn authenticates
+ * nothing, so its default does not matter); authby=never negotiates
+ * nothing, which only a shunt conn (type=passthrough|drop|reject) may do. */
 static void check_auth(struct check *k)
 {
 	const struct conf_kv *a = kv_at(k->c, "authby", CONF_NOSIDE);
 	const struct conf_kv *la = kv_at(k->c, "auth", CONF_LEFT), *ra = kv_at(k->c, "auth", CONF_RIGHT);
 	bool both_sided = la && la->value[0] && ra && ra->value[0];   /* "leftauth=" is unset */
 
-	if ((!a || !a->value[0]) && !both_sided)
+	if ((!a || !a->value[0]) && !both_sided && !conn_is_shunt(k->c))
 		refuse(k, NULL, "authby=rsasig,ecdsa (the default)",
 		       "public-key authentication: set authby=secret");
-	if (a && strcasestr(a->value, "never") && k->c->type != CONN_PASSTHROUGH &&
-	    k->c->type != CONN_DROP && k->c->type != CONN_REJECT)
+	if (a && strcasestr(a->value, "never") && !conn_is_shunt(k->c))
 		refuse(k, a, "authby=never", "a conn that negotiates nothing needs type=passthrough, drop or reject");
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/addr.h"
+#include "dataplane/dataplane.h"
 
 struct conn;
 
@@ -34,6 +35,11 @@ struct dconn {
 	uint64_t acquire_ms;          /* last initiation on traffic (sa_acquire) */
 	unsigned newest_ike, newest_child;  /* its newest established SAs (0 = none) */
 	struct dconn_host dns[2];     /* [0] left, [1] right: HOST_DNS ends only */
+	/* sa_shunt.c: its trap's action while not plain (negotiationshunt=
+	 * passthrough while IKE negotiates on demand; failureshunt= after a
+	 * failure, a bare shunt until fshunt_until, monotonic ms) */
+	enum dp_action trap_action;
+	uint64_t fshunt_until;        /* 0 = no failure shunt */
 	struct dconn *next_name;      /* hash chain */
 };
 

@@ -10,6 +10,7 @@
 #include "config/conn.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
+#include "daemon/updown.h"
 #include "lib/ifaddr.h"
 
 #define IKE_PORT 500
@@ -108,9 +109,10 @@ static void mark_of(const struct conn_mark *m, const struct dconn *dc, struct dp
 	out->mask = m->unique ? 0xffffffffu : m->mask;
 }
 
-static void map_dataplane(const struct dconn *dc, struct conn_view *v)
+static void map_dataplane(const struct dconn *dc, int me, struct conn_view *v)
 {
 	const struct conn *c = dc->conn;
+	const struct conn_end *e = &c->end[me];
 	const uint64_t unlimited = 1ULL << 63;
 
 	mark_of(&c->mark, dc, &v->mark_in);
@@ -122,10 +124,29 @@ static void map_dataplane(const struct dconn *dc, struct conn_view *v)
 	v->max_bytes = c->ipsec_max_bytes < unlimited ? c->ipsec_max_bytes : 0;
 	v->max_packets = c->ipsec_max_packets < unlimited ? c->ipsec_max_packets : 0;
 	v->tfc = c->tfc > 0xffff ? 0xffff : (uint16_t)c->tfc;
+	v->sourceip = e->sourceip;
+	/* leftnexthop=ADDR, or %defaultroute's gateway when it was found */
+	if (e->nexthop_kind == HOST_ADDR || e->nexthop_kind == HOST_DEFAULTROUTE)
+		v->nexthop = e->nexthop;
+	v->metric = c->metric;
+	v->mtu = c->mtu;
+}
+
+void connview_route(const struct conn_view *v, struct dp_policy *po)
+{
+	if (v->sourceip.af && v->sourceip.af == po->sel.src.addr.af)
+		po->prefsrc = v->sourceip;
+	else
+		ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
+	if (v->nexthop.af == po->sel.dst.addr.af && !addr_is_any(&v->nexthop))
+		po->via = v->nexthop;
+	po->metric = v->metric;
+	po->mtu = v->mtu;
 }
 
 static void view_release(struct ike_conn *ic)
 {
+	updown_conn_free(connview_of(ic)->updown);
 	free(connview_of(ic));
 }
 
@@ -172,7 +193,8 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic->replay_window = c->replay_window;
 	ic->user = dc;
 	v->dc = dc;
-	map_dataplane(dc, v);
+	map_dataplane(dc, me, v);
+	v->updown = updown_conn_new(c->end[me].updown);
 	return v;
 }
 
@@ -222,7 +244,8 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 		const struct ike_conn *ic;
 		int score = 0;
 
-		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
+		    !(v = connview_get(p, all[i], err, sizeof(err))))
 			continue;
 		ic = &v->ike;
 		if (!addrs_fit(ic, l, r) || (ike && !ike_conn_accepts_ike(ic, ike)))
@@ -263,7 +286,8 @@ struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, c
 		struct conn_view *v;
 		const struct ike_conn *ic;
 
-		if (!all[i]->conn->ikev2 || !(v = connview_get(p, all[i], err, sizeof(err))))
+		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
+		    !(v = connview_get(p, all[i], err, sizeof(err))))
 			continue;
 		ic = &v->ike;
 		if (ic == current || ic->authby != current->authby || !id_eq(&ic->local.id, &current->local.id) ||

@@ -20,6 +20,7 @@
 struct conn;
 struct pluto;
 struct dconn;
+struct updown_conn;
 
 struct conn_view {
 	struct ike_conn ike;           /* first: handles convert both ways */
@@ -32,15 +33,23 @@ struct conn_view {
 	uint16_t tfc;                  /* tfc= */
 	struct ip_addr host[2];        /* left/right addresses it was built with
 					* (a host name's answer at the time) */
+	/* The routes of its outbound policies: leftsourceip= (unset = the
+	 * host's own address inside the local subnet, if any), leftnexthop=
+	 * (unset = none), metric=, mtu= (0 = none). */
+	struct ip_addr sourceip, nexthop;
+	uint32_t metric, mtu;
+	struct updown_conn *updown;    /* leftupdown= state (updown.h); NULL = none */
 };
 
-/* The dconn's view, built on first use; NULL with err filled when the
- * conn cannot be oriented or mapped. */
 /* The conn's timers and per-conn options (rekey, DPD, NAT keepalive,
  * initial-contact, send-no-esp-tfc, fragmentation) onto the engine's
  * ike_conn (filled with ike_conn_defaults() first). */
 void connview_map_options(const struct conn *c, struct ike_conn *ic);
+/* The dconn's view, built on first use; NULL with err filled when the
+ * conn cannot be oriented or mapped. */
 struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen);
+/* An outbound policy's route settings from the view (see above). */
+void connview_route(const struct conn_view *v, struct dp_policy *po);
 /* The conn is deleted or replaced: see above.  No-op without a view. */
 void connview_drop(struct dconn *dc);
 

@@ -198,9 +198,11 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 
 			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
-			if (pass == 0 && dc->conn->auto_ == AUTO_ONDEMAND)
+			/* a shunt conn's auto=start can only mean routed, as Libreswan */
+			if (pass == 0 && (dc->conn->auto_ == AUTO_ONDEMAND ||
+					  (dc->conn->auto_ == AUTO_START && conn_is_shunt(dc->conn))))
 				conn_dns_then(p, dc, CONN_DNS_ROUTE, NULL, true, &rp);
-			else if (pass == 1 && dc->conn->auto_ == AUTO_START)
+			else if (pass == 1 && dc->conn->auto_ == AUTO_START && !conn_is_shunt(dc->conn))
 				conn_dns_then(p, dc, CONN_DNS_UP, NULL, true, &rp);
 		}
 	permutate_entries_free(x, nx);
@@ -314,6 +316,9 @@ static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const st
 	p->ddos_threshold = setup_unsigned(cfg, "ddos-ike-threshold", 25000);
 	p->max_halfopen = setup_unsigned(cfg, "max-halfopen-ike", 50000);
 	sockets_settings(p, cfg);
+	p->shuntlifetime_ms = 900000;
+	if (setup_get(cfg, "shuntlifetime") && !val_duration(setup_get(cfg, "shuntlifetime"), &p->shuntlifetime_ms, NULL))
+		p->shuntlifetime_ms = 900000;   /* validated at load: not reached */
 	if (cfg && setup_get(cfg, "protostack"))
 		p->protostack = dupkeep(setup_get(cfg, "protostack"));
 	p->uniqueids = !u || strcmp(u, "no") != 0;

@@ -26,6 +26,7 @@
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "dataplane/dataplane.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
@@ -60,8 +61,10 @@ static void arm(struct event *ev, uint64_t when)
 
 void ikehost_sat_changed(struct ikehost *h)
 {
+	uint64_t shunts = sa_shunts_deadline(h->p), sat = h->sat ? satable_next_deadline(h->sat) : UINT64_MAX;
+
 	if (h->sat)
-		arm(h->sat_timer, satable_next_deadline(h->sat));
+		arm(h->sat_timer, shunts < sat ? shunts : sat);
 }
 
 /* ---- engine ops ----------------------------------------------------------- */
@@ -179,6 +182,7 @@ static void sat_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	satable_tick(h->sat, ikehost_now());
+	sa_shunts_tick(h, ikehost_now());
 	ikehost_sat_changed(h);
 }
 
@@ -292,6 +296,7 @@ struct ikehost *ikehost_get(struct pluto *p)
 	start_dataplane(h);
 	h->timer = evtimer_new(p->base, timer_cb, h);
 	h->sat_timer = evtimer_new(p->base, sat_timer_cb, h);
+	h->ud = updown_runner_new(p->base, p->o.updown_timeout_s);
 	engine_config(p, &cfg);
 	h->eng = ike_engine_new(&host_ops, h, &cfg);
 	if (!h->eng || !h->timer || !h->sat_timer) {
@@ -361,8 +366,10 @@ void ikehost_shutdown(struct pluto *p)
 		h->eng = NULL;
 	}
 	ikehost_listen(p, false, NULL);
-	if (h->sat)
+	if (h->sat) {
+		updown_shutdown(h);
 		satable_free(h->sat);   /* traps, Child SAs, lingering SAs */
+	}
 	if (h->sat_timer)
 		event_free(h->sat_timer);
 	if (h->evdp)
@@ -373,6 +380,7 @@ void ikehost_shutdown(struct pluto *p)
 		dp_free(h->dp);
 		fixed_reqid_done(p);    /* what it noted is gone with the rest */
 	}
+	updown_runner_free(h->ud);      /* runs the last down/unroute to their end */
 	free(h);
 	p->host = NULL;
 }

@@ -37,6 +37,7 @@ struct ikehost {
 	struct satable *sat;           /* NULL without a dataplane */
 	int fd500[2];
 	struct event *ev500[2], *evdp, *timer, *sat_timer;
+	struct updown_runner *ud;      /* leftupdown= scripts (updown.h) */
 };
 
 /* The host, created on first use (engine, dataplane, timers); NULL only
@@ -64,6 +65,22 @@ void sa_dropped(struct ikehost *h, const struct dp_event *ev);
 int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp);
 int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp);
 bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc);
+/* sa_shunt.c: shunt conns (type=passthrough|drop|reject).  Routing one
+ * installs its bypass/block policies (--unroute removes them as a trap's);
+ * initiating one is refused (Libreswan's 030 + 036 lines). */
+int sa_route_shunt(struct ikehost *h, struct dconn *dc, struct reply *rp);
+int sa_initiate_shunt(struct dconn *dc, struct reply *rp);
+/* Traffic hit a routed conn's trap: initiate it, under its
+ * negotiationshunt=, and on failure install its failureshunt=. */
+int sa_ondemand(struct ikehost *h, struct dconn *dc);
+/* A Child SA of dc is installed / dc is unrouted: its shunts end. */
+void sa_shunt_child_up(struct ikehost *h, struct dconn *dc);
+void sa_shunt_unrouted(struct pluto *p, struct dconn *dc);
+/* Failure shunts: the next expiry (UINT64_MAX: none), expiring the due
+ * ones, and their lines in Libreswan's Bare Shunt list. */
+uint64_t sa_shunts_deadline(const struct pluto *p);
+void sa_shunts_tick(struct ikehost *h, uint64_t now);
+void sa_shunts_list(struct pluto *p, struct reply *rp);
 
 /* sa_ops.c: the operations (control requests). */
 int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool async, struct reply *rp);

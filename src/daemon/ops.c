@@ -18,10 +18,36 @@
 
 /* ---- add / delete ---- */
 
+/* leftsourceip= must lie inside leftsubnet=: the route sends the host's
+ * own traffic from it, and from outside the selectors that traffic would
+ * match no policy (with the kernel dataplane: leave in clear text). */
+static bool sourceip_fits(const char *name, const struct conn *c, struct reply *rp)
+{
+	for (int s = 0; s < 2; s++) {
+		const struct conn_end *e = &c->end[s];
+		const char *side = s ? "right" : "left";
+		char a[ADDR_STRLEN];
+		bool in = false;
+
+		if (!e->sourceip.af)
+			continue;
+		for (size_t i = 0; i < e->n_subnets && !in; i++)
+			in = subnet_contains(&e->subnets[i], &e->sourceip);
+		if (in)
+			continue;
+		rp_line(rp, 36, "\"%s\": failed to add connection: %ssourceip=%s invalid, %s%ssubnet", name, side,
+			addr_fmt(&e->sourceip, a), e->n_subnets ? "not within " : "requires ", side);
+		return false;
+	}
+	return true;
+}
+
 bool pluto_conn_admissible(struct pluto *p, const char *name, const struct conn *c, struct reply *rp)
 {
 	struct dconn *other;
 
+	if (!sourceip_fits(name, c, rp))
+		return false;
 	if ((c->mark.set || c->mark_in.set || c->mark_out.set) && sa_dataplane_is_userspace(p)) {
 		/* marks select packets for XFRM; the TUN dataplane sees none */
 		rp_line(rp, 36, "\"%s\": failed to add connection: mark= is not supported by Cygnet "
@@ -92,7 +118,8 @@ int pluto_add_conn(struct pluto *p, const char *name, const struct ctl_kv *kv, s
 	}
 	if (dc) {
 		log_info("\"%s\": terminating SAs using this connection", name);
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
+		if (!conn_is_shunt(dc->conn))
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, name);
 	}
@@ -150,7 +177,8 @@ static int op_delete(struct pluto *p, const char *name, struct reply *rp)
 
 		if (!dc)
 			continue;
-		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
+		if (!conn_is_shunt(dc->conn))   /* a shunt has no SAs: Libreswan says nothing */
+			rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
 		log_info("\"%s\": deleting connection", dc->name);
 		sa_conn_deleted(p, dc);
 		conndb_delete(p->db, names[i]);
@@ -490,9 +518,10 @@ static int h_global(struct pluto *p, const struct ctl_request *rq, const char *n
 
 static int h_shunts(struct pluto *p, const struct ctl_request *rq, const char *name, struct reply *rp)
 {
-	(void)p; (void)rq; (void)name;
+	(void)rq; (void)name;
 	rp_line(rp, 0, "Bare Shunt list:");
 	rp_line(rp, 0, " ");
+	sa_shunts_list(p, rp);
 	return 0;
 }
 

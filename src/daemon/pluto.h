@@ -29,6 +29,7 @@ struct pluto_opts {
 	const char *dumpdir;
 	bool nofork, stderrlog, log_append, logtime, debug;
 	unsigned ctl_timeout_s;     /* --ctl-timeout: drop a control client silent this long */
+	unsigned updown_timeout_s;  /* --updown-timeout: kill an updown script after this (0 = default) */
 	bool set_secretsfile, set_ipsecdir, set_logfile, set_append, set_debug, set_dumpdir;
 };
 
@@ -54,6 +55,8 @@ struct pluto {
 	struct ip_addr listen;      /* listen= (unset: every address) */
 	int ike_bufsize;            /* ike-socket-bufsize= (0: the OS default) */
 	unsigned keep_alive_s;      /* keep-alive= NAT-T keepalive interval (20) */
+	uint64_t shuntlifetime_ms;  /* shuntlifetime= (15m): a failure shunt's life */
+	unsigned n_bare_shunts;     /* failure shunts in place (sa_shunt.c) */
 };
 
 /* One reply being built for a control request: lines go to the client. */

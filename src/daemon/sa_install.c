@@ -15,6 +15,7 @@
 #include "daemon/ikehost.h"
 #include "daemon/sa_sel.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "lib/ifaddr.h"
 #include "lib/log.h"
 
@@ -101,7 +102,7 @@ static void fill_policies(struct satable_child *sc, const struct dp_selector *pa
 
 		memset(po, 0, sizeof(*po));
 		po->sel = pairs[i];
-		ifaddr_in_subnet(&po->sel.src, &po->prefsrc);   /* the gateway's own traffic uses the tunnel */
+		connview_route(v, po);
 		po->dir = DP_DIR_OUT;
 		po->priority = v->priority;
 		*pi = *po;
@@ -157,6 +158,9 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 	} else {
 		note_fixed_reqid(h, v);
 		sa_status_newest(h->p, p->conn, false, p->serial, true);
+		if (v && v->dc)
+			sa_shunt_child_up(h, v->dc);
+		updown_child_up(h, p);
 	}
 	secret_wipe(&sc, sizeof(sc));   /* no key pointers left behind */
 }
@@ -179,6 +183,8 @@ void sa_child_deleted(struct ikehost *h, const struct ike_child_params *p)
 	int rc;
 
 	sa_status_newest(h->p, p->conn, false, p->serial, false);
+	if (h->sat)
+		updown_child_down(h, p);
 	if (!h->sat || (rc = satable_child_del(h->sat, p->serial, ikehost_now())) == -ENOENT)
 		return;
 	if (rc < 0)
@@ -276,7 +282,7 @@ static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
 			po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
 			po->mark = v->mark_out;
 			po->priority = v->priority;
-			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
+			connview_route(v, po);
 		}
 	return n;
 }
@@ -286,6 +292,7 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 	struct dp_policy pol[SATABLE_MAX_POL];
 	struct conn_view *v;
 	char err[300];
+	uint32_t reqid = 0;
 	size_t n;
 	int rc;
 
@@ -308,13 +315,14 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 		return 25;
 	}
 	n = trap_policies(v, pol);
-	if ((rc = satable_trap_add(h->sat, &v->ike, pol, n, NULL)) < 0) {
+	if ((rc = satable_trap_add(h->sat, &v->ike, pol, n, &reqid)) < 0) {
 		rp_line(rp, 25, "\"%s\": could not route: %s", dc->name, strerror(-rc));
 		return 25;
 	}
 	note_fixed_reqid(h, v);
 	dc->routing = ROUTING_PROSPECTIVE;
 	log_info("\"%s\": routed: %zu trap polic%s", dc->name, n, n == 1 ? "y" : "ies");
+	updown_routed(h, v, pol, n, reqid);
 	return 0;
 }
 
@@ -329,8 +337,10 @@ int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp)
 		return 26;
 	}
 	satable_trap_del(h->sat, &dc->view->ike);
+	sa_shunt_unrouted(h->p, dc);
 	dc->routing = ROUTING_UNROUTED;
 	log_info("\"%s\": unrouted", dc->name);
+	updown_unrouted(h, dc->view);
 	return 0;
 }
 
@@ -354,13 +364,11 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	const struct ike_conn *conn = h->sat ? satable_trap_by_reqid(h->sat, reqid) : NULL;
 	struct conn_view *v = conn ? connview_of(conn) : NULL;
 	struct negotiating ng = { .conn = conn };
-	struct reply rp = { 0 };          /* no emit: the lines are logged */
 	char a[SUBNET_STRLEN], b[SUBNET_STRLEN];
 	uint64_t now = ikehost_now();
 	struct dconn *dc;
-	bool was_up;
 
-	if (!v || !(dc = v->dc))
+	if (!v || !(dc = v->dc) || conn_is_shunt(dc->conn))
 		return;
 	ike_foreach_sa(h->eng, negotiating_cb, &ng);
 	if (ng.yes || sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))
@@ -368,9 +376,7 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 	dc->acquire_ms = now;
 	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", dc->name,
 		 subnet_fmt(&sel->src, a), subnet_fmt(&sel->dst, b), sel->proto);
-	was_up = dc->up;
-	sa_initiate(h->p, dc, NULL, true, &rp);
-	dc->up = was_up;                  /* on demand is not +UP */
+	sa_ondemand(h, dc);               /* on demand is not +UP */
 }
 
 /* The dataplane dropped a decrypted packet outside its Child SA's

@@ -11,6 +11,7 @@
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
 #include "daemon/satable.h"
+#include "daemon/updown.h"
 #include "lib/log.h"
 
 static void log_done(void *arg, int status, const char *reason)
@@ -30,6 +31,8 @@ int sa_initiate(struct pluto *p, struct dconn *dc, const char *remote_host, bool
 	struct ike_sink sink;
 	char err[300];
 
+	if (conn_is_shunt(dc->conn))
+		return sa_initiate_shunt(dc, rp);
 	if (!h)
 		return 36;
 	if (!(v = connview_get(p, dc, err, sizeof(err)))) {
@@ -60,7 +63,8 @@ int sa_terminate(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
 	struct ikehost *h = ikehost_peek(p);
 
-	rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
+	if (!conn_is_shunt(dc->conn))      /* nothing to terminate: Libreswan is silent */
+		rp_line(rp, 2, "\"%s\": terminating SAs using this connection", dc->name);
 	dc->up = false;
 	if (h && dc->view)
 		ike_terminate(h->eng, &dc->view->ike, NULL);
@@ -71,7 +75,11 @@ int sa_route_conn(struct pluto *p, struct dconn *dc, struct reply *rp)
 {
 	struct ikehost *h = ikehost_get(p);
 
-	return h ? sa_route(h, dc, rp) : 25;
+	if (!h)
+		return 25;
+	if (conn_is_shunt(dc->conn) && h->sat)
+		return sa_route_shunt(h, dc, rp);
+	return sa_route(h, dc, rp);
 }
 
 int sa_unroute_conn(struct pluto *p, struct dconn *dc, struct reply *rp)
@@ -101,6 +109,9 @@ void sa_conn_deleted(struct pluto *p, struct dconn *dc)
 		ike_terminate(h->eng, &v->ike, NULL);
 		if (h->sat && satable_trap_of(h->sat, &v->ike, NULL)) {
 			satable_trap_del(h->sat, &v->ike);
+			if (v->dc)
+				sa_shunt_unrouted(p, v->dc);
+			updown_unrouted(h, v);
 			ikehost_sat_changed(h);
 		}
 	}

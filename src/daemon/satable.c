@@ -388,6 +388,31 @@ int satable_trap_del(struct satable *t, const void *conn)
 	return trap_teardown(t, cn->trap);
 }
 
+int satable_trap_action(struct satable *t, const void *conn, enum dp_action action)
+{
+	struct sat_conn *cn = sat_conn_find(t, conn);
+	int rc = 0;
+
+	if (!cn || !cn->trap)
+		return -ENOENT;
+	for (size_t i = 0; i < cn->trap->n; i++)
+		if (cn->trap->refs[i].mine.action != action) {
+			cn->trap->refs[i].mine.action = action;
+			keep_first(&rc, sat_ref_resync(t, &cn->trap->refs[i]));
+		}
+	return rc;
+}
+
+size_t satable_trap_policies(const struct satable *t, const void *conn, struct dp_policy *out, size_t max)
+{
+	const struct sat_conn *cn = sat_conn_find(t, conn);
+	size_t n = 0;
+
+	for (; cn && cn->trap && n < cn->trap->n && n < max; n++)
+		out[n] = cn->trap->refs[n].mine;
+	return n;
+}
+
 const void *satable_trap_by_reqid(const struct satable *t, uint32_t reqid)
 {
 	for (struct hnode *e = htab_first(&t->reqs_id, hash_u32(reqid)); e; e = htab_next(e)) {

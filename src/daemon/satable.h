@@ -153,6 +153,14 @@ int satable_trap_add(struct satable *t, const void *conn, const struct dp_policy
 /* Unroutes conn (refusing while it has a Child SA is the caller's call):
  * -ENOENT when not routed. */
 int satable_trap_del(struct satable *t, const void *conn);
+/* A trap's policies may carry an action (dataplane.h): a shunt conn's
+ * route, or a routed conn's negotiation/failure shunt.  Changing it
+ * re-installs each policy the trap is the effective holder of (delete,
+ * then add); a Child SA holding the policy keeps it.  -ENOENT when not
+ * routed. */
+int satable_trap_action(struct satable *t, const void *conn, enum dp_action action);
+/* The trap's policies (its own versions), at most max: the count. */
+size_t satable_trap_policies(const struct satable *t, const void *conn, struct dp_policy *out, size_t max);
 /* The routed conn whose trap has this reqid (an acquire), or NULL. */
 const void *satable_trap_by_reqid(const struct satable *t, uint32_t reqid);
 /* Is conn routed?  *reqid (may be NULL) gets the trap's reqid. */

@@ -115,6 +115,9 @@ void sat_conn_put(struct satable *t, struct sat_conn *c);
  * reqid), and its release: each adds, re-points or deletes the policy. */
 int sat_ref_hold(struct satable *t, struct sat_ref *ref, const struct dp_policy *pol, uint32_t reqid, bool trap);
 int sat_ref_release(struct satable *t, struct sat_ref *ref);
+/* The holder changed its own version (a trap's action): bring the
+ * dataplane in line. */
+int sat_ref_resync(struct satable *t, struct sat_ref *ref);
 
 
 #endif

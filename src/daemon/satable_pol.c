@@ -182,7 +182,7 @@ static int pol_sync(struct satable *t, struct sat_pol *p, const struct dp_policy
 	const struct sat_ref *want = t->closing ? NULL : pol_effective(p);
 	int rc = 0, r;
 
-	if (p->installed && want && p->inst.reqid == want->mine.reqid)
+	if (p->installed && want && p->inst.reqid == want->mine.reqid && p->inst.action == want->mine.action)
 		return 0;
 	if (p->installed)
 		rc = pol_del(t, p, gone);
@@ -194,6 +194,11 @@ static int pol_sync(struct satable *t, struct sat_pol *p, const struct dp_policy
 		}
 	}
 	return rc;
+}
+
+int sat_ref_resync(struct satable *t, struct sat_ref *ref)
+{
+	return ref->pol ? pol_sync(t, ref->pol, NULL) : 0;
 }
 
 static bool pol_held(const struct sat_pol *p) { return !list_empty(&p->kids) || !list_empty(&p->traps); }

@@ -133,15 +133,36 @@ static unsigned prio_plen(const struct conn_end *e)
 	return e->host.af == AF_INET6 ? 128 : 32;
 }
 
+static bool authby_never(const struct conn *c) { return c->authby && strstr(c->authby, "never"); }
+
+/* A shunt conn (type=passthrough|drop|reject) negotiates nothing: Libreswan
+ * prints its policy as IKEv2+AUTH_NEVER+PASS+NEVER_NEGOTIATE. */
+static void shunt_policy_text(const struct conn *c, enum conn_auth auth, char *out, size_t cap)
+{
+	snprintf(out, cap, "IKEv%d+%s+%s+NEVER_NEGOTIATE", c->ikev2 ? 2 : 1,
+		 authby_never(c) ? "AUTH_NEVER" : auth == AUTH_SECRET ? "PSK" : auth == AUTH_NULL ? "AUTH_NULL" : "RSASIG",
+		 c->type == CONN_PASSTHROUGH ? "PASS" : c->type == CONN_DROP ? "DROP" : "REJECT");
+}
+
 static void policy_text(const struct conn *c, enum conn_auth auth, bool up, char *out, size_t cap)
 {
-	snprintf(out, cap, "IKEv%d+%s+ENCRYPT+%s%s%s%s%s%s", c->ikev2 ? 2 : 1,
+	if (conn_is_shunt(c)) {
+		shunt_policy_text(c, auth, out, cap);
+		return;
+	}
+	const char *nego = conn_get(c, "negotiationshunt", CONF_NOSIDE), *fail = conn_get(c, "failureshunt", CONF_NOSIDE);
+
+	snprintf(out, cap, "IKEv%d+%s+ENCRYPT+%s%s%s%s%s%s%s%s", c->ikev2 ? 2 : 1,
 		 auth == AUTH_SECRET ? "PSK" : auth == AUTH_NULL ? "AUTH_NULL" : "RSASIG",
 		 c->type == CONN_TRANSPORT ? "TRANSPORT" : "TUNNEL",
 		 c->pfs ? "+PFS" : "", up ? "+UP" : "",
 		 c->compress ? "+COMPRESS" : "",
 		 c->fragmentation == FRAG_NO ? "" : c->fragmentation == FRAG_FORCE ? "+IKE_FRAG_ALLOW+IKE_FRAG_FORCE" : "+IKE_FRAG_ALLOW",
-		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES");
+		 c->esn == ESN_YES ? "+ESN_YES" : c->esn == ESN_NO ? "+ESN_NO" : "+ESN_NO+ESN_YES",
+		 /* as Libreswan: +NEGO_PASS, +failurePASS / DROP / REJECT */
+		 nego && !strcmp(nego, "passthrough") ? "+NEGO_PASS" : "",
+		 !fail || !strcmp(fail, "none") || !fail[0] ? "" : !strcmp(fail, "passthrough") ? "+failurePASS" :
+		 !strcmp(fail, "reject") ? "+failureREJECT" : "+failureDROP");
 }
 
 void status_policy_text(const struct dconn *dc, char *out, size_t cap)
@@ -166,6 +187,45 @@ static void dns_reasons(struct reply *rp, const char *pre, const struct dconn *d
 		if (dc->conn->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
 			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", dc->conn->end[s].host_name,
 				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
+}
+
+/* Lifetimes and retransmits: a shunt conn has none (Libreswan prints 0s). */
+static void limits_lines(struct reply *rp, const char *pre, const struct conn *c)
+{
+	char n1[32], n2[32];
+
+	if (conn_is_shunt(c)) {
+		rp_line(rp, 0, "%s   ike_life: 0s; ipsec_life: 0s; ipsec_max_bytes: 0B; ipsec_max_packets: 0; "
+			"replay_window: 0; rekey_margin: 0s; rekey_fuzz: 0%%; keyingtries: 0;", pre);
+		rp_line(rp, 0, "%s   retransmit-interval: 0ms; retransmit-timeout: 0s; iketcp:no; iketcp-port:0;", pre);
+		return;
+	}
+	rp_line(rp, 0, "%s   ike_life: %llus; ipsec_life: %llus; ipsec_max_bytes: %sB; ipsec_max_packets: %s; "
+		"replay_window: %u; rekey_margin: %llus; rekey_fuzz: %u%%; keyingtries: %u;",
+		pre, (unsigned long long)(c->ikelifetime_ms / 1000), (unsigned long long)(c->salifetime_ms / 1000),
+		count_text(c->ipsec_max_bytes, n1, sizeof(n1)), count_text(c->ipsec_max_packets, n2, sizeof(n2)),
+		c->replay_window, (unsigned long long)(c->rekeymargin_ms / 1000), c->rekeyfuzz_pct, c->keyingtries);
+	rp_line(rp, 0, "%s   retransmit-interval: %llums; retransmit-timeout: %llus; iketcp:no; iketcp-port:4500;", pre,
+		(unsigned long long)c->retransmit_interval_ms,
+		(unsigned long long)(c->retransmit_timeout_ms / 1000));
+}
+
+/* Liveness and NAT-T (IKEv2). */
+static void liveness_lines(struct reply *rp, const char *pre, const struct conn *c, unsigned keep_alive_s)
+{
+	static const char *const dpdaction[] = { "hold", "clear", "restart" };
+
+	if (conn_is_shunt(c)) {
+		rp_line(rp, 0, "%s   liveness: passive; dpdaction:disabled; dpddelay:0s; retransmit-timeout:0s", pre);
+		rp_line(rp, 0, "%s   nat-traversal: encaps:no; keepalive:no", pre);
+		return;
+	}
+	rp_line(rp, 0, "%s   liveness: %s; dpdaction:%s; dpddelay:%llus; retransmit-timeout:%llus", pre,
+		c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
+		(unsigned long long)(c->dpddelay_ms / 1000), (unsigned long long)(c->retransmit_timeout_ms / 1000));
+	rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%us", pre,
+		c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
+		c->nat_keepalive ? keep_alive_s : 0);
 }
 
 static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc)
@@ -204,19 +264,12 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 		L->xauthserver ? "server" : L->xauthclient ? "client" : "none",
 		R->xauthserver ? "server" : R->xauthclient ? "client" : "none");
 	rp_line(rp, 0, "%s   our auth:%s, their auth:%s, our autheap:none, their autheap:none;", pre,
-		auth_name(end_auth(c, l)), auth_name(end_auth(c, r)));
+		authby_never(c) ? "never" : auth_name(end_auth(c, l)), authby_never(c) ? "never" : auth_name(end_auth(c, r)));
 	rp_line(rp, 0, "%s   modecfg info: us:%s, them:%s, modecfg policy:push, dns:unset, domains:unset, cat:unset;",
 		pre, L->modecfgserver ? "server" : L->modecfgclient ? "client" : "none",
 		R->modecfgserver ? "server" : R->modecfgclient ? "client" : "none");
 	rp_line(rp, 0, "%s   sec_label:unset;", pre);
-	rp_line(rp, 0, "%s   ike_life: %llus; ipsec_life: %llus; ipsec_max_bytes: %sB; ipsec_max_packets: %s; "
-		"replay_window: %u; rekey_margin: %llus; rekey_fuzz: %u%%; keyingtries: %u;",
-		pre, (unsigned long long)(c->ikelifetime_ms / 1000), (unsigned long long)(c->salifetime_ms / 1000),
-		count_text(c->ipsec_max_bytes, n1, sizeof(n1)), count_text(c->ipsec_max_packets, n2, sizeof(n2)),
-		c->replay_window, (unsigned long long)(c->rekeymargin_ms / 1000), c->rekeyfuzz_pct, c->keyingtries);
-	rp_line(rp, 0, "%s   retransmit-interval: %llums; retransmit-timeout: %llus; iketcp:no; iketcp-port:4500;", pre,
-		(unsigned long long)c->retransmit_interval_ms,
-		(unsigned long long)(c->retransmit_timeout_ms / 1000));
+	limits_lines(rp, pre, c);
 	rp_line(rp, 0, "%s   initial-contact:%s; cisco-unity:no; fake-strongswan:no; send-vendorid:no; send-no-esp-tfc:%s;",
 		pre, c->initial_contact ? "yes" : "no", c->send_no_esp_tfc ? "yes" : "no");
 	policy_text(c, end_auth(c, l), dc->up, pol, sizeof(pol));
@@ -232,18 +285,14 @@ static void conn_block(struct pluto *p, struct reply *rp, const struct dconn *dc
 	rp_line(rp, 0, "%s   nflog-group: %s; mark: %s; vti-iface:%s; vti-routing:no; vti-shared:no; nic-offload:%s;",
 		pre, c->nflog ? (snprintf(n1, sizeof(n1), "%u", c->nflog), n1) : "unset",
 		c->mark.set ? conn_get(c, "mark", CONF_NOSIDE) : "unset", c->vti_interface ? c->vti_interface : "unset",
-		conn_get(c, "nic-offload", CONF_NOSIDE) ? conn_get(c, "nic-offload", CONF_NOSIDE) : "auto");
+		conn_is_shunt(c) ? "no" : conn_get(c, "nic-offload", CONF_NOSIDE) ? conn_get(c, "nic-offload", CONF_NOSIDE) : "auto");
 	t0 = id_type_of(L, id0);
 	t1 = id_type_of(R, id1);
+	if (conn_is_shunt(c) && R->host_kind == HOST_ANY && !R->has_id)
+		t1 = "%none";
 	rp_line(rp, 0, "%s   our idtype: %s; our id=%s; their idtype: %s; their id=%s", pre, t0, id0, t1, id1);
 	if (c->ikev2) {
-		rp_line(rp, 0, "%s   liveness: %s; dpdaction:%s; dpddelay:%llus; retransmit-timeout:%llus", pre,
-			c->dpddelay_ms ? "active" : "passive", dpdaction[c->dpdaction % 3],
-			(unsigned long long)(c->dpddelay_ms / 1000),
-			(unsigned long long)(c->retransmit_timeout_ms / 1000));
-		rp_line(rp, 0, "%s   nat-traversal: encaps:%s; keepalive:%us", pre,
-			c->encapsulation == YNA_YES ? "yes" : c->encapsulation == YNA_NO ? "no" : "auto",
-			c->nat_keepalive ? p->keep_alive_s : 0);
+		liveness_lines(rp, pre, c, p->keep_alive_s);
 		rp_line(rp, 0, "%s   newest IKE SA: #%u; newest IPsec SA: #%u; conn serial: $%llu;", pre,
 			newest_ike, newest_child, (unsigned long long)dc->serial);
 		if (c->connalias)
@@ -329,6 +378,7 @@ void status_full(struct pluto *p, struct reply *rp)
 	BLANK(rp);
 	rp_line(rp, 0, "Bare Shunt list:");
 	BLANK(rp);
+	sa_shunts_list(p, rp);
 }
 
 void status_global(struct pluto *p, struct reply *rp)
@@ -341,7 +391,7 @@ void status_global(struct pluto *p, struct reply *rp)
 	rp_line(rp, CTL_CODE_RAW, "current.states.all=%u", c.ike_total + c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ipsec=%u", c.ipsec_total);
 	rp_line(rp, CTL_CODE_RAW, "current.states.ike=%u", c.ike_total);
-	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=0");
+	rp_line(rp, CTL_CODE_RAW, "current.states.shunts=%u", p->n_bare_shunts);
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.anonymous=0");
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.authenticated=%u", c.ike_auth);
 	rp_line(rp, CTL_CODE_RAW, "current.states.iketype.halfopen=%u", c.ike_halfopen);

@@ -36,8 +36,9 @@
 #define DP_DEFAULT_RULE_PRIORITY 220
 #define DP_DEFAULT_FWMARK 0x4359   /* sockets of the dataplane bypass table 220 */
 /* The userspace dataplane marks the packets it decrypted (written to its
- * TUN) with this bit, so the kernel's inbound XFRM policies, which drop
- * cleartext, let them pass (us_xfrm.c). */
+ * TUN: an nftables rule, us_xfrm.c) with this bit; its kernel inbound XFRM
+ * policies (Child SAs' against cleartext, shunts') match only packets
+ * without it. */
 #define DP_DECRYPTED_MARK 0x00200000u
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
  * DP_REQID_COUNT after it (the SA table hands them out). */
@@ -51,6 +52,10 @@
 enum dp_dir { DP_DIR_IN, DP_DIR_OUT };
 enum dp_mode { DP_MODE_TUNNEL, DP_MODE_TRANSPORT };
 enum dp_encap { DP_ENCAP_NONE, DP_ENCAP_UDP };   /* UDP = RFC 3948 ESP-in-UDP */
+/* What a policy does with matching traffic: protect it (an SA of its reqid,
+ * or a trap), or a shunt (type=passthrough|drop|reject): send it in clear,
+ * drop it, or drop it and answer with ICMP "administratively prohibited". */
+enum dp_action { DP_ACT_IPSEC = 0, DP_ACT_PASS, DP_ACT_DROP, DP_ACT_REJECT };
 
 /* One traffic selector pair, as seen from the SA's direction: for an
  * outbound SA src is the local (protected) side, for an inbound SA src is
@@ -110,12 +115,28 @@ struct dp_sa {
  * most about once a second per policy); an SA added later with the same
  * reqid is used from then on, and when it goes the policy is a trap again.
  * The xfrm backend needs the tunnel endpoints for such a policy's template:
- * tmpl_src/tmpl_dst/mode; unset tmpl_dst = take them from the reqid's SA. */
+ * tmpl_src/tmpl_dst/mode; unset tmpl_dst = take them from the reqid's SA.
+ *
+ * A shunt (action != DP_ACT_IPSEC, always given as DP_DIR_OUT, reqid and
+ * template unused) covers both directions: the backend installs sel
+ * outbound and its reverse inbound (xfrm: out, in and fwd policies with
+ * action allow or block, as Libreswan; userspace: see us_backend.c).  The
+ * most specific policy wins, so a shunt inside a tunnel's selectors carves
+ * a hole in it and a tunnel inside a shunt's selectors is still protected. */
 struct dp_policy {
 	enum dp_dir dir;
+	enum dp_action action;
 	struct dp_selector sel;
 	uint32_t reqid;
 	struct ip_addr prefsrc;        /* optional source for the route (unset = none) */
+	/* The route of an outbound policy, beside prefsrc (leftsourceip=):
+	 * via = gateway (leftnexthop=; unset = none; the kernel backend's
+	 * routes only, the userspace one routes into its TUN), metric (metric=, 0 =
+	 * the kernel's default) and mtu (mtu=, 0 = none).  A prefsrc that is
+	 * not an address of this host is added as Libreswan's _updown adds
+	 * it (dp_srcaddr_hold) while a route uses it. */
+	struct ip_addr via;
+	uint32_t metric, mtu;
 	struct ip_addr tmpl_src, tmpl_dst;
 	enum dp_mode mode;
 	struct dp_mark mark;
@@ -145,6 +166,8 @@ struct dp_policy {
 	X(DP_DROP_TX_ERROR, "send-error") \
 	X(DP_DROP_CRYPTO, "crypto-error") \
 	X(DP_DROP_AWAITING_SA, "awaiting-sa") \
+	X(DP_DROP_SHUNT, "shunt-drop") \
+	X(DP_DROP_SHUNT_REJECT, "shunt-reject") \
 	X(DP_DROP_CLEARTEXT, "cleartext")
 
 #define DP_ENUM_ENTRY(name, str) name,
@@ -273,6 +296,42 @@ int dp_poll_events(struct dataplane *dp, dp_event_cb cb, void *arg);
  * IPsec policies (the peer's address may be inside a protected selector).
  * -errno on failure. */
 int dp_socket_bypass(const struct dataplane *dp, int fd);
+
+/* route_msg.c: the route of an outbound policy's destination, as both
+ * backends add it to their table (userspace: through the TUN, no gateway;
+ * kernel: through the device and gateway that reach the nexthop or peer). */
+struct dp_route {
+	struct ip_subnet dst;
+	uint32_t table, oif;           /* oif 0 = none */
+	struct ip_addr gw;             /* unset = none */
+	struct ip_addr prefsrc;        /* unset = none */
+	uint32_t metric, mtu;          /* 0 = none */
+};
+#define DP_ROUTE_MSG_LEN 256           /* room for any dp_route_msg() */
+/* The policy's source (same family as r->dst), gateway (via), metric and
+ * MTU onto r. */
+void dp_route_from_policy(struct dp_route *r, const struct dp_policy *pol);
+/* RTM_NEWROUTE (create or replace, with every setting) or RTM_DELROUTE
+ * (dst, table, oif only) in buf; its length, 0 when cap < DP_ROUTE_MSG_LEN
+ * or the family is neither IPv4 nor IPv6. */
+size_t dp_route_msg(void *buf, size_t cap, uint32_t seq, bool add, const struct dp_route *r);
+
+/* srcaddr.c: route source addresses (leftsourceip=) that are not this
+ * host's yet: the first route using one adds it to "lo" (IPv4 /32 scope 50,
+ * the mark of an address Libreswan's _updown added; IPv6 /128), the last
+ * one gone removes it; addresses that were local already are never
+ * touched.  One table per backend (daemon's thread only). */
+struct dp_srcaddrs {
+	struct dp_srcaddr { struct ip_addr a; unsigned refs; } *v;
+	size_t n, cap;
+};
+/* A route with source a is about to be added: 0, or -errno when a is not
+ * local and cannot be added (the route would be refused). */
+int dp_srcaddr_hold(struct dp_srcaddrs *s, const struct ip_addr *a);
+/* A route with source a is gone. */
+void dp_srcaddr_release(struct dp_srcaddrs *s, const struct ip_addr *a);
+/* Shutdown: removes every address still held and frees the table. */
+void dp_srcaddr_release_all(struct dp_srcaddrs *s);
 
 /* Convenience wrappers: dp->ops->x(dp, ...). */
 static inline int dp_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return dp->ops->add_sa(dp, sa); }

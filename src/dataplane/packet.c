@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "dataplane/esp.h"
+#include "dataplane/shunt_pkt.h"
 #include "lib/buf.h"
 
 static bool drop(struct sadb *db, struct sa_entry *sa, enum dp_drop reason, enum dp_drop *why)
@@ -131,9 +132,15 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 	if (!dp_tuple_parse(pkt, len, &t))
 		return drop(db, NULL, DP_DROP_NOT_IP, why);
 	if (!(pol = sadb_lookup_policy(db, &t))) {
-		*why = DP_DROP_NO_POLICY;    /* not counted: the caller passes it in clear or drops it */
+		*why = DP_DROP_NO_POLICY;    /* not counted: the caller passes it in clear */
 		return false;
 	}
+	if (pol->pol.action == DP_ACT_PASS) {
+		*why = DP_SHUNT_PASS;            /* the caller sends it in clear */
+		return false;
+	}
+	if (pol->pol.action != DP_ACT_IPSEC)   /* the caller answers a reject */
+		return drop(db, NULL, pol->pol.action == DP_ACT_REJECT ? DP_DROP_SHUNT_REJECT : DP_DROP_SHUNT, why);
 	if (!(sa = pol->sa))
 		return drop(db, NULL, DP_DROP_AWAITING_SA, why);   /* a trap: the caller reports it */
 	if (__atomic_load_n(&sa->hard_sent, __ATOMIC_RELAXED))   /* set by the other packet thread too */

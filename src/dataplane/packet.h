@@ -29,7 +29,9 @@ bool dp_input(struct sadb *db, uint8_t *pkt, size_t len, const struct ip_addr *o
  * and *esp, *esp_len the ESP packet to send.  *why DP_DROP_AWAITING_SA: the
  * packet matched a trap policy (no SA yet), which the caller reports;
  * DP_DROP_NO_POLICY (not counted): no policy covers it, the caller passes
- * it in clear (as the kernel does) or counts the drop. */
+ * it in clear (as the kernel does); DP_SHUNT_PASS (shunt_pkt.h): a
+ * passthrough shunt, the caller sends it in clear; DP_DROP_SHUNT_REJECT: a
+ * reject shunt, the caller answers it. */
 bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t now_real,
 	       struct sa_entry **sa, uint8_t **esp, size_t *esp_len, enum dp_drop *why);
 

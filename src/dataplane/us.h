@@ -24,14 +24,19 @@ struct us {
 	int tun_fd, tun_ifindex;
 	char tun_name[IF_NAMESIZE];
 	int sock[US_NSOCK];            /* -1 when not open */
-	int clear_fd[2];               /* raw IPPROTO_RAW, IPv4 and IPv6, with the fwmark: packets
-					* routed into the TUN that no policy covers leave in clear,
-					* as with XFRM (-1 when not open) */
 	int stop_fd;                   /* eventfd: stop the packet thread */
 	pthread_t thread[2];           /* [0] TUN -> ESP (outbound), [1] sockets -> TUN (inbound) */
 	bool thread_started[2];
 	struct mnl_socket *nl;
 	unsigned rules[2];             /* routes per family holding the rule */
+	int clear_fd[2];               /* raw IP sockets (v4, v6) for passthrough shunts and traffic
+					* no policy covers (it leaves in clear, as with XFRM), -1 = none */
+	int reject_fd[2];              /* raw IP sockets (v4, v6) for reject shunts' ICMP errors */
+	struct mnl_socket *shunt_nl;   /* NETLINK_XFRM: shunts' kernel inbound policies (NULL = none) */
+	uint32_t shunt_seq;
+	uint64_t reject_sec;           /* reject shunts' ICMP budget (outbound thread only) */
+	unsigned reject_n;
+	struct dp_srcaddrs srcaddrs;   /* leftsourceip= addresses we added */
 	struct mnl_socket *xnl;        /* NETLINK_XFRM: the kernel's inbound policies (us_xfrm.c) */
 	uint32_t xseq;
 	bool nft;                      /* our nftables table is there */
@@ -46,10 +51,24 @@ void us_io_stop(struct us *u);
 int us_send_udp(struct us *u, const void *buf, size_t len, const struct ip_addr *src,
 		const struct ip_addr *dst, uint16_t dport);
 
+/* us_shunt.c: what shunt policies do to a packet read from the TUN. */
+void us_shunt_open(struct us *u);
+void us_shunt_close(struct us *u);
+/* A passthrough: the packet leaves in clear, routed by the host's own
+ * tables (the socket carries the dataplane's fwmark). */
+void us_shunt_pass(struct us *u, const uint8_t *pkt, size_t len);
+/* A reject: the ICMP error goes back to the sender (at most
+ * US_REJECT_PER_SEC a second). */
+#define US_REJECT_PER_SEC 100
+void us_shunt_reject(struct us *u, const uint8_t *pkt, size_t len);
+/* A shunt's inbound half in the kernel (cleartext arriving on other
+ * interfaces never reaches the TUN): 0 or -errno; 0 without XFRM. */
+int us_shunt_kernel(struct us *u, const struct dp_policy *pol, bool add);
+
 /* us_route.c: routes and rules through rtnetlink (libmnl). */
 int us_nl_open(struct us *u);
 void us_nl_close(struct us *u);
-int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc);
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol);
 int us_rule(struct us *u, bool add, int family);
 int us_link_up(struct us *u, unsigned mtu);
 

@@ -13,6 +13,14 @@
 
 static struct us *US(struct dataplane *dp) { return dp->priv; }
 
+/* Does the policy route its destination into the TUN?  Outbound ones do,
+ * but a passthrough shunt: its traffic reaches the TUN only through a
+ * tunnel's wider route, and leaves again in clear (us_shunt.c). */
+static bool routed(const struct dp_policy *pol)
+{
+	return pol->dir == DP_DIR_OUT && pol->action != DP_ACT_PASS;
+}
+
 static uint64_t mono_s(void)
 {
 	struct timespec ts;
@@ -81,13 +89,14 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 	dp->priv = u;
 	u->dp = dp;
 	defaults(&dp->params);
+	u->clear_fd[0] = u->clear_fd[1] = u->reject_fd[0] = u->reject_fd[1] = -1;
 	pthread_rwlock_init(&u->lock, NULL);
 	sadb_init(&u->db);
 	u->db.expire = on_expire;
 	u->db.expire_arg = u;
 	u->db.report = on_report;
 	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_nl_open(u)) < 0 || (rc = us_xfrm_open(u)) < 0 ||
-	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (rc = us_io_start(u)) < 0) {
+	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (us_shunt_open(u), rc = us_io_start(u)) < 0) {
 		us_shutdown(dp);
 		return rc;
 	}
@@ -111,13 +120,15 @@ static void us_shutdown(struct dataplane *dp)
 	us_io_stop(u);
 	/* remove our routes and rules */
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
-		if (p->pol.dir == DP_DIR_OUT && !dp->params.no_routes)
+		if (routed(&p->pol) && !dp->params.no_routes)
 			us_route(u, false, &p->pol.sel.dst, NULL);
+	dp_srcaddr_release_all(&u->srcaddrs);
 	for (int f = 0; f < 2; f++)
 		if (u->rules[f])
 			us_rule(u, false, f ? AF_INET6 : AF_INET);
 	us_xfrm_close(u);
 	us_nl_close(u);
+	us_shunt_close(u);
 	us_io_close(u);
 	sadb_free(&u->db);
 	pthread_rwlock_destroy(&u->lock);
@@ -162,10 +173,27 @@ static int us_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	return rc;
 }
 
+/* A shunt's inbound half: its selectors reversed, same action.  Kept in
+ * the SA database with the inbound policies; the packet threads enforce a
+ * shunt on what leaves through the TUN, the kernel (us_shunt_kernel) on
+ * cleartext arriving on other interfaces. */
+static struct dp_policy shunt_reverse(const struct dp_policy *pol)
+{
+	struct dp_policy in = *pol;
+
+	in.dir = DP_DIR_IN;
+	in.sel.src = pol->sel.dst;
+	in.sel.dst = pol->sel.src;
+	in.sel.sport = pol->sel.dport;
+	in.sel.dport = pol->sel.sport;
+	memset(&in.prefsrc, 0, sizeof(in.prefsrc));
+	return in;
+}
+
 static bool other_route(struct us *u, const struct dp_policy *pol)
 {
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
-		if (p->pol.dir == DP_DIR_OUT && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
+		if (routed(&p->pol) && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
 			return true;
 	return false;
 }
@@ -202,13 +230,27 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 	int fi = pol->sel.dst.addr.af == AF_INET6, rc;
 	bool need_route;
 
-	if (pol->dir == DP_DIR_IN)
+	if (pol->dir == DP_DIR_IN && pol->action == DP_ACT_IPSEC)
 		return add_in_policy(u, pol);
+	if (pol->action != DP_ACT_IPSEC && pol->dir != DP_DIR_OUT)
+		return -EINVAL;
 	pthread_rwlock_wrlock(&u->lock);
-	need_route = !other_route(u, pol);
+	need_route = routed(pol) && !other_route(u, pol);
 	rc = sadb_add_policy(&u->db, pol);
+	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
+		struct dp_policy in = shunt_reverse(pol);
+		if ((rc = sadb_add_policy(&u->db, &in)) < 0)
+			sadb_del_policy(&u->db, pol);
+	}
 	pthread_rwlock_unlock(&u->lock);
-	if (rc < 0 || dp->params.no_routes)
+	if (rc == 0 && pol->action != DP_ACT_IPSEC && (rc = us_shunt_kernel(u, pol, true)) < 0) {
+		struct dp_policy in = shunt_reverse(pol);
+		pthread_rwlock_wrlock(&u->lock);
+		sadb_del_policy(&u->db, &in);
+		sadb_del_policy(&u->db, pol);
+		pthread_rwlock_unlock(&u->lock);
+	}
+	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
 	if (!u->rules[fi]) {
 		rc = us_rule(u, true, pol->sel.dst.addr.af);
@@ -216,7 +258,10 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 			log_warn("dataplane: cannot add the routing rule: %s", strerror(-rc));
 	}
 	u->rules[fi]++;
-	if (need_route && (rc = us_route(u, true, &pol->sel.dst, &pol->prefsrc)) < 0) {
+	if (!need_route)
+		return 0;
+	if ((rc = dp_srcaddr_hold(&u->srcaddrs, &pol->prefsrc)) < 0 ||
+	    (rc = us_route(u, true, &pol->sel.dst, pol)) < 0) {
 		char b[SUBNET_STRLEN];
 		log_warn("dataplane: cannot route %s through %s: %s", subnet_fmt(&pol->sel.dst, b),
 			 u->tun_name, strerror(-rc));
@@ -232,14 +277,22 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 
 	pthread_rwlock_wrlock(&u->lock);
 	rc = sadb_del_policy(&u->db, pol);
-	last_route = rc == 0 && pol->dir == DP_DIR_OUT && !other_route(u, pol);
+	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
+		struct dp_policy in = shunt_reverse(pol);
+		sadb_del_policy(&u->db, &in);
+	}
+	last_route = rc == 0 && routed(pol) && !other_route(u, pol);
 	pthread_rwlock_unlock(&u->lock);
 	if (rc == 0 && pol->dir == DP_DIR_IN)
 		us_xfrm_policy(u, pol, false);
-	if (rc < 0 || pol->dir != DP_DIR_OUT || dp->params.no_routes)
+	if (rc == 0)
+		us_shunt_kernel(u, pol, false);   /* nothing for a non-shunt */
+	if (rc < 0 || !routed(pol) || dp->params.no_routes)
 		return rc;
-	if (last_route)
+	if (last_route) {
 		us_route(u, false, &pol->sel.dst, NULL);
+		dp_srcaddr_release(&u->srcaddrs, &pol->prefsrc);
+	}
 	if (u->rules[fi] && --u->rules[fi] == 0)
 		us_rule(u, false, pol->sel.dst.addr.af);
 	return 0;

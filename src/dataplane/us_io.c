@@ -21,6 +21,7 @@
 #include "dataplane/dp_events.h"
 #include "dataplane/packet.h"
 #include "dataplane/xfrm_int.h"
+#include "dataplane/shunt_pkt.h"
 #include "lib/log.h"
 #include "lib/pktinfo.h"
 
@@ -107,7 +108,7 @@ int us_io_open(struct us *u, const struct dp_params *p)
 
 	for (int i = 0; i < US_NSOCK; i++)
 		u->sock[i] = -1;
-	u->tun_fd = u->stop_fd = u->clear_fd[0] = u->clear_fd[1] = -1;
+	u->tun_fd = u->stop_fd = -1;
 	if ((rc = open_tun(u, p->tun_name)) < 0) {
 		log_error("userspace dataplane: cannot create TUN %s: %s", p->tun_name, strerror(-rc));
 		return rc;
@@ -122,15 +123,6 @@ int us_io_open(struct us *u, const struct dp_params *p)
 		if ((u->sock[US_RAW4] = open_sock(AF_INET, SOCK_RAW, IPPROTO_ESP, 0, p)) < 0)
 			return u->sock[US_RAW4];
 		u->sock[US_RAW6] = open_sock(AF_INET6, SOCK_RAW, IPPROTO_ESP, 0, p);
-	}
-	for (int f = 0; f < 2; f++) {
-		int mark = (int)p->fwmark, fd = socket(f ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-
-		if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
-			close(fd);
-			fd = -1;
-		}
-		u->clear_fd[f] = fd;      /* none: such packets are dropped (no-policy) */
 	}
 	if ((u->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
@@ -148,10 +140,7 @@ void us_io_close(struct us *u)
 		close(u->tun_fd);          /* the TUN device disappears with its fd */
 	if (u->stop_fd >= 0)
 		close(u->stop_fd);
-	for (int f = 0; f < 2; f++)
-		if (u->clear_fd[f] >= 0)
-			close(u->clear_fd[f]);
-	u->tun_fd = u->stop_fd = u->clear_fd[0] = u->clear_fd[1] = -1;
+	u->tun_fd = u->stop_fd = -1;
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -318,20 +307,6 @@ static void trap_hit(struct us *u, const uint8_t *pkt, size_t len)
 	dp_evq_push(u->dp->evq, &ev, NULL, 0);
 }
 
-/* A packet routed into the TUN that no policy covers (a protected subnet
- * with port selectors, say): as the kernel without a matching XFRM policy,
- * send it as it is, by the main routing table (the fwmark skips ours). */
-static void pass_clear(struct us *u, const uint8_t *pkt, size_t len)
-{
-	struct dp_tuple t;
-	struct sockaddr_storage ss;
-	int fd;
-
-	if (!dp_tuple_parse(pkt, len, &t) || (fd = u->clear_fd[t.dst.af == AF_INET6]) < 0 ||
-	    sendto(fd, pkt, t.iplen, 0, (struct sockaddr *)&ss, addr_to_sockaddr(&t.dst, 0, &ss)) < 0)
-		sadb_drop(&u->db, NULL, DP_DROP_NO_POLICY);
-}
-
 static void tun_readable(struct io *io)
 {
 	struct us *u = io->u;
@@ -361,8 +336,10 @@ static void tun_readable(struct io *io)
 				queue_out(io, sa, esp, esplen);
 			else if (why == DP_DROP_AWAITING_SA)
 				trap_hit(u, io->rx[i] + DP_HEADROOM, len[i]);
-			else if (why == DP_DROP_NO_POLICY)
-				pass_clear(u, io->rx[i] + DP_HEADROOM, len[i]);
+			else if (why == DP_SHUNT_PASS || why == DP_DROP_NO_POLICY)   /* in clear, as with XFRM */
+				us_shunt_pass(u, io->rx[i] + DP_HEADROOM, len[i]);
+			else if (why == DP_DROP_SHUNT_REJECT)
+				us_shunt_reject(u, io->rx[i] + DP_HEADROOM, len[i]);
 		}
 		pthread_rwlock_unlock(&u->lock);
 		for (int s = 0; s < US_NSOCK; s++)

@@ -57,31 +57,24 @@ static uint32_t nl_seq(void)
 	return ++seq;
 }
 
-int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct ip_addr *prefsrc)
+/* The route for an outbound policy's destination through the TUN: with
+ * pol (adding) its source, metric and MTU; without (deleting) any route of
+ * that destination.  No gateway: the TUN is point-to-point (and IPv6
+ * refuses one the kernel reaches through another device), and the ESP
+ * packets themselves follow the host's routing to the peer, as the
+ * kernel's tunnel mode does; leftnexthop= only reaches PLUTO_NEXT_HOP. */
+int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol)
 {
-	char buf[NLBUF];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	uint32_t table = u->dp->params.route_table;
+	_Alignas(struct nlmsghdr) char buf[DP_ROUTE_MSG_LEN];
+	struct dp_route r = { .dst = *dst, .table = u->dp->params.route_table, .oif = (uint32_t)u->tun_ifindex };
 
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	nlh->nlmsg_seq = nl_seq();
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = dst->addr.af;
-	rtm->rtm_dst_len = dst->plen;
-	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)u->tun_ifindex);
-	if (prefsrc && prefsrc->af == dst->addr.af)
-		mnl_attr_put(nlh, RTA_PREFSRC, addr_len(prefsrc), prefsrc->a);
-	return nl_talk(u, nlh);
+	if (pol) {
+		dp_route_from_policy(&r, pol);
+		r.gw = (struct ip_addr){ 0 };
+	}
+	if (!dp_route_msg(buf, sizeof(buf), nl_seq(), add, &r))
+		return -EAFNOSUPPORT;
+	return nl_talk(u, (struct nlmsghdr *)buf);
 }
 
 int us_rule(struct us *u, bool add, int family)

@@ -177,6 +177,50 @@ static int xk_del_sa(struct dataplane *dp, uint32_t spi, const struct ip_addr *d
 	return rc == -ESRCH ? 0 : rc;
 }
 
+/* A shunt (type=passthrough|drop|reject), as Libreswan installs it: its
+ * selectors OUT, their reverse IN and FWD, action allow or block, no
+ * template.  A passthrough's destination gets a throw route in table 220,
+ * so its cleartext follows the host's own routing, not a covering
+ * tunnel's route (two passthroughs to one destination share it: the first
+ * removal takes it). */
+static int xk_shunt(struct xk *x, const struct dp_policy *pol, bool add)
+{
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
+	static const int kdirs[3] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	struct dp_selector rev = pol->sel;
+	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
+	int rc = 0;
+
+	rev.src = pol->sel.dst;
+	rev.dst = pol->sel.src;
+	rev.sport = pol->sel.dport;
+	rev.dport = pol->sel.sport;
+	for (int i = 0; i < 3; i++) {
+		const struct dp_selector *sel = i ? &rev : &pol->sel;
+		int len = add ? xfrm_build_shuntpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], pol->action, prio,
+						       &pol->mark)
+			      : xfrm_build_delpolicy(buf, sizeof(buf), ++x->seq, sel, kdirs[i], &pol->mark);
+		int r = xk_talk(x->nl, buf, len, NULL, NULL);
+
+		if (r < 0 && !(r == -ENOENT && !add)) {
+			log_error("xfrm: %s shunt policy (dir %d) failed: %s", add ? "add" : "delete", kdirs[i],
+				  strerror(-r));
+			if (!rc)
+				rc = r;
+		}
+	}
+	if (rc < 0 && add) {
+		xk_shunt(x, pol, false);         /* all three or none */
+		return rc;
+	}
+	if (pol->action == DP_ACT_PASS && x->rt && !x->dp->params.no_routes) {
+		int r = xk_throw_route(x, add, &pol->sel.dst);
+		if (r < 0)
+			log_warn("xfrm: %s throw route for a passthrough failed: %s", add ? "add" : "delete", strerror(-r));
+	}
+	return rc;
+}
+
 /* An inbound policy is needed twice: IN for traffic to us, FWD for traffic
  * we route on to a protected subnet. */
 static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add)
@@ -190,6 +234,8 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	uint32_t prio = pol->priority ? pol->priority : xfrm_policy_priority(&pol->sel);
 	int rc = 0;
 
+	if (pol->action != DP_ACT_IPSEC)
+		return pol->dir == DP_DIR_OUT ? xk_shunt(x, pol, add) : -EINVAL;
 	if (add && pol->tmpl_dst.af) {
 		tsrc = pol->tmpl_src;      /* a trap: no SA yet */
 		tdst = pol->tmpl_dst;
@@ -223,9 +269,11 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 		need = mode == DP_MODE_TUNNEL && !(pol->sel.dst.plen == addr_len(&peer) * 8 &&
 						   addr_eq(&pol->sel.dst.addr, &peer));
 		if (need && (add || peer.af)) {
-			int r = xk_route(x, add, &pol->sel.dst, &peer, &pol->prefsrc);
+			int r = xk_route(x, add, &pol->sel.dst, &peer, add ? pol : NULL);
 			if (r < 0)
 				log_warn("xfrm: %s route for the policy failed: %s", add ? "add" : "delete", strerror(-r));
+			else if (!add)
+				dp_srcaddr_release(&x->srcaddrs, &pol->prefsrc);
 		}
 	}
 	for (int i = 0; i < nk; i++) {
@@ -471,6 +519,121 @@ static int open_natt(int af, uint16_t port, const struct dp_params *p)
 	return fd;
 }
 
+/* One request buffer, aligned for the netlink header laid into it. */
+union xk_msgbuf {
+	struct nlmsghdr h;
+	char b[XFRM_MSG_BUFSIZE];
+};
+
+struct purge_ctx {
+	bool policies;
+	uint32_t only;                 /* a conn's fixed reqid, or 0: Cygnet's range */
+	union xk_msgbuf *msgs;
+	size_t n, cap;
+};
+
+/* The XFRMA_MARK of a dumped SA or policy (none: mask 0). */
+static struct dp_mark attr_mark(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	const struct nlattr *a;
+	struct dp_mark m = { 0, 0 };
+
+	mnl_attr_for_each(a, nlh, hdrlen)
+		if (mnl_attr_get_type(a) == XFRMA_MARK && mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_mark)) {
+			const struct xfrm_mark *k = mnl_attr_get_payload(a);
+			m.value = k->v;
+			m.mask = k->m;
+		}
+	return m;
+}
+
+static bool purge_match(const struct purge_ctx *pc, uint32_t reqid)
+{
+	return pc->only ? reqid == pc->only : cy_reqid_ours(reqid);
+}
+
+/* Collect delete requests for every SA/policy with one of our reqids. */
+static int purge_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct purge_ctx *pc = arg;
+	int len = -1;
+
+	if (pc->n == pc->cap) {
+		size_t nc = pc->cap ? pc->cap * 2 : 16;
+		void *v = realloc(pc->msgs, nc * sizeof(*pc->msgs));
+		if (!v)
+			return MNL_CB_OK;
+		pc->msgs = v;
+		pc->cap = nc;
+	}
+	if (!pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWSA &&
+	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_usersa_info)) {
+		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
+		struct ip_addr dst;
+		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
+		if (purge_match(pc, u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
+			len = xfrm_build_delsa(pc->msgs[pc->n].b, XFRM_MSG_BUFSIZE, 0, ntohl(u->id.spi), &dst, u->id.proto,
+					       &mark);
+	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
+		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
+		const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
+		const struct nlattr *a;
+		bool ours = false;
+		mnl_attr_for_each(a, nlh, sizeof(*p)) {
+			if (mnl_attr_get_type(a) == XFRMA_TMPL &&
+			    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
+				const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
+				ours = purge_match(pc, t->reqid);
+			}
+		}
+		if (!ours && !pc->only && p->lft.soft_packet_limit == CY_SHUNT_TAG)
+			ours = true;           /* a shunt of ours (xfrm_build_shuntpolicy) */
+		if (ours) {
+			struct nlmsghdr *d = mnl_nlmsg_put_header(memset(pc->msgs[pc->n].b, 0, XFRM_MSG_BUFSIZE));
+			struct xfrm_userpolicy_id *id;
+			d->nlmsg_type = XFRM_MSG_DELPOLICY;
+			d->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+			struct dp_mark mark = attr_mark(nlh, sizeof(*p));
+			id = mnl_nlmsg_put_extra_header(d, sizeof(*id));
+			id->sel = p->sel;
+			id->dir = p->dir;
+			if (mark.mask) {
+				struct xfrm_mark m = { .v = mark.value, .m = mark.mask };
+				mnl_attr_put(d, XFRMA_MARK, sizeof(m), &m);
+			}
+			len = (int)d->nlmsg_len;
+		}
+	}
+	if (len > 0)
+		pc->n++;
+	return MNL_CB_OK;
+}
+
+void xfrm_purge(struct mnl_socket *nl, uint32_t *seq, bool policies, uint32_t only)
+{
+	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
+	struct purge_ctx pc = { .policies = policies, .only = only };
+
+	if (xk_talk(nl, buf, xfrm_build_dump(buf, sizeof(buf), ++*seq,
+					   policies ? XFRM_MSG_GETPOLICY : XFRM_MSG_GETSA), purge_cb, &pc) < 0)
+		log_warn("xfrm: cannot list the kernel's %s", policies ? "policies" : "SAs");
+	for (size_t i = 0; i < pc.n; i++) {
+		struct nlmsghdr *d = &pc.msgs[i].h;
+		d->nlmsg_seq = ++*seq;
+		xk_talk(nl, d, (int)d->nlmsg_len, NULL, NULL);
+	}
+	if (pc.n && only)
+		log_info("xfrm: removed %zu stale %s with reqid %u", pc.n, policies ? "policies" : "SAs", only);
+	else if (pc.n)
+		log_info("xfrm: removed %zu stale %s of Cygnet's", pc.n, policies ? "policies" : "SAs");
+	free(pc.msgs);
+}
+
+void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies)
+{
+	xfrm_purge(nl, seq, policies, 0);
+}
+
 /* A fixed reqid a previous run noted (daemon/fixed_reqid.c): what it left. */
 static void xk_purge_reqid(struct dataplane *dp, uint32_t reqid)
 {
@@ -489,8 +652,8 @@ static void xk_shutdown(struct dataplane *dp)
 		pthread_join(x->thr, NULL);
 	}
 	if (x->nl) {
-		xfrm_purge(x->nl, &x->seq, true, 0);
-		xfrm_purge(x->nl, &x->seq, false, 0);
+		xk_purge(x->nl, &x->seq, true);
+		xk_purge(x->nl, &x->seq, false);
 		mnl_socket_close(x->nl);
 	}
 	if (x->ev)
@@ -503,6 +666,7 @@ static void xk_shutdown(struct dataplane *dp)
 				x->nroutes--;
 		}
 		free(x->routes);
+		dp_srcaddr_release_all(&x->srcaddrs);
 		for (int f = 0; f < 2; f++)
 			if (x->rule_refs[f])
 				xk_rule(x, false, f ? AF_INET6 : AF_INET);
@@ -557,8 +721,8 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 		rc = -errno;
 		goto fail;
 	}
-	xfrm_purge(x->nl, &x->seq, true, 0);
-	xfrm_purge(x->nl, &x->seq, false, 0);
+	xk_purge(x->nl, &x->seq, true);
+	xk_purge(x->nl, &x->seq, false);
 	xfrm_stat_read(&x->stat0);
 	if (!params->no_natt_socket) {
 		uint16_t port = params->natt_port ? params->natt_port : DP_NATT_PORT;

@@ -44,6 +44,7 @@ struct xk {
 	unsigned rule_refs[2];        /* routes needing the table-220 rule, per family */
 	struct ip_subnet *routes;     /* routes we added (removed at shutdown) */
 	size_t nroutes, caproutes;
+	struct dp_srcaddrs srcaddrs;  /* leftsourceip= addresses we added */
 	pthread_mutex_t lock;         /* guards sas */
 	struct xk_sa *sas;
 	size_t n, cap;
@@ -53,17 +54,23 @@ static inline struct xk *X(struct dataplane *dp) { return dp->priv; }
 
 /* One request on nl and its answer(s) through cb: 0 or -errno. */
 int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg);
+/* Remove every SA (policies false) or policy of Cygnet's in the kernel:
+ * reqid in Cygnet's range, or a shunt's tag (xfrm_build_shuntpolicy). */
+void xk_purge(struct mnl_socket *nl, uint32_t *seq, bool policies);
 /* The table-220 rule (xfrm_route.c). */
 int xk_rule(struct xk *x, bool add, int af);
+/* A throw route for a passthrough shunt's destination (xfrm_route.c). */
+int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst);
 /* A route for a tunnel policy's remote subnet through the device that
- * reaches the peer (add), or its removal. */
+ * reaches the peer (add, with the route settings of pol), or its removal
+ * (pol NULL; the caller releases the source address). */
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
-	     const struct ip_addr *prefsrc);
+	     const struct dp_policy *pol);
 
-/* xfrm_kernel.c, shared with the userspace backend (us_xfrm.c). */
 /* Delete every policy (or SA) of the kernel whose reqid is only, or (only
- * 0) in Cygnet's range. */
+ * 0) as xk_purge. */
 void xfrm_purge(struct mnl_socket *nl, uint32_t *seq, bool policies, uint32_t only);
+/* xfrm_kernel.c, shared with the userspace backend (us_xfrm.c). */
 /* The kernel's XFRM counters of this network namespace that say a packet
  * broke a policy (struct xfrm_stat): -errno when /proc/net/xfrm_stat cannot
  * be read.  xfrm_stat_drops: the increase since st0 as Cygnet's drop

@@ -261,6 +261,30 @@ int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 	return (int)nlh->nlmsg_len;
 }
 
+int xfrm_build_shuntpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
+			   int kdir, enum dp_action action, uint32_t priority, const struct dp_mark *mark)
+{
+	struct nlmsghdr *nlh;
+	struct xfrm_userpolicy_info *p;
+
+	if (action != DP_ACT_PASS && action != DP_ACT_DROP && action != DP_ACT_REJECT)
+		return -EINVAL;
+	if (!(nlh = start(buf, cap, XFRM_MSG_UPDPOLICY, NLM_F_ACK | NLM_F_CREATE, seq)))
+		return -ENOSPC;
+	p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	put_selector(&p->sel, sel);
+	p->lft.soft_byte_limit = p->lft.hard_byte_limit = XFRM_INF;
+	p->lft.hard_packet_limit = XFRM_INF;
+	p->lft.soft_packet_limit = CY_SHUNT_TAG;
+	p->priority = priority;
+	p->dir = (uint8_t)kdir;
+	p->action = action == DP_ACT_PASS ? XFRM_POLICY_ALLOW : XFRM_POLICY_BLOCK;
+	p->share = XFRM_SHARE_ANY;
+	if (put_mark(nlh, cap, mark) < 0)
+		return -ENOSPC;
+	return (int)nlh->nlmsg_len;
+}
+
 int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
 			 const struct dp_mark *mark)
 {

@@ -44,6 +44,15 @@ int xfrm_build_newpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_se
 			 int kdir, uint32_t reqid, uint32_t priority, enum dp_mode mode,
 			 const struct ip_addr *tmpl_src, const struct ip_addr *tmpl_dst,
 			 const struct dp_mark *mark);
+/* A shunt policy (type=passthrough|drop|reject): action allow (PASS) or
+ * block (DROP, REJECT: XFRM has no reject), no template.  Its lifetime
+ * carries CY_SHUNT_TAG (soft packet limit, which the kernel stores and
+ * never enforces on a policy), so the backend finds its own shunts again
+ * at start-up and shutdown as it finds its SAs by reqid.  -EINVAL for
+ * DP_ACT_IPSEC. */
+#define CY_SHUNT_TAG 0x4359000053484e54ull     /* "CY" ... "SHNT" */
+int xfrm_build_shuntpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel,
+			   int kdir, enum dp_action action, uint32_t priority, const struct dp_mark *mark);
 int xfrm_build_delpolicy(void *buf, size_t cap, uint32_t seq, const struct dp_selector *sel, int kdir,
 			 const struct dp_mark *mark);
 /* A policy that lets traffic pass without IPsec (allow, no template, the

@@ -68,8 +68,11 @@ int xk_rule(struct xk *x, bool add, int af)
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* pol (adding; NULL when deleting) gives the route's source (prefsrc,
+ * added to lo first when not local: dp_srcaddr_hold), gateway (via, else
+ * the one towards the peer), metric and MTU. */
 int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct ip_addr *peer,
-		    const struct ip_addr *prefsrc)
+	     const struct dp_policy *pol)
 {
 	_Alignas(struct nlmsghdr) char buf[1024];
 	struct route_ans a = { 0 };
@@ -77,33 +80,37 @@ int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct i
 	struct rtmsg *rtm;
 	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
 	int fi = dst->addr.af == AF_INET6, rc;
+	struct dp_route r = { 0 };
+	size_t len;
+	bool via = add && pol && pol->via.af == dst->addr.af && !addr_is_any(&pol->via);
+	const struct ip_addr *toward = via ? &pol->via : peer;
 
 	if (add) {
-		nlh = rt_msg(buf, sizeof(buf), RTM_GETROUTE, 0, ++x->seq, peer->af);
+		/* the device (and gateway) that reaches the nexthop, else the peer */
+		nlh = rt_msg(buf, sizeof(buf), RTM_GETROUTE, 0, ++x->seq, toward->af);
 		rtm = mnl_nlmsg_get_payload(nlh);
-		rtm->rtm_dst_len = (uint8_t)(addr_len(peer) * 8);
-		mnl_attr_put(nlh, RTA_DST, addr_len(peer), peer->a);
+		rtm->rtm_dst_len = (uint8_t)(addr_len(toward) * 8);
+		mnl_attr_put(nlh, RTA_DST, addr_len(toward), toward->a);
 		if ((rc = xk_talk(x->rt, buf, (int)nlh->nlmsg_len, getroute_cb, &a)) < 0 || !a.oif)
 			return rc < 0 ? rc : -ENETUNREACH;
+		if (via)
+			a.gw = pol->via;
+		if (pol && (rc = dp_srcaddr_hold(&x->srcaddrs, &pol->prefsrc)) < 0)
+			return rc;
 	}
-	nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
-		     NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), ++x->seq, dst->addr.af);
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_dst_len = dst->plen;
-	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = a.gw.af ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	r.dst = *dst;
+	r.table = table;
 	if (add) {
-		mnl_attr_put_u32(nlh, RTA_OIF, a.oif);
-		if (a.gw.af == dst->addr.af)
-			mnl_attr_put(nlh, RTA_GATEWAY, addr_len(&a.gw), a.gw.a);
-		if (prefsrc && prefsrc->af == dst->addr.af)
-			mnl_attr_put(nlh, RTA_PREFSRC, addr_len(prefsrc), prefsrc->a);
+		r.oif = a.oif;
+		if (pol)
+			dp_route_from_policy(&r, pol);
+		r.gw = a.gw.af == dst->addr.af ? a.gw : (struct ip_addr){ 0 };
 	}
-	rc = xk_talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
+	if (!(len = dp_route_msg(buf, sizeof(buf), ++x->seq, add, &r)))
+		return -EAFNOSUPPORT;
+	rc = xk_talk(x->rt, buf, (int)len, NULL, NULL);
+	if (add && rc < 0 && pol)
+		dp_srcaddr_release(&x->srcaddrs, &pol->prefsrc);
 	if (rc < 0 && !(rc == -ESRCH && !add))
 		return rc;
 	if (add) {
@@ -129,4 +136,29 @@ int xk_route(struct xk *x, bool add, const struct ip_subnet *dst, const struct i
 	else if (!add && x->rule_refs[fi] && --x->rule_refs[fi] == 0)
 		xk_rule(x, false, dst->addr.af);
 	return 0;
+}
+
+/* A passthrough shunt's destination in table 220 as a throw route: the
+ * lookup falls through to the host's own tables, so cleartext carved out
+ * of a tunnel's subnet does not follow the tunnel's route to the peer. */
+int xk_throw_route(struct xk *x, bool add, const struct ip_subnet *dst)
+{
+	_Alignas(struct nlmsghdr) char buf[1024];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint32_t table = x->dp->params.route_table ? x->dp->params.route_table : DP_DEFAULT_ROUTE_TABLE;
+	int rc;
+
+	nlh = rt_msg(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
+		     NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), ++x->seq, dst->addr.af);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_dst_len = dst->plen;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_THROW;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	rc = xk_talk(x->rt, buf, (int)nlh->nlmsg_len, NULL, NULL);
+	return rc == -ESRCH && !add ? 0 : rc;
 }

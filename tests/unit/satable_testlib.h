@@ -88,8 +88,10 @@ static inline void fmt_pol(const struct dp_policy *p, bool tmpl, char *buf, size
 
 	if (p->mark.mask)
 		snprintf(m, sizeof(m), " m%x/%x", p->mark.value, p->mark.mask);
-	snprintf(buf, n, "pol %s %s>%s r%u%s%s", dirs(p->dir), subnet_fmt(&p->sel.src, s),
-		 subnet_fmt(&p->sel.dst, d), p->reqid - BASE, m, tmpl && p->tmpl_dst.af ? " t" : "");
+	static const char *const act[] = { "", " pass", " drop", " reject" };
+
+	snprintf(buf, n, "pol %s %s>%s r%u%s%s%s", dirs(p->dir), subnet_fmt(&p->sel.src, s),
+		 subnet_fmt(&p->sel.dst, d), p->reqid - BASE, m, act[p->action & 3], tmpl && p->tmpl_dst.af ? " t" : "");
 }
 
 static inline int find_sa(const struct fake *f, uint32_t spi, const struct ip_addr *dst)

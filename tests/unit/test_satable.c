@@ -140,6 +140,40 @@ static void test_route_up_down(void)
 	satable_free(t);
 }
 
+/* A trap's action (negotiation / failure shunts): changing it re-installs
+ * the policy with the new action; a Child SA arriving under a failure
+ * shunt takes the policy over with its own (IPsec) version, even with the
+ * same reqid; the trap back to plain under the Child SA changes nothing. */
+static void test_trap_action(void)
+{
+	struct fake f;
+	struct satable *t = setup(&f, 0x10000);
+	struct dp_policy pol[2];
+
+	CHECK_INT(satable_trap_action(t, A, DP_ACT_DROP), -ENOENT);
+	CHECK_INT(route(t, A, S12, NULL), 0);
+	STEP(&f, "+" AO " r0 t", AO " r0 t");
+	CHECK_INT(satable_trap_action(t, A, DP_ACT_PASS), 0);
+	STEP(&f, "-" AO " r0 t; +" AO " r0 pass t", AO " r0 pass t");
+	CHECK_INT(satable_trap_action(t, A, DP_ACT_PASS), 0);
+	STEP(&f, "", AO " r0 pass t");
+	CHECK_INT(satable_trap_action(t, A, DP_ACT_DROP), 0);
+	STEP(&f, "-" AO " r0 pass t; +" AO " r0 drop t", AO " r0 drop t");
+	CHECK_INT(satable_trap_policies(t, A, pol, 2), 1);
+	CHECK_INT(pol[0].action, DP_ACT_DROP);
+	CHECK_INT(add(t, 1, A, S12, 0), 0);
+	STEP(&f, "+sa in 0x1001 r0; +sa out 0x2001 r0; -" AO " r0 drop t; +" AO " r0; +" AI " r0",
+	     SA1 AO " r0; " AI " r0");
+	CHECK_INT(satable_trap_action(t, A, DP_ACT_IPSEC), 0);
+	STEP(&f, "", SA1 AO " r0; " AI " r0");
+	CHECK_INT(satable_child_del(t, 1, 0), 0);
+	STEP(&f, "-" AI " r0; -sa 0x2001; -sa 0x1001", AO " r0");
+	CHECK_INT(satable_trap_del(t, A), 0);
+	STEP(&f, "-" AO " r0 t", "");
+	CHECK_INT(satable_trap_policies(t, A, pol, 2), 0);
+	satable_free(t);
+}
+
 /* --up, then --route while up (the trap takes the Child SA's reqid and
  * policy), --down: the trap remains; its deletion carries the template
  * (the Child SA's policy version had none, and its SA is gone by then). */
@@ -548,6 +582,7 @@ int main(void)
 	RUN(test_child_update);
 	RUN(test_route_up_down);
 	RUN(test_up_route_down);
+	RUN(test_trap_action);
 	RUN(test_overlap);
 	RUN(test_peer_delete_under_trap);
 	RUN(test_reqid_reuse);

@@ -320,6 +320,63 @@ static void test_bypass_policy(void)
 	CHECK_INT(xfrm_build_bypass(buf, sizeof(buf), 3, true, &b), -EINVAL);
 }
 
+/* Shunts (type=passthrough|drop|reject): allow or block, no template, the
+ * ownership tag in a lifetime field the kernel never enforces, a mark when
+ * given; no shunt for an IPsec action. */
+static void test_shunt_policy_layouts(void)
+{
+	static const struct { enum dp_action act; int kdir; uint8_t action; } cases[] = {
+		{ DP_ACT_PASS, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW },
+		{ DP_ACT_PASS, XFRM_POLICY_FWD, XFRM_POLICY_ALLOW },
+		{ DP_ACT_DROP, XFRM_POLICY_IN, XFRM_POLICY_BLOCK },
+		{ DP_ACT_REJECT, XFRM_POLICY_OUT, XFRM_POLICY_BLOCK },   /* XFRM has no reject */
+	};
+	char buf[XFRM_MSG_BUFSIZE];
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct dp_selector sel = { 0 };
+	struct dp_mark mark = { 0x10, 0xff };
+
+	subnet_parse("198.51.100.0/24", &sel.src, NULL);
+	subnet_parse("203.0.113.5/32", &sel.dst, NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct xfrm_userpolicy_info *p;
+
+		CHECK(xfrm_build_shuntpolicy(buf, sizeof(buf), 3, &sel, cases[i].kdir, cases[i].act,
+					     xfrm_policy_priority(&sel), i == 1 ? &mark : NULL) > 0);
+		CHECK_INT(nlh->nlmsg_type, XFRM_MSG_UPDPOLICY);
+		CHECK(nlh->nlmsg_flags & NLM_F_ACK);
+		p = mnl_nlmsg_get_payload(nlh);
+		CHECK_INT(p->dir, cases[i].kdir);
+		CHECK_INT(p->action, cases[i].action);
+		CHECK_INT(p->priority, xfrm_policy_priority(&sel));
+		CHECK_INT(p->sel.family, AF_INET);
+		CHECK_INT(p->sel.prefixlen_s, 24);
+		CHECK_INT(p->sel.prefixlen_d, 32);
+		CHECK_MEM(&p->sel.daddr, "\xcb\x00\x71\x05", 4);
+		CHECK(p->lft.soft_packet_limit == CY_SHUNT_TAG);
+		CHECK(p->lft.hard_packet_limit == XFRM_INF && p->lft.soft_byte_limit == XFRM_INF);
+		CHECK(p->lft.hard_add_expires_seconds == 0 && p->lft.hard_use_expires_seconds == 0);
+		CHECK(find_attr(nlh, sizeof(*p), XFRMA_TMPL) == NULL);
+		if (i == 1) {
+			const struct nlattr *a = find_attr(nlh, sizeof(*p), XFRMA_MARK);
+			if (CHECK(a != NULL)) {
+				const struct xfrm_mark *m = mnl_attr_get_payload(a);
+				CHECK_INT(m->v, 0x10);
+				CHECK_INT(m->m, 0xff);
+			}
+		} else
+			CHECK(find_attr(nlh, sizeof(*p), XFRMA_MARK) == NULL);
+	}
+	CHECK_INT(xfrm_build_shuntpolicy(buf, sizeof(buf), 3, &sel, XFRM_POLICY_OUT, DP_ACT_IPSEC, 1, NULL), -EINVAL);
+	CHECK_INT(xfrm_build_shuntpolicy(buf, 64, 3, &sel, XFRM_POLICY_OUT, DP_ACT_DROP, 1, NULL), -ENOSPC);
+	/* a passthrough for one host beats a tunnel for its subnet */
+	{
+		struct dp_selector tun = sel;
+		subnet_parse("203.0.113.0/24", &tun.dst, NULL);
+		CHECK(xfrm_policy_priority(&sel) < xfrm_policy_priority(&tun));
+	}
+}
+
 /* mark=: XFRMA_MARK on the SA, its delete/get, and both policy messages */
 static void test_marks(void)
 {
@@ -552,6 +609,7 @@ int main(void)
 	RUN(test_policy_layouts);
 	RUN(test_policy_in_ports);
 	RUN(test_bypass_policy);
+	RUN(test_shunt_policy_layouts);
 	RUN(test_marks);
 	RUN(test_priority_order);
 	RUN(test_parse_acquire);

@@ -11,15 +11,18 @@
 #   kx-*   Cygnet xfrm  <-> Cygnet xfrm: marks, priorities, tfc=, byte lifetimes, whack --rekey-*
 #   ls-*   Libreswan (xfrm) <-> Cygnet xfrm
 #   lsn-*  Libreswan initiates a leftsubnets=/rightsubnets= group (one IKE SA, 4 Child SAs)
+#   sh-*   Cygnet xfrm  <-> Cygnet xfrm: shunts (type=passthrough|drop) nested in a tunnel
+#   ud-*   Cygnet xfrm  <-> Cygnet xfrm: leftupdown= script, metric=, mtu=,
+#          leftsourceip=, leftnexthop= on the kernel dataplane's routes
 #   sel-*  Cygnet xfrm  <-> Cygnet xfrm with leftprotoport=tcp, rightprotoport=tcp/5001:
 #          ports in the kernel's policies, port 5001 as ESP, 5002 in clear,
 #          cleartext to 5001 dropped by the kernel and counted in --status
-# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn sel) limits what runs.
+# VM_PARTS (space separated: xx rq nat xu rt kx ls lsn sh ud sel) limits what runs.
 set -u
 . "$CYGNET_TOP/tests/integration/lib/common.sh"
 # for n_states (its conf() is replaced by the one below)
 . "$CYGNET_TOP/tests/integration/lib/e2e.sh"
-PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn sel}
+PARTS=${VM_PARTS:-xx rq nat xu rt kx ls lsn sh ud sel}
 LS=/usr/libexec/ipsec
 A=${TAG}a B=${TAG}b
 
@@ -709,6 +712,106 @@ part_lsn() {
 	   ip netns exec "$A" ping -c 2 -i 0.3 -W 3 -I 198.51.100.17 203.0.113.17 >/dev/null 2>&1; then pass lsn-rekey-2x2
 	else fail lsn-rekey-2x2 "$(tr '\n' '|' <"$TMP/lsn-rk.out")"; fi
 	pluto_stop "$dc"; pluto_stop "$dl"
+}
+
+# Shunts with kernel ESP: a tunnel 198.51.100.0/24 <-> 203.0.113.0/24 up,
+# both ends with a passthrough for 203.0.113.5 (the peer must send that
+# host's traffic in clear too: the kernel refuses a decrypted packet that an
+# allow policy without template matches) and A with a drop shunt for
+# 203.0.113.6: .1 crosses ESP, .5 crosses in clear (ESP counters still),
+# .6 is blocked; unrouted, .5 and .6 go through the tunnel.
+part_sh() {
+	local da=$TMP/sha db=$TMP/shb
+	local pass='
+conn pass
+	authby=never
+	type=passthrough
+	left=192.0.2.1
+	leftsubnet=198.51.100.0/24
+	right=192.0.2.2
+	rightsubnet=203.0.113.5/32
+	auto=route'
+	conf "$da" xfrm 192.0.2.2 "$pass
+conn blk
+	authby=never
+	type=drop
+	left=192.0.2.1
+	leftsubnet=198.51.100.0/24
+	right=%any
+	rightsubnet=203.0.113.6/32
+	auto=route"
+	conf "$db" xfrm 192.0.2.2 "$pass"
+	pluto_start "$A" "$da" || { fail sh-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail sh-start "pluto B"; return; }
+	if cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then pass sh-up
+	else fail sh-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log" "$db/pluto.log"; return; fi
+	local e0 e1 e2
+	e0=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.1; then pass sh-tunnel-ping; else fail sh-tunnel-ping "no reply"; fi
+	e1=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.5; then pass sh-passthrough-ping; else fail sh-passthrough-ping "no reply"; fi
+	e2=$(esp_pkts "$A")
+	if [ $((e1 - e0)) -ge 6 ] && [ "$e2" = "$e1" ]; then pass sh-passthrough-in-clear
+	else fail sh-passthrough-in-clear "ESP packets $e0 -> $e1 (tunnel) -> $e2 (passthrough)"; fi
+	if ! ip netns exec "$A" ping -c 1 -W 2 -I 198.51.100.1 203.0.113.6 >/dev/null 2>&1; then pass sh-drop-blocks
+	else fail sh-drop-blocks "ping answered"; fi
+	[ "$(esp_pkts "$A")" = "$e2" ] && pass sh-drop-sends-nothing || fail sh-drop-sends-nothing "ESP $e2 -> $(esp_pkts "$A")"
+	cy_auto "$A" "$da" --unroute pass >/dev/null 2>&1; cy_auto "$B" "$db" --unroute pass >/dev/null 2>&1
+	cy_auto "$A" "$da" --unroute blk >/dev/null 2>&1
+	e0=$(esp_pkts "$A")
+	if ping_through "$A" 198.51.100.1 203.0.113.5 && ping_through "$A" 198.51.100.1 203.0.113.6 &&
+	   [ $(($(esp_pkts "$A") - e0)) -ge 12 ]; then pass sh-unrouted-tunnelled
+	else fail sh-unrouted-tunnelled "ESP $e0 -> $(esp_pkts "$A")"; fi
+	pluto_stop "$da"; pluto_stop "$db"
+	if [ "$(npol "$A")" = 0 ] && [ "$(npol "$B")" = 0 ]; then pass sh-shutdown-clean
+	else fail sh-shutdown-clean "A $(npol "$A"), B $(npol "$B") policies after stop"; fi
+}
+
+# updown script and route settings with the kernel: the table-220 route has
+# the nexthop as gateway, the source address (added to lo), metric and MTU;
+# the gateway's own traffic leaves through ESP; the script sees
+# PLUTO_STACK=xfrm; --down runs down, unroute and removes route and address.
+ud_verbs() { tr '\n' ' ' <"$TMP/ud-A.verbs" 2>/dev/null; }
+ud_verbs_are() { [ "$(ud_verbs)" = "$1" ]; }
+part_ud() {
+	local da=$TMP/ua db=$TMP/ub r before
+	printf '#!/bin/sh\necho "$PLUTO_VERB" >>"$1.verbs"\nenv | grep ^PLUTO_ >>"$1.env"\n' >"$TMP/ud.sh"
+	conf "$da" xfrm 192.0.2.2 "	metric=7
+	mtu=1300
+	leftsourceip=198.51.100.77
+	leftnexthop=192.0.2.2
+	leftupdown=\"/bin/sh $TMP/ud.sh $TMP/ud-A\""
+	conf "$db" xfrm
+	pluto_start "$A" "$da" || { fail ud-start "pluto A"; return; }
+	pluto_start "$B" "$db" || { fail ud-start "pluto B"; return; }
+	if ! cy_auto "$A" "$da" --up t >"$TMP/up.out" 2>&1; then
+		fail ud-up "$(tail -3 "$TMP/up.out" | tr '\n' '|')"; logs "$da/pluto.log"; pluto_stop "$da"; pluto_stop "$db"; return
+	fi
+	r=$(ip -n "$A" route show table 220 | grep '^203.0.113.0/24 ')
+	case "$r" in
+	*"via 192.0.2.2 dev va"*"src 198.51.100.77"*"metric 7"*"mtu 1300"*) pass ud-route-settings ;;
+	*) fail ud-route-settings "table 220: '$r'; $(grep -i route "$da/pluto.log" | tail -2 | tr '\n' '|')" ;;
+	esac
+	ip -n "$A" addr show dev lo | grep -q 'inet 198.51.100.77/32 scope 50' && pass ud-sourceip-on-lo ||
+		fail ud-sourceip-on-lo "$(ip -n "$A" addr show dev lo | grep inet | tr '\n' '|')"
+	before=$(esp_pkts "$A")
+	if ip netns exec "$A" ping -c 3 -i 0.3 -W 3 203.0.113.1 >/dev/null 2>&1 && [ $(($(esp_pkts "$A") - before)) -ge 6 ]; then
+		pass ud-sourceip-traffic-esp
+	else
+		fail ud-sourceip-traffic-esp "ping without -I; ESP packets $before -> $(esp_pkts "$A")"
+	fi
+	wait_until 10 ud_verbs_are 'up-client prepare-client route-client ' &&
+		pass ud-verbs-up || fail ud-verbs-up "'$(ud_verbs)'"
+	grep -qx 'PLUTO_STACK=xfrm' "$TMP/ud-A.env" && grep -qx 'PLUTO_NEXT_HOP=192.0.2.2' "$TMP/ud-A.env" &&
+		grep -qx 'PLUTO_METRIC=7' "$TMP/ud-A.env" && pass ud-env || fail ud-env "$(sort -u "$TMP/ud-A.env" | grep -E 'STACK|NEXT_HOP|METRIC' | tr '\n' ' ')"
+	cy_auto "$A" "$da" --down t >/dev/null 2>&1
+	if wait_until 10 ud_verbs_are 'up-client prepare-client route-client down-client unroute-client ' &&
+	   ! ip -n "$A" route show table 220 | grep -q '^203.0.113.0/24' && ! ip -n "$A" addr show dev lo | grep -q 198.51.100.77; then
+		pass ud-down-clean
+	else
+		fail ud-down-clean "'$(ud_verbs)'; $(ip -n "$A" route show table 220 | tr '\n' '|') $(ip -n "$A" addr show dev lo | grep -c 198.51.100.77)"
+	fi
+	pluto_stop "$da"; pluto_stop "$db"
 }
 
 # clear_connect NS PORT: a TCP connect from 198.51.100.1 to 203.0.113.1:PORT
