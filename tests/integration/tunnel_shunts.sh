@@ -30,6 +30,9 @@ shunt() {   # shunt NAME TYPE AUTO RIGHT RIGHTSUBNET [LEFTSUBNET]
 		"$1" "$2" "$3" "${7:-192.0.2.1}" "${6:-198.51.100.0/24}" "$4" "$5" >>"$DW/ipsec.conf"
 }
 shunt pass passthrough route 192.0.2.2 203.0.113.5/32
+# east routes the same passthrough: without it east's inbound policy of the
+# tunnel drops the cleartext from 198.51.100.0/25 (as the kernel does)
+printf '\nconn pass\n\tauthby=never\n\ttype=passthrough\n\tauto=route\n\tleft=192.0.2.1\n\tleftsubnet=198.51.100.0/24\n\tright=192.0.2.2\n\trightsubnet=203.0.113.5/32\n' >>"$DE/ipsec.conf"
 shunt wide drop route 192.0.2.2 203.0.113.0/24
 shunt blk drop add %any 203.0.113.6/32
 shunt rej reject ignore 192.0.2.2 203.0.113.7/32
@@ -122,6 +125,7 @@ ww --globalstatus | grep -qx 'current.states.shunts=0' && pass globalstatus-shun
 
 # ---- unroute / delete: the tunnel takes the traffic again ----
 expect unroute-pass 0 - -- aw --unroute pass
+ae --unroute pass >/dev/null 2>&1
 expect unroute-drop 0 - -- aw --unroute blk
 expect delete-reject 0 - -- aw --delete rej
 [ "$(routing pass)" = unrouted ] && [ "$(routing blk)" = unrouted ] && pass unroute-status ||
