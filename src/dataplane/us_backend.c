@@ -95,17 +95,24 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 	u->db.expire = on_expire;
 	u->db.expire_arg = u;
 	u->db.report = on_report;
-	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_nl_open(u)) < 0 || (rc = us_xfrm_open(u)) < 0 ||
-	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (us_shunt_open(u), rc = us_io_start(u)) < 0) {
+	u->tun_fd = u->stop_fd = -1;
+	for (int i = 0; i < US_NSOCK; i++)
+		u->sock[i] = -1;
+	if ((rc = us_nl_open(u)) < 0) {
 		us_shutdown(dp);
 		return rc;
 	}
 	/* A daemon killed with SIGKILL left its rules (its routes went with
-	 * its TUN): remove them so a restart starts clean. */
+	 * its TUN): remove them first, so a restart starts clean. */
 	if (!dp->params.no_routes)
 		for (int f = 0; f < 2; f++)
 			for (int i = 0; i < 8 && us_rule(u, false, f ? AF_INET6 : AF_INET) == 0; i++)
 				log_info("dataplane: removed a stale routing rule for table %u", dp->params.route_table);
+	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_xfrm_open(u)) < 0 ||
+	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (us_shunt_open(u), rc = us_io_start(u)) < 0) {
+		us_shutdown(dp);
+		return rc;
+	}
 	log_info("userspace ESP dataplane on %s (table %u, rule priority %u)", u->tun_name,
 		 dp->params.route_table, dp->params.rule_priority);
 	return 0;
