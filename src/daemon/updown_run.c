@@ -26,7 +26,10 @@
 #include "lib/esc.h"
 #include "lib/log.h"
 
-#define QUEUE_MAX 256              /* runs queued or running at once */
+#define QUEUE_MAX 4096             /* runs queued or running at once, all conns */
+#define KEY_MAX 64                 /* ... of one conn (key): a peer that cycles its
+				    * Child SAs fills its own conn's share only */
+#define RUN_MAX 16                 /* scripts running side by side */
 #define LINE_MAX_LEN 1024          /* longer output lines are split */
 #define POLL_MS 100                /* without pidfd */
 
@@ -130,6 +133,15 @@ bool updown_runner_queue(struct updown_runner *r, const char *key, const char *l
 {
 	struct job *j, **pp;
 
+	size_t same = 0;
+
+	for (j = r->head; j; j = j->next)
+		same += strcmp(j->key, key) == 0;
+	if (same >= KEY_MAX) {
+		log_error("%s: not running updown command \"%s\": %d runs of this conn already waiting", label, cmd,
+			  KEY_MAX);
+		return false;
+	}
 	if (r->n >= QUEUE_MAX) {
 		log_error("%s: not running updown command \"%s\": %d runs already waiting", label, cmd, QUEUE_MAX);
 		return false;
@@ -339,8 +351,11 @@ static int start(struct job *j)
 static void kick(struct updown_runner *r)
 {
 	struct job *next;
+	size_t running = 0;
 
-	for (struct job *j = r->head; j; j = next) {
+	for (struct job *j = r->head; j; j = j->next)
+		running += j->running;
+	for (struct job *j = r->head; j && running < RUN_MAX; j = next) {
 		bool blocked = false;
 		int rc;
 
@@ -349,8 +364,12 @@ static void kick(struct updown_runner *r)
 			continue;
 		for (struct job *e = r->head; e != j && !blocked; e = e->next)
 			blocked = strcmp(e->key, j->key) == 0;
-		if (blocked || (rc = start(j)) == 0)
+		if (blocked)
 			continue;
+		if ((rc = start(j)) == 0) {
+			running++;
+			continue;
+		}
 		log_error("%s: cannot run updown command \"%s\": %s", j->label, j->cmd, strerror(-rc));
 		j->running = true;             /* so finish() may take it out */
 		j->pid = 0;
