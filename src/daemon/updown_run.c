@@ -54,6 +54,7 @@ struct updown_runner {
 	unsigned timeout_s;
 	struct job *head;
 	size_t n;
+	bool closing;                  /* shutdown: every free conn's run starts at once */
 };
 
 static void kick(struct updown_runner *r);
@@ -355,7 +356,7 @@ static void kick(struct updown_runner *r)
 
 	for (struct job *j = r->head; j; j = j->next)
 		running += j->running;
-	for (struct job *j = r->head; j && running < RUN_MAX; j = next) {
+	for (struct job *j = r->head; j && (r->closing || running < RUN_MAX); j = next) {
 		bool blocked = false;
 		int rc;
 
@@ -412,6 +413,8 @@ void updown_runner_free(struct updown_runner *r)
 {
 	if (!r)
 		return;
+	r->closing = true;
+	kick(r);                       /* the conns' last runs side by side, as before the bound */
 	while (r->head) {
 		struct job *j = r->head;
 
