@@ -217,7 +217,7 @@ static void test_system_numeric(void)
 	CHECK(err[0] != '\0');
 }
 
-/* review2: an answer of the unspecified address (or multicast/broadcast)
+/* An answer of the unspecified address (or multicast/broadcast)
  * is no address: 0.0.0.0 would make a conn %any. */
 static void test_system_unusable(void)
 {

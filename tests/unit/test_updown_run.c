@@ -156,7 +156,7 @@ static void test_bound_and_drain(void)
 		ok += updown_runner_queue(r, "q", "qn", ":", &e);
 	CHECK_INT(ok, 63);
 	CHECK(seen("qn: not running updown command \":\": 64 runs of this conn already waiting") >= 0);
-	CHECK(updown_runner_queue(r, "other", "o", "echo other", &e));   /* review2: not starved */
+	CHECK(updown_runner_queue(r, "other", "o", "echo other", &e));   /* not starved */
 	clear();
 	updown_runner_free(r);                   /* the loop never ran */
 	CHECK(seen("q0 output: start") >= 0);
@@ -165,7 +165,7 @@ static void test_bound_and_drain(void)
 	event_base_free(b);
 }
 
-/* review2: 300 runs of 150 conns (more than the old daemon-wide 256) all
+/* 300 runs of 150 conns (more than the old daemon-wide 256) all
  * run, at most 16 side by side. */
 static void test_many_conns(void)
 {

@@ -1,12 +1,12 @@
 #!/bin/bash
-# review2: the updown runner queues at most 256 runs for the whole daemon
+# the updown runner queues at most 256 runs for the whole daemon
 # and silently (one error line each) drops the rest.  150 auto=route conns
 # with a leftupdown= script need 300 runs (prepare + route) at start-up and
 # 150 unroute at shutdown; the routes/firewall rules of the conns past the
 # bound are never set up (or never taken down).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need review_updown_queue
+e2e_need updown_queue
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 N=150
 conf "$DW" "$CONN_V4"

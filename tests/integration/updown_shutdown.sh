@@ -1,10 +1,10 @@
 #!/bin/bash
-# review2: with the runner's 16-at-once limit, shutdown still starts every
+# with the runner's 16-at-once limit, shutdown still starts every
 # conn's last (unroute) run side by side: 40 routed conns whose script takes
 # 1 s stop in about 1 s, not 40 (a regression test for the limit).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need review_updown_shutdown
+e2e_need updown_shutdown
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 N=40
 conf "$DW" "$CONN_V4"
