@@ -61,6 +61,33 @@ static void busy_cb(void *arg, const struct ike_sa_info *sa)
 		b->yes = true;
 }
 
+/* Would the view built from the new answers take over the conn's trap?
+ * (oriented, and a peer that is an address, not %any: sa_route refuses a
+ * template).  Built aside and dropped: the old view stays meanwhile. */
+static bool routable_after(struct pluto *p, struct dconn *dc, struct reply *rp)
+{
+	struct conn_view *old = dc->view, *nv;
+	char err[300] = "", a[ADDR_STRLEN];
+	bool ok;
+
+	dc->view = NULL;
+	nv = connview_get(p, dc, err, sizeof(err));
+	ok = nv && nv->ike.remote.addr.af && !addr_is_any(&nv->ike.remote.addr);
+	if (nv) {
+		if (!ok)
+			snprintf(err, sizeof(err), "the peer would be %s", addr_fmt(&nv->ike.remote.addr, a));
+		connview_drop(dc);
+	}
+	dc->view = old;
+	if (!ok) {
+		rp_line(rp, 25, "\"%s\": keeps its old addresses and trap: the new answers cannot be routed: %s",
+			dc->name, err);
+		log_warn("\"%s\": keeps its old addresses and trap: the new answers cannot be routed: %s", dc->name,
+			 err);
+	}
+	return ok;
+}
+
 /* The conn's view was built with other addresses: rebuild it when no SA
  * uses it, moving its trap policies; else keep it (the next --up tries
  * again). */
@@ -89,6 +116,8 @@ static void readdress(struct pluto *p, struct dconn *dc, struct reply *rp)
 		return;
 	}
 	routed = h && h->sat && satable_trap_of(h->sat, &v->ike, NULL);
+	if (routed && !routable_after(p, dc, rp))
+		return;                 /* keep the old view and its trap: never fail open */
 	if (routed)
 		sa_unroute(h, dc, rp);
 	connview_drop(dc);

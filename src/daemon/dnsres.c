@@ -38,6 +38,19 @@ struct dnsres {
 	unsigned pending;                /* loop thread only */
 };
 
+/* An answer that can be a peer's or our own host address: never the
+ * unspecified address (0.0.0.0, ::), which the daemon reads as %any (a
+ * responder for every peer, a trap nobody can route, a shunt for the
+ * whole family), nor multicast or the limited broadcast. */
+bool dnsres_addr_usable(const struct ip_addr *a)
+{
+	if (!a->af || addr_is_any(a))
+		return false;
+	if (a->af == AF_INET)
+		return a->a[0] < 224;           /* multicast, class E, 255.255.255.255 */
+	return a->a[0] != 0xff;            /* IPv6 multicast */
+}
+
 int dnsres_lookup_system(const char *name, int af, struct ip_addr *out, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_family = af, .ai_socktype = SOCK_DGRAM }, *res = NULL;
@@ -49,7 +62,7 @@ int dnsres_lookup_system(const char *name, int af, struct ip_addr *out, char *er
 	}
 	rc = -1;
 	for (const struct addrinfo *ai = res; ai && rc; ai = ai->ai_next)
-		if (addr_from_sockaddr(ai->ai_addr, out, NULL))
+		if (addr_from_sockaddr(ai->ai_addr, out, NULL) && dnsres_addr_usable(out))
 			rc = 0;
 	freeaddrinfo(res);
 	if (rc)

@@ -43,6 +43,8 @@ typedef int (*dnsres_lookup_fn)(const char *name, int af, struct ip_addr *out, c
  * answer (the query is abandoned: free what arg holds). */
 typedef void (*dnsres_done_fn)(void *arg, const struct dnsres_result *r);
 
+/* false for answers no conn may use: unspecified, multicast, broadcast. */
+bool dnsres_addr_usable(const struct ip_addr *a);
 int dnsres_lookup_system(const char *name, int af, struct ip_addr *out, char *err, size_t errlen);
 
 /* NULL on failure (out of memory, no eventfd).  lookup NULL = the system's. */

@@ -26,7 +26,10 @@
 #include "lib/esc.h"
 #include "lib/log.h"
 
-#define QUEUE_MAX 256              /* runs queued or running at once */
+#define QUEUE_MAX 4096             /* runs queued or running at once, all conns */
+#define KEY_MAX 64                 /* ... of one conn (key): a peer that cycles its
+				    * Child SAs fills its own conn's share only */
+#define RUN_MAX 16                 /* scripts running side by side */
 #define LINE_MAX_LEN 1024          /* longer output lines are split */
 #define POLL_MS 100                /* without pidfd */
 
@@ -51,6 +54,7 @@ struct updown_runner {
 	unsigned timeout_s;
 	struct job *head;
 	size_t n;
+	bool closing;                  /* shutdown: every free conn's run starts at once */
 };
 
 static void kick(struct updown_runner *r);
@@ -130,6 +134,15 @@ bool updown_runner_queue(struct updown_runner *r, const char *key, const char *l
 {
 	struct job *j, **pp;
 
+	size_t same = 0;
+
+	for (j = r->head; j; j = j->next)
+		same += strcmp(j->key, key) == 0;
+	if (same >= KEY_MAX) {
+		log_error("%s: not running updown command \"%s\": %d runs of this conn already waiting", label, cmd,
+			  KEY_MAX);
+		return false;
+	}
 	if (r->n >= QUEUE_MAX) {
 		log_error("%s: not running updown command \"%s\": %d runs already waiting", label, cmd, QUEUE_MAX);
 		return false;
@@ -339,8 +352,11 @@ static int start(struct job *j)
 static void kick(struct updown_runner *r)
 {
 	struct job *next;
+	size_t running = 0;
 
-	for (struct job *j = r->head; j; j = next) {
+	for (struct job *j = r->head; j; j = j->next)
+		running += j->running;
+	for (struct job *j = r->head; j && (r->closing || running < RUN_MAX); j = next) {
 		bool blocked = false;
 		int rc;
 
@@ -349,8 +365,12 @@ static void kick(struct updown_runner *r)
 			continue;
 		for (struct job *e = r->head; e != j && !blocked; e = e->next)
 			blocked = strcmp(e->key, j->key) == 0;
-		if (blocked || (rc = start(j)) == 0)
+		if (blocked)
 			continue;
+		if ((rc = start(j)) == 0) {
+			running++;
+			continue;
+		}
 		log_error("%s: cannot run updown command \"%s\": %s", j->label, j->cmd, strerror(-rc));
 		j->running = true;             /* so finish() may take it out */
 		j->pid = 0;
@@ -393,6 +413,8 @@ void updown_runner_free(struct updown_runner *r)
 {
 	if (!r)
 		return;
+	r->closing = true;
+	kick(r);                       /* the conns' last runs side by side, as before the bound */
 	while (r->head) {
 		struct job *j = r->head;
 

@@ -217,11 +217,28 @@ static void test_system_numeric(void)
 	CHECK(err[0] != '\0');
 }
 
+/* An answer of the unspecified address (or multicast/broadcast)
+ * is no address: 0.0.0.0 would make a conn %any. */
+static void test_system_unusable(void)
+{
+	struct ip_addr out;
+	char err[DNSRES_ERR_MAX] = "";
+
+	CHECK(dnsres_lookup_system("0.0.0.0", AF_UNSPEC, &out, err, sizeof(err)) != 0);
+	CHECK_STR(err, "no usable address");
+	CHECK(dnsres_lookup_system("::", AF_INET6, &out, err, sizeof(err)) != 0);
+	CHECK(dnsres_lookup_system("224.0.0.1", AF_INET, &out, err, sizeof(err)) != 0);
+	CHECK(dnsres_lookup_system("255.255.255.255", AF_INET, &out, err, sizeof(err)) != 0);
+	CHECK(dnsres_lookup_system("ff02::1", AF_INET6, &out, err, sizeof(err)) != 0);
+	CHECK_INT(dnsres_lookup_system("192.0.2.9", AF_INET, &out, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	RUN(test_blocking_lookup_keeps_loop_running);
 	RUN(test_failure_and_two_names);
 	RUN(test_free_with_pending);
 	RUN(test_system_numeric);
+	RUN(test_system_unusable);
 	return t_done();
 }

@@ -140,7 +140,8 @@ static void test_time_limit(void)
 	event_base_free(b);
 }
 
-/* 256 runs at most; the shutdown drain runs what is queued without the loop. */
+/* 64 runs of one conn at most (another conn still gets its runs); the
+ * shutdown drain runs what is queued without the loop. */
 static void test_bound_and_drain(void)
 {
 	struct event_base *b = event_base_new();
@@ -153,12 +154,39 @@ static void test_bound_and_drain(void)
 	updown_runner_queue(r, "q", "q0", "sleep 0.2; echo start", &e);
 	for (int i = 1; i < 300; i++)
 		ok += updown_runner_queue(r, "q", "qn", ":", &e);
-	CHECK_INT(ok, 255);
-	CHECK(seen("qn: not running updown command \":\": 256 runs already waiting") >= 0);
+	CHECK_INT(ok, 63);
+	CHECK(seen("qn: not running updown command \":\": 64 runs of this conn already waiting") >= 0);
+	CHECK(updown_runner_queue(r, "other", "o", "echo other", &e));   /* not starved */
 	clear();
 	updown_runner_free(r);                   /* the loop never ran */
 	CHECK(seen("q0 output: start") >= 0);
+	CHECK(seen("o output: other") >= 0);
 	CHECK(seen("qn: updown command exited with status 0") > seen("q0 output: start"));
+	event_base_free(b);
+}
+
+/* 300 runs of 150 conns (more than the old daemon-wide 256) all
+ * run, at most 16 side by side. */
+static void test_many_conns(void)
+{
+	struct event_base *b = event_base_new();
+	struct updown_runner *r = updown_runner_new(b, 5);
+	struct updown_env e;
+	size_t ok = 0;
+	char key[16];
+
+	clear();
+	env1(&e, "PLUTO_VERB=route-client");
+	for (int i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "c%d", i / 2);
+		ok += updown_runner_queue(r, key, "m", ":", &e);
+	}
+	CHECK_INT(ok, 300);
+	CHECK(updown_runner_busy(r) == 300);
+	run(b, r);
+	CHECK_INT(updown_runner_busy(r), 0);
+	CHECK(seen("not running") < 0);
+	updown_runner_free(r);
 	event_base_free(b);
 }
 
@@ -170,6 +198,7 @@ int main(void)
 	RUN(test_order_and_parallel);
 	RUN(test_time_limit);
 	RUN(test_bound_and_drain);
+	RUN(test_many_conns);
 	clear();
 	return t_done();
 }

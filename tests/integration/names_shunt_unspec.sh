@@ -1,0 +1,36 @@
+#!/bin/bash
+# a passthrough shunt whose right= is a host name: a DNS answer of
+# 0.0.0.0 widens the shunt to 0.0.0.0/0 (every destination bypasses every
+# tunnel), instead of being refused as an address.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need names_shunt_unspec
+[ -d /etc/netns ] || { mkdir -p /etc/netns && at_exit rmdir /etc/netns; }
+mkdir -p "/etc/netns/$W" "/etc/netns/$E" || { fail setup "cannot create /etc/netns"; finish; }
+at_exit rm -rf "/etc/netns/$W" "/etc/netns/$E"
+two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
+for ns in "$W" "$E"; do
+	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
+	printf '127.0.0.1 localhost\n0.0.0.0 printer.example\n' >"/etc/netns/$ns/hosts"
+done
+conf "$DW" "$CONN_V4"
+cat >>"$DW/ipsec.conf" <<'CONF'
+
+conn printer
+	type=passthrough
+	left=192.0.2.1
+	right=printer.example
+	auto=route
+CONF
+conf "$DE" "$CONN_V4"
+start_both || { fail setup "pluto did not start"; finish; }
+wait_until 10 eval 'cy_whack "$W" "$DW" --status 2>/dev/null | grep -q "\"printer\".*routed"'
+cy_whack "$W" "$DW" --status 2>/dev/null | grep '"printer":' | head -2
+ip -n "$W" xfrm policy 2>/dev/null | grep -B1 -A3 'src 0.0.0.0/0\|dst 0.0.0.0/0' | head -20 >"$TMP/pol"
+cat "$TMP/pol"
+if grep -q '0.0.0.0/0' "$TMP/pol"; then
+	fail shunt-name-unspecified "passthrough shunt for right=printer.example (answer 0.0.0.0) covers 0.0.0.0/0"
+else
+	pass shunt-name-unspecified
+fi
+finish
