@@ -18,9 +18,10 @@ else
 Q := @
 endif
 
-# Install missing Debian build dependencies before anything else (fresh machine).
+# Install missing Debian build dependencies before anything else (fresh machine);
+# nft too: the userspace dataplane needs it at run time (make demo).
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
-ifneq ($(shell pkg-config --exists '$(PKGS)' 2>/dev/null && command -v clang >/dev/null && echo ok),ok)
+ifneq ($(shell pkg-config --exists '$(PKGS)' 2>/dev/null && command -v clang >/dev/null && command -v nft >/dev/null && command -v tcpdump >/dev/null && echo ok),ok)
 $(info cygnet: build dependencies missing, running scripts/install-deps)
 DEPS_RC := $(shell scripts/install-deps >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
