@@ -17,9 +17,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need daemon_names
-[ -d /etc/netns ] || { mkdir -p /etc/netns && at_exit rmdir /etc/netns; }
-mkdir -p "/etc/netns/$W" "/etc/netns/$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
-at_exit rm -rf "/etc/netns/$W" "/etc/netns/$E"
+netns_etc "$W" "$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 ip -n "$W" addr add 192.0.2.3/24 dev va
 ip -n "$E" addr add 192.0.2.4/24 dev vb

@@ -1,13 +1,11 @@
 #!/bin/bash
-# a passthrough shunt whose right= is a host name: a DNS answer of
-# 0.0.0.0 widens the shunt to 0.0.0.0/0 (every destination bypasses every
-# tunnel), instead of being refused as an address.
+# A passthrough shunt whose right= is a host name answered with 0.0.0.0
+# is not widened to 0.0.0.0/0 (every destination bypassing every tunnel):
+# that answer is no usable address.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need names_shunt_unspec
-[ -d /etc/netns ] || { mkdir -p /etc/netns && at_exit rmdir /etc/netns; }
-mkdir -p "/etc/netns/$W" "/etc/netns/$E" || { fail setup "cannot create /etc/netns"; finish; }
-at_exit rm -rf "/etc/netns/$W" "/etc/netns/$E"
+netns_etc "$W" "$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 for ns in "$W" "$E"; do
 	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"

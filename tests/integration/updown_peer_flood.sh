@@ -1,9 +1,8 @@
 #!/bin/bash
-# an authenticated peer that brings its Child SA up and down in a
-# loop fills the daemon-wide updown queue (256) with its own conn's runs
-# (serialised per conn, each as slow as the script); meanwhile every other
-# conn's updown runs are refused: here east's conn "other" never gets its
-# route run (its firewall/route set-up is skipped).
+# An authenticated peer that brings its Child SA up and down in a loop
+# fills only its own conn's share of the updown queue (64 runs per conn,
+# each as slow as the script): east's other conn routed meanwhile still gets
+# its prepare and route runs (once a daemon-wide bound of 256 starved it).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need updown_peer_flood
@@ -31,15 +30,12 @@ conn other
 EOF2
 start_both || { fail setup "pluto did not start"; finish; }
 # the peer (west) cycles its tunnel
-aw --up t 2>&1 | tail -3; cat "$DE/ipsec.conf" | head -20
 for i in $(seq 1 80); do aw --up t >/dev/null 2>&1; aw --down t >/dev/null 2>&1; done
-echo "east refusals so far: $(grep -c 'not running updown command' "$DE/pluto.log")"
 ae --config "$DE/ipsec.conf" --add other >/dev/null 2>&1; ae --route other >"$TMP/r" 2>&1
-sleep 2; cat "$TMP/r"; grep "\"other\"" "$DE/pluto.log" | tail -5
-if grep -q '"other": .*not running updown command' "$DE/pluto.log"; then
-	fail other-conn-updown-runs "$(grep -m1 '"other": .*not running updown command' "$DE/pluto.log")"
-else
+if wait_until 60 grep -q '^route-client other$' "$DE/updown.out" &&
+   ! grep -q '"other": .*not running updown command' "$DE/pluto.log"; then
 	pass other-conn-updown-runs
+else
+	fail other-conn-updown-runs "$(grep -m1 '"other": .*not running updown command' "$DE/pluto.log")$(tr '\n' '|' <"$TMP/r")"
 fi
-echo "runs done: $(wc -l <"$DE/updown.out"); refused: $(grep -c 'not running updown command' "$DE/pluto.log")"
 finish

@@ -149,3 +149,15 @@ traffic() {
 	cap_stop
 	wire_check "$name-wire" "$TMP/$name.pcap" "$filter"
 }
+
+# netns_etc NS...: a private /etc/netns/NS/ for each (files there, e.g.
+# hosts and resolv.conf, replace /etc's under `ip netns exec NS`), removed
+# at exit
+netns_etc() {
+	local ns
+	[ -d /etc/netns ] || { mkdir -p /etc/netns && at_exit rmdir /etc/netns; }
+	for ns; do
+		mkdir -p "/etc/netns/$ns" || return 1
+		at_exit rm -rf "/etc/netns/$ns"
+	done
+}
