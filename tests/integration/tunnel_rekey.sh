@@ -59,9 +59,14 @@ if [ -n "$tx" ] && [ "$tx" -ge $((DURATION * 5)) ] && [ $((tx - rx)) -le 1 ]; th
 else
 	fail rekey-ping-loss "$(grep transmitted "$TMP/ping.out"); drops: $(ww --status | grep 'drops:' | tr '\n' '|')"
 fi
-sw=$(sa_summary "$W" "$DW"); se=$(sa_summary "$E" "$DE" swap)
-if [ "$(grep -c '^ike ' <<<"$sw")" = 1 ] && [ "$(grep -c '^child ' <<<"$sw")" = 1 ] && [ "$sw" = "$se" ] &&
-   [ "$sw" != "$first" ] && [ "$(routes220 "$W" | wc -l)" = 1 ] && [ "$(routes220 "$E" | wc -l)" = 1 ]; then
+# rekeys go on (lifetimes are short): the two daemons' snapshots agree only
+# between exchanges, so poll for such a moment
+one_sa_agreed() {
+	sw=$(sa_summary "$W" "$DW"); se=$(sa_summary "$E" "$DE" swap)
+	[ "$(grep -c '^ike ' <<<"$sw")" = 1 ] && [ "$(grep -c '^child ' <<<"$sw")" = 1 ] && [ "$sw" = "$se" ] &&
+		[ "$sw" != "$first" ] && [ "$(routes220 "$W" | wc -l)" = 1 ] && [ "$(routes220 "$E" | wc -l)" = 1 ]
+}
+if wait_until 15 one_sa_agreed; then
 	pass rekey-one-sa-left-and-agreed
 else
 	fail rekey-one-sa-left-and-agreed "west [$(ww --showstates | tr '\n' '|')] east [$(we --showstates | tr '\n' '|')]"
