@@ -34,6 +34,8 @@ static bool parse4(const uint8_t *p, size_t len, struct dp_tuple *t)
 	addr_from_bytes(AF_INET, p + 16, &t->dst);
 	if ((get_be16(p + 6) & 0x1fff) == 0)     /* first (or only) fragment */
 		read_ports(p, t->iplen, ihl, t);
+	else
+		t->later_frag = true;
 	return true;
 }
 
@@ -65,6 +67,7 @@ static bool parse6(const uint8_t *p, size_t len, struct dp_tuple *t)
 			nh = p[off];
 			off += 8;
 			if (!first) {
+				t->later_frag = true;
 				t->proto = nh;
 				return true;
 			}

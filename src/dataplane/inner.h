@@ -13,6 +13,7 @@ struct dp_tuple {
 	struct ip_addr src, dst;
 	uint8_t proto;
 	uint16_t sport, dport;     /* 0 when the protocol has no ports or for non-first fragments */
+	bool later_frag;           /* a non-first fragment: its ports are unknown */
 	size_t iplen;              /* total length from the IP header */
 	size_t hdrlen;             /* IPv4 header / IPv6 fixed header length */
 };

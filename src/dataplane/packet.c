@@ -132,6 +132,17 @@ bool dp_output(struct sadb *db, uint8_t *pkt, size_t len, size_t cap, uint64_t n
 	if (!dp_tuple_parse(pkt, len, &t))
 		return drop(db, NULL, DP_DROP_NOT_IP, why);
 	if (!(pol = sadb_lookup_policy(db, &t))) {
+		/* a later fragment has no ports: when a port-specific IPsec policy
+		 * may cover its datagram it must not leave in clear (XFRM looks
+		 * local traffic up before fragmenting it) */
+		for (const struct pol_entry *p = t.later_frag ? db->pols : NULL; p; p = p->next) {
+			const struct dp_selector *s = &p->pol.sel;
+
+			if (p->pol.dir == DP_DIR_OUT && p->pol.action == DP_ACT_IPSEC && (s->sport || s->dport) &&
+			    (!s->proto || s->proto == t.proto) && subnet_contains(&s->src, &t.src) &&
+			    subnet_contains(&s->dst, &t.dst))
+				return drop(db, NULL, DP_DROP_BAD_INNER, why);
+		}
 		*why = DP_DROP_NO_POLICY;    /* not counted: the caller passes it in clear */
 		return false;
 	}
