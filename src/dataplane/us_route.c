@@ -63,8 +63,44 @@ static uint32_t nl_seq(void)
  * refuses one the kernel reaches through another device), and the ESP
  * packets themselves follow the host's routing to the peer, as the
  * kernel's tunnel mode does; leftnexthop= only reaches PLUTO_NEXT_HOP. */
+/* Beside each route through the TUN, an unreachable route of the same
+ * destination with the worst metric: the TUN's route wins while it exists;
+ * when the TUN is gone (the daemon killed) or a socket is bound to another
+ * device (SO_BINDTODEVICE, unprivileged), the lookup in our table ends at
+ * the unreachable route instead of falling through to the main table and
+ * sending protected traffic in clear.  Our own sockets (fwmark) skip the
+ * table. */
+#define US_GUARD_METRIC 0xfffffff0u
+
+static int us_route_guard(struct us *u, bool add, const struct ip_subnet *dst)
+{
+	_Alignas(struct nlmsghdr) char buf[DP_ROUTE_MSG_LEN];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int af = dst->addr.af;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = nl_seq();
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)af;
+	rtm->rtm_dst_len = dst->plen;
+	rtm->rtm_table = u->dp->params.route_table < 256 ? (uint8_t)u->dp->params.route_table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = add ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
+	rtm->rtm_type = RTN_UNREACHABLE;
+	mnl_attr_put_u32(nlh, RTA_TABLE, u->dp->params.route_table);
+	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, US_GUARD_METRIC);
+	return nl_talk(u, nlh);
+}
+
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol)
 {
+	int rc;
+
 	_Alignas(struct nlmsghdr) char buf[DP_ROUTE_MSG_LEN];
 	struct dp_route r = { .dst = *dst, .table = u->dp->params.route_table, .oif = (uint32_t)u->tun_ifindex };
 
@@ -74,7 +110,12 @@ int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct d
 	}
 	if (!dp_route_msg(buf, sizeof(buf), nl_seq(), add, &r))
 		return -EAFNOSUPPORT;
-	return nl_talk(u, (struct nlmsghdr *)buf);
+	if (add && (rc = us_route_guard(u, true, dst)) < 0)
+		return rc;                    /* no route without its guard */
+	rc = nl_talk(u, (struct nlmsghdr *)buf);
+	if (!add)
+		us_route_guard(u, false, dst);
+	return rc;
 }
 
 int us_rule(struct us *u, bool add, int family)
