@@ -235,7 +235,7 @@ stop_all
 
 # ---- routes and rules go with the SA ----------------------------------------
 if pair 192.0.2.1 192.0.2.2 198.51.100.1/32 203.0.113.1/32 198.51.100.1 203.0.113.1 "$GCM_A" "$GCM_B" ""; then
-	r1=$(ip -n $NA route show table 220 | grep -c 203.0.113.1)
+	r1=$(ip -n $NA route show table 220 | grep -v unreachable | grep -c 203.0.113.1)
 	u1=$(ip -n $NA rule | grep -c 'lookup 220')
 	ctl a "del-policy dir=out,local=198.51.100.1/32,remote=203.0.113.1/32" >/dev/null
 	ctl a "del-sa spi=0x1001,dst=192.0.2.2" >/dev/null
