@@ -15,6 +15,9 @@ static void read_ports(const uint8_t *p, size_t len, size_t off, struct dp_tuple
 	if (has_ports(t->proto) && off + 4 <= len) {
 		t->sport = get_be16(p + off);
 		t->dport = get_be16(p + off + 2);
+	} else if ((t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) && off + 2 <= len) {
+		t->sport = p[off];                /* as XFRM: ICMP type in sport, code in dport */
+		t->dport = p[off + 1];
 	}
 }
 
