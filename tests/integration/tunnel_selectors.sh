@@ -237,7 +237,7 @@ if es_start "$W" w "sa dir=out,spi=0x1001,src=192.0.2.1,dst=192.0.2.2,$G,key=$K1
 	# reported to the daemon with the packet, once for the three (within a second)
 	ev=$(grep '^EVENT drop' "$TMP/e.out")
 	if [ "$(grep -c . <<<"$ev")" = 1 ] &&
-	   [[ "$ev" == "EVENT drop selector-mismatch spi=0x00001001 198.51.100.1:0 -> 203.0.113.1:0 proto 1 count=1" ]]; then
+	   [[ "$ev" == "EVENT drop selector-mismatch spi=0x00001001 198.51.100.1:8 -> 203.0.113.1:0 proto 1 count=1" ]]; then
 		pass decrypted-outside-selectors-reported
 	else
 		fail decrypted-outside-selectors-reported "$(tr '\n' '|' <<<"$ev")"
