@@ -201,6 +201,12 @@ static void check_reqid(struct check *k)
 		snprintf(what, sizeof(what), "reqid=%s with leftsubnets=/rightsubnets=", r->value);
 		refuse(k, r, what, "one fixed reqid for several subnet pairs");
 	}
+	/* a %any end serves several peers: under one reqid the inbound check
+	 * could not tell one peer's subnets from another's */
+	if (k->c->end[0].host_kind == HOST_ANY || k->c->end[1].host_kind == HOST_ANY) {
+		snprintf(what, sizeof(what), "reqid=%s with a %%any end", r->value);
+		refuse(k, r, what, "one fixed reqid for several peers");
+	}
 }
 
 bool conn_check_support(const struct conn *c, const char *where, struct config_diag *diag)

@@ -203,6 +203,22 @@ static void test_spellings(void)
 	config_free(c);
 }
 
+/* reqid=: one conn's SAs, never several peers' or several subnet pairs' */
+static void test_reqid_rules(void)
+{
+	struct config *c = load(
+		"conn one\n" HOSTS "\tauthby=secret\n\treqid=5\n"                                   /* 1-6 */
+		"conn rw\n\tleft=192.0.2.1\n\tright=%any\n\tauto=add\n\tauthby=secret\n\treqid=6\n"); /* 7-12 */
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK(config_find(c, "one")->conn && config_find(c, "one")->conn->reqid == 5);
+	CHECK_DIAG("t.conf:12: conn rw: reqid=6 with a %any end is not supported by Cygnet");
+	CHECK(config_find(c, "rw")->refused);
+	config_free(c);
+}
+
 int main(void)
 {
 	RUN(test_every_row_classified);
@@ -213,6 +229,7 @@ int main(void)
 	RUN(test_sided_auth);
 	RUN(test_setup);
 	RUN(test_spellings);
+	RUN(test_reqid_rules);
 	diag_free(&D);
 	return t_done();
 }
