@@ -70,6 +70,8 @@ int us_nl_open(struct us *u);
 void us_nl_close(struct us *u);
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol);
 int us_rule(struct us *u, bool add, int family);
+/* Start-up: the unreachable guards a killed daemon left in its table. */
+void us_route_flush_stale(struct us *u);
 int us_link_up(struct us *u, unsigned mtu);
 
 /* us_xfrm.c: the kernel's inbound policy check against cleartext. */

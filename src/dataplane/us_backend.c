@@ -104,10 +104,12 @@ static int us_init(struct dataplane *dp, const struct dp_params *params)
 	}
 	/* A daemon killed with SIGKILL left its rules (its routes went with
 	 * its TUN): remove them first, so a restart starts clean. */
-	if (!dp->params.no_routes)
+	if (!dp->params.no_routes) {
 		for (int f = 0; f < 2; f++)
 			for (int i = 0; i < 8 && us_rule(u, false, f ? AF_INET6 : AF_INET) == 0; i++)
 				log_info("dataplane: removed a stale routing rule for table %u", dp->params.route_table);
+		us_route_flush_stale(u);
+	}
 	if ((rc = us_io_open(u, &dp->params)) < 0 || (rc = us_xfrm_open(u)) < 0 ||
 	    (rc = us_link_up(u, dp->params.tun_mtu)) < 0 || (us_shunt_open(u), rc = us_io_start(u)) < 0) {
 		us_shutdown(dp);

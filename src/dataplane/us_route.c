@@ -3,6 +3,7 @@
  * ("not fwmark MARK lookup 220", priority 220) so the dataplane's own
  * sockets, marked with MARK, never loop back into the TUN. */
 #include "dataplane/us.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -65,11 +66,11 @@ static uint32_t nl_seq(void)
  * kernel's tunnel mode does; leftnexthop= only reaches PLUTO_NEXT_HOP. */
 /* Beside each route through the TUN, an unreachable route of the same
  * destination with the worst metric: the TUN's route wins while it exists;
- * when the TUN is gone (the daemon killed) or a socket is bound to another
- * device (SO_BINDTODEVICE, unprivileged), the lookup in our table ends at
- * the unreachable route instead of falling through to the main table and
- * sending protected traffic in clear.  Our own sockets (fwmark) skip the
- * table. */
+ * when the TUN is gone (the daemon killed), the lookup in our table ends
+ * at the unreachable route instead of falling through to the main table
+ * and sending protected traffic in clear; the next start removes them
+ * (us_route_flush_stale).  Our own sockets (fwmark) skip the table.  (A
+ * socket bound to a device, SO_BINDTODEVICE, skips them too: open gap.) */
 #define US_GUARD_METRIC 0xfffffff0u
 
 static int us_route_guard(struct us *u, bool add, const struct ip_subnet *dst)
@@ -95,6 +96,90 @@ static int us_route_guard(struct us *u, bool add, const struct ip_subnet *dst)
 	mnl_attr_put(nlh, RTA_DST, addr_len(&dst->addr), dst->addr.a);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, US_GUARD_METRIC);
 	return nl_talk(u, nlh);
+}
+
+/* A killed daemon's guards stay in the table (its TUN routes went with the
+ * TUN): found by their metric and type in a dump, removed at start-up. */
+#define US_STALE_MAX 4096
+
+struct stale_guards {
+	struct ip_subnet dst[64];
+	size_t n;
+	uint32_t table;
+};
+
+static int stale_guard_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct stale_guards *g = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	uint32_t table = rtm->rtm_table, prio = 0;
+	const void *dst = NULL;
+	size_t dlen = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNREACHABLE || g->n >= 64)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		if (mnl_attr_get_type(a) == RTA_TABLE && mnl_attr_get_payload_len(a) >= 4)
+			table = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == RTA_PRIORITY && mnl_attr_get_payload_len(a) >= 4)
+			prio = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == RTA_DST) {
+			dst = mnl_attr_get_payload(a);
+			dlen = mnl_attr_get_payload_len(a);
+		}
+	}
+	if (table != g->table || prio != US_GUARD_METRIC || !dst ||
+	    dlen != (rtm->rtm_family == AF_INET ? 4u : 16u))
+		return MNL_CB_OK;
+	memset(&g->dst[g->n], 0, sizeof(g->dst[g->n]));
+	g->dst[g->n].addr.af = rtm->rtm_family;
+	memcpy(g->dst[g->n].addr.a, dst, dlen);
+	g->dst[g->n].plen = rtm->rtm_dst_len;
+	g->n++;
+	return MNL_CB_OK;
+}
+
+/* One dump of a family's routes: the guards found go to g. */
+static void stale_guards_dump(struct us *u, int af, struct stale_guards *g)
+{
+	char buf[NLBUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	ssize_t n;
+	uint32_t seq = nl_seq();
+	int rc = MNL_CB_OK;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	memset(rtm, 0, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)af;
+	if (mnl_socket_sendto(u->nl, nlh, nlh->nlmsg_len) < 0)
+		return;
+	while (rc > MNL_CB_STOP && (n = mnl_socket_recvfrom(u->nl, buf, sizeof(buf))) > 0)
+		rc = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(u->nl), stale_guard_cb, g);
+}
+
+void us_route_flush_stale(struct us *u)
+{
+	size_t total = 0;
+
+	for (int f = 0; f < 2; f++) {
+		struct stale_guards g = { .table = u->dp->params.route_table };
+
+		do {            /* 64 at a time: dump again after deleting */
+			g.n = 0;
+			stale_guards_dump(u, f ? AF_INET6 : AF_INET, &g);
+			for (size_t i = 0; i < g.n; i++)
+				us_route_guard(u, false, &g.dst[i]);
+			total += g.n;
+		} while (g.n == 64 && total < US_STALE_MAX);
+	}
+	if (total)
+		log_info("dataplane: removed %zu stale unreachable route%s of table %u", total,
+			 total == 1 ? "" : "s", u->dp->params.route_table);
 }
 
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol)

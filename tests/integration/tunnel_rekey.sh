@@ -64,7 +64,7 @@ fi
 one_sa_agreed() {
 	sw=$(sa_summary "$W" "$DW"); se=$(sa_summary "$E" "$DE" swap)
 	[ "$(grep -c '^ike ' <<<"$sw")" = 1 ] && [ "$(grep -c '^child ' <<<"$sw")" = 1 ] && [ "$sw" = "$se" ] &&
-		[ "$sw" != "$first" ] && [ "$(routes220 "$W" | wc -l)" = 1 ] && [ "$(routes220 "$E" | wc -l)" = 1 ]
+		[ "$sw" != "$first" ] && [ "$(routes220 "$W" | grep -vc "^unreachable")" = 1 ] && [ "$(routes220 "$E" | grep -vc "^unreachable")" = 1 ]
 }
 if wait_until 15 one_sa_agreed; then
 	pass rekey-one-sa-left-and-agreed
