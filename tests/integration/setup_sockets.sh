@@ -91,23 +91,7 @@ W=${TAG}kw E=${TAG}ke N=${TAG}kn DW=$TMP/kwest DE=$TMP/keast
 if ! command -v nft >/dev/null; then
 	skip keep-alive-interval "nft missing"; finish
 fi
-netns_add "$W" && netns_add "$E" && netns_add "$N" || { fail setup "namespaces"; finish; }
-ip -n "$W" link add wn type veth peer name nw netns "$N"
-ip -n "$E" link add en type veth peer name ne netns "$N"
-ip -n "$W" addr add 192.0.2.1/25 dev wn; ip -n "$N" addr add 192.0.2.126/25 dev nw
-ip -n "$N" addr add 192.0.2.129/25 dev ne; ip -n "$E" addr add 192.0.2.130/25 dev en
-for l in "$W wn" "$N nw" "$N ne" "$E en"; do set -- $l; ip -n "$1" link set "$2" up; done
-ip -n "$W" route add default via 192.0.2.126
-ip -n "$W" addr add 198.51.100.1/24 dev lo; ip -n "$E" addr add 203.0.113.1/24 dev lo
-ip netns exec "$N" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$N" nft -f - <<NFT
-table ip nat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "ne" masquerade
-	}
-}
-NFT
+nat_hosts || { fail setup "cannot create the namespaces and the NAT"; finish; }
 conf "$DW" "left=192.0.2.1
 leftsubnet=198.51.100.0/24
 right=192.0.2.130

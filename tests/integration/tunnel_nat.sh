@@ -17,26 +17,7 @@
 e2e_need tunnel_nat
 command -v nft >/dev/null || { env_skip tunnel_nat "nft missing"; exit; }
 N=${TAG}n
-setup() {
-	netns_add "$W" && netns_add "$E" && netns_add "$N" || return 1
-	ip -n "$W" link add wn type veth peer name nw netns "$N" &&
-	ip -n "$E" link add en type veth peer name ne netns "$N" || return 1
-	ip -n "$W" addr add 192.0.2.1/25 dev wn; ip -n "$N" addr add 192.0.2.126/25 dev nw
-	ip -n "$N" addr add 192.0.2.129/25 dev ne; ip -n "$E" addr add 192.0.2.130/25 dev en
-	ip -n "$W" link set wn up; ip -n "$N" link set nw up; ip -n "$N" link set ne up; ip -n "$E" link set en up
-	ip -n "$W" route add default via 192.0.2.126
-	ip -n "$W" addr add 198.51.100.1/24 dev lo; ip -n "$E" addr add 203.0.113.1/24 dev lo
-	ip netns exec "$N" sysctl -qw net.ipv4.ip_forward=1
-	ip netns exec "$N" nft -f - <<NFT
-table ip nat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "ne" masquerade
-	}
-}
-NFT
-}
-setup || { fail setup "cannot create the namespaces and the NAT"; finish; }
+nat_hosts || { fail setup "cannot create the namespaces and the NAT"; finish; }
 conf "$DW" "left=192.0.2.1
 leftsubnet=198.51.100.0/24
 right=192.0.2.130

@@ -161,3 +161,26 @@ netns_etc() {
 		at_exit rm -rf "/etc/netns/$ns"
 	done
 }
+
+# nat_hosts: west (192.0.2.1/25, protected 198.51.100.1/24 on lo) behind a
+# NAT in namespace $N (192.0.2.126 | 192.0.2.129, nftables masquerade)
+# from east (192.0.2.130/25, 203.0.113.1/24 on lo)
+nat_hosts() {
+	netns_add "$W" && netns_add "$E" && netns_add "$N" || return 1
+	ip -n "$W" link add wn type veth peer name nw netns "$N" &&
+	ip -n "$E" link add en type veth peer name ne netns "$N" || return 1
+	ip -n "$W" addr add 192.0.2.1/25 dev wn; ip -n "$N" addr add 192.0.2.126/25 dev nw
+	ip -n "$N" addr add 192.0.2.129/25 dev ne; ip -n "$E" addr add 192.0.2.130/25 dev en
+	ip -n "$W" link set wn up; ip -n "$N" link set nw up; ip -n "$N" link set ne up; ip -n "$E" link set en up
+	ip -n "$W" route add default via 192.0.2.126
+	ip -n "$W" addr add 198.51.100.1/24 dev lo; ip -n "$E" addr add 203.0.113.1/24 dev lo
+	ip netns exec "$N" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$N" nft -f - <<NFT
+table ip nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "ne" masquerade
+	}
+}
+NFT
+}
