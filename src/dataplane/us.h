@@ -39,7 +39,8 @@ struct us {
 	struct dp_srcaddrs srcaddrs;   /* leftsourceip= addresses we added */
 	struct mnl_socket *xnl;        /* NETLINK_XFRM: the kernel's inbound policies (us_xfrm.c) */
 	uint32_t xseq;
-	bool nft;                      /* our nftables table is there */
+	bool nft;                      /* our nftables table is there (us_guard.c) */
+	uint8_t guard_sets[2][17];     /* [v4, v6] prefix lengths with a guard set and rule */
 	struct xfrm_stat stat0;        /* the kernel's counters when we started */
 };
 
@@ -73,6 +74,14 @@ int us_rule(struct us *u, bool add, int family);
 /* Start-up: the unreachable guards a killed daemon left in its table. */
 void us_route_flush_stale(struct us *u);
 int us_link_up(struct us *u, unsigned mtu);
+
+/* us_guard.c: our nftables table (replaced at open; removed at close): the
+ * mark on decrypted packets, and the guard that keeps traffic to a routed
+ * destination from leaving through any interface but the TUN. */
+int us_nft_open(struct us *u);
+void us_nft_close(struct us *u);
+/* dst is routed into the TUN (add) or no longer: 0 or -errno (no table: 0). */
+int us_guard_route(struct us *u, bool add, const struct ip_subnet *dst);
 
 /* us_xfrm.c: the kernel's inbound policy check against cleartext. */
 int us_xfrm_open(struct us *u);

@@ -69,8 +69,9 @@ static uint32_t nl_seq(void)
  * when the TUN is gone (the daemon killed), the lookup in our table ends
  * at the unreachable route instead of falling through to the main table
  * and sending protected traffic in clear; the next start removes them
- * (us_route_flush_stale).  Our own sockets (fwmark) skip the table.  (A
- * socket bound to a device, SO_BINDTODEVICE, skips them too: open gap.) */
+ * (us_route_flush_stale).  Our own sockets (fwmark) skip the table.  A
+ * socket bound to a device (SO_BINDTODEVICE) skips both routes: the
+ * nftables guard stops its packets (us_guard.c). */
 #define US_GUARD_METRIC 0xfffffff0u
 
 static int us_route_guard(struct us *u, bool add, const struct ip_subnet *dst)
@@ -196,10 +197,16 @@ int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct d
 	if (!dp_route_msg(buf, sizeof(buf), nl_seq(), add, &r))
 		return -EAFNOSUPPORT;
 	if (add && (rc = us_route_guard(u, true, dst)) < 0)
-		return rc;                    /* no route without its guard */
-	rc = nl_talk(u, (struct nlmsghdr *)buf);
-	if (!add)
+		return rc;                    /* no route without its guards */
+	if (add && (rc = us_guard_route(u, true, dst)) < 0) {
 		us_route_guard(u, false, dst);
+		return rc;
+	}
+	rc = nl_talk(u, (struct nlmsghdr *)buf);
+	if (!add || rc < 0) {
+		us_guard_route(u, false, dst);
+		us_route_guard(u, false, dst);
+	}
 	return rc;
 }
 

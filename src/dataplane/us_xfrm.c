@@ -12,29 +12,25 @@
  * TUN: they were decrypted by us and checked against the same policies
  * (sadb_inbound_ok).  The kernel cannot tell them apart by interface (an
  * XFRM selector's ifindex does not match the input interface, and IPv6's
- * disable_policy follows the route, not the input), so one nftables rule,
- * added at start-up in its own table (prerouting, priority raw), sets
- * DP_DECRYPTED_MARK on every packet from the TUN, and our inbound XFRM
- * policies match only packets without that mark bit.  IPv6 neighbour
+ * disable_policy follows the route, not the input), so one nftables rule
+ * (us_guard.c) sets DP_DECRYPTED_MARK on every packet from the TUN, and
+ * our inbound XFRM policies match only packets without that mark bit.  IPv6 neighbour
  * discovery (ICMPv6 135, 136) has an allow policy of the best priority, as
  * Libreswan gives it, or a host-to-host IPv6 policy would cut the peers
  * off each other.  Our own sockets (IKE, ESP in UDP, raw ESP) carry a
  * per-socket bypass policy.  No outbound XFRM policy is installed: the
- * kernel has no ESP to apply.  The drops are the kernel's counter,
- * reported as "cleartext". */
+ * kernel has no ESP to apply (the same nftables table keeps protected
+ * traffic from leaving anywhere but the TUN: us_guard.c).  The drops are
+ * the kernel's counter, reported as "cleartext". */
 #include "dataplane/us.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dataplane/xfrm_int.h"
 #include "dataplane/xfrm_msg.h"
@@ -59,67 +55,6 @@ static int nd_bypass(struct us *u, bool add)
 	return rc;
 }
 
-/* The nftables table that marks packets from the TUN: "nft -f -" with the
- * script on its standard input (start-up and shutdown only). */
-static int nft_run(const char *script)
-{
-	int in[2], status;
-	pid_t pid;
-
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -errno;
-	if ((pid = fork()) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(in[0], 0);
-		if (null >= 0)
-			dup2(null, 1);
-		execlp("nft", "nft", "-f", "-", (char *)NULL);
-		execl("/usr/sbin/nft", "nft", "-f", "-", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	if (write(in[1], script, strlen(script)) < 0)
-		log_warn("userspace dataplane: nft: %s", strerror(errno));
-	close(in[1]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -ENOENT;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static void nft_table(const struct us *u, char *name, size_t cap)
-{
-	size_t n = (size_t)snprintf(name, cap, "cygnet_%s", u->tun_name);
-
-	for (size_t i = 7; i < n && i < cap; i++)
-		if (!isalnum((unsigned char)name[i]))
-			name[i] = '_';
-}
-
-static int mark_decrypted(struct us *u, bool add)
-{
-	char t[64], script[512];
-
-	nft_table(u, t, sizeof(t));
-	if (add)
-		snprintf(script, sizeof(script),
-			 "table inet %s\ndelete table inet %s\ntable inet %s {\n chain decrypted {\n"
-			 "  type filter hook prerouting priority raw; policy accept;\n"
-			 "  iifname \"%s\" meta mark set meta mark or 0x%x\n }\n}\n",
-			 t, t, t, u->tun_name, DP_DECRYPTED_MARK);
-	else
-		snprintf(script, sizeof(script), "delete table inet %s\n", t);
-	return nft_run(script);
-}
-
 int us_xfrm_open(struct us *u)
 {
 	int rc;
@@ -135,12 +70,11 @@ int us_xfrm_open(struct us *u)
 	u->xseq = (uint32_t)time(NULL);
 	xfrm_purge(u->xnl, &u->xseq, true, 0);
 	xfrm_stat_read(&u->stat0);
-	if ((rc = mark_decrypted(u, true)) < 0) {
-		log_error("userspace dataplane: cannot add the nftables rule that marks packets from %s (nft: %s): "
-			  "cannot drop cleartext that policy says must arrive protected", u->tun_name, strerror(-rc));
+	if ((rc = us_nft_open(u)) < 0) {
+		log_error("userspace dataplane: cannot add the nftables table for %s (nft: %s): "
+			  "cannot drop cleartext that policy says must arrive or leave protected", u->tun_name, strerror(-rc));
 		return rc;
 	}
-	u->nft = true;
 	if ((rc = nd_bypass(u, true)) < 0)
 		log_error("userspace dataplane: cannot install the kernel's neighbour discovery bypass: %s",
 			  strerror(-rc));
@@ -153,8 +87,7 @@ void us_xfrm_close(struct us *u)
 		return;
 	xfrm_purge(u->xnl, &u->xseq, true, 0);
 	nd_bypass(u, false);
-	if (u->nft)
-		mark_decrypted(u, false);
+	us_nft_close(u);
 	mnl_socket_close(u->xnl);
 	u->xnl = NULL;
 }
