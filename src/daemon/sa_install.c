@@ -31,18 +31,25 @@ static size_t child_pairs(const struct ike_child_params *p, struct dp_selector *
 	return sa_sel_pairs(p->ts_local, p->ts_remote, sel, SATABLE_MAX_POL, bad);
 }
 
-/* The SA's own selector holds every pair (its policies tell them apart);
- * XFRM checks it on decrypted packets, as the userspace dataplane does. */
-static void sa_selector(const struct ike_child_params *p, enum dp_dir dir, struct dp_selector *sel)
+/* The SA's selector pairs, seen from dir, into pairs[SATABLE_MAX_POL]:
+ * the userspace dataplane holds each decrypted packet to them and gives
+ * the outbound SA only policies within one.  Its own selector covers
+ * them all: XFRM checks that one alone (a fixed reqid= shared by Child
+ * SAs of other selectors: see COMPATIBILITY.md). */
+static void sa_selectors(const struct ike_child_params *p, enum dp_dir dir, struct dp_sa *sa,
+			 struct dp_selector *pairs)
 {
-	struct dp_selector pairs[SATABLE_MAX_POL], cover;
 	size_t n = child_pairs(p, pairs, NULL);
 
-	sa_sel_cover(pairs, n < SATABLE_MAX_POL ? n : SATABLE_MAX_POL, &cover);
-	if (dir == DP_DIR_OUT)
-		*sel = cover;
-	else
-		sa_sel_reverse(&cover, sel);
+	if (n > SATABLE_MAX_POL)
+		n = SATABLE_MAX_POL;    /* refused before: sa_child_installed */
+	for (size_t i = 0; dir == DP_DIR_IN && i < n; i++) {
+		struct dp_selector out = pairs[i];
+		sa_sel_reverse(&out, &pairs[i]);
+	}
+	sa_sel_cover(pairs, n, &sa->sel);
+	sa->pairs = pairs;
+	sa->npairs = (uint8_t)n;
 }
 
 /* The soft limit that triggers a rekey: half the hard one on the IKE SA's
@@ -57,7 +64,7 @@ static uint64_t soft_limit(uint64_t hard, bool rekey, bool ike_initiator)
 }
 
 static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const struct ike_child_dir *d,
-		    enum dp_dir dir, const struct conn_view *v)
+		    enum dp_dir dir, const struct conn_view *v, struct dp_selector *pairs)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->spi = d->spi;
@@ -90,7 +97,7 @@ static void fill_sa(struct dp_sa *sa, const struct ike_child_params *p, const st
 	sa->mark = dir == DP_DIR_OUT ? v->mark_out : v->mark_in;
 	if (dir == DP_DIR_OUT && !p->transport && !p->peer_no_tfc)
 		sa->tfc_pad = v->tfc;
-	sa_selector(p, dir, &sa->sel);
+	sa_selectors(p, dir, sa, pairs);
 }
 
 /* One policy pair per selector pair: protocol and ports included. */
@@ -127,7 +134,7 @@ static void note_fixed_reqid(struct ikehost *h, struct conn_view *v)
 void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 {
 	struct conn_view *v = connview_of(p->conn);
-	struct dp_selector pairs[SATABLE_MAX_POL];
+	struct dp_selector pairs[SATABLE_MAX_POL], sa_in[SATABLE_MAX_POL], sa_out[SATABLE_MAX_POL];
 	struct satable_child sc;
 	size_t npairs, bad = 0;
 	int rc;
@@ -149,8 +156,8 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 	sc.replaces = p->replaces;
 	sc.conn = p->conn;
 	sc.out_deferred = p->outbound_later;
-	fill_sa(&sc.in, p, &p->in, DP_DIR_IN, v);
-	fill_sa(&sc.out, p, &p->out, DP_DIR_OUT, v);
+	fill_sa(&sc.in, p, &p->in, DP_DIR_IN, v, sa_in);
+	fill_sa(&sc.out, p, &p->out, DP_DIR_OUT, v, sa_out);
 	fill_policies(&sc, pairs, npairs, v);
 	if ((rc = satable_child_add(h->sat, &sc)) < 0) {
 		log_error("\"%s\" #%u: cannot install the Child SA in the dataplane: %s", p->conn_name, p->serial,
@@ -168,12 +175,13 @@ void sa_child_installed(struct ikehost *h, const struct ike_child_params *p)
 /* The rekey responder's deferred outbound SA: the peer has switched. */
 void sa_child_outbound(struct ikehost *h, const struct ike_child_params *p)
 {
+	struct dp_selector pairs[SATABLE_MAX_POL];
 	struct dp_sa out;
 	int rc;
 
 	if (!h->sat)
 		return;
-	fill_sa(&out, p, &p->out, DP_DIR_OUT, connview_of(p->conn));
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, connview_of(p->conn), pairs);
 	if ((rc = satable_child_outbound(h->sat, p->serial, &out)) < 0 && rc != -ENOENT)
 		log_error("\"%s\" #%u: cannot install the outbound SA: %s", p->conn_name, p->serial, strerror(-rc));
 }
@@ -198,13 +206,14 @@ void sa_child_deleted(struct ikehost *h, const struct ike_child_params *p)
 void sa_child_moved(struct ikehost *h, const struct ike_child_params *p)
 {
 	const struct conn_view *v = connview_of(p->conn);
+	struct dp_selector pin[SATABLE_MAX_POL], pout[SATABLE_MAX_POL];
 	struct dp_sa in, out;
 	int rc;
 
 	if (!h->sat)
 		return;
-	fill_sa(&in, p, &p->in, DP_DIR_IN, v);
-	fill_sa(&out, p, &p->out, DP_DIR_OUT, v);
+	fill_sa(&in, p, &p->in, DP_DIR_IN, v, pin);
+	fill_sa(&out, p, &p->out, DP_DIR_OUT, v, pout);
 	rc = satable_child_update(h->sat, p->serial, &in, &out);
 	secret_wipe(&in, sizeof(in));
 	secret_wipe(&out, sizeof(out));

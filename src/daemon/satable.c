@@ -26,6 +26,7 @@ static int sa_add(struct satable *t, const struct dp_sa *sa, uint32_t reqid, str
 	s.reqid = reqid;
 	rc = t->dp->ops->add_sa(t->dp, &s);
 	s.encr_key = s.integ_key = NULL;
+	s.pairs = NULL;                 /* borrowed too */
 	if (rc == 0)
 		*keep = s;
 	return rc;
@@ -246,6 +247,7 @@ static int sa_update(struct satable *t, const struct dp_sa *sa, uint32_t reqid, 
 	s.reqid = reqid;
 	rc = t->dp->ops->update_sa(t->dp, &s);
 	s.encr_key = s.integ_key = NULL;
+	s.pairs = NULL;
 	if (rc == 0)
 		*keep = s;
 	return rc;

@@ -40,6 +40,7 @@
  * policies (Child SAs' against cleartext, shunts') match only packets
  * without it. */
 #define DP_DECRYPTED_MARK 0x00200000u
+#define DP_SA_MAX_PAIRS 16          /* struct dp_sa.pairs */
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
  * DP_REQID_COUNT after it (the SA table hands them out). */
 #define DP_REQID_BASE 0x43590000u
@@ -87,6 +88,12 @@ struct dp_sa {
 	uint16_t sport, dport;         /* UDP ports with DP_ENCAP_UDP (host order) */
 	enum dp_mode mode;
 	struct dp_selector sel;        /* inner selectors: checked after decryption inbound */
+	/* Every selector pair of the SA (same view as sel, which covers
+	 * them), borrowed during add_sa only; npairs 0 = sel alone.  The
+	 * userspace backend holds decrypted packets to them and lets an
+	 * outbound SA carry only policies within one; XFRM has sel only. */
+	const struct dp_selector *pairs;
+	uint8_t npairs;                /* at most DP_SA_MAX_PAIRS */
 	/* Algorithms: IANA transform ids (src/alg/iana.h) and key sizes. */
 	uint16_t encr;                 /* IKEV2_ENCR_AES_GCM_16 / _CHACHA20_POLY1305 / _AES_CBC */
 	uint16_t encr_keybits;         /* 128/192/256 for AES; 256 for ChaCha20 */

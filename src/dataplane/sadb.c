@@ -168,6 +168,19 @@ struct sa_entry *sadb_find(struct sadb *db, uint32_t spi, const struct ip_addr *
  * template destination (as XFRM requires in tunnel mode), and its
  * selectors cover the policy's (a fixed reqid= is shared by every
  * (conn, selector set) of a conn, peers of a right=%any conn included). */
+static bool subnet_within(const struct ip_subnet *outer, const struct ip_subnet *in)
+{
+	return outer->plen <= in->plen && subnet_contains(outer, &in->addr);
+}
+
+/* Does every packet of selector in match outer? */
+static bool sel_within(const struct dp_selector *outer, const struct dp_selector *in)
+{
+	return subnet_within(&outer->src, &in->src) && subnet_within(&outer->dst, &in->dst) &&
+	       (!outer->proto || outer->proto == in->proto) && (!outer->sport || outer->sport == in->sport) &&
+	       (!outer->dport || outer->dport == in->dport);
+}
+
 static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 {
 	const struct dp_selector *ss = &sa->cfg.sel, *ps = &p->pol.sel;
@@ -176,8 +189,12 @@ static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 		return false;
 	if (!ss->dst.addr.af)
 		return true;                /* an SA without selectors */
-	return ss->src.plen <= ps->src.plen && subnet_contains(&ss->src, &ps->src.addr) &&
-	       ss->dst.plen <= ps->dst.plen && subnet_contains(&ss->dst, &ps->dst.addr);
+	if (!subnet_within(&ss->src, &ps->src) || !subnet_within(&ss->dst, &ps->dst))
+		return false;
+	for (unsigned i = 0; i < sa->npairs; i++)
+		if (sel_within(&sa->pairs[i], ps))
+			return true;
+	return !sa->npairs;
 }
 
 /* Point every policy of reqid at the newest outbound SA of that reqid
@@ -201,11 +218,12 @@ int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uin
 	struct sa_entry *sa;
 	const struct secret *ek = cfg->encr_key, *ik = cfg->integ_key;
 
-	if (!ek || (cfg->dir != DP_DIR_IN && cfg->dir != DP_DIR_OUT) || cfg->spi < 256)
+	if (!ek || (cfg->dir != DP_DIR_IN && cfg->dir != DP_DIR_OUT) || cfg->spi < 256 ||
+	    cfg->npairs > DP_SA_MAX_PAIRS || (cfg->npairs && !cfg->pairs))
 		return -EINVAL;
 	if (cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) != NULL : sadb_find(db, cfg->spi, &cfg->dst) != NULL)
 		return -EEXIST;
-	if (!(sa = calloc(1, sizeof(*sa))))
+	if (!(sa = calloc(1, sizeof(*sa) + cfg->npairs * sizeof(sa->pairs[0]))))
 		return -ENOMEM;
 	sa->c = espc_new(cfg->encr, cfg->encr_keybits, cfg->integ, ek->data, ek->len,
 			 ik ? ik->data : NULL, ik ? ik->len : 0);
@@ -215,6 +233,10 @@ int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uin
 	}
 	sa->cfg = *cfg;
 	sa->cfg.encr_key = sa->cfg.integ_key = NULL;
+	sa->cfg.pairs = NULL;
+	sa->npairs = cfg->npairs;
+	if (cfg->npairs)
+		memcpy(sa->pairs, cfg->pairs, cfg->npairs * sizeof(sa->pairs[0]));
 	sa->seq_out = cfg->first_seq;
 	replay_init(&sa->rp, cfg->replay_window);
 	sa->add_mono = now_mono;
@@ -322,8 +344,13 @@ struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tupl
 bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const struct dp_tuple *tp)
 {
 	const struct sel_entry *e;
+	bool in_pair = !sa->npairs;
 
 	if (sa->cfg.sel.src.addr.af && !dp_selector_match(&sa->cfg.sel, tp))
+		return false;
+	for (unsigned i = 0; i < sa->npairs && !in_pair; i++)
+		in_pair = dp_selector_match(&sa->pairs[i], tp);
+	if (!in_pair)
 		return false;
 	if ((e = sel_table_lookup(&db->in_sel, tp)))
 		return ((const struct pol_entry *)e->val)->pol.reqid == sa->cfg.reqid;

@@ -54,6 +54,8 @@ struct sa_entry {
 	uint64_t report_ms;         /* inbound: last selector drop reported (inbound thread only) */
 	struct sa_entry *next_spi;  /* inbound hash chain */
 	struct sa_entry *next;      /* list of all SAs */
+	uint8_t npairs;             /* cfg.pairs copied: 0 = cfg.sel alone */
+	struct dp_selector pairs[];
 };
 
 struct pol_entry {
@@ -102,8 +104,9 @@ struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *t
 struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tuple *tp);
 /* Did the decrypted packet tp arrive on the SA it belongs to?  As the
  * kernel's inbound policy check: within the SA's own selector (family
- * unset = any), and the most specific inbound policy it matches names the
- * SA's reqid.  An SA whose reqid has no inbound policy at all (static
+ * unset = any) and one of its pairs (when it has them: Child SAs of one
+ * fixed reqid= may hold different ones), and the most specific inbound
+ * policy it matches names the SA's reqid.  An SA whose reqid has no inbound policy at all (static
  * keying, tests) has only its own selector. */
 bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const struct dp_tuple *tp);
 

@@ -432,6 +432,95 @@ static void test_inbound_policies(void)
 	secret_free(k);
 }
 
+/* A fixed reqid= shared by two Child SAs of one conn with other selector
+ * pairs: A holds 203.0.113.0/26 and .128/26, B .64/26 (remote side).
+ * Inbound, a packet from B's subnet decrypted with A is refused though
+ * A's cover (.0/24) and the best inbound policy (B's, same reqid) hold
+ * it; outbound, B's policy goes to B even when A is newer. */
+static void sel_pair(struct dp_selector *s, const char *src, const char *dst)
+{
+	bool hb;
+
+	memset(s, 0, sizeof(*s));
+	subnet_parse(src, &s->src, &hb);
+	subnet_parse(dst, &s->dst, &hb);
+}
+
+static void test_fixed_reqid_pairs(void)
+{
+	struct sadb db;
+	struct secret *k = key20();
+	struct dp_sa sa;
+	struct dp_selector pa[2], pb[1], oa[2];
+	struct dp_policy pol;
+	struct dp_tuple t;
+	struct sa_entry *a, *b, *e;
+	static const char *const rem[] = { "203.0.113.0/26", "203.0.113.128/26", "203.0.113.64/26" };
+
+	sadb_init(&db);
+	for (int i = 0; i < 3; i++) {            /* inbound policies of both, reqid 9 */
+		memset(&pol, 0, sizeof(pol));
+		pol.dir = DP_DIR_IN;
+		pol.reqid = 9;
+		sel_pair(&pol.sel, rem[i], "198.51.100.0/24");
+		CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	}
+	sel_pair(&pa[0], rem[0], "198.51.100.0/24");
+	sel_pair(&pa[1], rem[1], "198.51.100.0/24");
+	sel_pair(&pb[0], rem[2], "198.51.100.0/24");
+	fill_sa(&sa, 0x3001, DP_DIR_IN, 9, k);
+	sel_pair(&sa.sel, "203.0.113.0/24", "198.51.100.0/24");   /* A's cover */
+	sa.pairs = pa;
+	sa.npairs = 2;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	fill_sa(&sa, 0x3002, DP_DIR_IN, 9, k);
+	sel_pair(&sa.sel, rem[2], "198.51.100.0/24");
+	sa.pairs = pb;
+	sa.npairs = 1;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	a = sadb_find_in(&db, 0x3001);
+	b = sadb_find_in(&db, 0x3002);
+	CHECK(a && b && a->npairs == 2 && !a->cfg.pairs);
+	t = tup("203.0.113.70", 0, "198.51.100.5", 0, 1);
+	CHECK(!sadb_inbound_ok(&db, a, &t));
+	CHECK(sadb_inbound_ok(&db, b, &t));
+	t = tup("203.0.113.10", 0, "198.51.100.5", 0, 1);
+	CHECK(sadb_inbound_ok(&db, a, &t));
+	CHECK(!sadb_inbound_ok(&db, b, &t));
+	/* outbound: B first, then A (newest); B's policy stays with B */
+	for (int i = 0; i < 2; i++)
+		sel_pair(&oa[i], "198.51.100.0/24", rem[i]);
+	fill_sa(&sa, 0x4002, DP_DIR_OUT, 9, k);
+	sel_pair(&sa.sel, "198.51.100.0/24", rem[2]);
+	sel_pair(&pb[0], "198.51.100.0/24", rem[2]);
+	sa.pairs = pb;
+	sa.npairs = 1;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	fill_sa(&sa, 0x4001, DP_DIR_OUT, 9, k);
+	sel_pair(&sa.sel, "198.51.100.0/24", "203.0.113.0/24");
+	sa.pairs = oa;
+	sa.npairs = 2;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(&pol, 0, sizeof(pol));
+		pol.dir = DP_DIR_OUT;
+		pol.reqid = 9;
+		sel_pair(&pol.sel, "198.51.100.0/24", rem[i]);
+		CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	}
+	t = tup("198.51.100.5", 0, "203.0.113.70", 0, 1);
+	e = sadb_lookup_out(&db, &t);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x4002);
+	t = tup("198.51.100.5", 0, "203.0.113.130", 0, 1);
+	e = sadb_lookup_out(&db, &t);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x4001);
+	sa.npairs = DP_SA_MAX_PAIRS + 1;          /* too many pairs: refused */
+	sa.spi = 0x4003;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), -EINVAL);
+	sadb_free(&db);
+	secret_free(k);
+}
+
 int main(void)
 {
 	RUN(test_selector_differential);
@@ -440,5 +529,6 @@ int main(void)
 	RUN(test_tuple);
 	RUN(test_shared_reqid_peers);
 	RUN(test_inbound_policies);
+	RUN(test_fixed_reqid_pairs);
 	return t_done();
 }
