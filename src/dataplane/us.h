@@ -41,6 +41,8 @@ struct us {
 	uint32_t xseq;
 	bool nft;                      /* our nftables table is there (us_guard.c) */
 	uint8_t guard_sets[2][17];     /* [v4, v6] prefix lengths with a guard set and rule */
+	struct mnl_socket *nfnl;       /* NETLINK_NETFILTER: the guard sets' elements */
+	uint32_t nfnl_seq;
 	struct xfrm_stat stat0;        /* the kernel's counters when we started */
 };
 

@@ -27,14 +27,20 @@
  *     port selector or a passthrough carve-out would send an unbound one's
  *     packet in clear (documented in COMPATIBILITY.md).
  *
- * nft(8) does the work ("nft -f -": about 3 ms a call), once per routed
- * prefix added or removed, not per Child SA or rekey. */
+ * nft(8) builds the table at start-up and a set with its rule the first
+ * time a prefix length is routed; the elements themselves come and go
+ * with the routes through nf_tables netlink (one small batch each, no
+ * process: thousands of routes at start-up or shutdown cost milliseconds). */
 #include "dataplane/us.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -104,11 +110,18 @@ int us_nft_open(struct us *u)
 		 " chain guard_fwd {\n  type filter hook forward priority filter; policy accept;\n  jump guard\n }\n"
 		 "}\n",
 		 t, t, t, u->tun_name, DP_DECRYPTED_MARK, u->tun_name, ~DP_DECRYPTED_MARK, fw);
-	if ((rc = nft_run(script)) == 0) {
-		u->nft = true;
-		memset(u->guard_sets, 0, sizeof(u->guard_sets));
+	if ((rc = nft_run(script)) < 0)
+		return rc;
+	if (!(u->nfnl = mnl_socket_open(NETLINK_NETFILTER)) || mnl_socket_bind(u->nfnl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		if (u->nfnl)
+			mnl_socket_close(u->nfnl);
+		u->nfnl = NULL;
+		return rc;
 	}
-	return rc;
+	u->nft = true;
+	memset(u->guard_sets, 0, sizeof(u->guard_sets));
+	return 0;
 }
 
 void us_nft_close(struct us *u)
@@ -120,7 +133,66 @@ void us_nft_close(struct us *u)
 	table_name(u, t, sizeof(t));
 	snprintf(script, sizeof(script), "delete table inet %s\n", t);
 	nft_run(script);
+	if (u->nfnl)
+		mnl_socket_close(u->nfnl);
+	u->nfnl = NULL;
 	u->nft = false;
+}
+
+/* The batch header or trailer nfnetlink wants around nf_tables messages. */
+static void batch_mark(struct mnl_nlmsg_batch *b, uint16_t type, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(NFNL_SUBSYS_NFTABLES);
+	mnl_nlmsg_batch_next(b);
+}
+
+/* Adds or removes one element (key: klen bytes) of table's set. */
+static int set_element(struct us *u, bool add, const char *table, const char *set, const void *key, size_t klen)
+{
+	_Alignas(struct nlmsghdr) char buf[1024], ack[8192];
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	uint32_t seq = ++u->nfnl_seq;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *g;
+	struct nlattr *elems, *elem, *k;
+	ssize_t n;
+	int rc;
+
+	u->nfnl_seq += 2;
+	batch_mark(b, NFNL_MSG_BATCH_BEGIN, seq);
+	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE : 0);
+	nlh->nlmsg_seq = seq + 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = NFPROTO_INET;
+	g->version = NFNETLINK_V0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	elems = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, key);
+	mnl_attr_nest_end(nlh, k);
+	mnl_attr_nest_end(nlh, elem);
+	mnl_attr_nest_end(nlh, elems);
+	mnl_nlmsg_batch_next(b);
+	batch_mark(b, NFNL_MSG_BATCH_END, seq + 2);
+	if (mnl_socket_sendto(u->nfnl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
+		return -errno;
+	if ((n = mnl_socket_recvfrom(u->nfnl, ack, sizeof(ack))) < 0)
+		return -errno;
+	rc = mnl_cb_run(ack, (size_t)n, seq + 1, mnl_socket_get_portid(u->nfnl), NULL, NULL);
+	return rc < 0 ? -errno : 0;
 }
 
 /* The prefix as nft writes it: the network address and the mask. */
@@ -139,36 +211,43 @@ static bool prefix_text(const struct ip_subnet *dst, char *net, char *mask)
 	return inet_ntop(af, a, net, INET6_ADDRSTRLEN) && inet_ntop(af, m, mask, INET6_ADDRSTRLEN);
 }
 
+/* The set (and its rule) for dst's family and prefix length, made the
+ * first time that length is routed. */
+static int guard_set(struct us *u, const char *t, const char *set, const struct ip_subnet *dst, const char *mask)
+{
+	char script[512];
+	int f = dst->addr.af == AF_INET6, maxlen = f ? 128 : 32, rc;
+
+	if (u->guard_sets[f][dst->plen / 8] & (1u << (dst->plen % 8)))
+		return 0;
+	snprintf(script, sizeof(script),
+		 "add set inet %s %s { type %s; }\n"
+		 "add rule inet %s guard %s daddr%s%s @%s counter drop\n",
+		 t, set, f ? "ipv6_addr" : "ipv4_addr", t, f ? "ip6" : "ip",
+		 dst->plen == maxlen ? "" : " & ", dst->plen == maxlen ? "" : mask, set);
+	if ((rc = nft_run(script)) == 0)
+		u->guard_sets[f][dst->plen / 8] |= (uint8_t)(1u << (dst->plen % 8));
+	return rc;
+}
+
 int us_guard_route(struct us *u, bool add, const struct ip_subnet *dst)
 {
-	char t[64], net[INET6_ADDRSTRLEN], mask[INET6_ADDRSTRLEN], set[16], script[1024];
-	int f = dst->addr.af == AF_INET6, maxlen = f ? 128 : 32, rc;
-	bool have = false;
-	size_t n = 0;
+	char t[64], net[INET6_ADDRSTRLEN], mask[INET6_ADDRSTRLEN], set[16];
+	int f = dst->addr.af == AF_INET6, rc;
+	uint8_t key[16];
 
 	if (!u->nft)
 		return 0;
-	if (!prefix_text(dst, net, mask))
+	if (!prefix_text(dst, net, mask) || inet_pton(dst->addr.af, net, key) != 1)
 		return -EINVAL;
 	table_name(u, t, sizeof(t));
 	snprintf(set, sizeof(set), "d%d_%u", f ? 6 : 4, dst->plen);
-	have = u->guard_sets[f][dst->plen / 8] & (1u << (dst->plen % 8));
-	if (add && !have)
-		n = (size_t)snprintf(script, sizeof(script),
-				     "add set inet %s %s { type %s; }\n"
-				     "add rule inet %s guard %s daddr%s%s @%s counter drop\n",
-				     t, set, f ? "ipv6_addr" : "ipv4_addr", t, f ? "ip6" : "ip",
-				     dst->plen == maxlen ? "" : " & ", dst->plen == maxlen ? "" : mask, set);
-	else if (!add && !have)
+	if (!add && !(u->guard_sets[f][dst->plen / 8] & (1u << (dst->plen % 8))))
 		return 0;
-	snprintf(script + n, sizeof(script) - n, "%s element inet %s %s { %s }\n", add ? "add" : "delete", t, set,
-		 net);
-	rc = nft_run(script);
-	if (rc == 0 && add)
-		u->guard_sets[f][dst->plen / 8] |= (uint8_t)(1u << (dst->plen % 8));
-	if (rc < 0)
+	if ((add && (rc = guard_set(u, t, set, dst, mask)) < 0) ||
+	    ((rc = set_element(u, add, t, set, key, f ? 16 : 4)) < 0 && !(rc == -ENOENT && !add)))
 		log_error("userspace dataplane: nft: cannot %s %s/%u %s the set of destinations that must leave "
 			  "through %s: %s", add ? "add" : "remove", net, dst->plen, add ? "to" : "from", u->tun_name,
 			  strerror(-rc));
-	return rc;
+	return rc == -ENOENT && !add ? 0 : rc;
 }

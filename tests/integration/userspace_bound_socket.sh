@@ -6,7 +6,8 @@
 # IPv4 and IPv6, as uid 65534 in west: before any tunnel the bound socket's
 # datagram crosses in clear (the capture can see it); with the tunnel up
 # the send fails (EPERM) and nothing crosses in clear, while unbound
-# traffic still flows through the tunnel; after kill -9 of the daemon the
+# traffic still flows through the tunnel; a conn taken down frees its
+# destination (and only its); after kill -9 of the daemon the
 # guard still holds; a restarted daemon without the tunnel lets it pass
 # again (the guard follows the routes, and is not left behind).
 . "$(dirname "$0")/lib/common.sh"
@@ -63,6 +64,12 @@ ip netns exec "$W" ping -c 1 -W 2 -I 198.51.100.1 203.0.113.1 >/dev/null &&
 	pass unbound-traffic-through-tunnel || fail unbound-traffic-through-tunnel
 n=$(ip netns exec "$W" nft list chain inet cygnet_cygnet0 guard 2>/dev/null | grep -c 'counter packets [1-9].* drop')
 [ "$n" = 2 ] && pass guard-counts-drops || fail guard-counts-drops "$n rules with drops counted"
+# the guard follows the routes: t down, its destination is free again, t6's is not
+aw --down t >"$TMP/down.out" 2>&1
+probe down
+[ "$C4" -ge 1 ] && [ "$C6" = 0 ] && [[ $R6 == *"not permitted"* ]] && pass down-frees-only-its-destination ||
+	fail down-frees-only-its-destination "v4: $R4, $C4 in clear; v6: $R6, $C6 in clear"
+aw --up t >"$TMP/up.out" 2>&1 || { fail up-again "$(tail -2 "$TMP/up.out")"; finish; }
 pid=$(cat "$DW/pluto.testpid"); kill -9 "$pid"; wait "$pid" 2>/dev/null
 wait_until 5 eval '! ip -n "$W" link show cygnet0 >/dev/null 2>&1'
 probe killed
