@@ -11,15 +11,19 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+
+#include "lib/log.h"
 
 struct job {
 	struct dnsres_query q;
 	struct dnsres_result res;
 	dnsres_done_fn done;
 	void *arg;
+	bool orphan;                     /* given up by dnsres_free: the worker frees it */
 	struct job *next;
 };
 
@@ -32,6 +36,9 @@ struct dnsres {
 	struct job *todo, **todo_tail;   /* FIFO, under mu */
 	struct job *done;                /* LIFO, under mu */
 	bool stop;                       /* under mu */
+	bool abandoned;                  /* dnsres_free gave up waiting: the last worker frees r (under mu) */
+	unsigned live;                   /* workers not yet returned, under mu */
+	struct job *running[DNSRES_WORKERS];   /* lookups in progress, under mu */
 	unsigned idle;                   /* workers waiting, under mu */
 	unsigned nthreads;               /* loop thread only */
 	pthread_t threads[DNSRES_WORKERS];
@@ -70,10 +77,29 @@ int dnsres_lookup_system(const char *name, int af, struct ip_addr *out, char *er
 	return rc;
 }
 
+static void destroy(struct dnsres *r)
+{
+	if (r->efd >= 0)
+		close(r->efd);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static void running_set(struct dnsres *r, struct job *from, struct job *to)
+{
+	for (unsigned i = 0; i < DNSRES_WORKERS; i++)
+		if (r->running[i] == from) {
+			r->running[i] = to;
+			return;
+		}
+}
+
 static void *worker(void *arg)
 {
 	struct dnsres *r = arg;
 	uint64_t one = 1;
+	bool last;
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
@@ -90,19 +116,28 @@ static void *worker(void *arg)
 		r->todo = j->next;
 		if (!r->todo)
 			r->todo_tail = &r->todo;
+		running_set(r, NULL, j);
 		pthread_mutex_unlock(&r->mu);
 		for (int s = 0; s < 2; s++)
 			if (j->q.want[s])
 				j->res.ok[s] = r->lookup(j->q.name[s], j->q.af[s], &j->res.addr[s], j->res.err[s],
 							 sizeof(j->res.err[s])) == 0;
 		pthread_mutex_lock(&r->mu);
+		running_set(r, j, NULL);
+		if (j->orphan) {
+			free(j);
+			continue;
+		}
 		j->next = r->done;
 		r->done = j;
 		if (write(r->efd, &one, sizeof(one)) < 0) {
 			/* the counter cannot overflow here; nothing to do */
 		}
 	}
+	last = --r->live == 0 && r->abandoned;
 	pthread_mutex_unlock(&r->mu);
+	if (last)
+		destroy(r);
 	return NULL;
 }
 
@@ -169,8 +204,10 @@ static void grow(struct dnsres *r)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&r->threads[r->nthreads], NULL, worker, r) == 0)
+	if (pthread_create(&r->threads[r->nthreads], NULL, worker, r) == 0) {
 		r->nthreads++;
+		r->live++;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -214,27 +251,65 @@ static void abandon(struct job *j)
 	}
 }
 
+/* Queries in progress are given up (orphans): done(NULL) now, freed by
+ * their worker when its lookup returns. */
+static void orphan_running(struct dnsres *r)
+{
+	struct job given[DNSRES_WORKERS];
+	unsigned n = 0;
+
+	pthread_mutex_lock(&r->mu);
+	for (unsigned i = 0; i < DNSRES_WORKERS; i++)
+		if (r->running[i] && !r->running[i]->orphan) {
+			r->running[i]->orphan = true;
+			given[n++] = *r->running[i];
+		}
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned i = 0; i < n; i++)
+		given[i].done(given[i].arg, NULL);
+}
+
 void dnsres_free(struct dnsres *r)
 {
 	struct job *todo;
+	struct timespec until;
+	unsigned stuck = 0;
+	bool free_now;
 
 	if (!r)
 		return;
 	pthread_mutex_lock(&r->mu);
 	r->stop = true;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	for (unsigned i = 0; i < r->nthreads; i++)
-		pthread_join(r->threads[i], NULL);
 	todo = r->todo;
 	r->todo = NULL;
+	r->todo_tail = &r->todo;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
 	abandon(todo);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DNSRES_EXIT_WAIT_MS / 1000;
+	until.tv_nsec += (DNSRES_EXIT_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	for (unsigned i = 0; i < r->nthreads; i++)
+		if (pthread_timedjoin_np(r->threads[i], NULL, &until) != 0) {
+			pthread_detach(r->threads[i]);
+			stuck++;
+		}
+	orphan_running(r);
 	abandon(take_done(r));
 	if (r->ev)
 		event_free(r->ev);
-	if (r->efd >= 0)
-		close(r->efd);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
+	r->ev = NULL;
+	pthread_mutex_lock(&r->mu);
+	r->abandoned = stuck > 0;
+	free_now = r->live == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (stuck)
+		log_warn("host-name resolver: %u lookup%s still running after %d ms: not waiting for %s", stuck,
+			 stuck == 1 ? "" : "s", DNSRES_EXIT_WAIT_MS, stuck == 1 ? "it" : "them");
+	if (free_now)
+		destroy(r);
 }

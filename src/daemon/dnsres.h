@@ -53,8 +53,11 @@ struct dnsres *dnsres_new(struct event_base *base, dnsres_lookup_fn lookup);
 bool dnsres_submit(struct dnsres *r, const struct dnsres_query *q, dnsres_done_fn done, void *arg);
 /* Queries submitted and not yet delivered. */
 unsigned dnsres_pending(const struct dnsres *r);
-/* Waits for lookups in progress, then calls done(arg, NULL) for every
- * query not delivered. */
+/* Waits for lookups in progress at most DNSRES_EXIT_WAIT_MS (a name
+ * server that never answers must not hold up the daemon's exit), then
+ * calls done(arg, NULL) for every query not delivered; a worker still in
+ * its lookup finishes on its own and the last one frees what is left. */
+#define DNSRES_EXIT_WAIT_MS 1000
 void dnsres_free(struct dnsres *r);
 
 #endif

@@ -13,7 +13,8 @@
 #     address and the next --up reaches the peer there; without
 #     --rereadall, the next --up resolves again;
 #   - a lookup that hangs (a name server that never answers) does not stall
-#     the daemon: status answers at once while the --add waits for it.
+#     the daemon: status answers at once while the --add waits for it;
+#     nor does it hold up pluto's exit.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need daemon_names
@@ -162,5 +163,26 @@ if [ "$rc" = 0 ] && grep -qF "failed to resolve 'right=slow.example'" "$TMP/slow
 	pass slow-lookup-answers-add
 else
 	fail slow-lookup-answers-add "rc $rc after $(((t3 - t0) / 1000000)) ms: $(tr '\n' '|' <"$TMP/slow")"
+fi
+
+# a lookup that would take 30 s (a name server that takes the query and
+# never answers) does not hold up pluto's exit: it waits for a lookup in
+# progress about a second, then leaves it
+ip netns exec "$W" nc -u -l 127.0.0.2 53 >/dev/null 2>&1 &
+_PIDS+=("$!")
+wait_until 5 eval 'ip netns exec "$W" ss -uln | grep -q "127.0.0.2:53"'
+printf 'nameserver 127.0.0.2\noptions attempts:1 timeout:30\n' >"/etc/netns/$W/resolv.conf"
+aw --delete slow >/dev/null 2>&1
+aw --config "$DW/ipsec.conf" --add slow >"$TMP/slow2" 2>&1 &
+slowpid=$!
+if wait_until 5 eval 'ww --status 2>/dev/null | grep -qF "\"slow\":   right=slow.example: not resolved yet"'; then
+	pid=$(cat "$DW/pluto.testpid"); kill "$pid"
+	if wait_until 5 eval '! kill -0 $pid 2>/dev/null'; then pass hung-lookup-does-not-hold-exit
+	else fail hung-lookup-does-not-hold-exit "pluto still running 5 s after SIGTERM"; fi
+	wait "$slowpid"
+	grep -q "still running after" "$DW/pluto.log" && pass hung-lookup-exit-logged ||
+		fail hung-lookup-exit-logged "$(tail -3 "$DW/pluto.log" | tr '\n' '|')"
+else
+	fail hung-lookup-does-not-hold-exit "no pending lookup: $(ww --status 2>/dev/null | grep '"slow"' | tr '\n' '|')"
 fi
 finish

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -203,6 +204,43 @@ static void test_free_with_pending(void)
 	event_base_free(base);
 }
 
+/* A lookup that never returns (a name server that never answers) holds
+ * up dnsres_free at most DNSRES_EXIT_WAIT_MS: every query, the one in
+ * progress included, is abandoned (done(NULL) once); the worker, released
+ * later, frees the rest on its own (an ASan build sees no leak). */
+static void test_free_with_hung_lookup(void)
+{
+	struct event_base *base = event_base_new();
+	struct dnsres *r = dnsres_new(base, fake_lookup);
+	struct dnsres_query q = query("a.example", NULL);
+	struct got g[3] = { { 0 } };
+	struct timespec t0, t1;
+	long ms;
+
+	loop_thread = pthread_self();
+	release(false);
+	for (int i = 0; i < 3; i++)
+		CHECK(dnsres_submit(r, &q, done_cb, &g[i]));
+	pthread_mutex_lock(&mu);
+	while (!started)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dnsres_free(r);                     /* never released meanwhile */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= DNSRES_EXIT_WAIT_MS - 50 && ms < DNSRES_EXIT_WAIT_MS + 2000);
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(g[i].calls, 1);
+		CHECK(g[i].null_result);
+	}
+	release(true);                      /* the stuck workers finish and free */
+	loop_for_ms(base, 20);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(g[i].calls, 1);
+	event_base_free(base);
+}
+
 /* The system resolver: a numeric name needs no lookup service. */
 static void test_system_numeric(void)
 {
@@ -238,6 +276,7 @@ int main(void)
 	RUN(test_blocking_lookup_keeps_loop_running);
 	RUN(test_failure_and_two_names);
 	RUN(test_free_with_pending);
+	RUN(test_free_with_hung_lookup);
 	RUN(test_system_numeric);
 	RUN(test_system_unusable);
 	return t_done();
