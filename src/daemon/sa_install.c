@@ -271,28 +271,28 @@ static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
 {
 	const struct ike_conn *ic = &v->ike;
 	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
-	size_t nl = end_subnets(&ic->local, ls), nr = end_subnets(&ic->remote, rs), n = 0;
+	struct dp_selector sel[SATABLE_MAX_POL];
+	size_t n = sa_sel_conn_pairs(ls, end_subnets(&ic->local, ls), ic->local.protocol, ic->local.port, rs,
+				     end_subnets(&ic->remote, rs), ic->remote.protocol, ic->remote.port, sel,
+				     SATABLE_MAX_POL);
 
-	if (nl * nr > SATABLE_MAX_POL)
-		log_warn("\"%s\": %zu subnet pairs; only the first %d get trap policies", ic->name, nl * nr,
-			 SATABLE_MAX_POL);
-	for (size_t i = 0; i < nl; i++)
-		for (size_t j = 0; j < nr && n < SATABLE_MAX_POL; j++) {
-			struct dp_policy *po = &pol[n];
+	if (n > SATABLE_MAX_POL) {
+		log_warn("\"%s\": %zu subnet pairs; only the first %d get trap policies", ic->name, n, SATABLE_MAX_POL);
+		n = SATABLE_MAX_POL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dp_policy *po = &pol[i];
 
-			memset(po, 0, sizeof(*po));
-			if (!sa_sel_make(&ls[i], ic->local.protocol, ic->local.port, &rs[j], ic->remote.protocol,
-					 ic->remote.port, &po->sel))
-				continue;          /* families or protocols differ: no packet fits */
-			n++;
-			po->dir = DP_DIR_OUT;
-			po->tmpl_src = ic->local.addr;
-			po->tmpl_dst = ic->remote.addr;
-			po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
-			po->mark = v->mark_out;
-			po->priority = v->priority;
-			connview_route(v, po);
-		}
+		memset(po, 0, sizeof(*po));
+		po->sel = sel[i];
+		po->dir = DP_DIR_OUT;
+		po->tmpl_src = ic->local.addr;
+		po->tmpl_dst = ic->remote.addr;
+		po->mode = ic->transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+		po->mark = v->mark_out;
+		po->priority = v->priority;
+		connview_route(v, po);
+	}
 	return n;
 }
 

@@ -51,6 +51,25 @@ bool sa_sel_make(const struct ip_subnet *l, uint8_t lproto, uint16_t lport,
 	return out->proto || (!lport && !rport);
 }
 
+size_t sa_sel_conn_pairs(const struct ip_subnet *ls, size_t nl, uint8_t lproto, uint16_t lport,
+			 const struct ip_subnet *rs, size_t nr, uint8_t rproto, uint16_t rport,
+			 struct dp_selector *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nl; i++)
+		for (size_t j = 0; j < nr; j++) {
+			struct dp_selector s;
+
+			if (!sa_sel_make(&ls[i], lproto, lport, &rs[j], rproto, rport, &s))
+				continue;  /* families or protocols differ: no packet fits */
+			if (n < max)
+				out[n] = s;
+			n++;
+		}
+	return n;
+}
+
 /* One TS: its prefix and its port (0 = all ports); false when not exact. */
 static bool ts_part(const struct ike_ts *t, struct ip_subnet *s, uint16_t *port)
 {

@@ -24,6 +24,13 @@ bool sa_sel_range_subnet(const struct ip_addr *start, const struct ip_addr *end,
 bool sa_sel_make(const struct ip_subnet *l, uint8_t lproto, uint16_t lport,
 		 const struct ip_subnet *r, uint8_t rproto, uint16_t rport, struct dp_selector *out);
 
+/* A conn's own pairs: every local x remote subnet with the ends' protocol
+ * and port (sa_sel_make) that holds packets, in order, at most max in
+ * out.  Returns how many there are (more than max: the caller says so). */
+size_t sa_sel_conn_pairs(const struct ip_subnet *ls, size_t nl, uint8_t lproto, uint16_t lport,
+			 const struct ip_subnet *rs, size_t nr, uint8_t rproto, uint16_t rport,
+			 struct dp_selector *out, size_t max);
+
 /* The same from two negotiated TS: false also when a TS's addresses are no
  * prefix or its ports neither one port nor all of them (the engine agrees
  * to no such TS: ts_installable). */

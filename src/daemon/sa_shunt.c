@@ -1,6 +1,6 @@
 /* Shunt conns (type=passthrough|drop|reject): no IKE at all.  Routing one
  * (`ipsec auto --route`, auto=route|ondemand, auto=start) installs, per
- * local x remote subnet, an outbound policy with the conn's action through
+ * local x remote subnet with the ends' protocol and ports, an outbound policy with the conn's action through
  * the SA table, like a trap (satable.h): the dataplane adds the reverse
  * direction (dataplane.h).  --unroute and --delete remove them as any
  * trap.  Which policy wins where a shunt and a tunnel overlap is the
@@ -15,6 +15,7 @@
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
+#include "daemon/sa_sel.h"
 #include "daemon/satable.h"
 #include "lib/ifaddr.h"
 #include "lib/log.h"
@@ -43,32 +44,32 @@ static size_t shunt_subnets(const struct ike_end *e, struct ip_subnet *out)
 	return 1;
 }
 
+/* Per local x remote subnet with the ends' protocol and ports
+ * (leftprotoport=/rightprotoport=), as a tunnel's trap. */
 static size_t shunt_policies(const struct conn_view *v, enum dp_action action, struct dp_policy *pol)
 {
 	const struct ike_conn *ic = &v->ike;
 	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
-	size_t nl = shunt_subnets(&ic->local, ls), nr = shunt_subnets(&ic->remote, rs), n = 0;
+	struct dp_selector sel[SATABLE_MAX_POL];
+	size_t n = sa_sel_conn_pairs(ls, shunt_subnets(&ic->local, ls), ic->local.protocol, ic->local.port, rs,
+				     shunt_subnets(&ic->remote, rs), ic->remote.protocol, ic->remote.port, sel,
+				     SATABLE_MAX_POL);
 
-	if (nl * nr > SATABLE_MAX_POL)
-		log_warn("\"%s\": %zu subnet pairs; only the first %d get shunt policies", ic->name, nl * nr,
-			 SATABLE_MAX_POL);
-	for (size_t i = 0; i < nl; i++)
-		for (size_t j = 0; j < nr && n < SATABLE_MAX_POL; j++) {
-			struct dp_policy *po = &pol[n];
+	if (n > SATABLE_MAX_POL) {
+		log_warn("\"%s\": %zu subnet pairs; only the first %d get shunt policies", ic->name, n, SATABLE_MAX_POL);
+		n = SATABLE_MAX_POL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dp_policy *po = &pol[i];
 
-			if (ls[i].addr.af != rs[j].addr.af)
-				continue;
-			memset(po, 0, sizeof(*po));
-			po->dir = DP_DIR_OUT;
-			po->action = action;
-			po->sel.src = ls[i];
-			po->sel.dst = rs[j];
-			po->sel.proto = ic->local.protocol;
-			po->mark = v->mark_out;
-			po->priority = v->priority;
-			ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
-			n++;
-		}
+		memset(po, 0, sizeof(*po));
+		po->sel = sel[i];
+		po->dir = DP_DIR_OUT;
+		po->action = action;
+		po->mark = v->mark_out;
+		po->priority = v->priority;
+		ifaddr_in_subnet(&po->sel.src, &po->prefsrc);
+	}
 	return n;
 }
 

@@ -10,6 +10,7 @@
 # (prospective erouted, policy ...+PASS+NEVER_NEGOTIATE), --shuntstatus
 # and the status' Bare Shunt list stay empty (Libreswan lists only bare
 # shunts there, never type= conns); --up of a shunt is refused (030/036);
+# a shunt with rightprotoport= drops that traffic only;
 # --unroute and --delete remove them and traffic is tunnelled again.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
@@ -20,7 +21,7 @@ ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
 ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
 ip -n "$W" -6 route add 2001:db8:2::/64 via 2001:db8::2
 ip -n "$E" -6 route add 2001:db8:1::/64 via 2001:db8::1
-for h in 5 6 7; do ip -n "$E" addr add 203.0.113.$h/32 dev lo; done
+for h in 5 6 7 8; do ip -n "$E" addr add 203.0.113.$h/32 dev lo; done
 ip -n "$E" addr add 2001:db8:2::7/128 dev lo nodad
 # the tunnel carries 198.51.100.0/25 only; a drop shunt covers the whole
 # /24 <-> /24: the tunnel, more specific, still works through it
@@ -140,6 +141,19 @@ aw --down t >/dev/null 2>&1
 wait_until 5 eval '[ "$(n_states "$W" "$DW" CHILD)" = 0 ]'
 expect unroute-reject6 0 - -- aw --unroute rej6
 expect unroute-wide 0 - -- aw --unroute wide
+
+# ---- a shunt with ports (rightprotoport=): only that traffic is dropped ----
+printf '\nconn pdrop\n\tauthby=never\n\ttype=drop\n\tleft=192.0.2.1\n\tleftsubnet=198.51.100.0/24\n\tright=192.0.2.2\n\trightsubnet=203.0.113.8/32\n\trightprotoport=udp/5001\n' >>"$DW/ipsec.conf"
+if aw --config "$DW/ipsec.conf" --add pdrop >"$TMP/pdrop" 2>&1 && aw --route pdrop >>"$TMP/pdrop" 2>&1; then
+	d0=$(drops shunt-drop)
+	ping_to 203.0.113.8 >/dev/null && pass port-shunt-passes-other-traffic || fail port-shunt-passes-other-traffic "no reply"
+	ip netns exec "$W" sh -c 'echo x | nc -u -w1 -s 198.51.100.1 203.0.113.8 5001' >/dev/null 2>&1
+	wait_until 3 eval '[ "$(drops shunt-drop)" -gt "${d0:-0}" ]' && pass port-shunt-drops-its-port ||
+		fail port-shunt-drops-its-port "shunt-drop $(drops shunt-drop), was $d0"
+	aw --delete pdrop >/dev/null 2>&1
+else
+	fail port-shunt-passes-other-traffic "$(tr '\n' '|' <"$TMP/pdrop")"
+fi
 
 # ---- negotiation and failure shunts of a routed conn ----
 ww --status | grep -q '^000 "fs":   policy: IKEv2+PSK+ENCRYPT+TUNNEL+PFS+IKE_FRAG_ALLOW+ESN_NO+ESN_YES+NEGO_PASS+failureDROP;' &&

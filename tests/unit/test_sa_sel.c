@@ -268,9 +268,36 @@ static void test_too_many_pairs(void)
 	tn_free(&n);
 }
 
+/* A conn's own pairs (traps, shunts): every local x remote subnet with
+ * the ends' protocol and ports; pairs of other families are left out;
+ * more than max are counted but not written. */
+static void test_conn_pairs(void)
+{
+	struct ip_subnet l[2], r[2];
+	struct dp_selector out[4];
+	char a[SUBNET_STRLEN];
+
+	subnet_parse("198.51.100.0/24", &l[0], NULL);
+	subnet_parse("2001:db8:1::/64", &l[1], NULL);
+	subnet_parse("203.0.113.8/32", &r[0], NULL);
+	subnet_parse("203.0.113.64/26", &r[1], NULL);
+	CHECK_INT(sa_sel_conn_pairs(l, 2, 0, 0, r, 2, 17, 5001, out, 4), 2);
+	CHECK_STR(subnet_fmt(&out[0].dst, a), "203.0.113.8/32");
+	CHECK_INT(out[0].proto, 17);
+	CHECK_INT(out[0].sport, 0);
+	CHECK_INT(out[0].dport, 5001);
+	CHECK_STR(subnet_fmt(&out[1].dst, a), "203.0.113.64/26");
+	CHECK_INT(sa_sel_conn_pairs(l, 1, 6, 0, r, 2, 17, 0, out, 4), 0);   /* tcp x udp: nothing fits */
+	memset(out, 0, sizeof(out));
+	CHECK_INT(sa_sel_conn_pairs(l, 1, 0, 0, r, 2, 0, 0, out, 1), 2);
+	CHECK_STR(subnet_fmt(&out[0].dst, a), "203.0.113.8/32");
+	CHECK_INT(out[1].dst.addr.af, 0);                                   /* past max: untouched */
+}
+
 int main(void)
 {
 	RUN(test_range_subnet);
+	RUN(test_conn_pairs);
 	RUN(test_installable);
 	RUN(test_pairs);
 	RUN(test_make);
