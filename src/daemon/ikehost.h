@@ -23,6 +23,7 @@
 
 struct pluto;
 struct dconn;
+struct conn_view;
 struct reply;
 struct dataplane;
 struct satable;
@@ -69,6 +70,10 @@ bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc);
  * installs its bypass/block policies (--unroute removes them as a trap's);
  * initiating one is refused (Libreswan's 030 + 036 lines). */
 int sa_route_shunt(struct ikehost *h, struct dconn *dc, struct reply *rp);
+/* A conn's own selector pairs (sa_sel_conn_pairs over its ends' subnets,
+ * protocol and ports) into sel[SATABLE_MAX_POL], for its trap or (shunt:
+ * an unset end none, %any its whole family) its shunt policies. */
+size_t sa_conn_selectors(const struct conn_view *v, bool shunt, struct dp_selector *sel);
 int sa_initiate_shunt(struct dconn *dc, struct reply *rp);
 /* Traffic hit a routed conn's trap: initiate it, under its
  * negotiationshunt=, and on failure install its failureshunt=. */

@@ -256,30 +256,47 @@ bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc)
 	return h && h->sat && dc->view && satable_conn_has_child(h->sat, &dc->view->ike);
 }
 
-/* The conn's end as traffic selectors: its subnets, else its address. */
-static size_t end_subnets(const struct ike_end *e, struct ip_subnet *out)
+/* The conn's end as traffic selectors: its subnets, else its address; for
+ * a shunt an unset address is none, %any every address of its family. */
+static size_t end_subnets(const struct ike_end *e, bool shunt, struct ip_subnet *out)
 {
 	if (e->n_subnets) {
 		memcpy(out, e->subnets, e->n_subnets * sizeof(out[0]));
 		return e->n_subnets;
 	}
+	if (shunt && !e->addr.af)
+		return 0;
+	if (shunt && addr_is_any(&e->addr)) {
+		memset(&out[0], 0, sizeof(out[0]));
+		out[0].addr.af = e->addr.af;  /* 0.0.0.0/0 or ::/0 */
+		return 1;
+	}
 	subnet_from_addr(&e->addr, &out[0]);
 	return 1;
+}
+
+size_t sa_conn_selectors(const struct conn_view *v, bool shunt, struct dp_selector *sel)
+{
+	const struct ike_conn *ic = &v->ike;
+	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
+	size_t n = sa_sel_conn_pairs(ls, end_subnets(&ic->local, shunt, ls), ic->local.protocol, ic->local.port, rs,
+				     end_subnets(&ic->remote, shunt, rs), ic->remote.protocol, ic->remote.port, sel,
+				     SATABLE_MAX_POL);
+
+	if (n > SATABLE_MAX_POL) {
+		log_warn("\"%s\": %zu subnet pairs; only the first %d get %s policies", ic->name, n, SATABLE_MAX_POL,
+			 shunt ? "shunt" : "trap");
+		n = SATABLE_MAX_POL;
+	}
+	return n;
 }
 
 static size_t trap_policies(const struct conn_view *v, struct dp_policy *pol)
 {
 	const struct ike_conn *ic = &v->ike;
-	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
 	struct dp_selector sel[SATABLE_MAX_POL];
-	size_t n = sa_sel_conn_pairs(ls, end_subnets(&ic->local, ls), ic->local.protocol, ic->local.port, rs,
-				     end_subnets(&ic->remote, rs), ic->remote.protocol, ic->remote.port, sel,
-				     SATABLE_MAX_POL);
+	size_t n = sa_conn_selectors(v, false, sel);
 
-	if (n > SATABLE_MAX_POL) {
-		log_warn("\"%s\": %zu subnet pairs; only the first %d get trap policies", ic->name, n, SATABLE_MAX_POL);
-		n = SATABLE_MAX_POL;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct dp_policy *po = &pol[i];
 

@@ -15,7 +15,6 @@
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
 #include "daemon/ikehost.h"
-#include "daemon/sa_sel.h"
 #include "daemon/satable.h"
 #include "lib/ifaddr.h"
 #include "lib/log.h"
@@ -25,40 +24,13 @@ static const char *type_name(const struct conn *c)
 	return c->type == CONN_PASSTHROUGH ? "passthrough" : c->type == CONN_DROP ? "drop" : "reject";
 }
 
-/* An end as selectors: its subnets, else its address, else (%any) all of
- * the family. */
-static size_t shunt_subnets(const struct ike_end *e, struct ip_subnet *out)
-{
-	if (e->n_subnets) {
-		memcpy(out, e->subnets, e->n_subnets * sizeof(out[0]));
-		return e->n_subnets;
-	}
-	if (!e->addr.af)
-		return 0;
-	if (addr_is_any(&e->addr)) {
-		memset(&out[0], 0, sizeof(out[0]));
-		out[0].addr.af = e->addr.af;  /* 0.0.0.0/0 or ::/0 */
-		return 1;
-	}
-	subnet_from_addr(&e->addr, &out[0]);
-	return 1;
-}
-
 /* Per local x remote subnet with the ends' protocol and ports
  * (leftprotoport=/rightprotoport=), as a tunnel's trap. */
 static size_t shunt_policies(const struct conn_view *v, enum dp_action action, struct dp_policy *pol)
 {
-	const struct ike_conn *ic = &v->ike;
-	struct ip_subnet ls[IKE_MAX_SUBNETS], rs[IKE_MAX_SUBNETS];
 	struct dp_selector sel[SATABLE_MAX_POL];
-	size_t n = sa_sel_conn_pairs(ls, shunt_subnets(&ic->local, ls), ic->local.protocol, ic->local.port, rs,
-				     shunt_subnets(&ic->remote, rs), ic->remote.protocol, ic->remote.port, sel,
-				     SATABLE_MAX_POL);
+	size_t n = sa_conn_selectors(v, true, sel);
 
-	if (n > SATABLE_MAX_POL) {
-		log_warn("\"%s\": %zu subnet pairs; only the first %d get shunt policies", ic->name, n, SATABLE_MAX_POL);
-		n = SATABLE_MAX_POL;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct dp_policy *po = &pol[i];
 

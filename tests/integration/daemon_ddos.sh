@@ -17,12 +17,12 @@ start() {
 	pid=$!
 	wait_for "kill -0 $pid 2>/dev/null && \"$B\" whack --ctlsocket \"$S\" --briefstatus >/dev/null 2>&1"
 }
+# started NAME 'SETUP LINES' (printf escapes): start, or FAIL start_NAME and end here
+started() { start "$(printf "$2")" || { fail "start_$1" "$(tail -5 "$T/pluto.log")"; exit 1; }; }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; }
 whack() { "$B" whack --ctlsocket "$S" "$@" >"$T/out" 2>&1; }
 
-if ! start "$(printf '\tddos-mode=busy\n\tddos-ike-threshold=1234\n\tmax-halfopen-ike=77')"; then
-	fail start_busy "$(tail -5 "$T/pluto.log")"; exit 1
-fi
+started busy '\tddos-mode=busy\n\tddos-ike-threshold=1234\n\tmax-halfopen-ike=77'
 whack --status
 has busy_status '000 State Information: DDoS cookies REQUIRED, Accepting new IKE connections'
 has busy_options '000 ddos-cookies-threshold=1234, ddos-max-halfopen=77, ddos-mode=busy'
@@ -34,25 +34,19 @@ has busy_global_halfopen 'config.setup.ike.max_halfopen=77'
 has busy_global_iketype 'current.states.iketype.halfopen=0'
 stop
 
-if ! start "$(printf '\tddos-mode=unlimited\n\tddos-ike-threshold=0')"; then
-	fail start_unlimited "$(tail -5 "$T/pluto.log")"; exit 1
-fi
+started unlimited '\tddos-mode=unlimited\n\tddos-ike-threshold=0'
 whack --status
 has unlimited_status '000 State Information: DDoS cookies not required, Accepting new IKE connections'
 has unlimited_options '000 ddos-cookies-threshold=0, ddos-max-halfopen=50000, ddos-mode=unlimited'
 stop
 
 # auto with threshold 0: half-open (0) >= 0, cookies from the start (as Libreswan)
-if ! start "$(printf '\tddos-ike-threshold=0')"; then
-	fail start_zero "$(tail -5 "$T/pluto.log")"; exit 1
-fi
+started zero '\tddos-ike-threshold=0'
 whack --briefstatus
 has zero_threshold_brief '000 State Information: DDoS cookies REQUIRED, Accepting new IKE connections'
 stop
 
-if ! start "$(printf '\tplutodebug=none')"; then
-	fail start_default "$(tail -5 "$T/pluto.log")"; exit 1
-fi
+started default '\tplutodebug=none'
 whack --status
 has default_status '000 State Information: DDoS cookies not required, Accepting new IKE connections'
 has default_options '000 ddos-cookies-threshold=25000, ddos-max-halfopen=50000, ddos-mode=auto'

@@ -6,14 +6,10 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need selectors_fragments
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
-both_conf "$CONN_V4
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
+tunnel_up "$CONN_V4
 leftprotoport=udp
 rightprotoport=udp/5001"
-start_both || { fail setup "pluto did not start"; finish; }
-aw --up t >"$TMP/up.out" 2>&1 || { fail up "$(tail -2 "$TMP/up.out")"; finish; }
 cap_start "$E" vb "$TMP/frag.pcap"
 ip netns exec "$W" python3 -c '
 import socket

@@ -15,12 +15,8 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tunnel_shunts
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 # cleartext routes between the protected subnets (what a passthrough uses)
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
-ip -n "$W" -6 route add 2001:db8:2::/64 via 2001:db8::2
-ip -n "$E" -6 route add 2001:db8:1::/64 via 2001:db8::1
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
 for h in 5 6 7 8; do ip -n "$E" addr add 203.0.113.$h/32 dev lo; done
 ip -n "$E" addr add 2001:db8:2::7/128 dev lo nodad
 # the tunnel carries 198.51.100.0/25 only; a drop shunt covers the whole

@@ -15,9 +15,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tunnel_shunts_xfrm
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
 for h in 5 6 7; do ip -n "$E" addr add 203.0.113.$h/32 dev lo; done
 both_conf "$CONN_V4"
 sed -i 's/protostack=userspace/protostack=xfrm/; 0,/auto=add/s//auto=route/' "$DW/ipsec.conf"

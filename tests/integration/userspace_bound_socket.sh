@@ -15,11 +15,7 @@
 e2e_need userspace_bound_socket
 command -v setpriv >/dev/null || { env_skip userspace_bound_socket "setpriv missing"; exit; }
 BINDSEND=$BUILD/tools/bindsend
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
-ip -n "$W" route add 2001:db8:2::/64 via 2001:db8::2
-ip -n "$E" route add 2001:db8:1::/64 via 2001:db8::1
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4"
 add_conn_t6
 # neighbours known before the first capture (a datagram waiting for

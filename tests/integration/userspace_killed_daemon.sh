@@ -7,12 +7,8 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need userspace_killed_daemon
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
-both_conf "$CONN_V4"
-start_both || { fail setup "pluto did not start"; finish; }
-aw --up t >"$TMP/up.out" 2>&1 || { fail up "$(tail -2 "$TMP/up.out")"; finish; }
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
+tunnel_up "$CONN_V4"
 n0=$(grep -c 'sent CREATE_CHILD_SA request to rekey IPsec SA' "$DW/pluto.log")
 ww --name t --rekey-ipsec >"$TMP/rk.out" 2>&1
 wait_until 10 eval '[ "$(n_states "$W" "$DW" CHILD_SA)" = 1 ] && [ "$(grep -c "sent CREATE_CHILD_SA request to rekey IPsec SA" "$DW/pluto.log")" -gt $n0 ]'

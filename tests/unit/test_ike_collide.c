@@ -8,6 +8,7 @@
  * one the other side can receive on (installed, or deleted within the
  * daemon's 1 s linger). */
 #include "ike_testlib.h"
+#include "logcap.h"
 
 #include "alg/iana.h"
 
@@ -15,36 +16,11 @@
 
 /* ---- captured log ---- */
 
-static char logbuf[1 << 16];
-static size_t loglen;
-
 static void tap(void *arg, enum log_level lvl, const char *line)
 {
-	size_t l = strlen(line);
-
 	(void)arg;
 	(void)lvl;
-	if (loglen + l + 2 < sizeof(logbuf)) {
-		memcpy(logbuf + loglen, line, l);
-		loglen += l;
-		logbuf[loglen++] = '\n';
-		logbuf[loglen] = 0;
-	}
-}
-
-static void log_reset(void)
-{
-	loglen = 0;
-	logbuf[0] = 0;
-}
-
-static unsigned log_count(const char *needle)
-{
-	unsigned k = 0;
-
-	for (const char *p = logbuf; (p = strstr(p, needle)) != NULL; p++)
-		k++;
-	return k;
+	logcap_add(line);
 }
 
 /* ---- setup ---- */
@@ -57,7 +33,7 @@ static void init(struct tn_net *n)
 		ike_engine_free(n->p[i].e);
 		n->p[i].e = ike_engine_new(&tn_ops_deferred, &n->p[i], NULL);
 	}
-	log_reset();
+	logcap_reset();
 }
 
 static const struct tn_child *out_child(const struct tn_peer *p)
@@ -163,7 +139,7 @@ static void test_child_collision_both_complete(void)
 		/* both exchanges completed: each side installed its own and the peer's */
 		CHECK_INT(n.p[0].n_child_installed, 3);
 		CHECK_INT(n.p[1].n_child_installed, 3);
-		CHECK_INT(log_count("refusing CREATE_CHILD_SA"), 0);
+		CHECK_INT(logcap_count("refusing CREATE_CHILD_SA"), 0);
 		/* then the redundant one and the old one went: one pair left */
 		CHECK_INT(a.n_child, 1);
 		CHECK_INT(b.n_child, 1);
@@ -175,8 +151,8 @@ static void test_child_collision_both_complete(void)
 		CHECK(a.child[0].spi_in != old_a && b.child[0].spi_in != old_b);
 		CHECK(tn_established_pair(&n));
 		/* exactly one side lost, the other saw the same loser */
-		CHECK_INT(log_count("rekey collision: Child SA #"), 1);
-		CHECK_INT(log_count("rekey collision: the peer's Child SA #"), 1);
+		CHECK_INT(logcap_count("rekey collision: Child SA #"), 1);
+		CHECK_INT(logcap_count("rekey collision: the peer's Child SA #"), 1);
 		if (!parse_loser("Child SA", conn, &w)) {
 			t_fail(__FILE__, __LINE__, "%s: no loser line in\n%s", label, logbuf);
 			tn_free(&n);
@@ -218,7 +194,7 @@ static void test_child_collision_answer_first(void)
 	CHECK_INT(n.n, 2);
 	to_front(&n, 1);             /* B's answer overtakes B's request */
 	CHECK(run_checked(&n));
-	CHECK_INT(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1);
+	CHECK_INT(logcap_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1);
 	CHECK_INT(tn_live(&n.p[0]), 1);
 	CHECK_INT(tn_live(&n.p[1]), 1);
 	CHECK(tn_children_agree(&n));
@@ -285,7 +261,7 @@ static void test_ike_collision_both_complete(void)
 		CHECK(run_checked(&n));
 		a = tn_snap(&n.p[0]);
 		b = tn_snap(&n.p[1]);
-		CHECK_INT(log_count("refusing CREATE_CHILD_SA"), 0);
+		CHECK_INT(logcap_count("refusing CREATE_CHILD_SA"), 0);
 		CHECK_INT(a.n_ike, 1);
 		CHECK_INT(b.n_ike, 1);
 		CHECK(tn_established_pair(&n));
@@ -298,8 +274,8 @@ static void test_ike_collision_both_complete(void)
 		CHECK_INT(a.child[0].spi_in, a0.child[0].spi_in);
 		CHECK_INT(n.p[0].n_child_deleted + n.p[1].n_child_deleted, 0);
 		CHECK(tn_children_agree(&n));
-		CHECK_INT(log_count("rekey collision: IKE SA #"), 1);
-		CHECK_INT(log_count("rekey collision: the peer's IKE SA #"), 1);
+		CHECK_INT(logcap_count("rekey collision: IKE SA #"), 1);
+		CHECK_INT(logcap_count("rekey collision: the peer's IKE SA #"), 1);
 		if (parse_loser("IKE SA", conn, &w)) {
 			loser = strcmp(conn, "a-b") == 0 ? 0 : 1;
 			lost[loser]++;
@@ -395,8 +371,8 @@ static void test_temporary_failure_child_retry(void)
 	ike_test_refuse_ccs(n.p[1].e, 1, v2N_TEMPORARY_FAILURE);
 	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
 	tn_run(&n);
-	CHECK_INT(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1);
-	CHECK_INT(log_count("retrying in"), 1);
+	CHECK_INT(logcap_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1);
+	CHECK_INT(logcap_count("retrying in"), 1);
 	CHECK_INT(tn_snap(&n.p[0]).child[0].spi_in, old);
 	t0 = n.now;
 	tn_advance_to(&n, t0 + 999);      /* not before 1 s */
@@ -418,8 +394,8 @@ static void test_temporary_failure_bounded(void)
 	CHECK(ike_rekey_child(n.p[0].e, child_serial(&n.p[0]), NULL));
 	tn_advance_to(&n, n.now + 60000);
 	/* the first try and IKE_REKEY_RETRIES retries, then no more */
-	CHECK_INT(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1 + 5);
-	CHECK_INT(log_count("no retry left"), 1);
+	CHECK_INT(logcap_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE"), 1 + 5);
+	CHECK_INT(logcap_count("no retry left"), 1);
 	CHECK_INT(tn_live(&n.p[0]), 1);
 	CHECK(tn_established_pair(&n));
 	tn_free(&n);
@@ -435,9 +411,9 @@ static void test_temporary_failure_bounded(void)
 	ike_test_refuse_ccs(n.p[0].e, 1000, v2N_TEMPORARY_FAILURE);
 	ike_test_refuse_ccs(n.p[1].e, 1000, v2N_TEMPORARY_FAILURE);
 	tn_advance_to(&n, n.now + 19999);
-	CHECK(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE") >= 2);
-	CHECK(log_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE") <= 6);
-	CHECK_INT(log_count("no retry left"), 2);
+	CHECK(logcap_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE") >= 2);
+	CHECK(logcap_count("refusing CREATE_CHILD_SA with v2N_TEMPORARY_FAILURE") <= 6);
+	CHECK_INT(logcap_count("no retry left"), 2);
 	CHECK_INT(tn_live(&n.p[0]) + tn_live(&n.p[1]), 2);
 	tn_advance_to(&n, n.now + 2);
 	CHECK_INT(tn_live(&n.p[0]) + tn_live(&n.p[1]), 0);
@@ -472,7 +448,7 @@ static void test_temporary_failure_ike_retry(void)
 	CHECK(ike_rekey_ike(n.p[0].e, a0.ike[0].serial, NULL));
 	tn_run(&n);
 	CHECK_INT(tn_snap(&n.p[0]).ike[0].spi_i, a0.ike[0].spi_i);
-	CHECK_INT(log_count("retrying in"), 1);
+	CHECK_INT(logcap_count("retrying in"), 1);
 	t0 = n.now;
 	tn_advance_to(&n, t0 + 999);
 	CHECK_INT(tn_snap(&n.p[0]).ike[0].spi_i, a0.ike[0].spi_i);
@@ -559,7 +535,7 @@ static void test_uniqueids_replaces_older(void)
 	ike_initiate(n.p[1].e, &n.p[1].conn, NULL, &s1);
 	tn_run(&n);
 	CHECK_INT(n.p[1].status, IKE_RC_OK);
-	CHECK_INT(log_count("uniqueids: IKE SA #"), 1);
+	CHECK_INT(logcap_count("uniqueids: IKE SA #"), 1);
 	/* A's Delete of the old one goes unanswered (B forgot it): gone at the timeout */
 	CHECK(!tn_snap(&n.p[0]).ike[0].established);
 	CHECK(tn_traffic_ok(&n));
@@ -580,8 +556,8 @@ static void test_uniqueids_replaces_older(void)
 		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);
 		tn_run(&n);
 	}
-	CHECK_INT(log_count("\"b-a\" #1: uniqueids: IKE SA #"), 1);
-	CHECK_INT(log_count("\"a-b\" #1: uniqueids"), 0);
+	CHECK_INT(logcap_count("\"b-a\" #1: uniqueids: IKE SA #"), 1);
+	CHECK_INT(logcap_count("\"a-b\" #1: uniqueids"), 0);
 	CHECK_INT(tn_snap(&n.p[0]).n_ike, 1);
 	CHECK_INT(tn_snap(&n.p[1]).n_ike, 1);
 	CHECK(tn_established_pair(&n));
@@ -615,7 +591,7 @@ static void test_dpdaction(void)
 		tn_up(&n);
 		n.drop_all[1] = true;                     /* B goes silent */
 		tn_advance_to(&n, n.now + 10000 + 31000);
-		if (!strstr(logbuf, rows[r].label) || log_count("liveness: peer not responding") != 1)
+		if (!strstr(logbuf, rows[r].label) || logcap_count("liveness: peer not responding") != 1)
 			t_fail(__FILE__, __LINE__, "%s: no liveness line", rows[r].label);
 		CHECK_INT(tn_live(&n.p[0]), 0);
 		CHECK_INT(n.p[0].n_child_deleted, 1);

@@ -2,36 +2,27 @@
  * two engines in the harness, one of them sending an identity with a
  * newline, a forged "000 " line and an ESC sequence. */
 #include "ike_testlib.h"
+#include "logcap.h"
 
 #define EVIL "@west\n000 \"a-b\" #9: forged line\r\033[2J"
 
 /* ---- captured log: every line the log layer formats ---- */
 
-static char logbuf[1 << 16];
-static size_t loglen;
 static unsigned bad_lines;   /* lines holding a control character */
 
 static void tap(void *arg, enum log_level lvl, const char *line)
 {
-	size_t l = strlen(line);
-
 	(void)arg;
 	(void)lvl;
 	for (const char *p = line; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
 			bad_lines++;
-	if (loglen + l + 2 < sizeof(logbuf)) {
-		memcpy(logbuf + loglen, line, l);
-		loglen += l;
-		logbuf[loglen++] = '\n';
-		logbuf[loglen] = 0;
-	}
+	logcap_add(line);
 }
 
 static void log_reset(void)
 {
-	loglen = 0;
-	logbuf[0] = 0;
+	logcap_reset();
 	bad_lines = 0;
 }
 

@@ -150,6 +150,21 @@ traffic() {
 	wire_check "$name-wire" "$TMP/$name.pcap" "$filter"
 }
 
+# clear_routes: routes between the protected subnets over the veth, both
+# families (the way cleartext would go: tests look for it there)
+clear_routes() {
+	ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2 && ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1 &&
+		ip -n "$W" route add 2001:db8:2::/64 via 2001:db8::2 && ip -n "$E" route add 2001:db8:1::/64 via 2001:db8::1
+}
+
+# tunnel_up "CONN LINES": conn t in both daemons, started, and up; else
+# FAIL setup/up and end the script
+tunnel_up() {
+	both_conf "$1"
+	start_both || { fail setup "pluto did not start"; finish; }
+	aw --up t >"$TMP/up.out" 2>&1 || { fail up "$(tail -2 "$TMP/up.out")"; finish; }
+}
+
 # netns_etc NS...: a private /etc/netns/NS/ for each (files there, e.g.
 # hosts and resolv.conf, replace /etc's under `ip netns exec NS`), removed
 # at exit
