@@ -23,9 +23,7 @@ two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 ip -n "$W" addr add 192.0.2.3/24 dev va
 ip -n "$E" addr add 192.0.2.4/24 dev vb
 # a name server that answers nothing at once (no lookup waits on a timeout)
-for ns in "$W" "$E"; do
-	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
-done
+no_dns "$W" "$E"
 # hosts NS LINES: rewrite NS's hosts file in place (same inode)
 hosts() { printf '127.0.0.1 localhost\n%s\n' "$2" >"/etc/netns/$1/hosts"; }
 hosts "$W" '192.0.2.2 east.example'

@@ -10,9 +10,7 @@ e2e_need names_answer_unspec
 netns_etc "$W" "$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 ip -n "$W" addr add 192.0.2.3/24 dev va
-for ns in "$W" "$E"; do
-	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
-done
+no_dns "$W" "$E"
 printf '127.0.0.1 localhost\n0.0.0.0 west.example\n' >"/etc/netns/$E/hosts"
 printf '127.0.0.1 localhost\n' >"/etc/netns/$W/hosts"
 conf "$DW" 'left=192.0.2.3

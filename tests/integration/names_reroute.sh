@@ -15,9 +15,7 @@ two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 # the hosts' ordinary routing (a default route would do the same)
 ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
 ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
-for ns in "$W" "$E"; do
-	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
-done
+no_dns "$W" "$E"
 hosts() { printf '127.0.0.1 localhost\n%s\n' "$2" >"/etc/netns/$1/hosts"; }
 
 # round NAME LEFT HOSTS_BEFORE HOSTS_AFTER WHY: WHY in --rereadall's answer

@@ -7,8 +7,8 @@
 e2e_need names_shunt_unspec
 netns_etc "$W" "$E" || { fail setup "cannot create /etc/netns/$W"; finish; }
 two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
+no_dns "$W" "$E"
 for ns in "$W" "$E"; do
-	printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"
 	printf '127.0.0.1 localhost\n0.0.0.0 printer.example\n' >"/etc/netns/$ns/hosts"
 done
 conf "$DW" "$CONN_V4"

@@ -177,6 +177,13 @@ netns_etc() {
 	done
 }
 
+# no_dns NS...: a resolv.conf (under netns_etc) whose name server answers
+# nothing at once: names come from the hosts file, no lookup waits
+no_dns() {
+	local ns
+	for ns; do printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n' >"/etc/netns/$ns/resolv.conf"; done
+}
+
 # nat_hosts: west (192.0.2.1/25, protected 198.51.100.1/24 on lo) behind a
 # NAT in namespace $N (192.0.2.126 | 192.0.2.129, nftables masquerade)
 # from east (192.0.2.130/25, 203.0.113.1/24 on lo)
