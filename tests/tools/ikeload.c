@@ -4,13 +4,15 @@
  *   ikeload --remote ADDR --src LIST --psk PSK [-n N] [--window W]
  *           [--ike P] [--esp P] [--id FMT] [--childless] [--delete]
  *           [--sport P] [--ports N] [--rport P] [--timeout MS] [--tries N]
- *           [--duration S] [--no-verify]
+ *           [--duration S] [--no-verify] [--tsi LIST] [--tsr RANGE]
  *   ikeload --flood PREFIX --remote ADDR --rate PPS [--duration S] [-n N] [--ike P]
  *
  * Load mode: N initiators (numbers 0..N-1), at most W exchanges in flight;
  * initiator k sends from socket k mod (addresses x ports) of --src
  * (addresses, ranges A-B or prefixes, comma separated; each bound at ports
- * sport..sport+ports-1).  Retransmission: timeout MS, doubled, N tries.
+ * sport..sport+ports-1).  The Child SA's TSi is initiator k's own address,
+ * or with --tsi the k-th address of LIST (modulo its size); TSr is the
+ * responder's address, or the one range or prefix RANGE.  Retransmission: timeout MS, doubled, N tries.
  * One report line on stdout:
  *   ikeload: n=.. established=.. child=.. childless=.. failed=.. deleted=..
  *            retransmits=.. cookies=.. invalid_ke=.. elapsed_s=.. rate=..
@@ -180,7 +182,7 @@ static void start_one(struct run *r)
 	struct slot *s = &r->slots[k];
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	uint16_t port;
+	uint16_t port = 0;
 
 	s->sa.num = k;
 	s->sock = (int)(k % (uint32_t)r->n_socks);
@@ -466,7 +468,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: ikeload --remote ADDR --src LIST --psk PSK [-n N] [--window W] [--ike P] [--esp P]\n"
 		"               [--id FMT] [--childless] [--delete] [--sport P] [--ports N] [--rport P]\n"
-		"               [--timeout MS] [--tries N] [--duration S] [--no-verify]\n"
+		"               [--timeout MS] [--tries N] [--duration S] [--no-verify] [--tsi LIST] [--tsr RANGE]\n"
 		"       ikeload --flood PREFIX --remote ADDR --rate PPS [--duration S] [-n N] [--ike P]\n");
 	return 2;
 }
@@ -487,6 +489,7 @@ static bool opt_value(struct run *r, const char *k, const char *v)
 {
 	struct opts *o = &r->o;
 	const char *why = "?";
+	struct addr_ranges p_tsr;
 	double d;
 
 	if (!strcmp(k, "--remote"))
@@ -496,6 +499,18 @@ static bool opt_value(struct run *r, const char *k, const char *v)
 		if (!o->have_src)
 			fprintf(stderr, "ikeload: --src %s: %s\n", v, why);
 		return o->have_src;
+	}
+	if (!strcmp(k, "--tsi") || !strcmp(k, "--tsr")) {
+		struct addr_ranges *rs = k[4] == 'i' ? &r->cfg.tsi : &p_tsr;
+		bool ok = addr_ranges_parse(v, rs, &why) && (k[4] == 'i' || rs->n == 1);
+
+		if (!ok)
+			fprintf(stderr, "ikeload: %s %s: %s\n", k, v, rs->n > 1 ? "one range only" : why);
+		else if (k[4] == 'i')
+			r->cfg.have_tsi = true;
+		else
+			r->cfg.tsr = p_tsr.r[0], r->cfg.have_tsr = true;
+		return ok;
 	}
 	if (!strcmp(k, "--psk"))
 		return (r->cfg.psk = secret_dup(v, strlen(v))) != NULL;

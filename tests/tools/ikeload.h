@@ -94,6 +94,13 @@ struct ikl_cfg {
 	char id_fmt[128];           /* IDi, "%u" = the initiator's number */
 	bool childless;             /* ask for RFC 6023 (needs the responder's notify) */
 	bool verify;                /* check the responder's AUTH */
+	/* the Child SA's selectors (all protocols and ports): TSi the n-th
+	 * address of tsi (n = the initiator's number modulo their count), else
+	 * the initiator's own address; TSr the range tsr, else the responder's
+	 * address */
+	struct addr_ranges tsi;
+	struct addr_range tsr;
+	bool have_tsi, have_tsr;
 };
 
 enum ikl_state { IKL_IDLE, IKL_INIT, IKL_AUTH, IKL_UP, IKL_DELETE, IKL_DONE, IKL_FAILED };

@@ -174,13 +174,29 @@ static void begin_sk(struct ikl_sa *sa, struct ikeb *b, uint8_t *buf, size_t cap
 
 /* ---- IKE_AUTH ----------------------------------------------------------- */
 
-static void host_ts(const struct ip_addr *a, struct ike_ts_payload *ts)
+static void range_ts(const struct ip_addr *lo, const struct ip_addr *hi, struct ike_ts_payload *ts)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->n = 1;
-	ts->ts[0].type = a->af == AF_INET6 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
+	ts->ts[0].type = lo->af == AF_INET6 ? IKEV2_TS_IPV6_ADDR_RANGE : IKEV2_TS_IPV4_ADDR_RANGE;
 	ts->ts[0].eport = 65535;
-	ts->ts[0].start = ts->ts[0].end = *a;
+	ts->ts[0].start = *lo;
+	ts->ts[0].end = *hi;
+}
+
+static void child_ts(const struct ikl_cfg *c, const struct ikl_sa *sa, struct ike_ts_payload *tsi,
+		     struct ike_ts_payload *tsr)
+{
+	struct ip_addr a = sa->laddr;
+	uint64_t n = c->have_tsi ? addr_ranges_count(&c->tsi) : 0;
+
+	if (n)
+		addr_ranges_nth(&c->tsi, sa->num % n, &a);
+	range_ts(&a, &a, tsi);
+	if (c->have_tsr)
+		range_ts(&c->tsr.lo, &c->tsr.hi, tsr);
+	else
+		range_ts(&sa->raddr, &sa->raddr, tsr);
 }
 
 static bool build_auth(const struct ikl_cfg *c, struct ikl_sa *sa)
@@ -189,7 +205,7 @@ static bool build_auth(const struct ikl_cfg *c, struct ikl_sa *sa)
 	uint8_t buf[IKL_BUF], idb[4 + ID_MAXLEN], auth[CRYPTO_MAX_PRF_OUT];
 	char idtext[160];
 	const char *why = NULL;
-	struct ike_ts_payload ts;
+	struct ike_ts_payload tsi, tsr;
 	struct cy_id id;
 	size_t idlen, alen = 0;
 	struct ikeb b;
@@ -219,10 +235,9 @@ static bool build_auth(const struct ikl_cfg *c, struct ikl_sa *sa)
 
 		prop_build_sa(&c->esp, PROP_ESP, false, IKE_ESN_EITHER, spi, 0, 0, sap);
 		ikeb_sa(&b, sap);
-		host_ts(&sa->laddr, &ts);
-		ikeb_ts(&b, IKEV2_PL_TSi, &ts);
-		host_ts(&sa->raddr, &ts);
-		ikeb_ts(&b, IKEV2_PL_TSr, &ts);
+		child_ts(c, sa, &tsi, &tsr);
+		ikeb_ts(&b, IKEV2_PL_TSi, &tsi);
+		ikeb_ts(&b, IKEV2_PL_TSr, &tsr);
 	}
 	ok = seal(sa, &b);
 	if (!ok)
