@@ -53,7 +53,7 @@ TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 # tests/tools/NAME.c is a program; tests/tools/ikeload_*.c are parts of
-# ikeload (its pure ikeload_stats.c is also linked into test_ikeload).
+# ikeload, and of its unit test test_ikeload.
 TOOLS_SRCS:= $(filter-out tests/tools/ikeload_%.c,$(sort $(wildcard tests/tools/*.c)))
 TOOLS     := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 IKELOAD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tests/tools/ikeload_*.c)))
@@ -82,7 +82,7 @@ $(BUILD)/tools/ikeload: $(BUILD)/tests/tools/ikeload.o $(IKELOAD_OBJS) $(BUILD)/
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/test_ikeload: $(BUILD)/tests/unit/test_ikeload.o $(BUILD)/tests/unit/harness.o \
-		$(BUILD)/tests/tools/ikeload_stats.o $(BUILD)/libcygnet.a
+		$(IKELOAD_OBJS) $(BUILD)/libcygnet.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcygnet.a
