@@ -46,10 +46,12 @@ GEN=${TAG}g RESP=${TAG}r
 [ -x "$LOAD" ] || { echo "ike_rate: no $LOAD (run make)"; exit 1; }
 [ "$SRCS" -ge 1 ] && [ "$SRCS" -le 200 ] || { echo "ike_rate: SRCS must be 1..200"; exit 1; }
 
+trap 'exit 1' TERM INT   # the EXIT trap (lib/common.sh) cleans up
 two_hosts "$GEN" "$RESP" || { echo "ike_rate: namespaces"; exit 1; }
 for ((i = 0; i < SRCS; i++)); do ip -n "$GEN" addr add 192.0.2.$((10 + i))/24 dev va; done
 SRC=192.0.2.10-192.0.2.$((9 + SRCS))
 
+udp500() { ip netns exec "$RESP" ss -Hlun | grep -q ':500 '; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # conn_addr I: a peer address for extra conn I (never one of the generator's)
 conn_addr() { echo "198.51.$((100 + $1 / 250 % 4)).$(($1 % 250 + 1))"; }
@@ -85,6 +87,7 @@ cygnet_count() { cy_whack "$RESP" "$1" --globalstatus | sed -n 's/.*current\.sta
 
 libreswan_start() {
 	swan_conf "$1" "$2" '\tplutodebug=none\n\tddos-mode=unlimited'
+	at_exit ls_stop "$1"
 	ls_start "$RESP" "$1" || return 1
 	DPID=$LS_PID
 	wait_until 120 ls_loaded "$1" $(($2 + 1))
@@ -102,16 +105,13 @@ charon {
 	load_modular = no
 	load = random nonce openssl pem pkcs1 x509 pubkey kdf hmac sha1 sha2 aes gcm chapoly curve25519 kernel-libipsec kernel-netlink socket-default vici
 	filelog { log { path = $dir/charon.log
-		default = 0
-		ike = ${SW_LOG:-0}
-		cfg = ${SW_LOG:-0}
-		knl = ${SW_LOG:-0}
-		esp = ${SW_LOG:-0}
+		default = ${SW_LOG:-1}
 		flush_line = no } }
 	plugins {
 		vici { socket = unix://$dir/charon.vici }
 	}
 	cookie_threshold = 25000
+	cookie_threshold_ip = 25000
 	block_threshold = 25000
 	ikesa_table_size = 1024
 	ikesa_table_segments = 16
@@ -134,14 +134,19 @@ strongswan_start() {
 			printf "\t\tchildren { c { local_ts = 10.%d.%d.0/24\n\t\t\tremote_ts = 172.16.%d.0/24\n\t\t\tesp_proposals = aes256gcm16 } }\n\t}\n", int(i / 256) % 256, i % 256, i % 256 } }'
 		printf '}\nsecrets {\n\tike-1 {\n\t\tsecret = "%s"\n\t}\n}\n' "$PSK"
 	} >"$dir/swanctl.conf"
+	at_exit sw_stop "$dir"
 	sw_start "$RESP" "$dir" || return 1
 	DPID=$SW_PID
+	wait_until 10 udp500 || { echo "  strongswan: no IKE socket: $(grep -i socket "$dir/charon.log" | head -2)"; return 1; }
 	grep -q "loaded connection 'load'" "$dir/load.out" 2>/dev/null || grep -qi "successfully loaded" "$dir/load.out"
 }
 strongswan_stop() { sw_stop "$1"; }
 strongswan_count() { sw_ctl "$RESP" "$1" --stats 2>/dev/null | sed -n 's/^IKE_SAs: \([0-9]*\) total.*/\1/p'; }
 
 # ---- one run ----
+# stop D DIR: stop daemon D, and wait until port 500 is free for the next one
+stop() { "${1}_stop" "$2"; wait_until 10 port500_free; }
+port500_free() { ! udp500; }
 # gen ARGS...: ikeload from gen to resp; its report line on stdout
 gen() {
 	ip netns exec "$GEN" "$LOAD" --remote 192.0.2.2 --src "$SRC" --ports "$PORTS" --psk "$PSK" \
@@ -156,9 +161,9 @@ measure() {
 	[ "$d" = libreswan ] && extra=(--childless)
 	# 1. memory per loaded conn
 	"${d}_start" "$dir.c0" 0 || { NOTE[$d]="did not start"; return; }
-	r0=$(rss_kb "$DPID"); "${d}_stop" "$dir.c0"
-	"${d}_start" "$dir.cn" "$CONNS" || { NOTE[$d]="did not load $CONNS conns"; "${d}_stop" "$dir.cn"; return; }
-	r1=$(rss_kb "$DPID"); "${d}_stop" "$dir.cn"
+	r0=$(rss_kb "$DPID"); stop "$d" "$dir.c0"
+	"${d}_start" "$dir.cn" "$CONNS" || { NOTE[$d]="did not load $CONNS conns"; stop "$d" "$dir.cn"; return; }
+	r1=$(rss_kb "$DPID"); stop "$d" "$dir.cn"
 	KB_CONN[$d]=$(echo "scale=2; ($r1 - $r0) / $CONNS" | bc)
 	# 2. N SAs: rate, latency, memory per SA
 	"${d}_start" "$dir.n" 0 || { NOTE[$d]="did not start"; return; }
@@ -167,7 +172,7 @@ measure() {
 	echo "  $d N=$N: $out"
 	r1=$(rss_kb "$DPID")
 	est=$("${d}_count" "$dir.n")
-	"${d}_stop" "$dir.n"
+	stop "$d" "$dir.n"
 	RATE[$d]=$(field rate "$out") TIME[$d]=$(field elapsed_s "$out") P50[$d]=$(field p50_ms "$out") P99[$d]=$(field p99_ms "$out")
 	EST[$d]="$(field established "$out")/$N (daemon: ${est:-?})"
 	[ "$(field childless "$out")" != 0 ] && NOTE[$d]="childless"
@@ -178,7 +183,7 @@ measure() {
 	"${d}_start" "$dir.b" 0 || return
 	out=$(gen -n "$N_BIG" "${extra[@]}")
 	echo "  $d N=$N_BIG: $out"
-	"${d}_stop" "$dir.b"
+	stop "$d" "$dir.b"
 	TIME_BIG[$d]=$(field elapsed_s "$out")
 	[ "$(field established "$out")" = "$N_BIG" ] || TIME_BIG[$d]="${TIME_BIG[$d]} ($(field established "$out") up)"
 }
