@@ -115,7 +115,7 @@ charon {
 	block_threshold = 25000
 	ikesa_table_size = 1024
 	ikesa_table_segments = 16
-	install_routes = yes
+	install_routes = ${SW_ROUTES:-yes}
 }
 CONF
 }
@@ -153,7 +153,7 @@ gen() {
 		--window "$WINDOW" --duration "$LIMIT_S" --tsi 10.0.0.0/8 --tsr 203.0.113.0-203.0.113.255 "$@" 2>>"$TMP/gen.err" | tail -1
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_SA EST NOTE
+declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_SA EST NOTE GEN_US
 
 # measure D: the three steps for daemon D
 measure() {
@@ -174,6 +174,7 @@ measure() {
 	est=$("${d}_count" "$dir.n")
 	stop "$d" "$dir.n"
 	RATE[$d]=$(field rate "$out") TIME[$d]=$(field elapsed_s "$out") P50[$d]=$(field p50_ms "$out") P99[$d]=$(field p99_ms "$out")
+	GEN_US[$d]=$(echo "scale=0; $(field cpu_s "$out") * 1000000 / $N" | bc 2>/dev/null)
 	EST[$d]="$(field established "$out")/$N (daemon: ${est:-?})"
 	[ "$(field childless "$out")" != 0 ] && NOTE[$d]="childless"
 	[ "$(field child "$out")" = 0 ] && [ "$(field childless "$out")" = 0 ] && NOTE[$d]="IKE SAs only (Child SA refused)"
@@ -202,16 +203,17 @@ for d in $DAEMONS; do
 	measure "$d"
 	ran+=("$d")
 done
-printf '\n%-10s %9s %9s %9s %9s %12s %11s %9s  %s\n' daemon "SAs/s" "p50 ms" "p99 ms" "N s" "N_BIG s" "KiB/conn" "KiB/SA" "established, notes"
+printf '\n%-10s %9s %9s %9s %9s %16s %9s %9s %9s  %s\n' daemon "SAs/s" "p50 ms" "p99 ms" "N s" "N_BIG s" "KiB/conn" "KiB/SA" "gen us/SA" "established, notes"
 for d in "${ran[@]}"; do
 	big=${TIME_BIG[$d]:--}
 	if [ -n "${TIME[$d]:-}" ] && [ "${TIME_BIG[$d]:-}" ] && [[ ${TIME_BIG[$d]} != *up* ]]; then
 		big="$big ($(echo "scale=1; ${TIME_BIG[$d]} / ${TIME[$d]}" | bc)x)"
 	fi
-	printf '%-10s %9s %9s %9s %9s %12s %11s %9s  %s\n' "$d" "${RATE[$d]:--}" "${P50[$d]:--}" "${P99[$d]:--}" \
-		"${TIME[$d]:--}" "$big" "${KB_CONN[$d]:--}" "${KB_SA[$d]:--}" "${EST[$d]:--} ${NOTE[$d]:-}"
+	printf '%-10s %9s %9s %9s %9s %16s %9s %9s %9s  %s\n' "$d" "${RATE[$d]:--}" "${P50[$d]:--}" "${P99[$d]:--}" \
+		"${TIME[$d]:--}" "$big" "${KB_CONN[$d]:--}" "${KB_SA[$d]:--}" "${GEN_US[$d]:--}" "${EST[$d]:--} ${NOTE[$d]:-}"
 done
-echo "(N_BIG s: setup time of $N_BIG SAs, in brackets its ratio to the time of $N; linear is $(echo "scale=1; $N_BIG / $N" | bc)x)"
+echo "(N_BIG s: setup time of $N_BIG SAs, in brackets its ratio to the time of $N; linear is $(echo "scale=1; $N_BIG / $N" | bc)x."
+echo " KiB: RSS growth per loaded conn / per established SA.  gen us/SA: the generator's own CPU per SA at N.)"
 for d in "${ran[@]}"; do
 	[ "$d" = cygnet ] && continue
 	[ -n "${RATE[cygnet]:-}" ] && [ -n "${RATE[$d]:-}" ] && [ "${RATE[$d]}" != 0.0 ] &&

@@ -16,9 +16,10 @@
  * One report line on stdout:
  *   ikeload: n=.. established=.. child=.. childless=.. failed=.. deleted=..
  *            retransmits=.. cookies=.. invalid_ke=.. elapsed_s=.. rate=..
- *            p50_ms=.. p99_ms=..
+ *            p50_ms=.. p99_ms=.. cpu_s=..
  * rate is IKE SAs established per second from the first request to the last
- * establishment (the generator's own DH and PRF work included).  The first
+ * establishment (the generator's own DH and PRF work included); cpu_s is
+ * the generator's own CPU time (user + system).  The first
  * failure reasons go to stderr.  Exit status 0 when every SA came up.
  *
  * Flood mode: IKE_SA_INIT requests from random addresses of PREFIX (IPv4,
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -314,19 +316,29 @@ static void retransmit(struct run *r)
 	}
 }
 
+/* CPU seconds (user + system) this process used so far */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void report(struct run *r)
 {
 	uint64_t el = (r->t_last > r->t0 ? r->t_last : now_ns()) - r->t0;
 
 	printf("ikeload: n=%u established=%llu child=%llu childless=%llu failed=%llu deleted=%llu "
 	       "retransmits=%llu cookies=%llu invalid_ke=%llu stray=%llu elapsed_s=%.3f rate=%.1f "
-	       "p50_ms=%.2f p99_ms=%.2f\n",
+	       "p50_ms=%.2f p99_ms=%.2f cpu_s=%.3f\n",
 	       r->o.n, (unsigned long long)r->established, (unsigned long long)r->child,
 	       (unsigned long long)r->childless, (unsigned long long)r->failed, (unsigned long long)r->deleted,
 	       (unsigned long long)r->retransmits, (unsigned long long)r->cookies,
 	       (unsigned long long)r->invalid_ke, (unsigned long long)r->stray, (double)el / 1e9,
 	       rate_per_s(r->established, el), lat_percentile(&r->lat, 50) / 1000.0,
-	       lat_percentile(&r->lat, 99) / 1000.0);
+	       lat_percentile(&r->lat, 99) / 1000.0, cpu_s());
 	fflush(stdout);
 }
 
