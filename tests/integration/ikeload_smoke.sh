@@ -6,7 +6,7 @@
 # `whack --globalstatus` must count 50 authenticated IKE SAs and 50 Child
 # SAs.  Then --delete: 20 more come up and are deleted again (the count
 # goes back), childless is asked for and the Child SA still comes (Cygnet
-# does not do RFC 6023), a wrong PSK fails cleanly, and a flood of forged
+# does not do RFC 6023), a wrong PSK fails cleanly, IPv6 works, and a flood of forged
 # IKE_SA_INIT from 198.51.100.0/24 reaches the responder as half-open SAs.
 . "$(dirname "$0")/lib/common.sh"
 GEN=${TAG}gen RESP=${TAG}resp
@@ -35,6 +35,11 @@ conn load
 	ike=aes_gcm_16_256-sha2_256-curve25519,aes256-sha2_256-modp2048
 	esp=aes_gcm_16_256
 	auto=add
+
+conn load6
+	also=load
+	left=2001:db8::2
+	right=%any6
 EOF
 printf '@resp.example : PSK "%s"\n' "$PSK" >"$D/ipsec.secrets"
 pluto_start "$RESP" "$D" || { fail pluto_start "$(tail -5 "$D/pluto.log" 2>/dev/null)"; finish; }
@@ -89,6 +94,14 @@ if [ $rc = 1 ] && grep -q 'established=0 .*failed=3 ' <<<"$out"; then
 	pass wrong_psk_fails
 else
 	fail wrong_psk_fails "rc $rc: $out"
+fi
+
+up=$(gstat iketype.authenticated)
+out=$(load --remote 2001:db8::2 --src 2001:db8::1 --sport 900 -n 5 2>"$TMP/err6")
+if grep -q 'established=5 child=5 .*failed=0 ' <<<"$out" && wait_until 5 is iketype.authenticated $((up + 5)); then
+	pass load_ipv6
+else
+	fail load_ipv6 "$out $(head -2 "$TMP/err6" | tr '\n' '|')"
 fi
 
 before=$(gstat iketype.halfopen)
