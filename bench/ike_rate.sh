@@ -28,7 +28,8 @@
 #   bench/ike_rate.sh                          (N=1000 N_BIG=10000)
 #   N=200 N_BIG=1000 DAEMONS="cygnet strongswan" bench/ike_rate.sh
 # Env: N, N_BIG (0: skip), WINDOW (64), SRCS (100 source addresses), PORTS (4
-# per address), CONNS (1000), DAEMONS, LIMIT_S (600 s per run), BUILD,
+# per address), CONNS (1000), DAEMONS, LIMIT_S (600 s per run), GEN_ARGS (more
+# ikeload options, e.g. "--delete" or "--ike aes256-sha2_256-modp2048"), BUILD,
 # SW_CACHE (where tests/peers/strongswan.sh keeps the unpacked packages).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -150,7 +151,7 @@ port500_free() { ! udp500; }
 # gen ARGS...: ikeload from gen to resp; its report line on stdout
 gen() {
 	ip netns exec "$GEN" "$LOAD" --remote 192.0.2.2 --src "$SRC" --ports "$PORTS" --psk "$PSK" \
-		--window "$WINDOW" --duration "$LIMIT_S" --tsi 10.0.0.0/8 --tsr 203.0.113.0-203.0.113.255 "$@" 2>>"$TMP/gen.err" | tail -1
+		--window "$WINDOW" --duration "$LIMIT_S" --tsi 10.0.0.0/8 --tsr 203.0.113.0-203.0.113.255 ${GEN_ARGS:-} "$@" 2>>"$TMP/gen.err" | tail -1
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_SA EST NOTE GEN_US
