@@ -30,7 +30,9 @@
 # Env: N, N_BIG (0: skip), WINDOW (64), SRCS (100 source addresses), PORTS (4
 # per address), CONNS (1000), DAEMONS, LIMIT_S (600 s per run), GEN_ARGS (more
 # ikeload options, e.g. "--delete" or "--ike aes256-sha2_256-modp2048"), BUILD,
-# SW_CACHE (where tests/peers/strongswan.sh keeps the unpacked packages).
+# SW_CACHE (where tests/peers/strongswan.sh keeps the unpacked packages),
+# SW_ROUTES (strongSwan's install_routes, yes), SW_COOKIE_THRESHOLD (25000; 1
+# makes strongSwan answer every IKE_SA_INIT with a COOKIE), SW_LOG (1).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export CYGNET_TOP=$top CYGNET_BUILD=$top/${BUILD:-build}
@@ -111,8 +113,8 @@ charon {
 	plugins {
 		vici { socket = unix://$dir/charon.vici }
 	}
-	cookie_threshold = 25000
-	cookie_threshold_ip = 25000
+	cookie_threshold = ${SW_COOKIE_THRESHOLD:-25000}
+	cookie_threshold_ip = ${SW_COOKIE_THRESHOLD:-25000}
 	block_threshold = 25000
 	ikesa_table_size = 1024
 	ikesa_table_segments = 16
