@@ -119,8 +119,8 @@ static bool open_sockets(struct run *r)
 	uint64_t na = addr_ranges_count(&r->o.src);
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (na == 0 || na * r->o.ports > 65536) {
-		fprintf(stderr, "ikeload: --src x --ports must give 1..65536 sockets\n");
+	if (na == 0 || na > 65536 || na * r->o.ports > 65536 || r->o.sport + r->o.ports - 1 > 65535) {
+		fprintf(stderr, "ikeload: --src x --ports must give 1..65536 sockets, --sport + --ports - 1 <= 65535\n");
 		return false;
 	}
 	r->n_socks = (int)(na * r->o.ports);
@@ -349,7 +349,11 @@ static int run_load(struct run *r)
 
 	r->slots = calloc(r->o.n, sizeof(*r->slots));
 	r->inflight = calloc(r->o.window, sizeof(*r->inflight));
-	if (!r->slots || !r->inflight || !lat_init(&r->lat, r->o.n) || !open_sockets(r))
+	if (!r->slots || !r->inflight || !lat_init(&r->lat, r->o.n)) {
+		fprintf(stderr, "ikeload: no memory for %u initiators\n", r->o.n);
+		return 1;
+	}
+	if (!open_sockets(r))
 		return 1;
 	t_end = now_ns() + (uint64_t)(r->o.duration_s * 1e9);
 	while (r->next < r->o.n || r->n_inflight > 0) {
@@ -547,9 +551,9 @@ static bool opt_value(struct run *r, const char *k, const char *v)
 		o->n = (uint32_t)d, o->n_given = true;
 	else if (!strcmp(k, "--window"))
 		o->window = (uint32_t)d;
-	else if (!strcmp(k, "--sport"))
+	else if (!strcmp(k, "--sport") && d <= 65535)
 		o->sport = (uint16_t)d;
-	else if (!strcmp(k, "--rport"))
+	else if (!strcmp(k, "--rport") && d >= 1 && d <= 65535)
 		o->rport = (uint16_t)d;
 	else if (!strcmp(k, "--ports"))
 		o->ports = (unsigned)d;
