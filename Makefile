@@ -52,8 +52,11 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
-TOOLS_SRCS:= $(sort $(wildcard tests/tools/*.c))
+# tests/tools/NAME.c is a program; tests/tools/ikeload_*.c are parts of
+# ikeload, and of its unit test test_ikeload.
+TOOLS_SRCS:= $(filter-out tests/tools/ikeload_%.c,$(sort $(wildcard tests/tools/*.c)))
 TOOLS     := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+IKELOAD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tests/tools/ikeload_*.c)))
 
 all: $(BUILD)/ipsec $(TEST_BINS) $(TOOLS)
 
@@ -75,6 +78,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(BUILD)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tools/ikeload: $(BUILD)/tests/tools/ikeload.o $(IKELOAD_OBJS) $(BUILD)/libcygnet.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/test_ikeload: $(BUILD)/tests/unit/test_ikeload.o $(BUILD)/tests/unit/harness.o \
+		$(IKELOAD_OBJS) $(BUILD)/libcygnet.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcygnet.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
