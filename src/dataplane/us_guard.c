@@ -20,7 +20,13 @@
  *     addresses, which a routed 0.0.0.0/0 or ::/0 covers: lo is no wire,
  *     and a packet sent there to another host comes back in and meets
  *     the forward hook's guard), and drops (with a counter) the rest whose
- *     destination is in one of the routed prefixes.  The prefixes sit in
+ *     destination is in one of the routed prefixes.  RTHDR: an IPv6
+ *     packet with a routing header (IPV6_RTHDR, unprivileged: a segment
+ *     routing header, type 4) is routed by its first segment and carries
+ *     the real destination inside, where XFRM looks its policy up by that
+ *     final destination; nft cannot mask a segment address, so once an
+ *     IPv6 prefix is routed, every such packet leaving elsewhere than the
+ *     TUN is dropped (COMPATIBILITY.md).  The prefixes sit in
  *     one hash set per family and prefix length (d4_24, d6_64, ...), each
  *     with one rule "daddr & mask in set": a packet costs one lookup per
  *     prefix length in use, whatever the number of peers.  The table
@@ -220,16 +226,29 @@ static bool prefix_text(const struct ip_subnet *dst, char *net, char *mask)
 	return inet_ntop(af, a, net, INET6_ADDRSTRLEN) && inet_ntop(af, m, mask, INET6_ADDRSTRLEN);
 }
 
+/* Is an IPv6 prefix guarded (and so the routing header rule there)? */
+static bool any_v6(const struct us *u)
+{
+	for (size_t i = 0; i < sizeof(u->guard_sets[1]); i++)
+		if (u->guard_sets[1][i])
+			return true;
+	return false;
+}
+
 /* The set (and its rule) for dst's family and prefix length, made the
- * first time that length is routed. */
+ * first time that length is routed; with the first IPv6 one, the rule
+ * against routing headers (RTHDR at the top). */
 static int guard_set(struct us *u, const char *t, const char *set, const struct ip_subnet *dst, const char *mask)
 {
 	char script[512];
 	int f = dst->addr.af == AF_INET6, maxlen = f ? 128 : 32, rc;
+	size_t n = 0;
 
 	if (u->guard_sets[f][dst->plen / 8] & (1u << (dst->plen % 8)))
 		return 0;
-	snprintf(script, sizeof(script),
+	if (f && !any_v6(u))
+		n = (size_t)snprintf(script, sizeof(script), "add rule inet %s guard exthdr rt exists counter drop\n", t);
+	snprintf(script + n, sizeof(script) - n,
 		 "add set inet %s %s { type %s; }\n"
 		 "add rule inet %s guard %s daddr%s%s @%s counter drop\n",
 		 t, set, f ? "ipv6_addr" : "ipv4_addr", t, f ? "ip6" : "ip",
