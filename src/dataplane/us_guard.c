@@ -61,16 +61,40 @@
 #include "lib/log.h"
 
 /* "nft -f -" with the script on its standard input. */
+/* nft's complaints (its standard error) into our log, the first line of
+ * them: what follows is the offending input, already ours. */
+static void nft_errors(int fd)
+{
+	char buf[1024];
+	size_t n = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0 && (n += (size_t)r) == sizeof(buf) - 1)
+			n = sizeof(buf) / 2;           /* keep reading to EOF; the head stays */
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	if (buf[0])
+		log_error("userspace dataplane: nft: %s", buf);
+}
+
 static int nft_run(const char *script)
 {
-	int in[2], status;
+	int in[2], err[2], status;
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -errno;
+	}
 	if ((pid = fork()) < 0) {
 		close(in[0]);
 		close(in[1]);
+		close(err[0]);
+		close(err[1]);
 		return -errno;
 	}
 	if (pid == 0) {
@@ -79,14 +103,18 @@ static int nft_run(const char *script)
 		dup2(in[0], 0);
 		if (null >= 0)
 			dup2(null, 1);
+		dup2(err[1], 2);
 		execlp("nft", "nft", "-f", "-", (char *)NULL);
 		execl("/usr/sbin/nft", "nft", "-f", "-", (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
+	close(err[1]);
 	if (write(in[1], script, strlen(script)) < 0)
 		log_warn("userspace dataplane: nft: %s", strerror(errno));
 	close(in[1]);
+	nft_errors(err[0]);          /* until nft exits (EOF) */
+	close(err[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
