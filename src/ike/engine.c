@@ -114,7 +114,13 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.max_ike_sas = 65536;
 	if (!e->cfg.max_halfopen)
 		e->cfg.max_halfopen = 50000;
-	if (!cookie_secret_init(&e->cookie)) {
+	if (!e->cfg.frag_unauth_budget)
+		e->cfg.frag_unauth_budget = IKE_FRAG_UNAUTH_BUDGET;
+	if (!e->cfg.max_child_sas)
+		e->cfg.max_child_sas = IKE_MAX_CHILD_SAS;
+	if (!e->cfg.max_rekeys_in_flight)
+		e->cfg.max_rekeys_in_flight = IKE_MAX_REKEYS_IN_FLIGHT;
+	if (!cookie_secret_init(&e->cookie) || !resend_setup(e)) {
 		free(e);
 		return NULL;
 	}
@@ -161,12 +167,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 		}
 		sa = ike_sa_find_init(e, m->hdr.spi_i, remote);
 		if (sa) {
-			if (sa->cache.valid && sa->cache.msgid == 0 && sa->state == IKE_S_INIT_R) {
-				e->stats.cached_replays++;
-				msg_transmit(sa, &sa->cache.pkts);
-			} else {
-				eng_drop(e, DROP_WRONG_STATE, "IKE_SA_INIT request for existing #%u", sa->serial);
-			}
+			resend_init_request(sa, m, remote);
 			return;
 		}
 		if (rules_ok(e, m))
@@ -189,7 +190,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 }
 
 /* Message-ID checks (window 1): true = process; may replay a cached response. */
-static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m)
+static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m, const struct ike_endpoint *remote)
 {
 	struct ike_engine *e = sa->e;
 	uint32_t id = m->hdr.msgid;
@@ -206,17 +207,7 @@ static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m)
 		return true;
 	}
 	if (sa->cache.valid && id == sa->cache.msgid) {
-		if (m->sk_is_frag) {
-			/* RFC 7383 §2.6.1: answer only the first fragment */
-			struct ike_skf f;
-			const struct pl_view *v = &m->outer.pl[m->sk_index];
-
-			if (ike_skf_decode(v->body, v->len, &f) != WIRE_OK || f.number != 1)
-				return false;
-		}
-		e->stats.cached_replays++;
-		log_debug("#%u: retransmitted request %u, replaying the cached response", sa->serial, id);
-		msg_transmit(sa, &sa->cache.pkts);
+		resend_request(sa, m, remote);
 		return false;
 	}
 	if (id != sa->peer_msgid) {
@@ -338,7 +329,7 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 		eng_drop(e, DROP_MALFORMED_HEADER, "#%u: I flag does not match the sender's role", sa->serial);
 		goto out;
 	}
-	if (!msgid_accept(sa, &m))
+	if (!msgid_accept(sa, &m, remote))
 		goto out;   /* dropped, or a retransmitted request answered from the cache */
 	if (!state_accepts(sa, &m)) {
 		eng_drop(e, DROP_WRONG_STATE, "#%u: %s %s in %s", sa->serial,
@@ -356,6 +347,8 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 		goto out;
 	if (wait)
 		goto out;
+	if (!ike_hdr_is_response(&m.hdr) && !m.sk_is_frag)
+		resend_note_request(sa, m.raw, m.raw_len);
 	if (!rules_ok(e, &m))
 		goto out;
 	sa->last_rx = eng_now(e);
@@ -409,7 +402,7 @@ uint64_t ike_next_deadline(const struct ike_engine *e)
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKE_S_REKEY_LARVAL)
 			d = min_nz(d, sa_deadline(sa));
-	return d;
+	return min_nz(d, cookie_deadline(e));
 }
 
 void eng_deadline_changed(struct ike_engine *e)
@@ -485,6 +478,7 @@ void ike_tick(struct ike_engine *e)
 	uint64_t now = eng_now(e);
 	bool more = true;
 
+	cookie_timer(e, now);
 	/* handlers may free any SA: visit by serial, in bounded batches */
 	while (more) {
 		more = false;

@@ -89,7 +89,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = ike_conn_ref(conn);
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
-	frag_reasm_init(&sa->reasm);
+	frag_reasm_init(&sa->reasm_req);
+	frag_reasm_init(&sa->reasm_resp);
 	for (pp = &e->sas; *pp; pp = &(*pp)->next)
 		;
 	*pp = sa;
@@ -199,7 +200,9 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
-	frag_reasm_free(&sa->reasm);
+	frag_reasm_free(&sa->reasm_req);
+	frag_reasm_free(&sa->reasm_resp);
+	frag_budget_sync(sa);   /* both empty: gives its bytes back */
 	secret_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -262,6 +265,7 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	sa_tally(sa, -1);
 	sa->state = to;
 	sa_tally(sa, +1);
+	frag_budget_sync(sa);   /* established: its fragments leave the budget */
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }
