@@ -500,15 +500,16 @@ static void test_rekeyed_ike_sa(void)
 		goto out;
 	msg_request_done(a);
 	a->next_msgid = b->peer_msgid;
+	a->state = IKE_S_ESTABLISHED;      /* as if it had not sent its Delete: it takes answers */
 	CHECK_INT(tn_snap(&n.p[1]).n_ike, 2);
 	/* a new Child SA over the old IKE SA */
 	CHECK(child_send_new(a));
 	tn_run(&n);
 	CHECK_INT(ike_drop_count(n.p[1].e, DROP_REKEYED_IKE_SA), 1);
 	CHECK_INT(children(b), 0);
+	CHECK(a->ccs.kind == CCS_NONE && !a->out.active);   /* A took the TEMPORARY_FAILURE */
 	/* and another rekey of it */
 	a->rekeyed = false;
-	msg_request_done(a);
 	CHECK(child_send_rekey_ike(a));
 	tn_run(&n);
 	CHECK_INT(ike_drop_count(n.p[1].e, DROP_REKEYED_IKE_SA), 2);
