@@ -369,13 +369,12 @@ static bool child_limits_ok(struct ike_sa *sa, const struct ike_msg *m, const st
 		rekeyed += c->peer_rekeyed;
 	}
 	if (!old && n >= cfg->max_child_sas) {
-		eng_drop(sa->e, DROP_NO_ADDITIONAL_SAS, "#%u: %u Child SAs", sa->serial, n);
+		sa->e->drops[DROP_NO_ADDITIONAL_SAS]++;   /* reply_error() logs it */
 		reply_error(sa, m->hdr.msgid, v2N_NO_ADDITIONAL_SAS, NULL, 0);
 		return false;
 	}
 	if (old && (old->peer_rekeyed || rekeyed >= cfg->max_rekeys_in_flight)) {
-		eng_drop(sa->e, DROP_REKEY_LIMIT, "#%u: %s", sa->serial,
-			 old->peer_rekeyed ? "Child SA rekeyed already" : "rekeys in flight");
+		sa->e->drops[DROP_REKEY_LIMIT]++;
 		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return false;
 	}
@@ -494,7 +493,7 @@ void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);      /* §2.25.2 */
 	} else if (sa->rekeyed) {
 		/* replaced: new Child SAs and rekeys belong on its successor */
-		eng_drop(sa->e, DROP_REKEYED_IKE_SA, "#%u: rekeyed into #%u", sa->serial, sa->successor);
+		sa->e->drops[DROP_REKEYED_IKE_SA]++;
 		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 	} else if (!ccs_decode(&m->inner, x)) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed CREATE_CHILD_SA request", sa->serial);
