@@ -120,7 +120,7 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.max_child_sas = IKE_MAX_CHILD_SAS;
 	if (!e->cfg.max_rekeys_in_flight)
 		e->cfg.max_rekeys_in_flight = IKE_MAX_REKEYS_IN_FLIGHT;
-	if (!cookie_secret_init(&e->cookie) || !resend_setup(e)) {
+	if (!cookie_secret_init(&e->cookie) || !resend_setup(e) || !ike_sa_table_init(e)) {
 		free(e);
 		return NULL;
 	}
@@ -134,6 +134,7 @@ void ike_engine_free(struct ike_engine *e)
 		return;
 	while (e->sas)
 		ike_sa_free(e->sas);
+	ike_sa_table_free(e);
 	cookie_secret_wipe(&e->cookie);
 	free(e);
 }
@@ -174,9 +175,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 			sa_init_recv_request(e, m, local, remote);
 		return;
 	}
-	for (sa = e->sas; sa; sa = sa->next)
-		if (sa->initiator && sa->spi_i == m->hdr.spi_i && sa->state == IKE_S_INIT_I)
-			break;
+	sa = ike_sa_find_init_i(e, m->hdr.spi_i);
 	if (!sa) {
 		eng_drop(e, DROP_UNKNOWN_SPI, "IKE_SA_INIT response for no pending IKE SA");
 		return;
@@ -307,7 +306,11 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	struct ike_sa *sa;
 	enum wire_err we;
 	uint8_t *plain = NULL;
-	bool wait = false;
+	bool wait = false, ran = false;
+	/* a message dropped or answered without state (a flood's) leaves
+	 * every deadline as it was: no walk for the next one */
+	unsigned serial0 = e->next_serial;
+	uint64_t cookie0 = cookie_deadline(e);
 
 	e->stats.rx++;
 	we = ike_msg_decode(pkt, len, &m);
@@ -317,6 +320,7 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	}
 	if (m.hdr.exch == IKEV2_EXCH_IKE_SA_INIT) {
 		recv_sa_init(e, &m, local, remote);
+		ran = ike_hdr_is_response(&m.hdr);
 		goto out;
 	}
 	sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
@@ -354,12 +358,14 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	sa->last_rx = eng_now(e);
 	follow_peer(sa, local, remote);
 	dispatch(sa, &m);
+	ran = true;
 out:
 	if (plain) {
 		secret_wipe(plain, IKE_MSG_MAX);
 		free(plain);
 	}
-	eng_deadline_changed(e);
+	if (ran || e->next_serial != serial0 || cookie_deadline(e) != cookie0)
+		eng_deadline_changed(e);
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -409,6 +415,7 @@ void eng_deadline_changed(struct ike_engine *e)
 {
 	uint64_t d = ike_next_deadline(e);
 
+	e->stats.deadline_walks++;
 	if (d != e->last_deadline) {
 		e->last_deadline = d;
 		if (e->ops->deadline_changed)

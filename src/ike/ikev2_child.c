@@ -175,6 +175,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 	sa->ccs.new_ike = n;
 	if (!crypto_random_ike_spi((uint8_t *)&n->spi_i))
 		goto out;
+	ike_sa_spi_changed(n);
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
 	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
 	ikeb_sa(&mb->b, sap);
@@ -276,6 +277,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	if (!n)
 		return;
 	n->spi_i = cs.ike_spi;
+	ike_sa_spi_changed(n);
 	n->encr = cs.encr;
 	n->keybits = cs.keybits;
 	n->prf = cs.prf;

@@ -86,6 +86,7 @@ struct ike_stats {
 	uint64_t rx, tx, retransmits, cached_replays, established_ike, established_child;
 	uint64_t cookies_sent, invalid_ke_sent, fragments_sent, fragments_rx;
 	uint64_t cookie_rotations;
+	uint64_t deadline_walks;          /* next-deadline computations (each walks the SAs) */
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *out);
 

@@ -11,6 +11,7 @@
 #include "ike/frag.h"
 #include "ike/ike.h"
 #include "ike/wire.h"
+#include "lib/htab.h"
 
 #define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
 #define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
@@ -168,7 +169,9 @@ enum ike_pending {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, *prev;        /* e->sas, in serial order */
+	struct hnode by_spi, by_serial;    /* e->sa_by_spi (spi_i), e->sa_by_serial */
+	uint64_t indexed_spi;              /* the spi_i by_spi is filed under */
 	struct ike_engine *e;
 	unsigned serial;
 	enum ike_state state;
@@ -244,7 +247,11 @@ struct ike_engine {
 	const struct ike_ops *ops;
 	void *ctx;
 	struct ike_engine_config cfg;
-	struct ike_sa *sas;                /* in serial order */
+	struct ike_sa *sas, *sas_tail;     /* in serial order */
+	/* the receive path's lookups: by the initiator's SPI (then the
+	 * responder's SPI or the address) and by serial (sa.c) */
+	struct htab sa_by_spi, sa_by_serial;
+	uint32_t sa_seed;
 	size_t n_sas, n_halfopen;          /* of sas, not counting rekey larvae (sa.c keeps them) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
@@ -274,6 +281,12 @@ void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callba
 void ike_sa_destroy(struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
 struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote);
+/* Our IKE SA waiting for the IKE_SA_INIT response with this SPIi. */
+struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
+/* sa->spi_i was set: files it under the new value (every assignment). */
+void ike_sa_spi_changed(struct ike_sa *sa);
+bool ike_sa_table_init(struct ike_engine *e);
+void ike_sa_table_free(struct ike_engine *e);
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
 /* The one state-change function: checks the move, logs "from -> to". */
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);

@@ -577,6 +577,87 @@ static void test_cookie_rotation(void)
 	tn_free(&n);
 }
 
+/* ---- the SA table's indexes ---- */
+
+/* The naive reference: the first SA of the list that ike_sa_find_init
+ * means. */
+static struct ike_sa *naive_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *r)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->spi_i == spi_i && !sa->initiator && addr_eq(&sa->remote.addr, &r->addr) &&
+		    sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+/* 400 half-open SAs from forged sources: the hashed lookups agree with a
+ * walk of the list for each of them, for their SPIs with another address,
+ * and after half of them went; a forged request answered with a COOKIE
+ * costs no walk of the SAs for the next deadline. */
+static void test_table_index(void)
+{
+	enum { SAS = 400 };
+	struct ike_engine_config cfg = { .ddos_threshold = SAS };
+	struct tn_net n;
+	struct tn_pkt req;
+	struct ike_endpoint src[SAS];
+	uint64_t spi[SAS];
+	struct ike_engine *e;
+	unsigned bad = 0;
+	uint64_t before;
+	size_t half = 0;
+
+	tn_init(&n);
+	ike_engine_free(n.p[1].e);
+	e = n.p[1].e = ike_engine_new(&tn_ops, &n.p[1], &cfg);
+	ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);
+	req = take(&n);
+	n.drop_all[1] = true;
+	for (unsigned i = 0; i < SAS; i++) {
+		src[i] = req.src;
+		src[i].addr.a[2] = (uint8_t)(i >> 8);
+		src[i].addr.a[3] = (uint8_t)i;
+		req.data[0] = (uint8_t)i;
+		req.data[1] = (uint8_t)(i >> 8);
+		spi[i] = get_be32(req.data) * 0x100000000ull + get_be32(req.data + 4);
+		ike_recv(e, req.data, req.len, &req.dst, &src[i]);
+	}
+	ike_count_sas(e, &half, NULL);
+	CHECK_INT(half, SAS);
+	for (unsigned i = 0; i < SAS; i++) {
+		struct ike_sa *sa = ike_sa_find_init(e, spi[i], &src[i]);
+		struct ike_endpoint other = src[(i + 1) % SAS];
+
+		bad += !sa || sa != naive_find_init(e, spi[i], &src[i]) || sa->spi_i != spi[i];
+		bad += ike_sa_find_init(e, spi[i], &other) != NULL;
+		bad += sa && ike_sa_by_serial(e, sa->serial) != sa;
+		bad += sa && ike_sa_find(e, spi[i], sa->spi_r) != sa;
+	}
+	CHECK_INT(bad, 0);
+	/* every other one goes */
+	for (unsigned i = 0; i < SAS; i += 2)
+		ike_sa_destroy(ike_sa_find_init(e, spi[i], &src[i]), "test");
+	for (unsigned i = 0; i < SAS; i++) {
+		struct ike_sa *sa = ike_sa_find_init(e, spi[i], &src[i]);
+
+		bad += (i % 2 == 0) != (sa == NULL) || sa != naive_find_init(e, spi[i], &src[i]);
+	}
+	CHECK_INT(bad, 0);
+	/* cookies now: a forged request costs no deadline walk */
+	e->cfg.ddos_busy = true;
+	req.data[0] ^= 0xff;
+	ike_recv(e, req.data, req.len, &req.dst, &src[1]);   /* arms the cookie rotation */
+	before = e->stats.deadline_walks;
+	for (unsigned i = 0; i < 100; i++) {
+		req.data[2] = (uint8_t)i;
+		ike_recv(e, req.data, req.len, &req.dst, &src[3]);
+	}
+	CHECK_INT(e->stats.deadline_walks, before);
+	CHECK_INT(e->stats.cookies_sent, 101);
+	free(req.data);
+	tn_free(&n);
+}
+
 int main(void)
 {
 	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
@@ -590,5 +671,6 @@ int main(void)
 	RUN(test_child_flood);
 	RUN(test_rekeyed_ike_sa);
 	RUN(test_cookie_rotation);
+	RUN(test_table_index);
 	return t_done();
 }
