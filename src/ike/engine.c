@@ -313,6 +313,7 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	uint64_t cookie0 = cookie_deadline(e);
 
 	e->stats.rx++;
+	e->batch++;
 	we = ike_msg_decode(pkt, len, &m);
 	if (we != WIRE_OK) {
 		eng_drop(e, DROP_MALFORMED_HEADER, "%s", wire_err_text(we));
@@ -364,7 +365,8 @@ out:
 		secret_wipe(plain, IKE_MSG_MAX);
 		free(plain);
 	}
-	if (ran || e->next_serial != serial0 || cookie_deadline(e) != cookie0)
+	e->batch--;
+	if (ran || e->deadline_dirty || e->next_serial != serial0 || cookie_deadline(e) != cookie0)
 		eng_deadline_changed(e);
 }
 
@@ -381,6 +383,7 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 {
 	uint64_t d = UINT64_MAX;
 
+	sa->e->stats.deadline_evals++;
 	d = min_nz(d, retransmit_deadline(sa));
 	d = min_nz(d, sa->retry_at);
 	if (sa->state == IKE_S_ESTABLISHED) {
@@ -413,8 +416,14 @@ uint64_t ike_next_deadline(const struct ike_engine *e)
 
 void eng_deadline_changed(struct ike_engine *e)
 {
-	uint64_t d = ike_next_deadline(e);
+	uint64_t d;
 
+	if (e->batch) {
+		e->deadline_dirty = true;
+		return;
+	}
+	e->deadline_dirty = false;
+	d = ike_next_deadline(e);
 	e->stats.deadline_walks++;
 	if (d != e->last_deadline) {
 		e->last_deadline = d;
@@ -479,35 +488,54 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 	ike_sa_run_pending(sa);
 }
 
+/* The serials of the SAs due at now, in list order, into *out (the stack
+ * array or a heap one the caller frees); one walk.  Out of memory: the
+ * ones it has (the rest are still due: the next deadline says now). */
+static size_t due_serials(struct ike_engine *e, uint64_t now, unsigned *stack, size_t cap, unsigned **out)
+{
+	unsigned *s = stack;
+	size_t n = 0;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_REKEY_LARVAL || sa_deadline(sa) > now)
+			continue;
+		if (n == cap) {
+			unsigned *g = malloc(cap * 2 * sizeof(*g));
+
+			if (!g)
+				break;
+			memcpy(g, s, n * sizeof(*g));
+			if (s != stack)
+				free(s);
+			s = g;
+			cap *= 2;
+		}
+		s[n++] = sa->serial;
+	}
+	*out = s;
+	return n;
+}
+
 void ike_tick(struct ike_engine *e)
 {
-	unsigned serials[256], n = 0;
+	unsigned stack[256], *serials;
 	uint64_t now = eng_now(e);
-	bool more = true;
+	size_t n;
 
 	cookie_timer(e, now);
-	/* handlers may free any SA: visit by serial, in bounded batches */
-	while (more) {
-		more = false;
-		n = 0;
-		for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-			if (sa->state == IKE_S_REKEY_LARVAL || sa_deadline(sa) > now)
-				continue;
-			if (n == 256) {
-				more = true;
-				break;
-			}
-			serials[n++] = sa->serial;
-		}
-		for (unsigned i = 0; i < n; i++) {
-			struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
+	/* handlers may free any SA: collect the due ones in one walk, then
+	 * visit each by serial (a hashed lookup); one report at the end */
+	e->batch++;
+	n = due_serials(e, now, stack, 256, &serials);
+	for (size_t i = 0; i < n; i++) {
+		struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
 
-			if (sa)
-				sa_timers(sa, now);
-		}
-		if (n == 0)
-			break;
+		if (sa)
+			sa_timers(sa, now);
 	}
+	if (serials != stack)
+		free(serials);
+	e->batch--;
 	e->last_deadline = 0;   /* always report after a tick: the embedder's timer fired */
 	eng_deadline_changed(e);
 }

@@ -87,6 +87,7 @@ struct ike_stats {
 	uint64_t cookies_sent, invalid_ke_sent, fragments_sent, fragments_rx;
 	uint64_t cookie_rotations;
 	uint64_t deadline_walks;          /* next-deadline computations (each walks the SAs) */
+	uint64_t deadline_evals;          /* SAs whose deadline was computed (walks, ticks) */
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *out);
 

@@ -258,6 +258,10 @@ struct ike_engine {
 	struct ike_stats stats;
 	struct cookie_secret cookie;
 	uint64_t last_deadline;
+	/* inside ike_recv/ike_tick: deadline changes are reported once at
+	 * the end (each SA destroyed would walk all the others) */
+	unsigned batch;
+	bool deadline_dirty;
 	/* cookie secret rotation (cookie.c): next rotation, end of the
 	 * previous secret's grace; cookie_used = made or checked since the
 	 * last rotation (an idle engine arms no timer for it) */
