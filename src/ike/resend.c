@@ -5,20 +5,19 @@
  * hash of the request, or of its fragment 1, kept with the response; an
  * IKE_SA_INIT request is compared with the copy kept for AUTH), at most
  * IKE_REPLAY_MAX times per response, and at most IKE_REPLAY_PER_SOURCE
- * times a second per source address (a fixed table of buckets: addresses
- * that share a bucket share its budget).  Without these, one spoofed
+ * times a second per source address (a fixed table of buckets chosen by
+ * a keyed hash: addresses that share a bucket share its budget).  Without these, one spoofed
  * IKE_SA_INIT plus bare headers with its SPIi made us send the cached
  * response, ~16-25 times their size, to the spoofed address at will. */
 #include "ike/sa.h"
 
 #include <string.h>
 
-#include "lib/htab.h"
 #include "lib/log.h"
 
 bool resend_setup(struct ike_engine *e)
 {
-	return crypto_random(&e->replay_seed, sizeof(e->replay_seed)) &&
+	return crypto_random(&e->replay_key, sizeof(e->replay_key)) &&
 	       crypto_random(e->req_key, sizeof(e->req_key));
 }
 
@@ -42,9 +41,14 @@ void resend_note_request(struct ike_sa *sa, const uint8_t *raw, size_t len)
 /* One more replay to this source within its bucket's budget? */
 static bool source_ok(struct ike_engine *e, const struct ip_addr *a)
 {
-	uint32_t h = fnv1a(e->replay_seed, a->a, addr_len(a));
-	struct replay_bucket *b = &e->replay_src[h % IKE_REPLAY_BUCKETS];
-	uint64_t sec = eng_now(e) / 1000;
+	uint8_t bytes[16] = { 0 };
+	uint64_t lo, hi, sec = eng_now(e) / 1000;
+	struct replay_bucket *b;
+
+	memcpy(bytes, a->a, addr_len(a));
+	memcpy(&lo, bytes, 8);
+	memcpy(&hi, bytes + 8, 8);
+	b = &e->replay_src[ike_mix64(ike_mix64(lo ^ e->replay_key) ^ hi) % IKE_REPLAY_BUCKETS];
 
 	if (b->window != sec) {
 		b->window = sec;

@@ -234,16 +234,17 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
 
 /* ---- the SA table's indexes ---- */
 
+/* Peers choose SPIi: keyed (ike_mix64). */
 static uint32_t spi_hash(const struct ike_engine *e, uint64_t spi)
 {
-	return fnv1a(e->sa_seed, &spi, sizeof(spi));
+	return (uint32_t)ike_mix64(spi ^ e->sa_key);
 }
 
 static uint32_t serial_hash(unsigned serial) { return fnv1a(FNV1A_INIT, &serial, sizeof(serial)); }
 
 bool ike_sa_table_init(struct ike_engine *e)
 {
-	if (!crypto_random(&e->sa_seed, sizeof(e->sa_seed)))
+	if (!crypto_random(&e->sa_key, sizeof(e->sa_key)))
 		return false;
 	if (!htab_init(&e->sa_by_spi))
 		return false;

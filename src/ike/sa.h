@@ -251,7 +251,7 @@ struct ike_engine {
 	/* the receive path's lookups: by the initiator's SPI (then the
 	 * responder's SPI or the address) and by serial (sa.c) */
 	struct htab sa_by_spi, sa_by_serial;
-	uint32_t sa_seed;
+	uint64_t sa_key;                   /* secret key of spi_hash */
 	size_t n_sas, n_halfopen;          /* of sas, not counting rekey larvae (sa.c keeps them) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
@@ -270,7 +270,7 @@ struct ike_engine {
 	/* replays of cached responses per source (resend.c): a fixed table of
 	 * buckets chosen by a keyed hash of the address */
 	struct replay_bucket { uint64_t window; uint32_t count; } replay_src[IKE_REPLAY_BUCKETS];
-	uint32_t replay_seed;
+	uint64_t replay_key;
 	uint8_t req_key[16];               /* key of the request hashes */
 	size_t frag_unauth_bytes;          /* fragments stored for SAs not yet authenticated */
 	uint64_t seq;                      /* event counter: created_seq/established_seq */
@@ -441,6 +441,16 @@ void nat_add_notifies(struct msg_build *mb, struct ike_sa *sa);
 /* Examines NAT_DETECTION_* in an IKE_SA_INIT message; floats to 4500. */
 void nat_process(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r);
 void nat_float(struct ike_sa *sa);
+
+/* splitmix64's finalizer: hashes of values a peer chooses (SPIs, source
+ * addresses) are ike_mix64(value ^ secret key), so it cannot aim at one
+ * bucket of a table. */
+static inline uint64_t ike_mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
 
 /* ---- resend.c: retransmitted requests ---- */
 /* Hash of a request just accepted (after decryption; for a fragmented one,
