@@ -3,6 +3,7 @@
  * (§2.15), and the hand-off of Child SAs to the embedder's dataplane. */
 #include "ike/sa.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -96,7 +97,10 @@ static bool unauthenticated(const struct ike_sa *sa)
 
 void frag_budget_sync(struct ike_sa *sa)
 {
-	size_t now = unauthenticated(sa) ? sa->reasm_req.bytes + sa->reasm_resp.bytes : 0;
+	size_t now = 0;
+
+	if (unauthenticated(sa))
+		now = (sa->reasm_req ? sa->reasm_req->bytes : 0) + (sa->reasm_resp ? sa->reasm_resp->bytes : 0);
 
 	sa->e->frag_unauth_bytes = sa->e->frag_unauth_bytes - sa->frag_acct + now;
 	sa->frag_acct = now;
@@ -109,7 +113,7 @@ static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_k
 	struct ike_skf f;
 	enum wire_err we = ike_skf_decode(v->body, v->len, &f);
 	enum frag_result fr;
-	struct frag_reasm *r;
+	struct frag_reasm *r, **rp;
 	uint8_t first_np = 0;
 	bool ok;
 	const char *why;
@@ -128,13 +132,18 @@ static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_k
 		return false;
 	}
 	sa->e->stats.fragments_rx++;
-	r = ike_hdr_is_response(&m->hdr) ? &sa->reasm_resp : &sa->reasm_req;
+	rp = ike_hdr_is_response(&m->hdr) ? &sa->reasm_resp : &sa->reasm_req;
+	if (!*rp && !(*rp = calloc(1, sizeof(**rp)))) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: %s", sa->serial, frag_result_name(FRAG_NOMEM));
+		return false;
+	}
+	r = *rp;
 	if (unauthenticated(sa) && sa->e->frag_unauth_bytes + plen > sa->e->cfg.frag_unauth_budget) {
 		eng_drop(sa->e, DROP_FRAG_BUDGET, "#%u: fragment %u/%u: %zu bytes stored for unauthenticated IKE SAs",
 			 sa->serial, f.number, f.total, sa->e->frag_unauth_bytes);
 		return false;
 	}
-	if (r == &sa->reasm_req && f.number == 1)
+	if (rp == &sa->reasm_req && f.number == 1)
 		resend_note_request(sa, m->raw, m->raw_len);
 	fr = frag_reasm_add(r, m->hdr.msgid, f.number, f.total, m->sk_first_np, plain, plen);
 	frag_budget_sync(sa);

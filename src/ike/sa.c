@@ -91,8 +91,6 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = ike_conn_ref(conn);
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
-	frag_reasm_init(&sa->reasm_req);
-	frag_reasm_init(&sa->reasm_resp);
 	sa->prev = e->sas_tail;
 	*(e->sas_tail ? &e->sas_tail->next : &e->sas) = sa;
 	e->sas_tail = sa;
@@ -179,6 +177,15 @@ static void ccs_clear(struct ike_sa *sa)
 	secret_wipe(&sa->ccs, sizeof(sa->ccs));
 }
 
+static void reasm_free(struct frag_reasm **r)
+{
+	if (!*r)
+		return;
+	frag_reasm_free(*r);
+	free(*r);
+	*r = NULL;
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_engine *e;
@@ -204,9 +211,9 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
-	frag_reasm_free(&sa->reasm_req);
-	frag_reasm_free(&sa->reasm_resp);
-	frag_budget_sync(sa);   /* both empty: gives its bytes back */
+	reasm_free(&sa->reasm_req);
+	reasm_free(&sa->reasm_resp);
+	frag_budget_sync(sa);   /* none left: gives its bytes back */
 	secret_wipe(sa, sizeof(*sa));
 	free(sa);
 }

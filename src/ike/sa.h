@@ -228,8 +228,9 @@ struct ike_sa {
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our IKE rekeys */
-	/* RFC 7383 reassembly, one per direction: the message ID spaces differ */
-	struct frag_reasm reasm_req, reasm_resp;
+	/* RFC 7383 reassembly, one per direction (the message ID spaces
+	 * differ), allocated at the direction's first fragment */
+	struct frag_reasm *reasm_req, *reasm_resp;
 	size_t frag_acct;                  /* bytes of these in e->frag_unauth_bytes */
 	uint16_t invalid_ke_tries;
 	/* the request being processed: its hash goes to cache.req_hash */
