@@ -6,9 +6,10 @@
  * IKE_SA_INIT request is compared with the copy kept for AUTH), at most
  * IKE_REPLAY_MAX times per response, and at most IKE_REPLAY_PER_SOURCE
  * times a second per source address (a fixed table of buckets chosen by
- * a keyed hash: addresses that share a bucket share its budget).  Without these, one spoofed
- * IKE_SA_INIT plus bare headers with its SPIi made us send the cached
- * response, ~16-25 times their size, to the spoofed address at will. */
+ * a keyed hash: addresses that share a bucket share its budget).  Without
+ * these, one spoofed IKE_SA_INIT plus bare headers with its SPIi made us
+ * send the cached response, ~16-25 times their size, to the spoofed
+ * address at will. */
 #include "ike/sa.h"
 
 #include <string.h>
