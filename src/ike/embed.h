@@ -224,6 +224,13 @@ struct ike_engine_config {
 	unsigned max_halfopen;         /* max-halfopen-ike: half-open IKE SAs before new
 					* IKE_SA_INIT requests are dropped (0: 50000) */
 	bool halfopen_none;            /* max-halfopen-ike=0: every new IKE_SA_INIT is dropped */
+	/* Flood limits; 0 = the default (src/ike/sa.h). */
+	size_t frag_unauth_budget;     /* bytes of fragments stored for SAs not yet
+					* authenticated, all together (8 MiB) */
+	unsigned max_child_sas;        /* Child SAs a peer may have on one IKE SA (128):
+					* more are refused with NO_ADDITIONAL_SAS */
+	unsigned max_rekeys_in_flight; /* Child SAs a peer rekeyed without deleting yet
+					* (8): more rekeys get TEMPORARY_FAILURE */
 };
 
 #endif

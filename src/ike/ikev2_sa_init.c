@@ -51,6 +51,7 @@ bool sa_init_send_request(struct ike_sa *sa)
 		goto out;
 	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
 		goto out;
+	ike_sa_spi_changed(sa);
 	sa->spi_r = 0;
 	if (sa->ni_len == 0) {
 		sa->ni_len = IKE_NONCE_LEN;
@@ -255,6 +256,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->spi_i = m->hdr.spi_i;
+	ike_sa_spi_changed(sa);
 	sa->encr = ch.encr;
 	sa->keybits = ch.keybits;
 	sa->prf = ch.prf;

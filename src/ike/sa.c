@@ -8,6 +8,8 @@
 
 #include "lib/log.h"
 
+static uint32_t spi_hash(const struct ike_engine *e, uint64_t spi);
+static uint32_t serial_hash(unsigned serial);
 static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
 		    uint64_t aged);
 static void child_ops_end(struct child_sa *c, uint64_t now);
@@ -77,7 +79,7 @@ static void sa_tally(const struct ike_sa *sa, int d)
 
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa)), **pp;
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
 	if (!sa)
 		return NULL;
@@ -89,10 +91,11 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = ike_conn_ref(conn);
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
-	frag_reasm_init(&sa->reasm);
-	for (pp = &e->sas; *pp; pp = &(*pp)->next)
-		;
-	*pp = sa;
+	sa->prev = e->sas_tail;
+	*(e->sas_tail ? &e->sas_tail->next : &e->sas) = sa;
+	e->sas_tail = sa;
+	htab_add(&e->sa_by_serial, &sa->by_serial, serial_hash(sa->serial));
+	htab_add(&e->sa_by_spi, &sa->by_spi, spi_hash(e, 0));
 	sa_tally(sa, +1);
 	return sa;
 }
@@ -174,18 +177,27 @@ static void ccs_clear(struct ike_sa *sa)
 	secret_wipe(&sa->ccs, sizeof(sa->ccs));
 }
 
+static void reasm_free(struct frag_reasm **r)
+{
+	if (!*r)
+		return;
+	frag_reasm_free(*r);
+	free(*r);
+	*r = NULL;
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
-	struct ike_sa **pp;
+	struct ike_engine *e;
 
 	if (!sa)
 		return;
-	for (pp = &sa->e->sas; *pp; pp = &(*pp)->next)
-		if (*pp == sa) {
-			*pp = sa->next;
-			sa_tally(sa, -1);
-			break;
-		}
+	e = sa->e;
+	*(sa->prev ? &sa->prev->next : &e->sas) = sa->next;
+	*(sa->next ? &sa->next->prev : &e->sas_tail) = sa->prev;
+	htab_del(&e->sa_by_serial, &sa->by_serial);
+	htab_del(&e->sa_by_spi, &sa->by_spi);
+	sa_tally(sa, -1);
 	while (sa->children)
 		child_sa_free(sa->children);
 	ccs_clear(sa);
@@ -199,7 +211,9 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
-	frag_reasm_free(&sa->reasm);
+	reasm_free(&sa->reasm_req);
+	reasm_free(&sa->reasm_resp);
+	frag_budget_sync(sa);   /* none left: gives its bytes back */
 	secret_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -225,28 +239,98 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
 	eng_deadline_changed(e);
 }
 
+/* ---- the SA table's indexes ---- */
+
+/* Peers choose SPIi: keyed (ike_mix64). */
+static uint32_t spi_hash(const struct ike_engine *e, uint64_t spi)
+{
+	return (uint32_t)ike_mix64(spi ^ e->sa_key);
+}
+
+static uint32_t serial_hash(unsigned serial) { return fnv1a(FNV1A_INIT, &serial, sizeof(serial)); }
+
+bool ike_sa_table_init(struct ike_engine *e)
+{
+	if (!crypto_random(&e->sa_key, sizeof(e->sa_key)))
+		return false;
+	if (!htab_init(&e->sa_by_spi))
+		return false;
+	if (!htab_init(&e->sa_by_serial)) {
+		htab_free(&e->sa_by_spi);
+		return false;
+	}
+	return true;
+}
+
+void ike_sa_table_free(struct ike_engine *e)
+{
+	htab_free(&e->sa_by_spi);
+	htab_free(&e->sa_by_serial);
+}
+
+void ike_sa_spi_changed(struct ike_sa *sa)
+{
+	if (sa->indexed_spi == sa->spi_i)
+		return;
+	htab_del(&sa->e->sa_by_spi, &sa->by_spi);
+	htab_add(&sa->e->sa_by_spi, &sa->by_spi, spi_hash(sa->e, sa->spi_i));
+	sa->indexed_spi = sa->spi_i;
+}
+
+/* The SAs filed under spi_i, lowest serial first wins (as the list). */
+enum spi_match { MATCH_SPI_R, MATCH_INIT_R, MATCH_INIT_I };
+
+static struct ike_sa *find_spi(struct ike_engine *e, uint64_t spi_i, enum spi_match how, uint64_t spi_r,
+			       const struct ike_endpoint *remote)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct hnode *h = htab_first(&e->sa_by_spi, spi_hash(e, spi_i)); h; h = htab_next(h)) {
+		struct ike_sa *sa = container_of(h, struct ike_sa, by_spi);
+		bool ok;
+
+		if (sa->spi_i != spi_i || sa->state == IKE_S_DEAD)
+			continue;
+		switch (how) {
+		case MATCH_SPI_R:
+			ok = sa->spi_r == spi_r;
+			break;
+		case MATCH_INIT_R:
+			ok = !sa->initiator && addr_eq(&sa->remote.addr, &remote->addr);
+			break;
+		default:
+			ok = sa->initiator && sa->state == IKE_S_INIT_I;
+			break;
+		}
+		if (ok && (!best || sa->serial < best->serial))
+			best = sa;
+	}
+	return best;
+}
+
 struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->spi_i == spi_i && sa->spi_r == spi_r && sa->state != IKE_S_DEAD)
-			return sa;
-	return NULL;
+	return find_spi(e, spi_i, MATCH_SPI_R, spi_r, NULL);
 }
 
 struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->spi_i == spi_i && !sa->initiator && addr_eq(&sa->remote.addr, &remote->addr) &&
-		    sa->state != IKE_S_DEAD)
-			return sa;
-	return NULL;
+	return find_spi(e, spi_i, MATCH_INIT_R, 0, remote);
+}
+
+struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i)
+{
+	return find_spi(e, spi_i, MATCH_INIT_I, 0, NULL);
 }
 
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+	for (struct hnode *h = htab_first(&e->sa_by_serial, serial_hash(serial)); h; h = htab_next(h)) {
+		struct ike_sa *sa = container_of(h, struct ike_sa, by_serial);
+
 		if (sa->serial == serial)
 			return sa;
+	}
 	return NULL;
 }
 
@@ -262,6 +346,7 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	sa_tally(sa, -1);
 	sa->state = to;
 	sa_tally(sa, +1);
+	frag_budget_sync(sa);   /* established: its fragments leave the budget */
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }
