@@ -61,7 +61,7 @@ struct sa_entry *sadb_find(struct sadb *db, uint32_t spi, const struct ip_addr *
 
 struct sa_entry *sadb_newest_in(const struct sadb *db, uint32_t reqid)
 {
-	const struct sadb_rq *rq = sadb_rq_find(db, reqid);
+	const struct sadb_rq *rq = sadb_rq_find(db, reqid, NULL);
 
 	return rq ? rq->in : NULL;
 }
@@ -99,14 +99,16 @@ static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 	return !sa->npairs;
 }
 
-/* Every policy points at the newest outbound SA of its reqid that fits it
- * (or none): computed for one policy from its reqid's SAs only. */
-static void repoint_policy(struct sadb *db, const struct sadb_rq *rq, struct pol_entry *p)
+/* Every outbound policy points at the newest outbound SA of its reqid
+ * that fits it (or none).  With a template destination only SAs to that
+ * peer can: its (reqid, peer) entry's; else any of the reqid's. */
+static void repoint_policy(struct sadb *db, struct pol_entry *p)
 {
+	bool peer = addr_is_set(&p->pol.tmpl_dst);
+	const struct sadb_rq *rq = sadb_rq_find(db, p->pol.reqid, &p->pol.tmpl_dst);
+
 	p->sa = NULL;
-	if (p->pol.dir != DP_DIR_OUT)
-		return;
-	for (struct sa_entry *sa = rq ? rq->out : NULL; sa; sa = sa->rq_next) {   /* newest first */
+	for (struct sa_entry *sa = rq ? rq->out : NULL; sa; sa = peer ? sa->g_next : sa->rq_next) {
 		db->steps++;
 		if (sa_fits(sa, p)) {
 			p->sa = sa;
@@ -115,24 +117,41 @@ static void repoint_policy(struct sadb *db, const struct sadb_rq *rq, struct pol
 	}
 }
 
-/* A new outbound SA: the newest of its reqid, so it wins every policy it fits. */
-static void repoint_added(struct sadb *db, const struct sadb_rq *rq, struct sa_entry *sa)
+/* The policies sa may serve: its peer's, then the reqid's without a
+ * template destination. */
+static struct sadb_rq *pol_lists(struct sadb *db, const struct sa_entry *sa, struct sadb_rq **any)
 {
-	for (struct pol_entry *p = rq->pols; p; p = p->rq_next) {
-		db->steps++;
-		if (p->pol.dir == DP_DIR_OUT && sa_fits(sa, p))
-			p->sa = sa;
-	}
+	*any = sadb_rq_find(db, sa->cfg.reqid, NULL);
+	return sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst);
 }
 
-/* An outbound SA leaves: the policies that pointed at it look again. */
-static void repoint_removed(struct sadb *db, const struct sadb_rq *rq, const struct sa_entry *sa)
+/* A new outbound SA: the newest of its reqid, so it wins every policy it fits. */
+static void repoint_added(struct sadb *db, struct sa_entry *sa)
 {
-	for (struct pol_entry *p = rq->pols; p; p = p->rq_next) {
-		db->steps++;
-		if (p->sa == sa)
-			repoint_policy(db, rq, p);
-	}
+	struct sadb_rq *any, *peer = pol_lists(db, sa, &any);
+
+	for (int i = 0; i < 2; i++)
+		for (struct pol_entry *p = i ? (any ? any->pols : NULL) : (peer ? peer->pols : NULL); p;
+		     p = p->rq_next) {
+			db->steps++;
+			if (sa_fits(sa, p))
+				p->sa = sa;
+		}
+}
+
+/* An outbound SA leaves (already unlinked): the policies that pointed at
+ * it look again. */
+static void repoint_removed(struct sadb *db, const struct sa_entry *sa)
+{
+	struct sadb_rq *any, *peer = pol_lists(db, sa, &any);
+
+	for (int i = 0; i < 2; i++)
+		for (struct pol_entry *p = i ? (any ? any->pols : NULL) : (peer ? peer->pols : NULL); p;
+		     p = p->rq_next) {
+			db->steps++;
+			if (p->sa == sa)
+				repoint_policy(db, p);
+		}
 }
 
 static struct sa_entry *sa_new(const struct dp_sa *cfg)
@@ -159,50 +178,89 @@ static struct sa_entry *sa_new(const struct dp_sa *cfg)
 	return sa;
 }
 
+/* Link sa into its reqid's lists (and its peer's, outbound). */
+static int sa_link(struct sadb *db, struct sa_entry *sa)
+{
+	struct sadb_rq *rq = sadb_rq_get(db, sa->cfg.reqid, NULL), *peer = NULL;
+	struct sa_entry **list;
+
+	if (!rq || (sa->cfg.dir == DP_DIR_OUT && !(peer = sadb_rq_get(db, sa->cfg.reqid, &sa->cfg.dst)))) {
+		sadb_rq_put(db, rq);
+		return -ENOMEM;
+	}
+	list = sa->cfg.dir == DP_DIR_IN ? &rq->in : &rq->out;
+	sa->rq_next = *list;
+	if (*list)
+		(*list)->rq_prev = sa;
+	*list = sa;
+	if (peer) {
+		sa->g_next = peer->out;
+		if (peer->out)
+			peer->out->g_prev = sa;
+		peer->out = sa;
+	}
+	return 0;
+}
+
+static void sa_unlink(struct sadb *db, struct sa_entry *sa)
+{
+	struct sadb_rq *rq = sadb_rq_find(db, sa->cfg.reqid, NULL);
+	struct sadb_rq *peer = sa->cfg.dir == DP_DIR_OUT ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
+
+	if (sa->rq_prev)
+		sa->rq_prev->rq_next = sa->rq_next;
+	else if (rq)
+		*(sa->cfg.dir == DP_DIR_IN ? &rq->in : &rq->out) = sa->rq_next;
+	if (sa->rq_next)
+		sa->rq_next->rq_prev = sa->rq_prev;
+	if (sa->g_prev)
+		sa->g_prev->g_next = sa->g_next;
+	else if (peer)
+		peer->out = sa->g_next;
+	if (sa->g_next)
+		sa->g_next->g_prev = sa->g_prev;
+	sadb_rq_put(db, peer);
+	sadb_rq_put(db, rq);
+}
+
 int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uint64_t now_real)
 {
-	struct sa_entry *sa, **list;
-	struct sadb_rq *rq;
+	struct sa_entry *sa;
 
 	if (!cfg->encr_key || (cfg->dir != DP_DIR_IN && cfg->dir != DP_DIR_OUT) || cfg->spi < 256 ||
 	    cfg->npairs > DP_SA_MAX_PAIRS || (cfg->npairs && !cfg->pairs))
 		return -EINVAL;
 	if (cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) != NULL : sadb_find(db, cfg->spi, &cfg->dst) != NULL)
 		return -EEXIST;
-	if (!(rq = sadb_rq_get(db, cfg->reqid)))
-		return -ENOMEM;
-	if (!(sa = sa_new(cfg))) {
-		sadb_rq_put(db, rq);
+	if (!(sa = sa_new(cfg)))
 		return -EINVAL;
-	}
 	sa->add_mono = now_mono;
 	sa->ctr.add_time = now_real;
-	if (sadb_spi_insert(db, sa) < 0 || sadb_heap_update(db, sa) < 0) {
+	if (sadb_spi_insert(db, sa) < 0 || sadb_heap_update(db, sa) < 0 || sa_link(db, sa) < 0) {
+		sadb_heap_remove(db, sa);
 		sadb_spi_remove(db, sa);
 		sa_free(sa);
-		sadb_rq_put(db, rq);
 		return -ENOMEM;
 	}
 	sa->next = db->all;
 	if (db->all)
 		db->all->prev = sa;
 	db->all = sa;
-	list = cfg->dir == DP_DIR_IN ? &rq->in : &rq->out;
-	sa->rq_next = *list;
-	if (*list)
-		(*list)->rq_prev = sa;
-	*list = sa;
 	if (cfg->dir == DP_DIR_OUT)
-		repoint_added(db, rq, sa);
+		repoint_added(db, sa);
 	return 0;
 }
 
+/* New addresses and ports (a NAT mapping moved), lifetimes, TFC padding.
+ * An outbound SA is found by its destination, which therefore stays. */
 int sadb_update_sa(struct sadb *db, const struct dp_sa *cfg)
 {
 	struct sa_entry *sa = cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) : sadb_find(db, cfg->spi, &cfg->dst);
 
 	if (!sa || sa->cfg.dir != cfg->dir)
 		return -ENOENT;
+	if (cfg->dir == DP_DIR_OUT && !addr_eq(&cfg->dst, &sa->cfg.dst))
+		return -EINVAL;
 	sa->cfg.src = cfg->src;
 	sa->cfg.dst = cfg->dst;
 	sa->cfg.encap = cfg->encap;
@@ -230,29 +288,21 @@ static void retry_forget(struct sadb *db, struct sa_entry *sa)
 int sadb_del_sa(struct sadb *db, uint32_t spi, const struct ip_addr *dst)
 {
 	struct sa_entry *sa = sadb_find(db, spi, dst);
-	struct sadb_rq *rq;
 
 	if (!sa)
 		return -ENOENT;
-	rq = sadb_rq_find(db, sa->cfg.reqid);
 	if (sa->prev)
 		sa->prev->next = sa->next;
 	else
 		db->all = sa->next;
 	if (sa->next)
 		sa->next->prev = sa->prev;
-	if (sa->rq_prev)
-		sa->rq_prev->rq_next = sa->rq_next;
-	else if (rq)
-		*(sa->cfg.dir == DP_DIR_IN ? &rq->in : &rq->out) = sa->rq_next;
-	if (sa->rq_next)
-		sa->rq_next->rq_prev = sa->rq_prev;
 	sadb_spi_remove(db, sa);
 	sadb_heap_remove(db, sa);
 	retry_forget(db, sa);
-	if (rq && sa->cfg.dir == DP_DIR_OUT)
-		repoint_removed(db, rq, sa);
-	sadb_rq_put(db, rq);
+	sa_unlink(db, sa);
+	if (sa->cfg.dir == DP_DIR_OUT)
+		repoint_removed(db, sa);
 	sa_free(sa);
 	return 0;
 }
@@ -264,15 +314,27 @@ static bool pol_eq(const struct dp_policy *a, const struct dp_policy *b)
 	       a->sel.sport == b->sel.sport && a->sel.dport == b->sel.dport;
 }
 
-/* The policy equal to pol (its reqid's only are compared), or NULL. */
-static struct pol_entry *pol_find(struct sadb *db, const struct sadb_rq *rq, const struct dp_policy *pol)
+static bool pol_same(const void *val, const void *arg)
 {
-	for (struct pol_entry *p = rq ? rq->pols : NULL; p; p = p->rq_next) {
-		db->steps++;
-		if (pol_eq(&p->pol, pol))
-			return p;
-	}
-	return NULL;
+	return pol_eq(&((const struct pol_entry *)val)->pol, arg);
+}
+
+/* The policy equal to pol: found through its selector's chain. */
+static struct pol_entry *pol_find(const struct sadb *db, const struct dp_policy *pol)
+{
+	const struct sel_entry *e = sel_table_find(pol->dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &pol->sel,
+						   pol_same, pol);
+
+	return e ? e->val : NULL;
+}
+
+/* The reqid's entry counts its inbound policies; an outbound one goes on
+ * the list of its peer (template destination) or of its reqid. */
+static struct sadb_rq *pol_rq(struct sadb *db, const struct dp_policy *pol, bool create)
+{
+	const struct ip_addr *key = pol->dir == DP_DIR_OUT ? &pol->tmpl_dst : NULL;
+
+	return create ? sadb_rq_get(db, pol->reqid, key) : sadb_rq_find(db, pol->reqid, key);
 }
 
 int sadb_add_policy(struct sadb *db, const struct dp_policy *pol)
@@ -282,9 +344,9 @@ int sadb_add_policy(struct sadb *db, const struct dp_policy *pol)
 
 	if (pol->sel.src.addr.af != pol->sel.dst.addr.af || !pol->sel.dst.addr.af)
 		return -EINVAL;
-	if (pol_find(db, sadb_rq_find(db, pol->reqid), pol))
+	if (pol_find(db, pol))
 		return -EEXIST;
-	if (!(rq = sadb_rq_get(db, pol->reqid)))
+	if (!(rq = pol_rq(db, pol, true)))
 		return -ENOMEM;
 	if (!(p = calloc(1, sizeof(*p)))) {
 		sadb_rq_put(db, rq);
@@ -300,22 +362,23 @@ int sadb_add_policy(struct sadb *db, const struct dp_policy *pol)
 	if (db->pols)
 		db->pols->prev = p;
 	db->pols = p;
-	p->rq_next = rq->pols;
-	if (rq->pols)
-		rq->pols->rq_prev = p;
-	rq->pols = p;
-	if (pol->dir == DP_DIR_IN)
+	if (pol->dir == DP_DIR_OUT) {
+		p->rq_next = rq->pols;
+		if (rq->pols)
+			rq->pols->rq_prev = p;
+		rq->pols = p;
+		repoint_policy(db, p);
+	} else
 		rq->n_in_pols++;
-	repoint_policy(db, rq, p);
 	return 0;
 }
 
 int sadb_del_policy(struct sadb *db, const struct dp_policy *pol)
 {
-	struct sadb_rq *rq = sadb_rq_find(db, pol->reqid);
-	struct pol_entry *p = pol_find(db, rq, pol);
+	struct pol_entry *p = pol_find(db, pol);
+	struct sadb_rq *rq = p ? pol_rq(db, &p->pol, false) : NULL;   /* the template is the stored one's */
 
-	if (!p)
+	if (!p || !rq)
 		return -ENOENT;
 	sel_table_del(p->pol.dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &p->pol.sel, p);
 	if (p->prev)
@@ -324,13 +387,14 @@ int sadb_del_policy(struct sadb *db, const struct dp_policy *pol)
 		db->pols = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
-	if (p->rq_prev)
-		p->rq_prev->rq_next = p->rq_next;
-	else
-		rq->pols = p->rq_next;
-	if (p->rq_next)
-		p->rq_next->rq_prev = p->rq_prev;
-	if (p->pol.dir == DP_DIR_IN)
+	if (p->pol.dir == DP_DIR_OUT) {
+		if (p->rq_prev)
+			p->rq_prev->rq_next = p->rq_next;
+		else
+			rq->pols = p->rq_next;
+		if (p->rq_next)
+			p->rq_next->rq_prev = p->rq_prev;
+	} else
 		rq->n_in_pols--;
 	free(p);
 	sadb_rq_put(db, rq);
@@ -358,7 +422,7 @@ bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const str
 		return false;
 	if ((e = sel_table_lookup(&db->in_sel, tp)))
 		return ((const struct pol_entry *)e->val)->pol.reqid == sa->cfg.reqid;
-	rq = sadb_rq_find(db, sa->cfg.reqid);
+	rq = sadb_rq_find(db, sa->cfg.reqid, NULL);
 	return !rq || !rq->n_in_pols;       /* a miss: only an SA without inbound policies passes */
 }
 

@@ -52,6 +52,9 @@ struct sel_entry *sel_table_add(struct sel_table *t, const struct dp_selector *s
 /* Removes the first entry with this exact selector and value; false if none. */
 bool sel_table_del(struct sel_table *t, const struct dp_selector *sel, void *val);
 struct sel_entry *sel_table_lookup(const struct sel_table *t, const struct dp_tuple *tp);
+/* The entry of exactly this selector whose value same() accepts, or NULL. */
+struct sel_entry *sel_table_find(const struct sel_table *t, const struct dp_selector *sel,
+				 bool (*same)(const void *val, const void *arg), const void *arg);
 /* true when a should win over b (both match). */
 bool sel_better(const struct sel_entry *a, const struct sel_entry *b);
 
@@ -68,6 +71,7 @@ struct sa_entry {
 	struct sa_entry *next_spi;  /* SPI hash chain (both directions), newest first */
 	struct sa_entry *next, *prev;       /* list of all SAs, newest first */
 	struct sa_entry *rq_next, *rq_prev; /* its reqid's inbound or outbound SAs, newest first */
+	struct sa_entry *g_next, *g_prev;   /* outbound: its (reqid, peer)'s, newest first */
 	size_t heap_pos;            /* 1 + index in the lifetime heap, 0 = not in it */
 	uint64_t deadline;          /* heap key: monotonic second of the next time limit */
 	uint8_t retry;              /* SADB_RETRY_*: expire events not yet taken (retry_mu) */
@@ -83,14 +87,21 @@ struct pol_entry {
 	uint64_t acquire_mono;      /* trap: when the last acquire was reported (outbound thread only) */
 	bool acquired;              /* one was reported since the policy was added */
 	struct pol_entry *next, *prev;       /* list of all policies, newest first */
-	struct pol_entry *rq_next, *rq_prev; /* its reqid's policies */
+	struct pol_entry *rq_next, *rq_prev; /* outbound: its sadb_rq's policies */
 };
 
-/* Per reqid: its policies and SAs (what repoint and the inbound check
- * need), so that no change walks the whole database.  Freed when empty. */
+/* Per reqid, and per (reqid, peer): what repoint and the inbound check
+ * need, so that no change walks the whole database (nor, with a fixed
+ * reqid= shared by thousands of peers, the whole reqid).  The reqid's own
+ * entry (dst unset) holds its outbound policies without a template
+ * destination, all its outbound SAs (rq_next) and inbound SAs, and the
+ * count of its inbound policies; a (reqid, peer) entry holds the outbound
+ * policies whose template destination is that peer and the outbound SAs
+ * to it (g_next).  Freed when empty. */
 struct sadb_rq {
 	uint32_t reqid;
-	struct pol_entry *pols;
+	struct ip_addr dst;                 /* unset: the reqid's own entry */
+	struct pol_entry *pols;             /* outbound policies */
 	struct sa_entry *out, *in;          /* newest first */
 	unsigned n_in_pols;                 /* inbound policies */
 	struct sadb_rq *next;               /* hash chain */
@@ -168,8 +179,9 @@ void sadb_index_free(struct sadb *db);
 uint32_t sadb_spi_bucket(const struct sadb *db, uint32_t spi);
 int sadb_spi_insert(struct sadb *db, struct sa_entry *sa);   /* before linking it into db->all; -ENOMEM */
 void sadb_spi_remove(struct sadb *db, struct sa_entry *sa);
-struct sadb_rq *sadb_rq_find(const struct sadb *db, uint32_t reqid);
-struct sadb_rq *sadb_rq_get(struct sadb *db, uint32_t reqid);   /* created; NULL = -ENOMEM */
+/* dst NULL or unset: the reqid's own entry. */
+struct sadb_rq *sadb_rq_find(const struct sadb *db, uint32_t reqid, const struct ip_addr *dst);
+struct sadb_rq *sadb_rq_get(struct sadb *db, uint32_t reqid, const struct ip_addr *dst);   /* NULL = -ENOMEM */
 void sadb_rq_put(struct sadb *db, struct sadb_rq *rq);          /* freed when empty */
 /* (Re)place sa in the lifetime heap from its limits and flags: 0 or -ENOMEM. */
 int sadb_heap_update(struct sadb *db, struct sa_entry *sa);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
 static uint32_t mix32(uint32_t x)
@@ -94,17 +95,32 @@ void sadb_spi_remove(struct sadb *db, struct sa_entry *sa)
 
 /* ---- reqids -------------------------------------------------------------- */
 
-static size_t rq_bucket(const struct sadb *db, uint32_t reqid)
+static const struct ip_addr no_addr;
+
+static const struct ip_addr *key_dst(const struct ip_addr *dst)
 {
-	return mix32(reqid ^ db->seed) & db->rq_mask;
+	return dst && addr_is_set(dst) ? dst : &no_addr;
 }
 
-struct sadb_rq *sadb_rq_find(const struct sadb *db, uint32_t reqid)
+static size_t rq_bucket(const struct sadb *db, uint32_t reqid, const struct ip_addr *dst)
 {
+	uint32_t h = mix32(reqid ^ db->seed);
+
+	for (size_t i = 0; i < addr_len(dst); i += 4) {
+		uint32_t w;
+		memcpy(&w, dst->a + i, 4);
+		h = mix32(h ^ w);
+	}
+	return h & db->rq_mask;
+}
+
+struct sadb_rq *sadb_rq_find(const struct sadb *db, uint32_t reqid, const struct ip_addr *dst)
+{
+	dst = key_dst(dst);
 	if (!db->rq_hash)
 		return NULL;
-	for (struct sadb_rq *rq = db->rq_hash[rq_bucket(db, reqid)]; rq; rq = rq->next)
-		if (rq->reqid == reqid)
+	for (struct sadb_rq *rq = db->rq_hash[rq_bucket(db, reqid, dst)]; rq; rq = rq->next)
+		if (rq->reqid == reqid && addr_eq(&rq->dst, dst))
 			return rq;
 	return NULL;
 }
@@ -120,7 +136,7 @@ static void rq_grow(struct sadb *db)
 	db->rq_mask = nb - 1;
 	for (size_t b = 0; old && b <= omask; b++)
 		for (struct sadb_rq *rq = old[b], *n; rq; rq = n) {
-			size_t nbk = rq_bucket(db, rq->reqid);
+			size_t nbk = rq_bucket(db, rq->reqid, &rq->dst);
 			n = rq->next;
 			rq->next = h[nbk];
 			h[nbk] = rq;
@@ -128,9 +144,9 @@ static void rq_grow(struct sadb *db)
 	free(old);
 }
 
-struct sadb_rq *sadb_rq_get(struct sadb *db, uint32_t reqid)
+struct sadb_rq *sadb_rq_get(struct sadb *db, uint32_t reqid, const struct ip_addr *dst)
 {
-	struct sadb_rq *rq = sadb_rq_find(db, reqid);
+	struct sadb_rq *rq = sadb_rq_find(db, reqid, dst);
 	size_t b;
 
 	if (rq)
@@ -140,7 +156,8 @@ struct sadb_rq *sadb_rq_get(struct sadb *db, uint32_t reqid)
 	if (!db->rq_hash || !(rq = calloc(1, sizeof(*rq))))
 		return NULL;
 	rq->reqid = reqid;
-	b = rq_bucket(db, reqid);
+	rq->dst = *key_dst(dst);
+	b = rq_bucket(db, reqid, &rq->dst);
 	rq->next = db->rq_hash[b];
 	db->rq_hash[b] = rq;
 	db->nrq++;
@@ -151,7 +168,7 @@ void sadb_rq_put(struct sadb *db, struct sadb_rq *rq)
 {
 	if (!rq || rq->pols || rq->out || rq->in || rq->n_in_pols)
 		return;
-	for (struct sadb_rq **pp = &db->rq_hash[rq_bucket(db, rq->reqid)]; *pp; pp = &(*pp)->next)
+	for (struct sadb_rq **pp = &db->rq_hash[rq_bucket(db, rq->reqid, &rq->dst)]; *pp; pp = &(*pp)->next)
 		if (*pp == rq) {
 			*pp = rq->next;
 			db->nrq--;

@@ -140,6 +140,24 @@ bool sel_table_del(struct sel_table *t, const struct dp_selector *sel, void *val
 	return false;
 }
 
+struct sel_entry *sel_table_find(const struct sel_table *t, const struct dp_selector *sel,
+				 bool (*same)(const void *val, const void *arg), const void *arg)
+{
+	int f = af_index(sel->dst.addr.af);
+	unsigned dplen = clamp(sel->dst.plen), splen = clamp(sel->src.plen);
+	const struct sel_level *lv = t->lv[f][dplen];
+
+	if (!lv)
+		return NULL;
+	for (struct sel_entry *e = lv->heads[sel_hash(&sel->dst.addr, dplen, &sel->src.addr, splen, lv->nbuckets)]; e;
+	     e = e->next)
+		if (subnet_eq(&e->sel.src, &sel->src) && subnet_eq(&e->sel.dst, &sel->dst) &&
+		    e->sel.proto == sel->proto && e->sel.sport == sel->sport && e->sel.dport == sel->dport &&
+		    same(e->val, arg))
+			return e;
+	return NULL;
+}
+
 bool sel_better(const struct sel_entry *a, const struct sel_entry *b)
 {
 	if (a->sel.dst.plen != b->sel.dst.plen)

@@ -1,6 +1,6 @@
-/* sadb_bench N: the userspace SA database's cost per operation with N
+/* sadb_bench N [fixed]: the userspace SA database's cost per operation with N
  * peers (each: an outbound and an inbound policy, an outbound and an
- * inbound SA; its own reqid): add, outbound lookup, inbound SPI lookup and
+ * inbound SA; its own reqid, or with "fixed" one reqid for all): add, outbound lookup, inbound SPI lookup and
  * policy check, a lifetime tick, delete.  Prints one line per operation:
  * "op N ns_per_op"; bench/sadb_scale.sh compares N=1000 with N=10000. */
 #include <stdio.h>
@@ -12,6 +12,9 @@
 #include "dataplane/sadb.h"
 
 static struct secret *key;
+static bool fixed;              /* one reqid for every peer (a fixed reqid=) */
+
+static uint32_t reqid_of(unsigned i) { return fixed ? 16384 : 16384 + i; }
 
 static double now_ns(void)
 {
@@ -35,7 +38,7 @@ static void pol(struct dp_policy *p, unsigned i, enum dp_dir dir)
 	peer(i, &s.addr);
 	subnet_parse("203.0.113.0/24", &l, &hb);
 	p->dir = dir;
-	p->reqid = 16384 + i;
+	p->reqid = reqid_of(i);
 	p->sel.src = dir == DP_DIR_OUT ? l : s;
 	p->sel.dst = dir == DP_DIR_OUT ? s : l;
 	if (dir == DP_DIR_OUT)
@@ -52,7 +55,7 @@ static void sa(struct dp_sa *c, unsigned i, enum dp_dir dir)
 	c->encr = IKEV2_ENCR_AES_GCM_16;
 	c->encr_keybits = 128;
 	c->encr_key = key;
-	c->reqid = 16384 + i;
+	c->reqid = reqid_of(i);
 	c->soft.seconds = 3600 + i % 600;
 	c->hard.seconds = 3900 + i % 600;
 }
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
 	uint8_t k[20] = { 1 };
 	double t0;
 
+	fixed = argc > 2 && !strcmp(argv[2], "fixed");
 	key = secret_dup(k, sizeof(k));
 	sadb_init(&db);
 	db.expire = quiet;
