@@ -117,12 +117,19 @@ static void repoint_policy(struct sadb *db, struct pol_entry *p)
 	}
 }
 
+/* An outbound SA to a peer: on its (reqid, peer) list too.  (Without a
+ * destination it fits only policies without a template destination.) */
+static bool has_peer(const struct sa_entry *sa)
+{
+	return sa->cfg.dir == DP_DIR_OUT && addr_is_set(&sa->cfg.dst);
+}
+
 /* The policies sa may serve: its peer's, then the reqid's without a
  * template destination. */
 static struct sadb_rq *pol_lists(struct sadb *db, const struct sa_entry *sa, struct sadb_rq **any)
 {
 	*any = sadb_rq_find(db, sa->cfg.reqid, NULL);
-	return sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst);
+	return has_peer(sa) ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
 }
 
 /* A new outbound SA: the newest of its reqid, so it wins every policy it fits. */
@@ -184,7 +191,7 @@ static int sa_link(struct sadb *db, struct sa_entry *sa)
 	struct sadb_rq *rq = sadb_rq_get(db, sa->cfg.reqid, NULL), *peer = NULL;
 	struct sa_entry **list;
 
-	if (!rq || (sa->cfg.dir == DP_DIR_OUT && !(peer = sadb_rq_get(db, sa->cfg.reqid, &sa->cfg.dst)))) {
+	if (!rq || (has_peer(sa) && !(peer = sadb_rq_get(db, sa->cfg.reqid, &sa->cfg.dst)))) {
 		sadb_rq_put(db, rq);
 		return -ENOMEM;
 	}
@@ -205,7 +212,7 @@ static int sa_link(struct sadb *db, struct sa_entry *sa)
 static void sa_unlink(struct sadb *db, struct sa_entry *sa)
 {
 	struct sadb_rq *rq = sadb_rq_find(db, sa->cfg.reqid, NULL);
-	struct sadb_rq *peer = sa->cfg.dir == DP_DIR_OUT ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
+	struct sadb_rq *peer = has_peer(sa) ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
 
 	if (sa->rq_prev)
 		sa->rq_prev->rq_next = sa->rq_next;

@@ -245,6 +245,113 @@ static void test_route_refs(void)
 	us_route_refs_free(&u);
 }
 
+/* Differential: random additions and deletions of outbound SAs (to a few
+ * peers, or without a destination) and policies (with a template
+ * destination or without) over a few reqids; after each, every policy's
+ * SA must be the one a naive scan picks: the newest live SA of its reqid
+ * whose destination is the policy's template (any, without one). */
+enum { R = 3, P = 4, OPS = 3000, MAXSA = 64 };
+
+struct rsa { uint32_t spi, reqid; int peer; bool live; };   /* peer -1: no destination */
+struct rpol { bool live; int tmpl; };                        /* tmpl -1: none */
+
+static void diff_pol(struct dp_policy *p, int r, int k, int tmpl)
+{
+	bool hb;
+	char buf[32];
+
+	memset(p, 0, sizeof(*p));
+	p->dir = DP_DIR_OUT;
+	p->reqid = 500 + (uint32_t)r;
+	snprintf(buf, sizeof(buf), "10.9.%d.%d/32", r, k);
+	subnet_parse(buf, &p->sel.dst, &hb);
+	subnet_parse("203.0.113.0/24", &p->sel.src, &hb);
+	if (tmpl >= 0)
+		peer_addr(900 + (unsigned)tmpl, &p->tmpl_dst);
+}
+
+static bool diff_check(struct sadb *db, const struct rsa *sas, int nsa, struct rpol pols[R][P], int op)
+{
+	for (int r = 0; r < R; r++)
+		for (int k = 0; k < P; k++) {
+			struct dp_tuple t = { .proto = 6 };
+			struct sa_entry *got;
+			uint32_t want = 0;
+			char buf[32];
+
+			if (!pols[r][k].live)
+				continue;
+			for (int i = nsa - 1; i >= 0 && !want; i--)    /* newest first */
+				if (sas[i].live && sas[i].reqid == 500 + (uint32_t)r &&
+				    (pols[r][k].tmpl < 0 || sas[i].peer == pols[r][k].tmpl))
+					want = sas[i].spi;
+			snprintf(buf, sizeof(buf), "10.9.%d.%d", r, k);
+			addr_parse(buf, &t.dst);
+			addr_parse("203.0.113.5", &t.src);
+			got = sadb_lookup_out(db, &t);
+			if ((got ? got->cfg.spi : 0) != want) {
+				t_fail(__FILE__, __LINE__, "op %d policy %d/%d: SA 0x%x, want 0x%x", op, r, k,
+				       got ? got->cfg.spi : 0, want);
+				return false;
+			}
+		}
+	return true;
+}
+
+static void test_repoint_differential(void)
+{
+	static struct rsa sas[OPS];
+	struct rpol pols[R][P] = { 0 };
+	uint64_t rng = 0x1234567;
+	struct sadb db;
+	int nsa = 0;
+	bool ok = true;
+
+	sadb_init(&db);
+	for (int op = 0; op < OPS && ok; op++) {
+		unsigned x;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		x = (unsigned)rng;
+		if (x % 4 == 0) {                       /* a policy comes or goes */
+			int r = (int)(x >> 4) % R, k = (int)(x >> 8) % P, tmpl = (int)((x >> 12) % (P + 1)) - 1;
+			struct dp_policy p;
+			diff_pol(&p, r, k, pols[r][k].live ? pols[r][k].tmpl : tmpl);
+			CHECK_INT(pols[r][k].live ? sadb_del_policy(&db, &p) : sadb_add_policy(&db, &p), 0);
+			pols[r][k].tmpl = pols[r][k].live ? pols[r][k].tmpl : tmpl;
+			pols[r][k].live = !pols[r][k].live;
+		} else if (x % 4 == 1 && nsa) {         /* an SA goes */
+			struct rsa *v = &sas[(x >> 4) % (unsigned)nsa];
+			struct ip_addr d = { 0 };
+			if (v->live) {
+				if (v->peer >= 0)
+					peer_addr(900 + (unsigned)v->peer, &d);
+				CHECK_INT(sadb_del_sa(&db, v->spi, &d), 0);
+				v->live = false;
+			}
+		} else {                                /* an SA comes */
+			struct rsa *v = &sas[nsa];
+			struct dp_sa c;
+			v->spi = 0x9000 + (uint32_t)nsa;
+			v->reqid = 500 + (x >> 4) % R;
+			v->peer = (int)((x >> 8) % (P + 1)) - 1;
+			memset(&c, 0, sizeof(c));
+			c.spi = v->spi;
+			c.dir = DP_DIR_OUT;
+			if (v->peer >= 0)
+				peer_addr(900 + (unsigned)v->peer, &c.dst);
+			c.encr = IKEV2_ENCR_AES_GCM_16;
+			c.encr_keybits = 128;
+			c.encr_key = key;
+			c.reqid = v->reqid;
+			CHECK_INT(sadb_add_sa(&db, &c, 0, 0), 0);
+			v->live = true;
+			nsa++;
+		}
+		ok = diff_check(&db, sas, nsa, pols, op);
+	}
+	sadb_free(&db);
+}
+
 int main(void)
 {
 	uint8_t k[20];
@@ -255,6 +362,7 @@ int main(void)
 	RUN(test_fixed_reqid_many_peers);
 	RUN(test_tick_visits_due_only);
 	RUN(test_route_refs);
+	RUN(test_repoint_differential);
 	secret_free(key);
 	return t_done();
 }
