@@ -40,6 +40,7 @@ struct ikehost {
 	int fd500[2];
 	struct event *ev500[2], *evdp, *timer, *sat_timer;
 	struct updown_runner *ud;      /* leftupdown= scripts (updown.h) */
+	uint64_t fshunt_next;          /* no failure shunt ends before (sa_shunt.c; may be early) */
 };
 
 /* The host, created on first use (engine, dataplane, timers); NULL only

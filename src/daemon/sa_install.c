@@ -409,8 +409,10 @@ void sa_acquire(struct ikehost *h, uint32_t reqid, const struct dp_selector *sel
 
 	if (!v || !(dc = v->dc) || conn_is_shunt(dc->conn))
 		return;
-	ike_foreach_sa(h->eng, negotiating_cb, &ng);
-	if (ng.yes || sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))
+	if (sa_conn_has_child(h, dc) || (dc->acquire_ms && now - dc->acquire_ms < 1000))
+		return;
+	ike_foreach_sa(h->eng, negotiating_cb, &ng);    /* a walk: only past the cheap checks */
+	if (ng.yes)
 		return;
 	dc->acquire_ms = now;
 	log_info("\"%s\": initiating on demand: acquire from %s to %s proto %u", dc->name,

@@ -153,9 +153,13 @@ static void ondemand_done(void *arg, int status, const char *reason)
 
 		if (status && status != IKE_RC_TERMINATED && fa != DP_ACT_IPSEC && !sa_conn_has_child(h, dc)) {
 			set_trap_action(h, dc, fa);
+			if (!h->p->n_bare_shunts)
+				h->fshunt_next = UINT64_MAX;
 			if (!dc->fshunt_until)
 				h->p->n_bare_shunts++;
 			dc->fshunt_until = ikehost_now() + h->p->shuntlifetime_ms;
+			if (dc->fshunt_until < h->fshunt_next)
+				h->fshunt_next = dc->fshunt_until;
 			log_info("\"%s\": failureshunt=%s for %llus", dc->name,
 				 conn_get(dc->conn, "failureshunt", CONF_NOSIDE),
 				 (unsigned long long)(h->p->shuntlifetime_ms / 1000));
@@ -199,35 +203,34 @@ void sa_shunt_unrouted(struct pluto *p, struct dconn *dc)
 	dc->trap_action = DP_ACT_IPSEC;
 }
 
+/* The failure shunts' next end: kept in h->fshunt_next (lowered when one
+ * starts; one ending early leaves it early, and the tick that finds nothing
+ * due recomputes it), so that a change of the SA table does not walk every
+ * conn. */
 uint64_t sa_shunts_deadline(const struct pluto *p)
+{
+	const struct ikehost *h = ikehost_peek(p);
+
+	return p->n_bare_shunts && h ? h->fshunt_next : UINT64_MAX;
+}
+
+void sa_shunts_tick(struct ikehost *h, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	struct dconn **all;
 	size_t n;
 
-	if (!p->n_bare_shunts || !(all = conndb_sorted(p->db, &n)))
-		return UINT64_MAX;
-	for (size_t i = 0; i < n; i++)
-		if (all[i]->fshunt_until && all[i]->fshunt_until < next)
-			next = all[i]->fshunt_until;
-	free(all);
-	return next;
-}
-
-void sa_shunts_tick(struct ikehost *h, uint64_t now)
-{
-	struct dconn **all;
-	size_t n;
-
-	if (!h->p->n_bare_shunts || !(all = conndb_sorted(h->p->db, &n)))
+	if (!h->p->n_bare_shunts || now < h->fshunt_next || !(all = conndb_sorted(h->p->db, &n)))
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (all[i]->fshunt_until && all[i]->fshunt_until <= now) {
 			log_info("\"%s\": failure shunt expired; traffic triggers negotiation again", all[i]->name);
 			end_failure_shunt(h->p, all[i]);
 			set_trap_action(h, all[i], DP_ACT_IPSEC);
-		}
+		} else if (all[i]->fshunt_until && all[i]->fshunt_until < next)
+			next = all[i]->fshunt_until;
 	free(all);
+	h->fshunt_next = next;
 }
 
 /* A selector as Libreswan 4.10 prints it: the subnet, and ":PORT" when

@@ -4,120 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- selector table ---------------------------------------------------- */
-
-static int af_index(int af) { return af == AF_INET6 ? 1 : 0; }
-
-static unsigned addr_hash(const struct ip_addr *a, unsigned plen)
-{
-	uint32_t h = 2166136261u;
-	size_t n = addr_len(a);
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t b = a->a[i];
-		if (plen < (i + 1) * 8)
-			b = plen <= i * 8 ? 0 : (uint8_t)(b & (0xff << (8 - (plen - i * 8))));
-		h = (h ^ b) * 16777619u;
-	}
-	return h % SEL_BUCKETS;
-}
-
-void sel_table_init(struct sel_table *t)
-{
-	memset(t, 0, sizeof(*t));
-}
-
-void sel_table_free(struct sel_table *t)
-{
-	for (int f = 0; f < 2; f++)
-		for (int p = 0; p <= 128; p++) {
-			if (!t->heads[f][p])
-				continue;
-			for (int b = 0; b < SEL_BUCKETS; b++)
-				for (struct sel_entry *e = t->heads[f][p][b], *n; e; e = n) {
-					n = e->next;
-					free(e);
-				}
-			free(t->heads[f][p]);
-		}
-	memset(t, 0, sizeof(*t));
-}
-
-struct sel_entry *sel_table_add(struct sel_table *t, const struct dp_selector *sel, void *val)
-{
-	int f = af_index(sel->dst.addr.af);
-	unsigned plen = sel->dst.plen > 128 ? 128 : sel->dst.plen;
-	struct sel_entry *e, **pp;
-
-	if (!t->heads[f][plen] && !(t->heads[f][plen] = calloc(SEL_BUCKETS, sizeof(*t->heads[f][plen]))))
-		return NULL;
-	if (!(e = calloc(1, sizeof(*e))))
-		return NULL;
-	e->sel = *sel;
-	e->val = val;
-	e->id = t->next_id++;
-	pp = &t->heads[f][plen][addr_hash(&sel->dst.addr, plen)];
-	while (*pp)                 /* keep insertion order within a chain */
-		pp = &(*pp)->next;
-	*pp = e;
-	t->count[f][plen]++;
-	return e;
-}
-
-bool sel_table_del(struct sel_table *t, const struct dp_selector *sel, void *val)
-{
-	int f = af_index(sel->dst.addr.af);
-	unsigned plen = sel->dst.plen > 128 ? 128 : sel->dst.plen;
-
-	if (!t->heads[f][plen])
-		return false;
-	for (struct sel_entry **pp = &t->heads[f][plen][addr_hash(&sel->dst.addr, plen)]; *pp; pp = &(*pp)->next) {
-		struct sel_entry *e = *pp;
-		if (e->val == val && subnet_eq(&e->sel.src, &sel->src) && subnet_eq(&e->sel.dst, &sel->dst) &&
-		    e->sel.proto == sel->proto && e->sel.sport == sel->sport && e->sel.dport == sel->dport) {
-			*pp = e->next;
-			free(e);
-			t->count[f][plen]--;
-			return true;
-		}
-	}
-	return false;
-}
-
-bool sel_better(const struct sel_entry *a, const struct sel_entry *b)
-{
-	if (a->sel.dst.plen != b->sel.dst.plen)
-		return a->sel.dst.plen > b->sel.dst.plen;
-	if (a->sel.src.plen != b->sel.src.plen)
-		return a->sel.src.plen > b->sel.src.plen;
-	if (!a->sel.proto != !b->sel.proto)
-		return a->sel.proto != 0;
-	if (!a->sel.sport != !b->sel.sport)
-		return a->sel.sport != 0;
-	if (!a->sel.dport != !b->sel.dport)
-		return a->sel.dport != 0;
-	return a->id < b->id;
-}
-
-struct sel_entry *sel_table_lookup(const struct sel_table *t, const struct dp_tuple *tp)
-{
-	int f = af_index(tp->dst.af);
-	int maxp = tp->dst.af == AF_INET6 ? 128 : 32;
-
-	for (int plen = maxp; plen >= 0; plen--) {
-		struct sel_entry *best = NULL;
-
-		if (!t->count[f][plen])
-			continue;
-		for (struct sel_entry *e = t->heads[f][plen][addr_hash(&tp->dst, (unsigned)plen)]; e; e = e->next)
-			if (dp_selector_match(&e->sel, tp) && (!best || sel_better(e, best)))
-				best = e;
-		if (best)
-			return best;
-	}
-	return NULL;
-}
-
 /* ---- SAs --------------------------------------------------------------- */
 
 void sadb_init(struct sadb *db)
@@ -125,6 +11,7 @@ void sadb_init(struct sadb *db)
 	memset(db, 0, sizeof(*db));
 	sel_table_init(&db->out_sel);
 	sel_table_init(&db->in_sel);
+	sadb_index_init(db);
 }
 
 static void sa_free(struct sa_entry *sa)
@@ -145,23 +32,38 @@ void sadb_free(struct sadb *db)
 	}
 	sel_table_free(&db->out_sel);
 	sel_table_free(&db->in_sel);
+	sadb_index_free(db);
 	memset(db, 0, sizeof(*db));
 }
 
 struct sa_entry *sadb_find_in(const struct sadb *db, uint32_t spi)
 {
-	for (struct sa_entry *sa = db->in_hash[spi % SADB_SPI_BUCKETS]; sa; sa = sa->next_spi)
-		if (sa->cfg.spi == spi)
+	if (!db->spi_hash)
+		return NULL;
+	for (struct sa_entry *sa = db->spi_hash[sadb_spi_bucket(db, spi)]; sa; sa = sa->next_spi)
+		if (sa->cfg.spi == spi && sa->cfg.dir == DP_DIR_IN)
 			return sa;
 	return NULL;
 }
 
+/* The newest SA of spi (to dst, when set), either direction. */
 struct sa_entry *sadb_find(struct sadb *db, uint32_t spi, const struct ip_addr *dst)
 {
-	for (struct sa_entry *sa = db->all; sa; sa = sa->next)
+	if (!db->spi_hash)
+		return NULL;
+	for (struct sa_entry *sa = db->spi_hash[sadb_spi_bucket(db, spi)]; sa; sa = sa->next_spi) {
+		db->steps++;
 		if (sa->cfg.spi == spi && (!dst || !addr_is_set(dst) || addr_eq(&sa->cfg.dst, dst)))
 			return sa;
+	}
 	return NULL;
+}
+
+struct sa_entry *sadb_newest_in(const struct sadb *db, uint32_t reqid)
+{
+	const struct sadb_rq *rq = sadb_rq_find(db, reqid, NULL);
+
+	return rq ? rq->in : NULL;
 }
 
 /* Could sa carry the traffic of policy p?  Its peer is the policy's
@@ -195,39 +97,80 @@ static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 	return !sa->npairs;         /* none: its selector alone (unset: an SA without selectors) */
 }
 
-/* Point every policy of reqid at the newest outbound SA of that reqid
- * that fits it. */
-static void repoint(struct sadb *db, uint32_t reqid)
+/* Every outbound policy points at the newest outbound SA of its reqid
+ * that fits it (or none).  With a template destination only SAs to that
+ * peer can: its (reqid, peer) entry's; else any of the reqid's. */
+static void repoint_policy(struct sadb *db, struct pol_entry *p)
 {
-	for (struct pol_entry *p = db->pols; p; p = p->next) {
-		if (p->pol.reqid != reqid)
-			continue;
-		p->sa = NULL;
-		for (struct sa_entry *sa = db->all; sa; sa = sa->next)   /* list is newest first */
-			if (sa->cfg.dir == DP_DIR_OUT && sa->cfg.reqid == reqid && sa_fits(sa, p)) {
-				p->sa = sa;
-				break;
-			}
+	bool peer = addr_is_set(&p->pol.tmpl_dst);
+	const struct sadb_rq *rq = sadb_rq_find(db, p->pol.reqid, &p->pol.tmpl_dst);
+
+	p->sa = NULL;
+	for (struct sa_entry *sa = rq ? rq->out : NULL; sa; sa = peer ? sa->g_next : sa->rq_next) {
+		db->steps++;
+		if (sa_fits(sa, p)) {
+			p->sa = sa;
+			return;
+		}
 	}
 }
 
-int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uint64_t now_real)
+/* An outbound SA to a peer: on its (reqid, peer) list too.  (Without a
+ * destination it fits only policies without a template destination.) */
+static bool has_peer(const struct sa_entry *sa)
 {
-	struct sa_entry *sa;
-	const struct secret *ek = cfg->encr_key, *ik = cfg->integ_key;
+	return sa->cfg.dir == DP_DIR_OUT && addr_is_set(&sa->cfg.dst);
+}
 
-	if (!ek || (cfg->dir != DP_DIR_IN && cfg->dir != DP_DIR_OUT) || cfg->spi < 256 ||
-	    cfg->npairs > DP_SA_MAX_PAIRS || (cfg->npairs && !cfg->pairs))
-		return -EINVAL;
-	if (cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) != NULL : sadb_find(db, cfg->spi, &cfg->dst) != NULL)
-		return -EEXIST;
-	if (!(sa = calloc(1, sizeof(*sa) + cfg->npairs * sizeof(sa->pairs[0]))))
-		return -ENOMEM;
+/* The policies sa may serve: its peer's, then the reqid's without a
+ * template destination. */
+static struct sadb_rq *pol_lists(struct sadb *db, const struct sa_entry *sa, struct sadb_rq **any)
+{
+	*any = sadb_rq_find(db, sa->cfg.reqid, NULL);
+	return has_peer(sa) ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
+}
+
+/* A new outbound SA: the newest of its reqid, so it wins every policy it fits. */
+static void repoint_added(struct sadb *db, struct sa_entry *sa)
+{
+	struct sadb_rq *any, *peer = pol_lists(db, sa, &any);
+
+	for (int i = 0; i < 2; i++)
+		for (struct pol_entry *p = i ? (any ? any->pols : NULL) : (peer ? peer->pols : NULL); p;
+		     p = p->rq_next) {
+			db->steps++;
+			if (sa_fits(sa, p))
+				p->sa = sa;
+		}
+}
+
+/* An outbound SA leaves (already unlinked): the policies that pointed at
+ * it look again. */
+static void repoint_removed(struct sadb *db, const struct sa_entry *sa)
+{
+	struct sadb_rq *any, *peer = pol_lists(db, sa, &any);
+
+	for (int i = 0; i < 2; i++)
+		for (struct pol_entry *p = i ? (any ? any->pols : NULL) : (peer ? peer->pols : NULL); p;
+		     p = p->rq_next) {
+			db->steps++;
+			if (p->sa == sa)
+				repoint_policy(db, p);
+		}
+}
+
+static struct sa_entry *sa_new(const struct dp_sa *cfg)
+{
+	const struct secret *ek = cfg->encr_key, *ik = cfg->integ_key;
+	struct sa_entry *sa = calloc(1, sizeof(*sa) + cfg->npairs * sizeof(sa->pairs[0]));
+
+	if (!sa)
+		return NULL;
 	sa->c = espc_new(cfg->encr, cfg->encr_keybits, cfg->integ, ek->data, ek->len,
 			 ik ? ik->data : NULL, ik ? ik->len : 0);
 	if (!sa->c) {
 		free(sa);
-		return -EINVAL;
+		return NULL;
 	}
 	sa->cfg = *cfg;
 	sa->cfg.encr_key = sa->cfg.integ_key = NULL;
@@ -237,24 +180,92 @@ int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uin
 		memcpy(sa->pairs, cfg->pairs, cfg->npairs * sizeof(sa->pairs[0]));
 	sa->seq_out = cfg->first_seq;
 	replay_init(&sa->rp, cfg->replay_window);
-	sa->add_mono = now_mono;
-	sa->ctr.add_time = now_real;
-	sa->next = db->all;
-	db->all = sa;
-	if (cfg->dir == DP_DIR_IN) {
-		sa->next_spi = db->in_hash[cfg->spi % SADB_SPI_BUCKETS];
-		db->in_hash[cfg->spi % SADB_SPI_BUCKETS] = sa;
-	} else
-		repoint(db, cfg->reqid);
+	return sa;
+}
+
+/* Link sa into its reqid's lists (and its peer's, outbound). */
+static int sa_link(struct sadb *db, struct sa_entry *sa)
+{
+	struct sadb_rq *rq = sadb_rq_get(db, sa->cfg.reqid, NULL), *peer = NULL;
+	struct sa_entry **list;
+
+	if (!rq || (has_peer(sa) && !(peer = sadb_rq_get(db, sa->cfg.reqid, &sa->cfg.dst)))) {
+		sadb_rq_put(db, rq);
+		return -ENOMEM;
+	}
+	list = sa->cfg.dir == DP_DIR_IN ? &rq->in : &rq->out;
+	sa->rq_next = *list;
+	if (*list)
+		(*list)->rq_prev = sa;
+	*list = sa;
+	if (peer) {
+		sa->g_next = peer->out;
+		if (peer->out)
+			peer->out->g_prev = sa;
+		peer->out = sa;
+	}
 	return 0;
 }
 
+static void sa_unlink(struct sadb *db, struct sa_entry *sa)
+{
+	struct sadb_rq *rq = sadb_rq_find(db, sa->cfg.reqid, NULL);
+	struct sadb_rq *peer = has_peer(sa) ? sadb_rq_find(db, sa->cfg.reqid, &sa->cfg.dst) : NULL;
+
+	if (sa->rq_prev)
+		sa->rq_prev->rq_next = sa->rq_next;
+	else if (rq)
+		*(sa->cfg.dir == DP_DIR_IN ? &rq->in : &rq->out) = sa->rq_next;
+	if (sa->rq_next)
+		sa->rq_next->rq_prev = sa->rq_prev;
+	if (sa->g_prev)
+		sa->g_prev->g_next = sa->g_next;
+	else if (peer)
+		peer->out = sa->g_next;
+	if (sa->g_next)
+		sa->g_next->g_prev = sa->g_prev;
+	sadb_rq_put(db, peer);
+	sadb_rq_put(db, rq);
+}
+
+int sadb_add_sa(struct sadb *db, const struct dp_sa *cfg, uint64_t now_mono, uint64_t now_real)
+{
+	struct sa_entry *sa;
+
+	if (!cfg->encr_key || (cfg->dir != DP_DIR_IN && cfg->dir != DP_DIR_OUT) || cfg->spi < 256 ||
+	    cfg->npairs > DP_SA_MAX_PAIRS || (cfg->npairs && !cfg->pairs))
+		return -EINVAL;
+	if (cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) != NULL : sadb_find(db, cfg->spi, &cfg->dst) != NULL)
+		return -EEXIST;
+	if (!(sa = sa_new(cfg)))
+		return -EINVAL;
+	sa->add_mono = now_mono;
+	sa->ctr.add_time = now_real;
+	if (sadb_spi_insert(db, sa) < 0 || sadb_heap_update(db, sa) < 0 || sa_link(db, sa) < 0) {
+		sadb_heap_remove(db, sa);
+		sadb_spi_remove(db, sa);
+		sa_free(sa);
+		return -ENOMEM;
+	}
+	sa->next = db->all;
+	if (db->all)
+		db->all->prev = sa;
+	db->all = sa;
+	if (cfg->dir == DP_DIR_OUT)
+		repoint_added(db, sa);
+	return 0;
+}
+
+/* New addresses and ports (a NAT mapping moved), lifetimes, TFC padding.
+ * An outbound SA is found by its destination, which therefore stays. */
 int sadb_update_sa(struct sadb *db, const struct dp_sa *cfg)
 {
 	struct sa_entry *sa = cfg->dir == DP_DIR_IN ? sadb_find_in(db, cfg->spi) : sadb_find(db, cfg->spi, &cfg->dst);
 
 	if (!sa || sa->cfg.dir != cfg->dir)
 		return -ENOENT;
+	if (cfg->dir == DP_DIR_OUT && !addr_eq(&cfg->dst, &sa->cfg.dst))
+		return -EINVAL;
 	sa->cfg.src = cfg->src;
 	sa->cfg.dst = cfg->dst;
 	sa->cfg.encap = cfg->encap;
@@ -263,7 +274,20 @@ int sadb_update_sa(struct sadb *db, const struct dp_sa *cfg)
 	sa->cfg.soft = cfg->soft;
 	sa->cfg.hard = cfg->hard;
 	sa->cfg.tfc_pad = cfg->tfc_pad;
-	return 0;
+	return sadb_heap_update(db, sa);
+}
+
+/* Expire events of sa not yet taken are forgotten with it. */
+static void retry_forget(struct sadb *db, struct sa_entry *sa)
+{
+	pthread_mutex_lock(&db->retry_mu);
+	if (sa->on_retry)
+		for (struct sa_entry **pp = &db->retry; *pp; pp = &(*pp)->retry_next)
+			if (*pp == sa) {
+				*pp = sa->retry_next;
+				break;
+			}
+	pthread_mutex_unlock(&db->retry_mu);
 }
 
 int sadb_del_sa(struct sadb *db, uint32_t spi, const struct ip_addr *dst)
@@ -272,19 +296,18 @@ int sadb_del_sa(struct sadb *db, uint32_t spi, const struct ip_addr *dst)
 
 	if (!sa)
 		return -ENOENT;
-	for (struct sa_entry **pp = &db->all; *pp; pp = &(*pp)->next)
-		if (*pp == sa) {
-			*pp = sa->next;
-			break;
-		}
-	if (sa->cfg.dir == DP_DIR_IN) {
-		for (struct sa_entry **pp = &db->in_hash[spi % SADB_SPI_BUCKETS]; *pp; pp = &(*pp)->next_spi)
-			if (*pp == sa) {
-				*pp = sa->next_spi;
-				break;
-			}
-	} else
-		repoint(db, sa->cfg.reqid);
+	if (sa->prev)
+		sa->prev->next = sa->next;
+	else
+		db->all = sa->next;
+	if (sa->next)
+		sa->next->prev = sa->prev;
+	sadb_spi_remove(db, sa);
+	sadb_heap_remove(db, sa);
+	retry_forget(db, sa);
+	sa_unlink(db, sa);
+	if (sa->cfg.dir == DP_DIR_OUT)
+		repoint_removed(db, sa);
 	sa_free(sa);
 	return 0;
 }
@@ -296,40 +319,91 @@ static bool pol_eq(const struct dp_policy *a, const struct dp_policy *b)
 	       a->sel.sport == b->sel.sport && a->sel.dport == b->sel.dport;
 }
 
+static bool pol_same(const void *val, const void *arg)
+{
+	return pol_eq(&((const struct pol_entry *)val)->pol, arg);
+}
+
+/* The policy equal to pol: found through its selector's chain. */
+static struct pol_entry *pol_find(const struct sadb *db, const struct dp_policy *pol)
+{
+	const struct sel_entry *e = sel_table_find(pol->dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &pol->sel,
+						   pol_same, pol);
+
+	return e ? e->val : NULL;
+}
+
+/* The reqid's entry counts its inbound policies; an outbound one goes on
+ * the list of its peer (template destination) or of its reqid. */
+static struct sadb_rq *pol_rq(struct sadb *db, const struct dp_policy *pol, bool create)
+{
+	const struct ip_addr *key = pol->dir == DP_DIR_OUT ? &pol->tmpl_dst : NULL;
+
+	return create ? sadb_rq_get(db, pol->reqid, key) : sadb_rq_find(db, pol->reqid, key);
+}
+
 int sadb_add_policy(struct sadb *db, const struct dp_policy *pol)
 {
 	struct pol_entry *p;
+	struct sadb_rq *rq;
 
 	if (pol->sel.src.addr.af != pol->sel.dst.addr.af || !pol->sel.dst.addr.af)
 		return -EINVAL;
-	for (p = db->pols; p; p = p->next)
-		if (pol_eq(&p->pol, pol))
-			return -EEXIST;
-	if (!(p = calloc(1, sizeof(*p))))
+	if (pol_find(db, pol))
+		return -EEXIST;
+	if (!(rq = pol_rq(db, pol, true)))
 		return -ENOMEM;
+	if (!(p = calloc(1, sizeof(*p)))) {
+		sadb_rq_put(db, rq);
+		return -ENOMEM;
+	}
 	p->pol = *pol;
 	if (!sel_table_add(pol->dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &pol->sel, p)) {
 		free(p);
+		sadb_rq_put(db, rq);
 		return -ENOMEM;
 	}
 	p->next = db->pols;
+	if (db->pols)
+		db->pols->prev = p;
 	db->pols = p;
-	repoint(db, pol->reqid);
+	if (pol->dir == DP_DIR_OUT) {
+		p->rq_next = rq->pols;
+		if (rq->pols)
+			rq->pols->rq_prev = p;
+		rq->pols = p;
+		repoint_policy(db, p);
+	} else
+		rq->n_in_pols++;
 	return 0;
 }
 
 int sadb_del_policy(struct sadb *db, const struct dp_policy *pol)
 {
-	for (struct pol_entry **pp = &db->pols; *pp; pp = &(*pp)->next) {
-		struct pol_entry *p = *pp;
-		if (!pol_eq(&p->pol, pol))
-			continue;
-		sel_table_del(p->pol.dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &p->pol.sel, p);
-		*pp = p->next;
-		free(p);
-		return 0;
-	}
-	return -ENOENT;
+	struct pol_entry *p = pol_find(db, pol);
+	struct sadb_rq *rq = p ? pol_rq(db, &p->pol, false) : NULL;   /* the template is the stored one's */
+
+	if (!p || !rq)
+		return -ENOENT;
+	sel_table_del(p->pol.dir == DP_DIR_OUT ? &db->out_sel : &db->in_sel, &p->pol.sel, p);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		db->pols = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	if (p->pol.dir == DP_DIR_OUT) {
+		if (p->rq_prev)
+			p->rq_prev->rq_next = p->rq_next;
+		else
+			rq->pols = p->rq_next;
+		if (p->rq_next)
+			p->rq_next->rq_prev = p->rq_prev;
+	} else
+		rq->n_in_pols--;
+	free(p);
+	sadb_rq_put(db, rq);
+	return 0;
 }
 
 struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tuple *tp)
@@ -342,6 +416,7 @@ struct pol_entry *sadb_lookup_policy(const struct sadb *db, const struct dp_tupl
 bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const struct dp_tuple *tp)
 {
 	const struct sel_entry *e;
+	const struct sadb_rq *rq;
 	bool in_pair = !sa->npairs;
 
 	if (sa->cfg.sel.src.addr.af && !dp_selector_match(&sa->cfg.sel, tp))
@@ -352,10 +427,8 @@ bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const str
 		return false;
 	if ((e = sel_table_lookup(&db->in_sel, tp)))
 		return ((const struct pol_entry *)e->val)->pol.reqid == sa->cfg.reqid;
-	for (const struct pol_entry *p = db->pols; p; p = p->next)   /* a miss: the slow path */
-		if (p->pol.dir == DP_DIR_IN && p->pol.reqid == sa->cfg.reqid)
-			return false;
-	return true;
+	rq = sadb_rq_find(db, sa->cfg.reqid, NULL);
+	return !rq || !rq->n_in_pols;       /* a miss: only an SA without inbound policies passes */
 }
 
 struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *tp)
@@ -367,6 +440,46 @@ struct sa_entry *sadb_lookup_out(const struct sadb *db, const struct dp_tuple *t
 
 static bool over(uint64_t limit, uint64_t value) { return limit && value >= limit; }
 
+/* An expire event the daemon could not be told of yet: offered again by
+ * the next tick, until it is taken (or the SA deleted). */
+static void retry_add(struct sadb *db, struct sa_entry *sa, uint8_t bits)
+{
+	pthread_mutex_lock(&db->retry_mu);
+	sa->retry |= bits;
+	if (!sa->on_retry) {
+		sa->on_retry = true;
+		sa->retry_next = db->retry;
+		db->retry = sa;
+	}
+	pthread_mutex_unlock(&db->retry_mu);
+}
+
+static void retry_offer(struct sadb *db)
+{
+	struct sa_entry *list;
+
+	pthread_mutex_lock(&db->retry_mu);
+	list = db->retry;
+	db->retry = NULL;
+	for (struct sa_entry *sa = list; sa; sa = sa->retry_next)
+		sa->on_retry = false;
+	pthread_mutex_unlock(&db->retry_mu);
+	while (list) {
+		struct sa_entry *sa = list;
+		uint8_t bits;
+
+		list = sa->retry_next;
+		pthread_mutex_lock(&db->retry_mu);
+		bits = sa->retry;
+		sa->retry = 0;
+		pthread_mutex_unlock(&db->retry_mu);
+		if ((bits & SADB_RETRY_SOFT) && !db->expire(db->expire_arg, sa, false))
+			retry_add(db, sa, SADB_RETRY_SOFT);
+		if ((bits & SADB_RETRY_HARD) && !db->expire(db->expire_arg, sa, true))
+			retry_add(db, sa, SADB_RETRY_HARD);
+	}
+}
+
 static void expire(struct sadb *db, struct sa_entry *sa, bool hard)
 {
 	/* the byte/packet check (the SA's packet thread) and the time check
@@ -375,8 +488,8 @@ static void expire(struct sadb *db, struct sa_entry *sa, bool hard)
 		return;
 	if (hard)
 		__atomic_store_n(&sa->soft_sent, true, __ATOMIC_RELAXED);
-	if (db->expire)
-		db->expire(db->expire_arg, sa, hard);
+	if (db->expire && !db->expire(db->expire_arg, sa, hard))
+		retry_add(db, sa, hard ? SADB_RETRY_HARD : SADB_RETRY_SOFT);
 }
 
 void sadb_account(struct sadb *db, struct sa_entry *sa, size_t bytes, uint64_t now_real)
@@ -392,12 +505,20 @@ void sadb_account(struct sadb *db, struct sa_entry *sa, size_t bytes, uint64_t n
 
 void sadb_tick(struct sadb *db, uint64_t now_mono)
 {
-	for (struct sa_entry *sa = db->all; sa; sa = sa->next) {
+	struct sa_entry *sa;
+
+	if (__atomic_load_n(&db->retry, __ATOMIC_RELAXED))
+		retry_offer(db);
+	while ((sa = sadb_heap_top(db)) && sa->deadline <= now_mono) {
 		uint64_t age = now_mono - sa->add_mono;
+
+		db->tick_steps++;
 		if (over(sa->cfg.hard.seconds, age))
 			expire(db, sa, true);
 		else if (over(sa->cfg.soft.seconds, age))
 			expire(db, sa, false);
+		if (sadb_heap_update(db, sa) < 0 || (sadb_heap_top(db) == sa && sa->deadline <= now_mono))
+			break;                  /* cannot happen: the deadline moved past now, or it left */
 	}
 }
 

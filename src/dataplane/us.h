@@ -44,6 +44,8 @@ struct us {
 	struct mnl_socket *nfnl;       /* NETLINK_NETFILTER: the guard sets' elements */
 	uint32_t nfnl_seq;
 	struct xfrm_stat stat0;        /* the kernel's counters when we started */
+	struct us_rref **rref;         /* routed policies per destination (us_route.c) */
+	size_t rref_mask, rref_n;
 };
 
 /* Does the policy route its destination into the TUN?  Outbound ones do,
@@ -81,6 +83,10 @@ int us_nl_open(struct us *u);
 void us_nl_close(struct us *u);
 int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct dp_policy *pol);
 int us_rule(struct us *u, bool add, int family);
+/* How many routed policies have destination dst, after adding delta
+ * (+1, -1 or 0); the daemon's thread only.  -1: no memory for a new one. */
+long us_route_ref(struct us *u, const struct ip_subnet *dst, int delta);
+void us_route_refs_free(struct us *u);
 /* Start-up: the unreachable guards a killed daemon left in its table. */
 void us_route_flush_stale(struct us *u);
 int us_link_up(struct us *u, unsigned mtu);

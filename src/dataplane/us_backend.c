@@ -20,7 +20,8 @@ static uint64_t mono_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-static void on_expire(void *arg, struct sa_entry *sa, bool hard)
+/* false: the SA events' channel is full; the SA database offers it again. */
+static bool on_expire(void *arg, struct sa_entry *sa, bool hard)
 {
 	struct us *u = arg;
 	struct dp_event ev = { .type = DP_EV_EXPIRE };
@@ -30,8 +31,7 @@ static void on_expire(void *arg, struct sa_entry *sa, bool hard)
 	ev.u.expire.dst = sa->cfg.dst;
 	ev.u.expire.reqid = sa->cfg.reqid;
 	ev.u.expire.hard = hard;
-	if (!dp_evq_push(u->dp->evq, &ev, NULL, 0))
-		__atomic_fetch_add(&u->db.drops[DP_DROP_IKE_QUEUE_FULL], 1, __ATOMIC_RELAXED);
+	return dp_evq_push(u->dp->evq, &ev, NULL, 0);
 }
 
 /* From the inbound packet thread: a decrypted packet outside its SA's
@@ -131,6 +131,7 @@ static void us_shutdown(struct dataplane *dp)
 	us_nl_close(u);
 	us_shunt_close(u);
 	us_io_close(u);
+	us_route_refs_free(u);
 	sadb_free(&u->db);
 	pthread_rwlock_destroy(&u->lock);
 	free(u);
@@ -191,29 +192,21 @@ static struct dp_policy shunt_reverse(const struct dp_policy *pol)
 	return in;
 }
 
-static bool other_route(struct us *u, const struct dp_policy *pol)
-{
-	for (struct pol_entry *p = u->db.pols; p; p = p->next)
-		if (us_routed(&p->pol) && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
-			return true;
-	return false;
-}
-
 /* An inbound policy: ours, and its twin in the kernel against cleartext
  * (us_xfrm.c), with the tunnel endpoints of its reqid's inbound SA. */
 static int add_in_policy(struct us *u, const struct dp_policy *pol)
 {
 	struct dp_policy k = *pol;
+	const struct sa_entry *sa;
 	int rc;
 
 	pthread_rwlock_wrlock(&u->lock);
 	rc = sadb_add_policy(&u->db, pol);
-	for (struct sa_entry *sa = u->db.all; sa && !k.tmpl_dst.af; sa = sa->next)
-		if (sa->cfg.dir == DP_DIR_IN && sa->cfg.reqid == pol->reqid) {
-			k.tmpl_src = sa->cfg.src;
-			k.tmpl_dst = sa->cfg.dst;
-			k.mode = sa->cfg.mode;
-		}
+	if (!k.tmpl_dst.af && (sa = sadb_newest_in(&u->db, pol->reqid))) {
+		k.tmpl_src = sa->cfg.src;
+		k.tmpl_dst = sa->cfg.dst;
+		k.mode = sa->cfg.mode;
+	}
 	pthread_rwlock_unlock(&u->lock);
 	if (rc < 0)
 		return rc;
@@ -236,7 +229,7 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 	if (pol->action != DP_ACT_IPSEC && pol->dir != DP_DIR_OUT)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&u->lock);
-	need_route = us_routed(pol) && !other_route(u, pol);
+	need_route = us_routed(pol) && us_route_ref(u, &pol->sel.dst, 0) == 0;
 	rc = sadb_add_policy(&u->db, pol);
 	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
 		struct dp_policy in = shunt_reverse(pol);
@@ -251,6 +244,8 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 		sadb_del_policy(&u->db, pol);
 		pthread_rwlock_unlock(&u->lock);
 	}
+	if (rc == 0 && us_routed(pol))
+		us_route_ref(u, &pol->sel.dst, +1);
 	if (rc < 0 || !us_routed(pol) || dp->params.no_routes)
 		return rc;
 	if (!u->rules[fi]) {
@@ -282,7 +277,7 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 		struct dp_policy in = shunt_reverse(pol);
 		sadb_del_policy(&u->db, &in);
 	}
-	last_route = rc == 0 && us_routed(pol) && !other_route(u, pol);
+	last_route = rc == 0 && us_routed(pol) && us_route_ref(u, &pol->sel.dst, -1) == 0;
 	pthread_rwlock_unlock(&u->lock);
 	if (rc == 0 && pol->dir == DP_DIR_IN)
 		us_xfrm_policy(u, pol, false);

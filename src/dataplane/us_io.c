@@ -283,7 +283,8 @@ static void queue_out(struct io *io, const struct sa_entry *sa, uint8_t *esp, si
 }
 
 /* A packet matched a trap policy: tell the daemon (which starts IKE for the
- * policy's conn), at most once a second per policy while the SA is missing. */
+ * policy's conn), at most once a second per policy while the SA is missing
+ * (counted from the acquire the daemon's channel took). */
 static void trap_hit(struct us *u, const uint8_t *pkt, size_t len)
 {
 	struct dp_tuple t;
@@ -298,13 +299,14 @@ static void trap_hit(struct us *u, const uint8_t *pkt, size_t len)
 	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	if (pol->acquired && now_ms - pol->acquire_mono < 1000)
 		return;
-	pol->acquired = true;
-	pol->acquire_mono = now_ms;
 	subnet_from_addr(&t.src, &ev.u.acquire.sel.src);
 	subnet_from_addr(&t.dst, &ev.u.acquire.sel.dst);
 	ev.u.acquire.sel.proto = t.proto;
 	ev.u.acquire.reqid = pol->pol.reqid;
-	dp_evq_push(u->dp->evq, &ev, NULL, 0);
+	if (!dp_evq_push(u->dp->evq, &ev, NULL, 0))
+		return;                 /* the SA events' channel is full: the next packet asks again */
+	pol->acquired = true;
+	pol->acquire_mono = now_ms;
 }
 
 static void tun_readable(struct io *io)

@@ -10,6 +10,7 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -257,4 +258,85 @@ int us_link_up(struct us *u, unsigned mtu)
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 4096);   /* absorb bursts while the packet thread is busy */
 	return nl_talk(u, nlh);
+}
+
+/* ---- routed destinations, counted --------------------------------------
+ * A destination's route goes with its first routed policy and leaves with
+ * its last: a hash of counts, so that adding or removing one of thousands
+ * of policies does not look at the others. */
+struct us_rref {
+	struct ip_subnet dst;
+	unsigned long n;
+	struct us_rref *next;
+};
+
+static size_t rref_bucket(const struct ip_subnet *dst, size_t mask)
+{
+	uint32_t h = 2166136261u ^ dst->plen;
+
+	for (size_t i = 0; i < addr_len(&dst->addr); i++)
+		h = (h ^ dst->addr.a[i]) * 16777619u;
+	return (h ^ (h >> 15)) & mask;
+}
+
+static void rref_grow(struct us *u)
+{
+	size_t nb = u->rref ? (u->rref_mask + 1) * 2 : 64;
+	struct us_rref **h = calloc(nb, sizeof(*h));
+
+	if (!h)
+		return;
+	for (size_t b = 0; u->rref && b <= u->rref_mask; b++)
+		for (struct us_rref *r = u->rref[b], *n; r; r = n) {
+			size_t nbk = rref_bucket(&r->dst, nb - 1);
+			n = r->next;
+			r->next = h[nbk];
+			h[nbk] = r;
+		}
+	free(u->rref);
+	u->rref = h;
+	u->rref_mask = nb - 1;
+}
+
+long us_route_ref(struct us *u, const struct ip_subnet *dst, int delta)
+{
+	struct us_rref **pp, *r;
+
+	if (delta > 0 && (!u->rref || u->rref_n > u->rref_mask))
+		rref_grow(u);
+	if (!u->rref)
+		return delta > 0 ? -1 : 0;
+	for (pp = &u->rref[rref_bucket(dst, u->rref_mask)]; (r = *pp); pp = &r->next)
+		if (subnet_eq(&r->dst, dst))
+			break;
+	if (!r) {
+		if (delta <= 0 || !(r = calloc(1, sizeof(*r))))
+			return delta <= 0 ? 0 : -1;
+		r->dst = *dst;
+		*pp = r;
+		u->rref_n++;
+	}
+	if (delta < 0 && r->n)
+		r->n--;
+	else if (delta > 0)
+		r->n++;
+	if (!r->n) {
+		*pp = r->next;
+		free(r);
+		u->rref_n--;
+		return 0;
+	}
+	return (long)r->n;
+}
+
+void us_route_refs_free(struct us *u)
+{
+	for (size_t b = 0; u->rref && b <= u->rref_mask; b++)
+		for (struct us_rref *r = u->rref[b], *n; r; r = n) {
+			n = r->next;
+			free(r);
+		}
+	free(u->rref);
+	u->rref = NULL;
+	u->rref_mask = u->rref_n = 0;
 }

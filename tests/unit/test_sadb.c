@@ -191,10 +191,11 @@ static void test_sa_table_and_rekey(void)
 }
 
 static int soft_events, hard_events;
-static void on_exp(void *arg, struct sa_entry *sa, bool hard)
+static bool on_exp(void *arg, struct sa_entry *sa, bool hard)
 {
 	(void)arg; (void)sa;
 	if (hard) hard_events++; else soft_events++;
+	return true;
 }
 
 static void test_lifetimes(void)
