@@ -148,6 +148,7 @@ bool collide_ike_resolve(struct ike_sa *old, struct ike_sa *n)
 	theirs->rekeyed = true;
 	theirs->rekey_at = 0;
 	theirs->replace_at = grace_until(old->e, theirs->replace_at);
+	ike_sa_dirty(theirs);
 	move_all_children(theirs, n);
 	sa_line(old, 0, "rekey collision: the peer's IKE SA #%u has the lowest nonce and is redundant; #%u replaces #%u",
 		theirs->serial, n->serial, old->serial);
@@ -237,6 +238,7 @@ static void uniq_delete(struct ike_sa *o)
 {
 	o->pending = PEND_DELETE_IKE;
 	o->rekey_at = o->replace_at = o->retry_at = 0;
+	ike_sa_dirty(o);
 	ike_sa_run_pending(o);
 }
 

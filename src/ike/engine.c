@@ -119,6 +119,7 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		return NULL;
 	}
 	e->last_deadline = UINT64_MAX;
+	sa_index_init(e);
 	return e;
 }
 
@@ -128,6 +129,7 @@ void ike_engine_free(struct ike_engine *e)
 		return;
 	while (e->sas)
 		ike_sa_free(e->sas);
+	sa_index_free(e);
 	cookie_secret_wipe(&e->cookie);
 	free(e);
 }
@@ -173,9 +175,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 			sa_init_recv_request(e, m, local, remote);
 		return;
 	}
-	for (sa = e->sas; sa; sa = sa->next)
-		if (sa->initiator && sa->spi_i == m->hdr.spi_i && sa->state == IKE_S_INIT_I)
-			break;
+	sa = ike_sa_find_init_i(e, m->hdr.spi_i);
 	if (!sa) {
 		eng_drop(e, DROP_UNKNOWN_SPI, "IKE_SA_INIT response for no pending IKE SA");
 		return;
@@ -402,7 +402,8 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 	return d;
 }
 
-uint64_t ike_next_deadline(const struct ike_engine *e)
+/* The walk the heap replaces, for the crosscheck (sa_table.c). */
+static uint64_t deadline_walk(const struct ike_engine *e)
 {
 	uint64_t d = UINT64_MAX;
 
@@ -412,10 +413,36 @@ uint64_t ike_next_deadline(const struct ike_engine *e)
 	return d;
 }
 
+/* Recomputes the deadlines of the SAs marked dirty since the last call. */
+static void deadlines_update(struct ike_engine *e)
+{
+	while (e->dirty) {
+		struct ike_sa *sa = e->dirty;
+
+		e->dirty = sa->dirty_next;
+		sa->dirty = false;
+		sa_heap_set(&e->timers, sa, sa->state == IKE_S_REKEY_LARVAL ? UINT64_MAX : sa_deadline(sa));
+	}
+}
+
+uint64_t ike_next_deadline(const struct ike_engine *e)
+{
+	const struct ike_sa *top;
+
+	deadlines_update((struct ike_engine *)e);
+	top = sa_heap_top(&e->timers);
+	return top ? top->heap_key : UINT64_MAX;
+}
+
 void eng_deadline_changed(struct ike_engine *e)
 {
 	uint64_t d = ike_next_deadline(e);
 
+	if (e->crosscheck && d != deadline_walk(e)) {
+		log_error("IKE SA index crosscheck: next deadline %llu, the walk finds %llu",
+			  (unsigned long long)d, (unsigned long long)deadline_walk(e));
+		abort();
+	}
 	if (d != e->last_deadline) {
 		e->last_deadline = d;
 		if (e->ops->deadline_changed)
@@ -479,34 +506,37 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 	ike_sa_run_pending(sa);
 }
 
+/* The SAs due at now leave the heap (each is marked dirty, to be put back at
+ * its next deadline) and get their timers run, by serial: a handler may free
+ * any SA.  Linear in the SAs due. */
 void ike_tick(struct ike_engine *e)
 {
-	unsigned serials[256], n = 0;
+	unsigned stack[256], *serials = stack, n = 0, cap = 256;
 	uint64_t now = eng_now(e);
-	bool more = true;
+	struct ike_sa *sa;
 
-	/* handlers may free any SA: visit by serial, in bounded batches */
-	while (more) {
-		more = false;
-		n = 0;
-		for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-			if (sa->state == IKE_S_REKEY_LARVAL || sa_deadline(sa) > now)
-				continue;
-			if (n == 256) {
-				more = true;
-				break;
-			}
-			serials[n++] = sa->serial;
-		}
-		for (unsigned i = 0; i < n; i++) {
-			struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
+	deadlines_update(e);
+	while ((sa = sa_heap_top(&e->timers)) != NULL && sa->heap_key <= now) {
+		if (n == cap) {
+			unsigned *v = malloc(2 * cap * sizeof(*v));
 
-			if (sa)
-				sa_timers(sa, now);
+			if (!v)
+				break;   /* the rest stay due: the embedder's timer fires again at once */
+			memcpy(v, serials, n * sizeof(*v));
+			if (serials != stack)
+				free(serials);
+			serials = v;
+			cap *= 2;
 		}
-		if (n == 0)
-			break;
+		sa_heap_set(&e->timers, sa, UINT64_MAX);
+		ike_sa_dirty(sa);
+		serials[n++] = sa->serial;
 	}
+	for (unsigned i = 0; i < n; i++)
+		if ((sa = ike_sa_by_serial(e, serials[i])) != NULL)
+			sa_timers(sa, now);
+	if (serials != stack)
+		free(serials);
 	e->last_deadline = 0;   /* always report after a tick: the embedder's timer fired */
 	eng_deadline_changed(e);
 }
@@ -531,23 +561,11 @@ void ike_foreach_sa(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
 
 size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *children)
 {
-	size_t n = 0, h = 0, ch = 0;
-
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_REKEY_LARVAL)
-			continue;
-		n++;
-		if (sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R || sa->state == IKE_S_NEW)
-			h++;
-		for (const struct child_sa *c = sa->children; c; c = c->next)
-			if (c->state == CHILD_S_ESTABLISHED)
-				ch++;
-	}
 	if (half_open)
-		*half_open = h;
+		*half_open = e->n_halfopen;
 	if (children)
-		*children = ch;
-	return n;
+		*children = e->n_children;
+	return e->n_sas;
 }
 
 /* ---- small shared helpers --------------------------------------------- */

@@ -52,6 +52,7 @@ bool sa_init_send_request(struct ike_sa *sa)
 	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
 		goto out;
 	sa->spi_r = 0;
+	ike_sa_reindex(sa);
 	if (sa->ni_len == 0) {
 		sa->ni_len = IKE_NONCE_LEN;
 		if (!crypto_random(sa->ni, sa->ni_len))
@@ -267,6 +268,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
 	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
 		goto fail;
+	ike_sa_reindex(sa);
 	gir = dh_derive(sa->dh, ke.data, ke.len, &why);
 	if (!gir) {
 		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why ? why : "DH failed");

@@ -62,8 +62,8 @@ bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 	return true;
 }
 
-/* Keeps e->n_sas and e->n_halfopen: d = +1 when sa enters the list or a
- * state, -1 when it leaves them. */
+/* Keeps e->n_sas, e->n_halfopen and e->n_children: d = +1 when sa enters
+ * the list or a state, -1 when it leaves them. */
 static void sa_tally(const struct ike_sa *sa, int d)
 {
 	struct ike_engine *e = sa->e;
@@ -71,13 +71,27 @@ static void sa_tally(const struct ike_sa *sa, int d)
 	if (sa->state == IKE_S_REKEY_LARVAL)
 		return;
 	e->n_sas += (size_t)d;
+	e->n_children += (size_t)d * sa->n_est_children;
 	if (sa->state == IKE_S_NEW || sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R)
 		e->n_halfopen += (size_t)d;
 }
 
+/* The same for an established Child SA (counted when its IKE SA is). */
+static void child_tally(const struct child_sa *c, int d)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (!sa || c->state != CHILD_S_ESTABLISHED)
+		return;
+	sa->n_est_children += (unsigned)d;
+	if (sa->state != IKE_S_REKEY_LARVAL)
+		sa->e->n_children += (size_t)d;
+	ike_sa_dirty(sa);
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa)), **pp;
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
 	if (!sa)
 		return NULL;
@@ -90,9 +104,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
 	frag_reasm_init(&sa->reasm);
-	for (pp = &e->sas; *pp; pp = &(*pp)->next)
-		;
-	*pp = sa;
+	sa_link(sa);
 	sa_tally(sa, +1);
 	return sa;
 }
@@ -101,6 +113,7 @@ void ike_sa_make_larval(struct ike_sa *sa)
 {
 	sa_tally(sa, -1);
 	sa->state = IKE_S_REKEY_LARVAL;
+	ike_sa_dirty(sa);
 }
 
 void child_sa_free(struct child_sa *c)
@@ -110,6 +123,8 @@ void child_sa_free(struct child_sa *c)
 	if (!c)
 		return;
 	if (c->ike) {
+		child_tally(c, -1);
+		child_sa_unindex(c);
 		for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
 			if (*pp == c) {
 				*pp = c->next;
@@ -176,18 +191,14 @@ static void ccs_clear(struct ike_sa *sa)
 
 void ike_sa_free(struct ike_sa *sa)
 {
-	struct ike_sa **pp;
-
 	if (!sa)
 		return;
-	for (pp = &sa->e->sas; *pp; pp = &(*pp)->next)
-		if (*pp == sa) {
-			*pp = sa->next;
-			sa_tally(sa, -1);
-			break;
-		}
 	while (sa->children)
 		child_sa_free(sa->children);
+	if (sa->prev || sa->e->sas == sa) {
+		sa_tally(sa, -1);
+		sa_unlink(sa);
+	}
 	ccs_clear(sa);
 	op_sink_done(&sa->op, IKE_RC_TERMINATED, "IKE SA freed");
 	ops_end(&sa->rekey_op, sa->successor || sa->rekeyed, sa->conn->name, sa->serial, "IKE SA",
@@ -225,31 +236,6 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
 	eng_deadline_changed(e);
 }
 
-struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->spi_i == spi_i && sa->spi_r == spi_r && sa->state != IKE_S_DEAD)
-			return sa;
-	return NULL;
-}
-
-struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->spi_i == spi_i && !sa->initiator && addr_eq(&sa->remote.addr, &remote->addr) &&
-		    sa->state != IKE_S_DEAD)
-			return sa;
-	return NULL;
-}
-
-struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->serial == serial)
-			return sa;
-	return NULL;
-}
-
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 {
 	enum ike_state from = sa->state;
@@ -262,6 +248,7 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	sa_tally(sa, -1);
 	sa->state = to;
 	sa_tally(sa, +1);
+	ike_sa_dirty(sa);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }
@@ -276,6 +263,8 @@ struct child_sa *child_sa_new(struct ike_sa *sa)
 	c->serial = ++sa->e->next_serial;
 	c->state = CHILD_S_LARVAL;
 	c->created = eng_now(sa->e);
+	child_sa_index(c);
+	ike_sa_dirty(sa);
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
@@ -286,6 +275,8 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 {
 	struct child_sa **pp;
 
+	child_tally(c, -1);
+	ike_sa_dirty(c->ike);
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -293,6 +284,8 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 		}
 	c->next = NULL;
 	c->ike = to;
+	child_tally(c, +1);
+	ike_sa_dirty(to);
 	for (pp = &to->children; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
@@ -426,7 +419,10 @@ void child_sa_set_state(struct child_sa *c, enum child_state to)
 			  c->serial, child_state_name(from), child_state_name(to));
 		return;
 	}
+	child_tally(c, -1);
 	c->state = to;
+	child_tally(c, +1);
+	ike_sa_dirty(c->ike);
 	log_debug("\"%s\" #%u: %s -> %s", child_conn(c)->name, c->serial, child_state_name(from),
 		  child_state_name(to));
 }
@@ -444,15 +440,6 @@ struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->spi_out == spi && c->state != CHILD_S_LARVAL)
 			return c;
-	return NULL;
-}
-
-struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		for (struct child_sa *c = sa->children; c; c = c->next)
-			if (c->serial == serial)
-				return c;
 	return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "ike/frag.h"
 #include "ike/ike.h"
+#include "ike/sa_index.h"
 #include "ike/wire.h"
 
 #define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
@@ -75,6 +76,7 @@ struct child_sa {
 	struct child_sa *next;
 	struct ike_sa *ike;
 	unsigned serial;
+	struct hlink by_serial;            /* e->child_serial */
 	enum child_state state;
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
@@ -151,9 +153,17 @@ enum ike_pending {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, *prev;        /* e->sas, in serial order */
 	struct ike_engine *e;
 	unsigned serial;
+	/* indexes (sa_index.h): by serial, by our SPI, by the peer's SPIi and
+	 * address (a responder's); the deadline heap and the dirty list */
+	struct hlink by_serial, by_local, by_peer;
+	size_t heap_pos;                   /* 1 + index in e->timers, 0 = not in it */
+	uint64_t heap_key;
+	struct ike_sa *dirty_next;
+	bool dirty;
+	unsigned n_est_children;           /* children in CHILD_S_ESTABLISHED */
 	enum ike_state state;
 	bool initiator;                    /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
@@ -222,8 +232,16 @@ struct ike_engine {
 	const struct ike_ops *ops;
 	void *ctx;
 	struct ike_engine_config cfg;
-	struct ike_sa *sas;                /* in serial order */
+	struct ike_sa *sas, *sas_tail;     /* in serial order */
 	size_t n_sas, n_halfopen;          /* of sas, not counting rekey larvae (sa.c keeps them) */
+	size_t n_children;                 /* established Child SAs of those */
+	/* indexes (sa.c): nothing a packet, a timer or an operation does walks
+	 * every SA */
+	uint64_t hash_key;
+	struct sht sa_serial, sa_local, sa_peer, child_serial;
+	struct sa_heap timers;             /* IKE SAs by next deadline */
+	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
+	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
 	struct ike_stats stats;
@@ -242,6 +260,19 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
 struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote);
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
+/* Index sa again after its SPIs, role or remote address changed. */
+void ike_sa_reindex(struct ike_sa *sa);
+/* sa's timers may have changed: its deadline is recomputed before the
+ * engine next reports one (eng_deadline_changed). */
+void ike_sa_dirty(struct ike_sa *sa);
+/* The responder's IKE_SA_INIT response for our SPIi (an initiator in INIT_I). */
+struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
+void sa_index_init(struct ike_engine *e);
+void sa_link(struct ike_sa *sa);              /* sa_table.c: list + indexes */
+void sa_unlink(struct ike_sa *sa);
+void child_sa_index(struct child_sa *c);
+void child_sa_unindex(struct child_sa *c);
+void sa_index_free(struct ike_engine *e);
 /* The one state-change function: checks the move, logs "from -> to". */
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 /* A new SA that only carries an IKE SA rekey (not counted, never on the wire). */
