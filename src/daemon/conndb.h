@@ -65,6 +65,9 @@ bool conndb_insert(struct conndb *db, const char *name, struct conn *c, struct d
 /* Remove and free; false when absent. */
 bool conndb_delete(struct conndb *db, const char *name);
 
+/* A counter that every insert, delete and new conndb moves: a cache built
+ * from a conndb is valid while it and the conndb's address are unchanged. */
+uint64_t conndb_generation(void);
 /* All conns sorted by name (for status): a malloc'ed array of n pointers
  * the caller frees; NULL when empty or on OOM. */
 struct dconn **conndb_sorted(const struct conndb *db, size_t *n);
