@@ -421,6 +421,7 @@ static void deadlines_update(struct ike_engine *e)
 
 		e->dirty = sa->dirty_next;
 		sa->dirty = false;
+		e->visits++;
 		sa_heap_set(&e->timers, sa, sa->state == IKE_S_REKEY_LARVAL ? UINT64_MAX : sa_deadline(sa));
 	}
 }
@@ -531,6 +532,7 @@ void ike_tick(struct ike_engine *e)
 		sa_heap_set(&e->timers, sa, UINT64_MAX);
 		ike_sa_dirty(sa);
 		serials[n++] = sa->serial;
+		e->visits++;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if ((sa = ike_sa_by_serial(e, serials[i])) != NULL)

@@ -242,6 +242,7 @@ struct ike_engine {
 	struct sa_heap timers;             /* IKE SAs by next deadline */
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
 	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
+	uint64_t visits;                   /* SAs examined by lookups and timers (ike_test_visits) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
 	struct ike_stats stats;

@@ -133,7 +133,7 @@ static struct ike_sa *find_by_local(struct ike_engine *e, uint64_t spi, uint64_t
 	uint64_t h = hash_mix(e->hash_key, spi);
 
 	for (struct ike_sa *sa = sht_first(&e->sa_local, h); sa; sa = sht_next(&e->sa_local, sa))
-		if (local_spi(sa) == spi && spis_match(sa, spi_i, spi_r))
+		if (e->visits++, local_spi(sa) == spi && spis_match(sa, spi_i, spi_r))
 			return sa;
 	return NULL;
 }
@@ -169,7 +169,7 @@ struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const stru
 	struct ike_sa *sa, *w;
 
 	for (sa = sht_first(&e->sa_peer, h); sa; sa = sht_next(&e->sa_peer, sa))
-		if (init_match(sa, spi_i, remote))
+		if (e->visits++, init_match(sa, spi_i, remote))
 			break;
 	if (e->crosscheck) {
 		for (w = e->sas; w && !init_match(w, spi_i, remote); w = w->next)
@@ -193,7 +193,7 @@ struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i)
 	struct ike_sa *sa, *w;
 
 	for (sa = sht_first(&e->sa_local, h); sa; sa = sht_next(&e->sa_local, sa))
-		if (init_i_match(sa, spi_i))
+		if (e->visits++, init_i_match(sa, spi_i))
 			break;
 	if (e->crosscheck) {
 		for (w = e->sas; w && !init_i_match(w, spi_i); w = w->next)
@@ -212,7 +212,7 @@ struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial)
 	struct ike_sa *sa;
 
 	for (sa = sht_first(&e->sa_serial, h); sa; sa = sht_next(&e->sa_serial, sa))
-		if (sa->serial == serial)
+		if (e->visits++, sa->serial == serial)
 			break;
 	if (e->crosscheck) {
 		struct ike_sa *w;
@@ -246,7 +246,7 @@ struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
 	struct child_sa *c;
 
 	for (c = sht_first(&e->child_serial, h); c; c = sht_next(&e->child_serial, c))
-		if (c->serial == serial)
+		if (e->visits++, c->serial == serial)
 			break;
 	if (e->crosscheck) {
 		struct child_sa *w = NULL;
@@ -260,4 +260,9 @@ struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
 	if (c)
 		ike_sa_dirty(c->ike);
 	return c;
+}
+
+uint64_t ike_test_visits(const struct ike_engine *e)
+{
+	return e->visits;
 }
