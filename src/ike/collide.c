@@ -251,10 +251,13 @@ void collide_uniqueids(struct ike_sa *sa)
 	if (!sa->conn->uniqueids || sa->state != IKE_S_ESTABLISHED)
 		return;
 	lower_nonce(sa->ni, sa->ni_len, sa->nr, sa->nr_len, mine, &minelen);
-	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && !o->rekeyed && !o->redundant &&
-		    o->conn == sa->conn && id_eq(&o->remote_id, &sa->remote_id))
+	/* the established SAs with the same peer ID (an index, not a walk),
+	 * in serial order */
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+		if (o != sa && !o->rekeyed && !o->redundant && o->conn == sa->conn)
 			serials[n++] = o->serial;
+	serials_sort(serials, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]), *loser;
 		uint8_t theirs[IKE_NONCE_MAX];

@@ -274,10 +274,11 @@ static void initial_contact(struct ike_sa *sa)
 
 	/* only those up before this IKE SA began: one that completed while
 	 * this one was negotiated cannot be what the peer forgot */
-	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn &&
-		    id_eq(&o->remote_id, &sa->remote_id) && o->established_seq < sa->created_seq)
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+		if (o != sa && o->conn == sa->conn && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
+	serials_sort(serials, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]);
 

@@ -249,6 +249,7 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	sa->state = to;
 	sa_tally(sa, +1);
 	ike_sa_dirty(sa);
+	ike_sa_id_index(sa);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }

@@ -158,7 +158,7 @@ struct ike_sa {
 	unsigned serial;
 	/* indexes (sa_index.h): by serial, by our SPI, by the peer's SPIi and
 	 * address (a responder's); the deadline heap and the dirty list */
-	struct hlink by_serial, by_local, by_peer;
+	struct hlink by_serial, by_local, by_peer, by_id;  /* by_id: established, by remote_id */
 	size_t heap_pos;                   /* 1 + index in e->timers, 0 = not in it */
 	uint64_t heap_key;
 	struct ike_sa *dirty_next;
@@ -238,7 +238,7 @@ struct ike_engine {
 	/* indexes (sa.c): nothing a packet, a timer or an operation does walks
 	 * every SA */
 	uint64_t hash_key;
-	struct sht sa_serial, sa_local, sa_peer, child_serial;
+	struct sht sa_serial, sa_local, sa_peer, sa_id, child_serial;
 	struct sa_heap timers;             /* IKE SAs by next deadline */
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
 	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
@@ -271,6 +271,13 @@ struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
 void sa_index_init(struct ike_engine *e);
 void sa_link(struct ike_sa *sa);              /* sa_table.c: list + indexes */
 void sa_unlink(struct ike_sa *sa);
+/* The established IKE SAs whose peer ID is id_eq() to id: first, then next
+ * until NULL (an index kept by ike_sa_set_state). */
+struct ike_sa *ike_sa_id_first(struct ike_engine *e, const struct cy_id *id);
+struct ike_sa *ike_sa_id_next(struct ike_engine *e, const struct ike_sa *sa, const struct cy_id *id);
+/* Sort serials ascending (the order a walk of the list gives). */
+void serials_sort(unsigned *v, size_t n);
+void ike_sa_id_index(struct ike_sa *sa);      /* per its state: in or out */
 void child_sa_index(struct child_sa *c);
 void child_sa_unindex(struct child_sa *c);
 void sa_index_free(struct ike_engine *e);

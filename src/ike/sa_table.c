@@ -12,7 +12,9 @@
 #include "ike/sa.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/log.h"
 
@@ -25,6 +27,7 @@ void sa_index_init(struct ike_engine *e)
 	e->sa_serial = (struct sht)SHT_INIT(struct ike_sa, by_serial);
 	e->sa_local = (struct sht)SHT_INIT(struct ike_sa, by_local);
 	e->sa_peer = (struct sht)SHT_INIT(struct ike_sa, by_peer);
+	e->sa_id = (struct sht)SHT_INIT(struct ike_sa, by_id);
 	e->child_serial = (struct sht)SHT_INIT(struct child_sa, by_serial);
 	e->crosscheck = cc && *cc && *cc != '0';
 }
@@ -34,6 +37,7 @@ void sa_index_free(struct ike_engine *e)
 	sht_free(&e->sa_serial);
 	sht_free(&e->sa_local);
 	sht_free(&e->sa_peer);
+	sht_free(&e->sa_id);
 	sht_free(&e->child_serial);
 	sa_heap_free(&e->timers);
 }
@@ -111,6 +115,7 @@ void sa_unlink(struct ike_sa *sa)
 	sht_remove(&e->sa_serial, sa);
 	sht_remove(&e->sa_local, sa);
 	sht_remove(&e->sa_peer, sa);
+	sht_remove(&e->sa_id, sa);
 	sa_heap_set(&e->timers, sa, UINT64_MAX);
 	if (sa->dirty) {
 		struct ike_sa **pp;
@@ -265,4 +270,66 @@ struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
 uint64_t ike_test_visits(const struct ike_engine *e)
 {
 	return e->visits;
+}
+
+/* Consistent with id_eq(): names compare without case up to a NUL. */
+static uint64_t id_hash(const struct ike_engine *e, const struct cy_id *id)
+{
+	uint64_t h = hash_mix(e->hash_key, (uint64_t)id->kind);
+	uint8_t low[ID_MAXLEN];
+	size_t n = 0;
+
+	switch (id->kind) {
+	case ID_IPV4_ADDR:
+	case ID_IPV6_ADDR:
+		return hash_mix(h, hash_bytes(e->hash_key, &id->ip, sizeof(id->ip)));
+	case ID_FQDN:
+	case ID_RFC822_ADDR:
+	case ID_DER_ASN1_DN:
+		for (; n < id->len && n < sizeof(low) && id->data[n]; n++)
+			low[n] = (uint8_t)tolower(id->data[n]);
+		return hash_mix(h, hash_bytes(e->hash_key, low, n) ^ id->len);
+	case ID_KEY_ID:
+		return hash_mix(h, hash_bytes(e->hash_key, id->data, id->len < sizeof(id->data) ? id->len : sizeof(id->data)));
+	default:
+		return h;
+	}
+}
+
+void ike_sa_id_index(struct ike_sa *sa)
+{
+	if (sa->state == IKE_S_ESTABLISHED)
+		sht_insert(&sa->e->sa_id, sa, id_hash(sa->e, &sa->remote_id));
+	else
+		sht_remove(&sa->e->sa_id, sa);
+}
+
+static struct ike_sa *id_from(struct ike_engine *e, struct ike_sa *sa, const struct cy_id *id)
+{
+	for (; sa; sa = sht_next(&e->sa_id, sa))
+		if (e->visits++, sa->state == IKE_S_ESTABLISHED && id_eq(&sa->remote_id, id))
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_sa_id_first(struct ike_engine *e, const struct cy_id *id)
+{
+	return id_from(e, sht_first(&e->sa_id, id_hash(e, id)), id);
+}
+
+struct ike_sa *ike_sa_id_next(struct ike_engine *e, const struct ike_sa *sa, const struct cy_id *id)
+{
+	return id_from(e, sht_next(&e->sa_id, sa), id);
+}
+
+static int cmp_serial(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void serials_sort(unsigned *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_serial);
 }
