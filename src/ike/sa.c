@@ -47,14 +47,36 @@ void pktset_clear(struct pktset *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++)
 		free(ps->p[i]);
-	ps->n = 0;
+	free(ps->p);
+	free(ps->len);
+	ps->p = NULL;
+	ps->len = NULL;
+	ps->n = ps->cap = 0;
+}
+
+static bool pktset_grow(struct pktset *ps)
+{
+	unsigned cap = ps->cap ? ps->cap * 2 : 1;
+	uint8_t **p;
+	size_t *len;
+
+	if (cap > IKE_MAX_PKTS)
+		cap = IKE_MAX_PKTS;
+	if (!(p = realloc(ps->p, cap * sizeof(*p))))
+		return false;
+	ps->p = p;
+	if (!(len = realloc(ps->len, cap * sizeof(*len))))
+		return false;
+	ps->len = len;
+	ps->cap = cap;
+	return true;
 }
 
 bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 {
 	uint8_t *q;
 
-	if (ps->n >= IKE_MAX_PKTS || !(q = malloc(len ? len : 1)))
+	if (ps->n >= IKE_MAX_PKTS || (ps->n == ps->cap && !pktset_grow(ps)) || !(q = malloc(len ? len : 1)))
 		return false;
 	memcpy(q, p, len);
 	ps->p[ps->n] = q;

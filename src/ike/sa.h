@@ -48,10 +48,12 @@ const char *child_state_name(enum child_state s);
 
 /* ---- a set of datagrams (one message, or its fragments) ---- */
 
+/* The arrays grow with the datagrams (most messages are one): an SA keeps
+ * two of these, a request and a cached response. */
 struct pktset {
-	unsigned n;
-	uint8_t *p[IKE_MAX_PKTS];
-	size_t len[IKE_MAX_PKTS];
+	unsigned n, cap;                   /* at most IKE_MAX_PKTS */
+	uint8_t **p;
+	size_t *len;
 };
 void pktset_clear(struct pktset *ps);
 bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len);
