@@ -221,6 +221,8 @@ void ike_sa_free(struct ike_sa *sa)
 		sa_tally(sa, -1);
 		sa_unlink(sa);
 	}
+	if (sa->coll_serial)
+		sa->e->n_coll--;
 	ccs_clear(sa);
 	op_sink_done(&sa->op, IKE_RC_TERMINATED, "IKE SA freed");
 	ops_end(&sa->rekey_op, sa->successor || sa->rekeyed, sa->conn->name, sa->serial, "IKE SA",

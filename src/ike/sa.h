@@ -245,6 +245,7 @@ struct ike_engine {
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
 	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
 	uint64_t visits;                   /* SAs examined by lookups and timers (ike_test_visits) */
+	size_t n_coll;                     /* IKE SAs with a coll_serial (collide.c) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
 	struct ike_stats stats;

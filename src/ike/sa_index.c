@@ -25,10 +25,13 @@ static bool sht_grow(struct sht *t)
 
 		while (node) {
 			struct hlink *l = link_of(t, node);
-			void *next = l->next;
+			void *next = l->next, **head = &b[l->h & (size - 1)];
 
-			l->next = b[l->h & (size - 1)];
-			b[l->h & (size - 1)] = node;
+			l->next = *head;
+			if (*head)
+				link_of(t, *head)->pprev = &l->next;
+			l->pprev = head;
+			*head = node;
 			node = next;
 		}
 	}
@@ -48,8 +51,11 @@ bool sht_insert(struct sht *t, void *node, uint64_t h)
 		return false;
 	l->h = h;
 	l->next = t->b[h & (t->size - 1)];
+	if (l->next)
+		link_of(t, l->next)->pprev = &l->next;
+	l->pprev = &t->b[h & (t->size - 1)];
 	l->in = true;
-	t->b[h & (t->size - 1)] = node;
+	*l->pprev = node;
 	t->n++;
 	return true;
 }
@@ -57,16 +63,14 @@ bool sht_insert(struct sht *t, void *node, uint64_t h)
 void sht_remove(struct sht *t, void *node)
 {
 	struct hlink *l = link_of(t, node);
-	void **pp;
 
 	if (!l->in)
 		return;
-	for (pp = &t->b[l->h & (t->size - 1)]; *pp; pp = &link_of(t, *pp)->next)
-		if (*pp == node) {
-			*pp = l->next;
-			break;
-		}
+	*l->pprev = l->next;
+	if (l->next)
+		link_of(t, l->next)->pprev = l->pprev;
 	l->next = NULL;
+	l->pprev = NULL;
 	l->in = false;
 	t->n--;
 }

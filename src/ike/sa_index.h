@@ -14,6 +14,7 @@
 
 struct hlink {
 	void *next;
+	void **pprev;            /* what points at this node: O(1) removal */
 	uint64_t h;
 	bool in;                 /* linked into its table */
 };
