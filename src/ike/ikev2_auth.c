@@ -125,10 +125,19 @@ void child_line(struct child_sa *c, bool initiator)
 /* INITIAL_CONTACT only when we hold no other IKE SA for this conn. */
 static bool have_established(const struct ike_sa *sa)
 {
-	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn)
-			return true;
-	return false;
+	bool any = sa->conn->n_established > (sa->state == IKE_S_ESTABLISHED ? 1u : 0u);
+
+	if (sa->e->crosscheck) {   /* the walk it replaced */
+		bool w = false;
+
+		for (const struct ike_sa *o = sa->e->sas; o && !w; o = o->next)
+			w = o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn;
+		if (w != any) {
+			log_error("IKE SA index crosscheck: have_established %d, the walk %d", any, w);
+			abort();
+		}
+	}
+	return any;
 }
 
 bool auth_send_request(struct ike_sa *sa)

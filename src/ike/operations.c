@@ -73,9 +73,16 @@ static struct ike_sa *established_for(struct ike_engine *e, const struct ike_con
 {
 	struct ike_sa *best = NULL;
 
+	if (!conn->n_established && !e->crosscheck)
+		return NULL;   /* the usual --up: no walk */
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state == IKE_S_ESTABLISHED && sa->conn == conn)
 			best = sa;
+	if (e->crosscheck && (best != NULL) != (conn->n_established != 0)) {
+		log_error("IKE SA index crosscheck: \"%s\" counts %u established IKE SAs, the walk %s", conn->name,
+			  conn->n_established, best ? "finds one" : "none");
+		abort();
+	}
 	return best;
 }
 

@@ -98,6 +98,14 @@ static void sa_tally(const struct ike_sa *sa, int d)
 		e->n_halfopen += (size_t)d;
 }
 
+/* sa->conn's count of established IKE SAs: d = +1 / -1 around a change of
+ * sa's state or conn. */
+static void conn_tally(const struct ike_sa *sa, int d)
+{
+	if (sa->state == IKE_S_ESTABLISHED && sa->conn)
+		sa->conn->n_established += (unsigned)d;
+}
+
 /* The same for an established Child SA (counted when its IKE SA is). */
 static void child_tally(const struct child_sa *c, int d)
 {
@@ -223,6 +231,7 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->coll_serial)
 		sa->e->n_coll--;
+	conn_tally(sa, -1);
 	ccs_clear(sa);
 	op_sink_done(&sa->op, IKE_RC_TERMINATED, "IKE SA freed");
 	ops_end(&sa->rekey_op, sa->successor || sa->rekeyed, sa->conn->name, sa->serial, "IKE SA",
@@ -270,8 +279,10 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 		return false;
 	}
 	sa_tally(sa, -1);
+	conn_tally(sa, -1);
 	sa->state = to;
 	sa_tally(sa, +1);
+	conn_tally(sa, +1);
 	ike_sa_dirty(sa);
 	ike_sa_id_index(sa);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
@@ -332,7 +343,9 @@ void ike_sa_set_conn(struct ike_sa *sa, struct ike_conn *conn)
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (!c->conn && old != conn)
 			c->conn = ike_conn_ref(old);
+	conn_tally(sa, -1);
 	sa->conn = ike_conn_ref(conn);
+	conn_tally(sa, +1);
 	sa->peer_addr = conn->remote.addr;
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->conn == conn) {
