@@ -56,11 +56,12 @@ static struct secret *f_psk(void *ctx, const struct cy_id *l, const struct cy_id
 }
 
 static struct ike_conn *f_find(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
-				     const struct cy_id *id)
+				     const struct cy_id *id, const struct alg_suite *ike)
 {
 	(void)l;
 	(void)r;
 	(void)id;
+	(void)ike;
 	return &net.conn[*(int *)ctx];
 }
 

@@ -141,6 +141,12 @@ static void op_keepalive(void *ctx, const struct ike_endpoint *l, const struct i
 		h->dp->ops->send_keepalive(h->dp, &l->addr, l->port, &r->addr, r->port);
 }
 
+static void op_peer_dead(void *ctx, struct ike_conn *conn, enum ike_dpd_action act)
+{
+	(void)act;
+	sa_hold_dead_peer(ctx, conn);
+}
+
 static void op_deadline(void *ctx, uint64_t when)
 {
 	struct ikehost *h = ctx;
@@ -162,6 +168,7 @@ static const struct ike_ops host_ops = {
 	.ike_sa_deleted = op_ike_deleted,
 	.deadline_changed = op_deadline,
 	.send_keepalive = op_keepalive,
+	.peer_dead = op_peer_dead,
 };
 
 /* ---- sockets, timers, dataplane events ------------------------------------ */

@@ -24,6 +24,7 @@
 struct pluto;
 struct dconn;
 struct conn_view;
+struct ike_conn;
 struct reply;
 struct dataplane;
 struct satable;
@@ -70,6 +71,9 @@ bool sa_conn_has_child(const struct ikehost *h, const struct dconn *dc);
  * installs its bypass/block policies (--unroute removes them as a trap's);
  * initiating one is refused (Libreswan's 030 + 036 lines). */
 int sa_route_shunt(struct ikehost *h, struct dconn *dc, struct reply *rp);
+/* dpdaction=hold|restart, peer dead: route the conn (unless routed) so its
+ * trap holds the traffic once the Child SAs go (Libreswan's %hold). */
+void sa_hold_dead_peer(struct ikehost *h, struct ike_conn *ic);
 /* A conn's own selector pairs (sa_sel_conn_pairs over its ends' subnets,
  * protocol and ports) into sel[SATABLE_MAX_POL], for its trap or (shunt:
  * an unset end none, %any its whole family) its shunt policies. */

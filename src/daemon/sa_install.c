@@ -352,6 +352,19 @@ int sa_route(struct ikehost *h, struct dconn *dc, struct reply *rp)
 	return 0;
 }
 
+void sa_hold_dead_peer(struct ikehost *h, struct ike_conn *ic)
+{
+	struct conn_view *v = connview_of(ic);
+	struct reply rp = { 0 };
+
+	if (!h->sat || !v || !v->dc || satable_trap_of(h->sat, ic, NULL))
+		return;                       /* routed already: its trap stays */
+	if (sa_route(h, v->dc, &rp) == 0)
+		log_info("\"%s\": dead peer: its traffic is held (the conn is routed)", v->dc->name);
+	else
+		log_warn("\"%s\": dead peer: cannot hold its traffic (no trap: a %%any peer?)", v->dc->name);
+}
+
 int sa_unroute(struct ikehost *h, struct dconn *dc, struct reply *rp)
 {
 	if (!h || !h->sat || !dc->view || !satable_trap_of(h->sat, &dc->view->ike, NULL)) {

@@ -250,7 +250,7 @@ void sa_status_drops(struct pluto *p, struct reply *rp)
 {
 	struct ikehost *h = ikehost_peek(p);
 	uint64_t d[DP_DROP__COUNT];
-	char line[1024];
+	char line[2048];   /* every dataplane or IKE drop counter with its name */
 	size_t o = 0;
 
 	if (!h || !h->dp)

@@ -187,14 +187,12 @@ static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 
 	if (addr_is_set(&p->pol.tmpl_dst) && !addr_eq(&p->pol.tmpl_dst, &sa->cfg.dst))
 		return false;
-	if (!ss->dst.addr.af)
-		return true;                /* an SA without selectors */
-	if (!subnet_within(&ss->src, &ps->src) || !subnet_within(&ss->dst, &ps->dst))
+	if (ss->dst.addr.af && (!subnet_within(&ss->src, &ps->src) || !subnet_within(&ss->dst, &ps->dst)))
 		return false;
-	for (unsigned i = 0; i < sa->npairs; i++)
+	for (unsigned i = 0; i < sa->npairs; i++)   /* pairs of both families have no cover */
 		if (sel_within(&sa->pairs[i], ps))
 			return true;
-	return !sa->npairs;
+	return !sa->npairs;         /* none: its selector alone (unset: an SA without selectors) */
 }
 
 /* Point every policy of reqid at the newest outbound SA of that reqid

@@ -46,6 +46,14 @@ struct us {
 	struct xfrm_stat stat0;        /* the kernel's counters when we started */
 };
 
+/* Does the policy route its destination into the TUN?  Outbound ones do,
+ * but a passthrough shunt: its traffic reaches the TUN only through a
+ * tunnel's wider route, and leaves again in clear (us_shunt.c). */
+static inline bool us_routed(const struct dp_policy *pol)
+{
+	return pol->dir == DP_DIR_OUT && pol->action != DP_ACT_PASS;
+}
+
 /* us_io.c: TUN, sockets and the packet thread. */
 int us_io_open(struct us *u, const struct dp_params *p);
 void us_io_close(struct us *u);
@@ -82,7 +90,9 @@ int us_link_up(struct us *u, unsigned mtu);
  * destination from leaving through any interface but the TUN. */
 int us_nft_open(struct us *u);
 void us_nft_close(struct us *u);
-/* dst is routed into the TUN (add) or no longer: 0 or -errno (no table: 0). */
+/* dst is routed into the TUN (add) or no longer: 0 or -errno (no table: 0).
+ * An add that fails (the table deleted under us: a firewall reload)
+ * rebuilds the table with every routed destination once. */
 int us_guard_route(struct us *u, bool add, const struct ip_subnet *dst);
 
 /* us_xfrm.c: the kernel's inbound policy check against cleartext. */

@@ -13,14 +13,6 @@
 
 static struct us *US(struct dataplane *dp) { return dp->priv; }
 
-/* Does the policy route its destination into the TUN?  Outbound ones do,
- * but a passthrough shunt: its traffic reaches the TUN only through a
- * tunnel's wider route, and leaves again in clear (us_shunt.c). */
-static bool routed(const struct dp_policy *pol)
-{
-	return pol->dir == DP_DIR_OUT && pol->action != DP_ACT_PASS;
-}
-
 static uint64_t mono_s(void)
 {
 	struct timespec ts;
@@ -129,7 +121,7 @@ static void us_shutdown(struct dataplane *dp)
 	us_io_stop(u);
 	/* remove our routes and rules */
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
-		if (routed(&p->pol) && !dp->params.no_routes)
+		if (us_routed(&p->pol) && !dp->params.no_routes)
 			us_route(u, false, &p->pol.sel.dst, NULL);
 	dp_srcaddr_release_all(&u->srcaddrs);
 	for (int f = 0; f < 2; f++)
@@ -202,7 +194,7 @@ static struct dp_policy shunt_reverse(const struct dp_policy *pol)
 static bool other_route(struct us *u, const struct dp_policy *pol)
 {
 	for (struct pol_entry *p = u->db.pols; p; p = p->next)
-		if (routed(&p->pol) && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
+		if (us_routed(&p->pol) && subnet_eq(&p->pol.sel.dst, &pol->sel.dst))
 			return true;
 	return false;
 }
@@ -244,7 +236,7 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 	if (pol->action != DP_ACT_IPSEC && pol->dir != DP_DIR_OUT)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&u->lock);
-	need_route = routed(pol) && !other_route(u, pol);
+	need_route = us_routed(pol) && !other_route(u, pol);
 	rc = sadb_add_policy(&u->db, pol);
 	if (rc == 0 && pol->action != DP_ACT_IPSEC) {
 		struct dp_policy in = shunt_reverse(pol);
@@ -259,7 +251,7 @@ static int us_add_policy(struct dataplane *dp, const struct dp_policy *pol)
 		sadb_del_policy(&u->db, pol);
 		pthread_rwlock_unlock(&u->lock);
 	}
-	if (rc < 0 || !routed(pol) || dp->params.no_routes)
+	if (rc < 0 || !us_routed(pol) || dp->params.no_routes)
 		return rc;
 	if (!u->rules[fi]) {
 		rc = us_rule(u, true, pol->sel.dst.addr.af);
@@ -290,13 +282,13 @@ static int us_del_policy(struct dataplane *dp, const struct dp_policy *pol)
 		struct dp_policy in = shunt_reverse(pol);
 		sadb_del_policy(&u->db, &in);
 	}
-	last_route = rc == 0 && routed(pol) && !other_route(u, pol);
+	last_route = rc == 0 && us_routed(pol) && !other_route(u, pol);
 	pthread_rwlock_unlock(&u->lock);
 	if (rc == 0 && pol->dir == DP_DIR_IN)
 		us_xfrm_policy(u, pol, false);
 	if (rc == 0)
 		us_shunt_kernel(u, pol, false);   /* nothing for a non-shunt */
-	if (rc < 0 || !routed(pol) || dp->params.no_routes)
+	if (rc < 0 || !us_routed(pol) || dp->params.no_routes)
 		return rc;
 	if (last_route) {
 		us_route(u, false, &pol->sel.dst, NULL);

@@ -196,14 +196,18 @@ int us_route(struct us *u, bool add, const struct ip_subnet *dst, const struct d
 	}
 	if (!dp_route_msg(buf, sizeof(buf), nl_seq(), add, &r))
 		return -EAFNOSUPPORT;
+	/* Fail closed: without the unreachable route no TUN route (it would
+	 * leave nothing behind a killed daemon); a TUN route that cannot be
+	 * added leaves the unreachable one (the traffic stops rather than
+	 * leaving in clear through the main table), and a missing nftables
+	 * guard (logged) costs bound sockets only, never the route every
+	 * other socket needs. */
 	if (add && (rc = us_route_guard(u, true, dst)) < 0)
-		return rc;                    /* no route without its guards */
-	if (add && (rc = us_guard_route(u, true, dst)) < 0) {
-		us_route_guard(u, false, dst);
 		return rc;
-	}
+	if (add)
+		us_guard_route(u, true, dst);
 	rc = nl_talk(u, (struct nlmsghdr *)buf);
-	if (!add || rc < 0) {
+	if (!add) {
 		us_guard_route(u, false, dst);
 		us_route_guard(u, false, dst);
 	}

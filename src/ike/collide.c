@@ -320,6 +320,8 @@ void collide_dead_peer(struct ike_sa *sa, const char *reason)
 
 	if (dpd)
 		sa_line(sa, 0, "liveness: peer not responding; dpdaction=%s", dpd_action_name[act]);
+	if (dpd && act != IKE_DPD_CLEAR && !conn->gone && e->ops->peer_dead)
+		e->ops->peer_dead(e->ctx, conn, act);    /* its trap takes over before the SAs go */
 	ike_sa_destroy(sa, reason);
 	if (!dpd || act != IKE_DPD_RESTART || conn->gone) {
 		ike_conn_unref(conn);

@@ -44,9 +44,11 @@ enum ike_encaps { IKE_ENCAPS_AUTO, IKE_ENCAPS_YES, IKE_ENCAPS_NO };
 enum ike_esn { IKE_ESN_EITHER, IKE_ESN_YES, IKE_ESN_NO };
 enum ike_authby { IKE_AUTHBY_PSK };
 /* dpdaction=: what a dead peer (DPD / liveness timeout) leads to.  For the
- * engine hold and clear are the same (the SAs are deleted); the embedder
- * keeps a routed conn's trap policies either way (hold).  restart deletes
- * and initiates the conn again (keyingtries applies to the new attempt). */
+ * engine hold and clear are the same (the SAs are deleted); with hold and
+ * restart the embedder is told first (ike_ops.peer_dead), so that the
+ * conn's trap holds its traffic once the Child SAs are gone.  restart
+ * deletes and initiates the conn again (keyingtries applies to the new
+ * attempt). */
 enum ike_dpd_action { IKE_DPD_HOLD = 0, IKE_DPD_CLEAR, IKE_DPD_RESTART };
 
 /* What IKE needs from a connection: a reference-counted handle.  The
@@ -190,6 +192,9 @@ struct ike_ops {
 	 * reports here before it returns when the deadline changed, and
 	 * ike_tick() always reports; the embedder never asks by itself. */
 	void (*deadline_changed)(void *ctx, uint64_t deadline_ms);
+	/* Optional: DPD declared conn's peer dead with dpdaction=hold or
+	 * restart; called before the IKE SA and its Child SAs are deleted. */
+	void (*peer_dead)(void *ctx, struct ike_conn *conn, enum ike_dpd_action act);
 	/* Optional: a NAT keepalive (RFC 3948 §2.3: the single byte 0xFF, no
 	 * non-ESP marker) from local to remote, both on port 4500. */
 	void (*send_keepalive)(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote);
@@ -220,6 +225,13 @@ struct ike_engine_config {
 	unsigned max_halfopen;         /* max-halfopen-ike: half-open IKE SAs before new
 					* IKE_SA_INIT requests are dropped (0: 50000) */
 	bool halfopen_none;            /* max-halfopen-ike=0: every new IKE_SA_INIT is dropped */
+	/* Flood limits; 0 = the default (src/ike/sa.h). */
+	size_t frag_unauth_budget;     /* bytes of fragments stored for SAs not yet
+					* authenticated, all together (8 MiB) */
+	unsigned max_child_sas;        /* Child SAs a peer may have on one IKE SA (128):
+					* more are refused with NO_ADDITIONAL_SAS */
+	unsigned max_rekeys_in_flight; /* Child SAs a peer rekeyed without deleting yet
+					* (8): more rekeys get TEMPORARY_FAILURE */
 };
 
 #endif

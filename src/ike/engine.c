@@ -114,7 +114,13 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.max_ike_sas = 65536;
 	if (!e->cfg.max_halfopen)
 		e->cfg.max_halfopen = 50000;
-	if (!cookie_secret_init(&e->cookie)) {
+	if (!e->cfg.frag_unauth_budget)
+		e->cfg.frag_unauth_budget = IKE_FRAG_UNAUTH_BUDGET;
+	if (!e->cfg.max_child_sas)
+		e->cfg.max_child_sas = IKE_MAX_CHILD_SAS;
+	if (!e->cfg.max_rekeys_in_flight)
+		e->cfg.max_rekeys_in_flight = IKE_MAX_REKEYS_IN_FLIGHT;
+	if (!cookie_secret_init(&e->cookie) || !resend_setup(e)) {
 		free(e);
 		return NULL;
 	}
@@ -163,12 +169,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 		}
 		sa = ike_sa_find_init(e, m->hdr.spi_i, remote);
 		if (sa) {
-			if (sa->cache.valid && sa->cache.msgid == 0 && sa->state == IKE_S_INIT_R) {
-				e->stats.cached_replays++;
-				msg_transmit(sa, &sa->cache.pkts);
-			} else {
-				eng_drop(e, DROP_WRONG_STATE, "IKE_SA_INIT request for existing #%u", sa->serial);
-			}
+			resend_init_request(sa, m, remote);
 			return;
 		}
 		if (rules_ok(e, m))
@@ -189,7 +190,7 @@ static void recv_sa_init(struct ike_engine *e, struct ike_msg *m, const struct i
 }
 
 /* Message-ID checks (window 1): true = process; may replay a cached response. */
-static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m)
+static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m, const struct ike_endpoint *remote)
 {
 	struct ike_engine *e = sa->e;
 	uint32_t id = m->hdr.msgid;
@@ -206,17 +207,7 @@ static bool msgid_accept(struct ike_sa *sa, struct ike_msg *m)
 		return true;
 	}
 	if (sa->cache.valid && id == sa->cache.msgid) {
-		if (m->sk_is_frag) {
-			/* RFC 7383 §2.6.1: answer only the first fragment */
-			struct ike_skf f;
-			const struct pl_view *v = &m->outer.pl[m->sk_index];
-
-			if (ike_skf_decode(v->body, v->len, &f) != WIRE_OK || f.number != 1)
-				return false;
-		}
-		e->stats.cached_replays++;
-		log_debug("#%u: retransmitted request %u, replaying the cached response", sa->serial, id);
-		msg_transmit(sa, &sa->cache.pkts);
+		resend_request(sa, m, remote);
 		return false;
 	}
 	if (id != sa->peer_msgid) {
@@ -316,9 +307,14 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	struct ike_sa *sa;
 	enum wire_err we;
 	uint8_t *plain = NULL;
-	bool wait = false;
+	bool wait = false, ran = false;
+	/* a message dropped or answered without state (a flood's) leaves
+	 * every deadline as it was: no walk for the next one */
+	unsigned serial0 = e->next_serial;
+	uint64_t cookie0 = cookie_deadline(e);
 
 	e->stats.rx++;
+	e->batch++;
 	we = ike_msg_decode(pkt, len, &m);
 	if (we != WIRE_OK) {
 		eng_drop(e, DROP_MALFORMED_HEADER, "%s", wire_err_text(we));
@@ -326,6 +322,7 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 	}
 	if (m.hdr.exch == IKEV2_EXCH_IKE_SA_INIT) {
 		recv_sa_init(e, &m, local, remote);
+		ran = ike_hdr_is_response(&m.hdr);
 		goto out;
 	}
 	sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
@@ -338,7 +335,7 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 		eng_drop(e, DROP_MALFORMED_HEADER, "#%u: I flag does not match the sender's role", sa->serial);
 		goto out;
 	}
-	if (!msgid_accept(sa, &m))
+	if (!msgid_accept(sa, &m, remote))
 		goto out;   /* dropped, or a retransmitted request answered from the cache */
 	if (!state_accepts(sa, &m)) {
 		eng_drop(e, DROP_WRONG_STATE, "#%u: %s %s in %s", sa->serial,
@@ -356,17 +353,22 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 		goto out;
 	if (wait)
 		goto out;
+	if (!ike_hdr_is_response(&m.hdr) && !m.sk_is_frag)
+		resend_note_request(sa, m.raw, m.raw_len);
 	if (!rules_ok(e, &m))
 		goto out;
 	sa->last_rx = eng_now(e);
 	follow_peer(sa, local, remote);
 	dispatch(sa, &m);
+	ran = true;
 out:
 	if (plain) {
 		secret_wipe(plain, IKE_MSG_MAX);
 		free(plain);
 	}
-	eng_deadline_changed(e);
+	e->batch--;
+	if (ran || e->deadline_dirty || e->next_serial != serial0 || cookie_deadline(e) != cookie0)
+		eng_deadline_changed(e);
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -382,6 +384,7 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 {
 	uint64_t d = UINT64_MAX;
 
+	sa->e->stats.deadline_evals++;
 	d = min_nz(d, retransmit_deadline(sa));
 	d = min_nz(d, sa->retry_at);
 	if (sa->state == IKE_S_ESTABLISHED) {
@@ -410,7 +413,7 @@ static uint64_t deadline_walk(const struct ike_engine *e)
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKE_S_REKEY_LARVAL)
 			d = min_nz(d, sa_deadline(sa));
-	return d;
+	return min_nz(d, cookie_deadline(e));
 }
 
 /* Recomputes the deadlines of the SAs marked dirty since the last call. */
@@ -432,13 +435,20 @@ uint64_t ike_next_deadline(const struct ike_engine *e)
 
 	deadlines_update((struct ike_engine *)e);
 	top = sa_heap_top(&e->timers);
-	return top ? top->heap_key : UINT64_MAX;
+	return min_nz(top ? top->heap_key : UINT64_MAX, cookie_deadline(e));
 }
 
 void eng_deadline_changed(struct ike_engine *e)
 {
-	uint64_t d = ike_next_deadline(e);
+	uint64_t d;
 
+	if (e->batch) {
+		e->deadline_dirty = true;
+		return;
+	}
+	e->deadline_dirty = false;
+	d = ike_next_deadline(e);
+	e->stats.deadline_walks++;
 	if (e->crosscheck && d != deadline_walk(e)) {
 		log_error("IKE SA index crosscheck: next deadline %llu, the walk finds %llu",
 			  (unsigned long long)d, (unsigned long long)deadline_walk(e));
@@ -516,6 +526,8 @@ void ike_tick(struct ike_engine *e)
 	uint64_t now = eng_now(e);
 	struct ike_sa *sa;
 
+	cookie_timer(e, now);
+	e->batch++;   /* one deadline report at the end */
 	deadlines_update(e);
 	while ((sa = sa_heap_top(&e->timers)) != NULL && sa->heap_key <= now) {
 		if (n == cap) {
@@ -539,6 +551,7 @@ void ike_tick(struct ike_engine *e)
 			sa_timers(sa, now);
 	if (serials != stack)
 		free(serials);
+	e->batch--;
 	e->last_deadline = 0;   /* always report after a tick: the embedder's timer fired */
 	eng_deadline_changed(e);
 }

@@ -15,8 +15,9 @@
  *
  * The reassembly state lives in the caller's IKE SA (one for requests the
  * peer sends, one for responses to ours: the message ID spaces differ);
- * fragments are copied
- * to heap buffers (freed and wiped by frag_reasm_reset/_free). */
+ * fragments are copied to heap buffers (freed and wiped by
+ * frag_reasm_reset/_free).  What IKE SAs not yet authenticated store counts
+ * against the engine's budget (keys.c frag_budget_sync). */
 #ifndef CYGNET_FRAG_H
 #define CYGNET_FRAG_H
 

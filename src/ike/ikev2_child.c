@@ -357,6 +357,33 @@ static bool request_old_child(struct ike_sa *sa, const struct ike_msg *m, struct
 	return true;
 }
 
+/* The peer's Child SAs on one IKE SA are bounded (RFC 7296 §1.3: a
+ * request beyond them gets NO_ADDITIONAL_SAS): at most cfg.max_child_sas,
+ * and at most cfg.max_rekeys_in_flight of them rekeyed but not deleted yet
+ * (TEMPORARY_FAILURE, §2.25: it may retry once it deleted the old ones);
+ * a Child SA is rekeyed once.  False = refused (answered, counted). */
+static bool child_limits_ok(struct ike_sa *sa, const struct ike_msg *m, const struct child_sa *old)
+{
+	const struct ike_engine_config *cfg = &sa->e->cfg;
+	unsigned n = 0, rekeyed = 0;
+
+	for (const struct child_sa *c = sa->children; c; c = c->next) {
+		n++;
+		rekeyed += c->peer_rekeyed;
+	}
+	if (!old && n >= cfg->max_child_sas) {
+		sa->e->drops[DROP_NO_ADDITIONAL_SAS]++;   /* reply_error() logs it */
+		reply_error(sa, m->hdr.msgid, v2N_NO_ADDITIONAL_SAS, NULL, 0);
+		return false;
+	}
+	if (old && (old->peer_rekeyed || rekeyed >= cfg->max_rekeys_in_flight)) {
+		sa->e->drops[DROP_REKEY_LIMIT]++;
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		return false;
+	}
+	return true;
+}
+
 static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
 {
 	const struct ike_chain *ch = &m->inner;
@@ -370,7 +397,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	uint8_t nr[IKE_NONCE_LEN], grp[2];
 	const char *why;
 
-	if (!request_old_child(sa, m, &old))
+	if (!request_old_child(sa, m, &old) || !child_limits_ok(sa, m, old))
 		return;
 	if (!x->have_ts) {
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
@@ -446,6 +473,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	child_line(c, false);
 	if (old) {
 		old->rekey_at = 0;   /* the initiator deletes it */
+		old->peer_rekeyed = true;
 		if (!ours)
 			old->rekeying = false;
 	}
@@ -466,6 +494,10 @@ void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		reply_error(sa, m->hdr.msgid, sa->e->refuse_ccs_notify, NULL, 0);   /* fault injection */
 	} else if (sa->state == IKE_S_DELETING) {
 		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);      /* §2.25.2 */
+	} else if (sa->rekeyed) {
+		/* replaced: new Child SAs and rekeys belong on its successor */
+		sa->e->drops[DROP_REKEYED_IKE_SA]++;
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 	} else if (!ccs_decode(&m->inner, x)) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed CREATE_CHILD_SA request", sa->serial);
 		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);

@@ -66,6 +66,14 @@ const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e
 	X(DROP_BAD_KE, "unacceptable KE payload") \
 	X(DROP_FRAGMENT, "fragment rejected") \
 	X(DROP_CRYPTO, "crypto failure") \
+	X(DROP_REPLAY_MISMATCH, "retransmitted request not byte-identical") \
+	X(DROP_REPLAY_LIMIT, "cached response replay limit") \
+	X(DROP_REPLAY_RATE, "cached response replay rate per source") \
+	X(DROP_RETRANSMITTED_FRAGMENT, "retransmitted fragment (not the first)") \
+	X(DROP_FRAG_BUDGET, "fragment budget of unauthenticated IKE SAs") \
+	X(DROP_NO_ADDITIONAL_SAS, "Child SA limit of the IKE SA (NO_ADDITIONAL_SAS)") \
+	X(DROP_REKEY_LIMIT, "Child SA rekey limit (TEMPORARY_FAILURE)") \
+	X(DROP_REKEYED_IKE_SA, "CREATE_CHILD_SA on a rekeyed IKE SA") \
 	X(DROP_OTHER, "other")
 
 #define IKE_DROP_ENUM(n, s) n,
@@ -77,6 +85,9 @@ uint64_t ike_drop_count(const struct ike_engine *e, enum ike_drop d);
 struct ike_stats {
 	uint64_t rx, tx, retransmits, cached_replays, established_ike, established_child;
 	uint64_t cookies_sent, invalid_ke_sent, fragments_sent, fragments_rx;
+	uint64_t cookie_rotations;
+	uint64_t deadline_walks;          /* next-deadline computations (each walks the SAs) */
+	uint64_t deadline_evals;          /* SAs whose deadline was computed (walks, ticks) */
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *out);
 

@@ -3,6 +3,7 @@
  * (§2.15), and the hand-off of Child SAs to the embedder's dataplane. */
 #include "ike/sa.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
@@ -86,6 +87,25 @@ static void sk_keys_dir(const struct ike_sa *sa, bool from_initiator, struct sk_
 void keys_sk_out(const struct ike_sa *sa, struct sk_keys *k) { sk_keys_dir(sa, sa->initiator, k); }
 void keys_sk_in(const struct ike_sa *sa, struct sk_keys *k) { sk_keys_dir(sa, !sa->initiator, k); }
 
+/* Fragments stored for an IKE SA not yet authenticated count against the
+ * engine's budget (cfg.frag_unauth_budget) until it is established or goes. */
+static bool unauthenticated(const struct ike_sa *sa)
+{
+	return sa->state == IKE_S_NEW || sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R ||
+	       sa->state == IKE_S_AUTH_I;
+}
+
+void frag_budget_sync(struct ike_sa *sa)
+{
+	size_t now = 0;
+
+	if (unauthenticated(sa))
+		now = (sa->reasm_req ? sa->reasm_req->bytes : 0) + (sa->reasm_resp ? sa->reasm_resp->bytes : 0);
+
+	sa->e->frag_unauth_bytes = sa->e->frag_unauth_bytes - sa->frag_acct + now;
+	sa->frag_acct = now;
+}
+
 static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_keys *k,
 			 uint8_t *plain, size_t cap, bool *wait)
 {
@@ -93,7 +113,9 @@ static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_k
 	struct ike_skf f;
 	enum wire_err we = ike_skf_decode(v->body, v->len, &f);
 	enum frag_result fr;
+	struct frag_reasm *r, **rp;
 	uint8_t first_np = 0;
+	bool ok;
 	const char *why;
 	size_t plen;
 
@@ -110,7 +132,21 @@ static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_k
 		return false;
 	}
 	sa->e->stats.fragments_rx++;
-	fr = frag_reasm_add(&sa->reasm, m->hdr.msgid, f.number, f.total, m->sk_first_np, plain, plen);
+	rp = ike_hdr_is_response(&m->hdr) ? &sa->reasm_resp : &sa->reasm_req;
+	if (!*rp && !(*rp = calloc(1, sizeof(**rp)))) {
+		eng_drop(sa->e, DROP_FRAGMENT, "#%u: %s", sa->serial, frag_result_name(FRAG_NOMEM));
+		return false;
+	}
+	r = *rp;
+	if (unauthenticated(sa) && sa->e->frag_unauth_bytes + plen > sa->e->cfg.frag_unauth_budget) {
+		eng_drop(sa->e, DROP_FRAG_BUDGET, "#%u: fragment %u/%u: %zu bytes stored for unauthenticated IKE SAs",
+			 sa->serial, f.number, f.total, sa->e->frag_unauth_bytes);
+		return false;
+	}
+	if (rp == &sa->reasm_req && f.number == 1)
+		resend_note_request(sa, m->raw, m->raw_len);
+	fr = frag_reasm_add(r, m->hdr.msgid, f.number, f.total, m->sk_first_np, plain, plen);
+	frag_budget_sync(sa);
 	if (fr == FRAG_STORED) {
 		*wait = true;
 		return true;
@@ -119,7 +155,9 @@ static bool decrypt_frag(struct ike_sa *sa, struct ike_msg *m, const struct sk_k
 		eng_drop(sa->e, DROP_FRAGMENT, "#%u: %s", sa->serial, frag_result_name(fr));
 		return false;
 	}
-	if (!frag_reasm_take(&sa->reasm, plain, cap, &plen, &first_np)) {
+	ok = frag_reasm_take(r, plain, cap, &plen, &first_np);
+	frag_budget_sync(sa);
+	if (!ok) {
 		eng_drop(sa->e, DROP_FRAGMENT, "#%u: reassembly failed", sa->serial);
 		return false;
 	}

@@ -159,6 +159,10 @@ bool msg_send_response(struct msg_build *mb)
 		return false;
 	sa->cache.valid = true;
 	sa->cache.msgid = mb->msgid;
+	sa->cache.replays = 0;
+	sa->cache.have_hash = sa->rx_hash_ok;
+	memcpy(sa->cache.req_hash, sa->rx_hash, sizeof(sa->cache.req_hash));
+	sa->rx_hash_ok = false;
 	sa->peer_msgid = mb->msgid + 1;
 	msg_transmit(sa, &sa->cache.pkts);
 	return true;

@@ -133,7 +133,6 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = ike_conn_ref(conn);
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
-	frag_reasm_init(&sa->reasm);
 	sa_link(sa);
 	sa_tally(sa, +1);
 	return sa;
@@ -219,6 +218,15 @@ static void ccs_clear(struct ike_sa *sa)
 	secret_wipe(&sa->ccs, sizeof(sa->ccs));
 }
 
+static void reasm_free(struct frag_reasm **r)
+{
+	if (!*r)
+		return;
+	frag_reasm_free(*r);
+	free(*r);
+	*r = NULL;
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	if (!sa)
@@ -243,7 +251,9 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
-	frag_reasm_free(&sa->reasm);
+	reasm_free(&sa->reasm_req);
+	reasm_free(&sa->reasm_resp);
+	frag_budget_sync(sa);   /* none left: gives its bytes back */
 	secret_wipe(sa, sizeof(*sa));
 	free(sa);
 }
@@ -285,6 +295,7 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	conn_tally(sa, +1);
 	ike_sa_dirty(sa);
 	ike_sa_id_index(sa);
+	frag_budget_sync(sa);   /* established: its fragments leave the budget */
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }

@@ -18,6 +18,16 @@
 #define IKE_NONCE_LEN 32
 #define IKE_MAX_PKTS FRAG_MAX_TOTAL
 
+/* Flood limits (docs/ARCHITECTURE.md "Floods"). */
+#define IKE_REPLAY_MAX 8                /* replays of one cached response */
+#define IKE_REPLAY_PER_SOURCE 16        /* replays per source address bucket per second */
+#define IKE_REPLAY_BUCKETS 1024
+#define IKE_FRAG_UNAUTH_BUDGET (8u << 20)   /* default ike_engine_config.frag_unauth_budget */
+#define IKE_MAX_CHILD_SAS 128           /* default ike_engine_config.max_child_sas */
+#define IKE_MAX_REKEYS_IN_FLIGHT 8      /* default ike_engine_config.max_rekeys_in_flight */
+#define IKE_COOKIE_ROTATE_MS 120000     /* cookie secret lifetime (RFC 7296 §2.6) */
+#define IKE_COOKIE_GRACE_MS 10000       /* the previous secret is accepted this long */
+
 /* ---- states ---- */
 
 /* name, Libreswan state name, story */
@@ -89,6 +99,7 @@ struct child_sa {
 	uint64_t created, rekey_at, expire_at;
 	bool installed;
 	bool rekeying;                     /* a CREATE_CHILD_SA rekey for it is in flight */
+	bool peer_rekeyed;                 /* we answered the peer's rekey of it: it goes soon */
 	bool rekey_pending, delete_pending; /* waiting for the request window */
 	/* rekey responder: the outbound SA waits until the initiator switched
 	 * (see ike_child_params.outbound_later) */
@@ -125,10 +136,16 @@ struct outstanding {
 	bool liveness;                     /* a DPD probe: dpdtimeout applies */
 };
 
+/* The response to the peer's last request, replayed only when the same
+ * request comes again byte for byte (resend.c). */
+#define IKE_REQ_HASH_LEN 16
 struct resp_cache {
 	bool valid;
 	uint32_t msgid;
 	struct pktset pkts;
+	bool have_hash;                    /* req_hash is the request's (or its fragment 1's) */
+	uint8_t req_hash[IKE_REQ_HASH_LEN];
+	unsigned replays;                  /* times replayed (at most IKE_REPLAY_MAX) */
 };
 
 /* The CREATE_CHILD_SA exchange this IKE SA has in flight (as initiator). */
@@ -220,8 +237,14 @@ struct ike_sa {
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our IKE rekeys */
-	struct frag_reasm reasm;
+	/* RFC 7383 reassembly, one per direction (the message ID spaces
+	 * differ), allocated at the direction's first fragment */
+	struct frag_reasm *reasm_req, *reasm_resp;
+	size_t frag_acct;                  /* bytes of these in e->frag_unauth_bytes */
 	uint16_t invalid_ke_tries;
+	/* the request being processed: its hash goes to cache.req_hash */
+	bool rx_hash_ok;
+	uint8_t rx_hash[IKE_REQ_HASH_LEN];
 };
 
 /* The conn a Child SA belongs to (its own, or its IKE SA's). */
@@ -251,6 +274,21 @@ struct ike_engine {
 	struct ike_stats stats;
 	struct cookie_secret cookie;
 	uint64_t last_deadline;
+	/* inside ike_recv/ike_tick: deadline changes are reported once at
+	 * the end (each SA destroyed would walk all the others) */
+	unsigned batch;
+	bool deadline_dirty;
+	/* cookie secret rotation (cookie.c): next rotation, end of the
+	 * previous secret's grace; cookie_used = made or checked since the
+	 * last rotation (an idle engine arms no timer for it) */
+	uint64_t cookie_rotate_at, cookie_prev_until;
+	bool cookie_used;
+	/* replays of cached responses per source (resend.c): a fixed table of
+	 * buckets chosen by a keyed hash of the address */
+	struct replay_bucket { uint64_t window; uint32_t count; } replay_src[IKE_REPLAY_BUCKETS];
+	uint64_t replay_key;
+	uint8_t req_key[16];               /* key of the request hashes */
+	size_t frag_unauth_bytes;          /* fragments stored for SAs not yet authenticated */
 	uint64_t seq;                      /* event counter: created_seq/established_seq */
 	unsigned refuse_ccs;               /* ike_test_refuse_ccs() */
 	uint16_t refuse_ccs_notify;
@@ -263,6 +301,8 @@ void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callba
 void ike_sa_destroy(struct ike_sa *sa, const char *why);
 struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
 struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote);
+/* Our IKE SA waiting for the IKE_SA_INIT response with this SPIi. */
+struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
 /* Index sa again after its SPIs, role or remote address changed. */
 void ike_sa_reindex(struct ike_sa *sa);
@@ -434,7 +474,36 @@ void nat_add_notifies(struct msg_build *mb, struct ike_sa *sa);
 void nat_process(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r);
 void nat_float(struct ike_sa *sa);
 
+/* splitmix64's finalizer: hashes of values a peer chooses (SPIs, source
+ * addresses) are ike_mix64(value ^ secret key), so it cannot aim at one
+ * bucket of a table. */
+static inline uint64_t ike_mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* ---- resend.c: retransmitted requests ---- */
+/* Hash of a request just accepted (after decryption; for a fragmented one,
+ * its fragment 1) into sa->rx_hash: msg_send_response() keeps it. */
+void resend_note_request(struct ike_sa *sa, const uint8_t *raw, size_t len);
+/* A request with the message ID of the cached response: replay the
+ * response if it is the same request byte for byte, within the per-SA and
+ * per-source limits; else drop (counted). */
+void resend_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_endpoint *remote);
+/* An IKE_SA_INIT request for the half-open SA sa (same SPIi and address). */
+void resend_init_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_endpoint *remote);
+bool resend_setup(struct ike_engine *e);
+
+/* ---- fragments of unauthenticated SAs (keys.c) ---- */
+/* Brings e->frag_unauth_bytes up to date with sa's reassembly states. */
+void frag_budget_sync(struct ike_sa *sa);
+
 /* ---- cookie.c ---- */
+/* Rotation of the cookie secret: due work, and its next deadline (0 = none). */
+void cookie_timer(struct ike_engine *e, uint64_t now);
+uint64_t cookie_deadline(const struct ike_engine *e);
 /* Responder: true = proceed; false = answered with COOKIE (or dropped). */
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
 			  const struct ike_endpoint *local, const struct ike_endpoint *remote);

@@ -6,7 +6,8 @@
 # UDP 500/4500: truncated packets, missing payloads, a proposal without DH,
 # zero/out-of-range KE values, malformed TS (plain, and encrypted from an
 # authenticated peer), INFORMATIONAL/CREATE_CHILD_SA before IKE_AUTH, bad
-# rekey protocol IDs, fragment reassembly abuse.  After each case: east's
+# rekey protocol IDs, fragment reassembly abuse, and (issue 13) bare headers
+# aimed at a half-open SA's cached answer.  After each case: east's
 # pluto is still running, its SA list ("#N:" state lines) is unchanged, a
 # ping through "t" still passes, and the "IKE drops:" counters of
 # `ipsec auto --status` went up where the class must be dropped.
@@ -137,6 +138,13 @@ run_case plaints yes
 # the hostile peer's IKE_SA_INIT adds a half-open SA on east: not a malformed case
 echo halfopen >&"${INJ[1]}"
 while read -r -t 30 line <&"${INJ[0]}"; do [[ $line == "DONE halfopen"* ]] && break; done
+# issue 13: bare headers with the half-open SA's SPIi are no amplifier; the
+# same request again is answered a few times only (IKE_REPLAY_MAX, 8)
+run_case amplify yes && { [[ $RESULT == *answers=0\ * ]] || fail amplify-answers "east answered:$RESULT"; }
+if run_case resend no; then
+	n=$(sed -n 's/.*answers=\([0-9]*\).*/\1/p' <<<"$RESULT")
+	if [ "${n:-0}" -ge 1 ] && [ "$n" -le 8 ]; then pass resend-answers; else fail resend-answers "answers=$n, want 1..8:$RESULT"; fi
+fi
 run_case infobeforeauth yes
 echo auth >&"${INJ[1]}"
 auth=

@@ -33,8 +33,8 @@ if aw --up t >/dev/null 2>&1 && aw --up t6 >/dev/null 2>&1; then
 		fail routes-installed "west [$(routes220 "$W" | tr '\n' '|')] rules $(rules "$W"); east [$(routes220 "$E" | tr '\n' '|')] rules $(rules "$E")"
 	fi
 	aw --down t >/dev/null 2>&1
-	if wait_until 5 eval '[ "$(v4route $E 198.51.100.0/24)" = 0 ]' && [ "$(v4route "$W" 203.0.113.0/24)" = 0 ] &&
-	   [ "$(v6route "$W" 2001:db8:2::/64)" = 1 ] && [ "$(rules "$W")" = "0 1" ] && [ "$(rules "$E")" = "0 1" ]; then
+	if wait_until 5 eval '[ "$(v4route $E 198.51.100.0/24)" = 0 ] && [ "$(v4route $W 203.0.113.0/24)" = 0 ] &&
+	   [ "$(v6route $W 2001:db8:2::/64)" = 1 ] && [ "$(rules $W)" = "0 1" ] && [ "$(rules $E)" = "0 1" ]'; then
 		pass down-removes-v4-routes-and-rule
 	else
 		fail down-removes-v4-routes-and-rule "west [$(routes220 "$W" | tr '\n' '|')] rules $(rules "$W"); east [$(routes220 "$E" | tr '\n' '|')] rules $(rules "$E")"

@@ -12,8 +12,8 @@
  * correctly encrypted SK payload: "halfopen" stops after IKE_SA_INIT (the
  * IKE_AUTH request is held back), "auth" releases it and completes IKE_AUTH
  * with the PSK, so later cases come from an authenticated peer.
- * Case names: trunc, missing, nodh, badke, plaints, halfopen, infobeforeauth,
- * auth, badts, badrekey, fragabuse, live.  "live" runs a liveness exchange on
+ * Case names: trunc, missing, nodh, badke, plaints, halfopen, amplify,
+ * resend, infobeforeauth, auth, badts, badrekey, fragabuse, live.  "live" runs a liveness exchange on
  * the engine's IKE SA and reports whether it was answered. */
 #include <errno.h>
 #include <poll.h>
@@ -309,6 +309,31 @@ static void case_halfopen(void)
 	pump(5000, init_answered);
 }
 
+/* Issue 13's amplification against the peer's half-open SA for ours:
+ * 28-byte headers with its SPIi get nothing ("amplify"); our IKE_SA_INIT
+ * request again and again gets the cached answer a few times ("resend"). */
+static void case_amplify(void)
+{
+	struct ike_sa *sa = the_sa();
+	uint8_t hdr[IKE_HDR_LEN];
+
+	if (!sa || !sa->init_req || sa->init_req_len < IKE_HDR_LEN)
+		return;
+	memcpy(hdr, sa->init_req, IKE_HDR_LEN);
+	hdr[16] = IKEV2_PL_NONE;
+	put_be32(hdr + 24, IKE_HDR_LEN);
+	for (int i = 0; i < 50; i++)
+		send_raw(hdr, sizeof(hdr), 500);
+}
+
+static void case_resend(void)
+{
+	struct ike_sa *sa = the_sa();
+
+	for (int i = 0; sa && sa->init_req && i < 20; i++)
+		send_raw(sa->init_req, sa->init_req_len, 500);
+}
+
 static void fill_delete_ike(struct ikeb *b, struct ike_sa *sa, const void *arg)
 {
 	(void)sa;
@@ -513,6 +538,8 @@ static const struct { const char *name; void (*fn)(void); int wait_ms; } cases[]
 	{ "badke", case_badke, 1000 },
 	{ "plaints", case_plaints, 300 },
 	{ "halfopen", case_halfopen, 0 },
+	{ "amplify", case_amplify, 500 },
+	{ "resend", case_resend, 500 },
 	{ "infobeforeauth", case_infobeforeauth, 500 },
 	{ "auth", case_auth, 0 },
 	{ "badts", case_badts, 200 },

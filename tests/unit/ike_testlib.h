@@ -46,6 +46,7 @@ struct tn_peer {
 	struct ike_endpoint ep;           /* our address:500 */
 	struct tn_child child[TN_MAX_CHILD];
 	unsigned n_child_installed, n_child_deleted, n_ike_up, n_ike_down, n_float, n_keepalive;
+	unsigned n_peer_dead, deleted_at_peer_dead;   /* ike_ops.peer_dead; n_child_deleted then */
 	uint64_t out_seq;
 	/* inbound SPIs deleted, and when: the daemon lets them linger 1 s */
 	uint32_t gone_spi[TN_MAX_GONE];
@@ -239,6 +240,16 @@ static inline void tn_keepalive(void *ctx, const struct ike_endpoint *l, const s
 	((struct tn_peer *)ctx)->n_keepalive++;
 }
 
+static void tn_peer_dead(void *ctx, struct ike_conn *conn, enum ike_dpd_action act)
+{
+	struct tn_peer *p = ctx;
+
+	(void)conn;
+	(void)act;
+	p->n_peer_dead++;
+	p->deleted_at_peer_dead = p->n_child_deleted;
+}
+
 static const struct ike_ops tn_ops = {
 	.send_keepalive = tn_keepalive,
 	.now = tn_now,
@@ -250,6 +261,7 @@ static const struct ike_ops tn_ops = {
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
 	.child_sa_endpoints_changed = tn_float,
+	.peer_dead = tn_peer_dead,
 };
 
 /* tn_ops plus the deferred outbound SA of a rekey responder, as the daemon. */
@@ -265,6 +277,7 @@ static const struct ike_ops tn_ops_deferred = {
 	.ike_sa_established = tn_ike_up,
 	.ike_sa_deleted = tn_ike_down,
 	.child_sa_endpoints_changed = tn_float,
+	.peer_dead = tn_peer_dead,
 };
 
 static inline void tn_line(void *arg, int code, const char *text)

@@ -595,6 +595,9 @@ static void test_dpdaction(void)
 			t_fail(__FILE__, __LINE__, "%s: no liveness line", rows[r].label);
 		CHECK_INT(tn_live(&n.p[0]), 0);
 		CHECK_INT(n.p[0].n_child_deleted, 1);
+		/* hold and restart: the embedder hears first (its trap takes over) */
+		CHECK_INT(n.p[0].n_peer_dead, rows[r].act == IKE_DPD_CLEAR ? 0 : 1);
+		CHECK_INT(n.p[0].deleted_at_peer_dead, 0);
 		if (!rows[r].restarts) {
 			CHECK_INT(tn_snap(&n.p[0]).n_ike, 0);
 			sent = n.sent[0];

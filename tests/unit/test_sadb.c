@@ -521,6 +521,57 @@ static void test_fixed_reqid_pairs(void)
 	secret_free(k);
 }
 
+/* An SA whose pairs mix IPv4 and IPv6 has no covering selector (sa_sel_cover
+ * gives none): its pairs alone must decide which policies it carries.
+ * A (older) holds 198.51.100.0/24 -> 203.0.113.0/26; B (newer, same reqid)
+ * 198.51.100.0/24 -> 203.0.113.64/26 and 2001:db8:1::/64 -> 2001:db8:2::/64:
+ * A's policy stays with A, B's go to B. */
+static void test_mixed_family_pairs(void)
+{
+	struct sadb db;
+	struct secret *k = key20();
+	struct dp_sa sa;
+	struct dp_selector pa[1], pb[2];
+	struct dp_policy pol;
+	struct dp_tuple t;
+	struct sa_entry *e;
+
+	sadb_init(&db);
+	sel_pair(&pa[0], "198.51.100.0/24", "203.0.113.0/26");
+	sel_pair(&pb[0], "198.51.100.0/24", "203.0.113.64/26");
+	sel_pair(&pb[1], "2001:db8:1::/64", "2001:db8:2::/64");
+	fill_sa(&sa, 0x5001, DP_DIR_OUT, 11, k);
+	sa.sel = pa[0];
+	sa.pairs = pa;
+	sa.npairs = 1;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	fill_sa(&sa, 0x5002, DP_DIR_OUT, 11, k);
+	memset(&sa.sel, 0, sizeof(sa.sel));          /* no cover across families */
+	sa.pairs = pb;
+	sa.npairs = 2;
+	CHECK_INT(sadb_add_sa(&db, &sa, 0, 0), 0);
+	memset(&pol, 0, sizeof(pol));
+	pol.dir = DP_DIR_OUT;
+	pol.reqid = 11;
+	pol.sel = pa[0];
+	CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	for (int i = 0; i < 2; i++) {
+		pol.sel = pb[i];
+		CHECK_INT(sadb_add_policy(&db, &pol), 0);
+	}
+	t = tup("198.51.100.5", 0, "203.0.113.10", 0, 1);
+	e = sadb_lookup_out(&db, &t);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x5001);
+	t = tup("198.51.100.5", 0, "203.0.113.70", 0, 1);
+	e = sadb_lookup_out(&db, &t);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x5002);
+	t = tup("2001:db8:1::5", 0, "2001:db8:2::5", 0, 58);
+	e = sadb_lookup_out(&db, &t);
+	CHECK_INT(e ? e->cfg.spi : 0, 0x5002);
+	sadb_free(&db);
+	secret_free(k);
+}
+
 int main(void)
 {
 	RUN(test_selector_differential);
@@ -530,5 +581,6 @@ int main(void)
 	RUN(test_shared_reqid_peers);
 	RUN(test_inbound_policies);
 	RUN(test_fixed_reqid_pairs);
+	RUN(test_mixed_family_pairs);
 	return t_done();
 }
