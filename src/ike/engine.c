@@ -423,6 +423,8 @@ static void deadlines_update(struct ike_engine *e)
 		struct ike_sa *sa = e->dirty;
 
 		e->dirty = sa->dirty_next;
+		if (e->dirty)
+			e->dirty->dirty_pprev = &e->dirty;
 		sa->dirty = false;
 		e->visits++;
 		sa_heap_set(&e->timers, sa, sa->state == IKE_S_REKEY_LARVAL ? UINT64_MAX : sa_deadline(sa));

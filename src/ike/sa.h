@@ -180,7 +180,7 @@ struct ike_sa {
 	struct hlink by_serial, by_local, by_peer, by_id;  /* by_id: established, by remote_id */
 	size_t heap_pos;                   /* 1 + index in e->timers, 0 = not in it */
 	uint64_t heap_key;
-	struct ike_sa *dirty_next;
+	struct ike_sa *dirty_next, **dirty_pprev;   /* e->dirty: O(1) removal */
 	bool dirty;
 	unsigned n_est_children;           /* children in CHILD_S_ESTABLISHED */
 	enum ike_state state;

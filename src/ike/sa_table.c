@@ -79,6 +79,9 @@ void ike_sa_dirty(struct ike_sa *sa)
 		return;
 	sa->dirty = true;
 	sa->dirty_next = sa->e->dirty;
+	if (sa->dirty_next)
+		sa->dirty_next->dirty_pprev = &sa->dirty_next;
+	sa->dirty_pprev = &sa->e->dirty;
 	sa->e->dirty = sa;
 }
 
@@ -118,12 +121,9 @@ void sa_unlink(struct ike_sa *sa)
 	sht_remove(&e->sa_id, sa);
 	sa_heap_set(&e->timers, sa, UINT64_MAX);
 	if (sa->dirty) {
-		struct ike_sa **pp;
-
-		for (pp = &e->dirty; *pp && *pp != sa; pp = &(*pp)->dirty_next)
-			;
-		if (*pp)
-			*pp = sa->dirty_next;
+		*sa->dirty_pprev = sa->dirty_next;
+		if (sa->dirty_next)
+			sa->dirty_next->dirty_pprev = sa->dirty_pprev;
 		sa->dirty = false;
 	}
 }
