@@ -170,6 +170,8 @@ void child_sa_free(struct child_sa *c)
 	secret_free(c->k_out_a);
 	if (c->ike)
 		child_ops_end(c, eng_now(c->ike->e));
+	if (c->ike && c->conn)
+		c->ike->e->n_foreign--;
 	ike_conn_unref(c->conn);
 	secret_wipe(c, sizeof(*c));
 	free(c);
@@ -343,6 +345,7 @@ void child_sa_set_conn(struct child_sa *c, struct ike_conn *conn)
 	struct ike_conn *old = c->conn;
 
 	c->conn = conn && conn != c->ike->conn ? ike_conn_ref(conn) : NULL;
+	c->ike->e->n_foreign += (size_t)(c->conn != NULL) - (size_t)(old != NULL);
 	ike_conn_unref(old);
 }
 
@@ -352,15 +355,19 @@ void ike_sa_set_conn(struct ike_sa *sa, struct ike_conn *conn)
 
 	/* children that belonged to the IKE SA's conn keep it */
 	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (!c->conn && old != conn)
+		if (!c->conn && old != conn) {
 			c->conn = ike_conn_ref(old);
+			sa->e->n_foreign++;
+		}
 	conn_tally(sa, -1);
 	sa->conn = ike_conn_ref(conn);
 	conn_tally(sa, +1);
+	ike_sa_conn_index(sa);
 	sa->peer_addr = conn->remote.addr;
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->conn == conn) {
 			c->conn = NULL;
+			sa->e->n_foreign--;
 			ike_conn_unref(conn);
 		}
 	ike_conn_unref(old);

@@ -178,6 +178,7 @@ struct ike_sa {
 	/* indexes (sa_index.h): by serial, by our SPI, by the peer's SPIi and
 	 * address (a responder's); the deadline heap and the dirty list */
 	struct hlink by_serial, by_local, by_peer, by_id;  /* by_id: established, by remote_id */
+	struct hlink by_conn;              /* e->sa_conn: by conn handle */
 	size_t heap_pos;                   /* 1 + index in e->timers, 0 = not in it */
 	uint64_t heap_key;
 	struct ike_sa *dirty_next, **dirty_pprev;   /* e->dirty: O(1) removal */
@@ -263,7 +264,8 @@ struct ike_engine {
 	/* indexes (sa.c): nothing a packet, a timer or an operation does walks
 	 * every SA */
 	uint64_t hash_key;
-	struct sht sa_serial, sa_local, sa_peer, sa_id, child_serial;
+	struct sht sa_serial, sa_local, sa_peer, sa_id, sa_conn, child_serial;
+	size_t n_foreign;                  /* Child SAs with a conn of their own (child_sa.conn) */
 	struct sa_heap timers;             /* IKE SAs by next deadline */
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
 	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
@@ -321,6 +323,10 @@ struct ike_sa *ike_sa_id_next(struct ike_engine *e, const struct ike_sa *sa, con
 /* Sort serials ascending (the order a walk of the list gives). */
 void serials_sort(unsigned *v, size_t n);
 void ike_sa_id_index(struct ike_sa *sa);      /* per its state: in or out */
+/* The IKE SAs whose conn is conn (any state): first, then next until NULL. */
+struct ike_sa *ike_sa_conn_first(struct ike_engine *e, const struct ike_conn *conn);
+struct ike_sa *ike_sa_conn_next(struct ike_engine *e, const struct ike_sa *sa);
+void ike_sa_conn_index(struct ike_sa *sa);    /* after sa->conn changed */
 void child_sa_index(struct child_sa *c);
 void child_sa_unindex(struct child_sa *c);
 void sa_index_free(struct ike_engine *e);

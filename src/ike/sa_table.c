@@ -28,6 +28,7 @@ void sa_index_init(struct ike_engine *e)
 	e->sa_local = (struct sht)SHT_INIT(struct ike_sa, by_local);
 	e->sa_peer = (struct sht)SHT_INIT(struct ike_sa, by_peer);
 	e->sa_id = (struct sht)SHT_INIT(struct ike_sa, by_id);
+	e->sa_conn = (struct sht)SHT_INIT(struct ike_sa, by_conn);
 	e->child_serial = (struct sht)SHT_INIT(struct child_sa, by_serial);
 	e->crosscheck = cc && *cc && *cc != '0';
 }
@@ -38,6 +39,7 @@ void sa_index_free(struct ike_engine *e)
 	sht_free(&e->sa_local);
 	sht_free(&e->sa_peer);
 	sht_free(&e->sa_id);
+	sht_free(&e->sa_conn);
 	sht_free(&e->child_serial);
 	sa_heap_free(&e->timers);
 }
@@ -97,6 +99,7 @@ void sa_link(struct ike_sa *sa)
 		e->sas = sa;
 	e->sas_tail = sa;
 	sht_insert(&e->sa_serial, sa, hash_mix(e->hash_key, sa->serial));
+	ike_sa_conn_index(sa);
 	ike_sa_reindex(sa);
 }
 
@@ -119,6 +122,7 @@ void sa_unlink(struct ike_sa *sa)
 	sht_remove(&e->sa_local, sa);
 	sht_remove(&e->sa_peer, sa);
 	sht_remove(&e->sa_id, sa);
+	sht_remove(&e->sa_conn, sa);
 	sa_heap_set(&e->timers, sa, UINT64_MAX);
 	if (sa->dirty) {
 		*sa->dirty_pprev = sa->dirty_next;
@@ -332,4 +336,32 @@ static int cmp_serial(const void *a, const void *b)
 void serials_sort(unsigned *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_serial);
+}
+
+static uint64_t conn_hash(const struct ike_engine *e, const struct ike_conn *conn)
+{
+	return hash_mix(e->hash_key, (uint64_t)(uintptr_t)conn);
+}
+
+void ike_sa_conn_index(struct ike_sa *sa)
+{
+	sht_insert(&sa->e->sa_conn, sa, conn_hash(sa->e, sa->conn));
+}
+
+static struct ike_sa *conn_from(struct ike_engine *e, struct ike_sa *sa, const struct ike_conn *conn)
+{
+	for (; sa; sa = sht_next(&e->sa_conn, sa))
+		if (e->visits++, sa->conn == conn)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_sa_conn_first(struct ike_engine *e, const struct ike_conn *conn)
+{
+	return conn_from(e, sht_first(&e->sa_conn, conn_hash(e, conn)), conn);
+}
+
+struct ike_sa *ike_sa_conn_next(struct ike_engine *e, const struct ike_sa *sa)
+{
+	return conn_from(e, sht_next(&e->sa_conn, sa), sa->conn);
 }
