@@ -22,6 +22,12 @@ struct conndb {
 	uint64_t next_serial;
 };
 
+/* Bumped by every change of any conndb (and by each new one): what a cache
+ * of a conndb's contents compares (connindex.c). */
+static uint64_t generation = 1;
+
+uint64_t conndb_generation(void) { return generation; }
+
 static uint32_t hash_str(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;
@@ -44,6 +50,7 @@ struct conndb *conndb_new(void)
 	db->buckets = calloc(db->nbuckets, sizeof(*db->buckets));
 	db->alias = calloc(db->nalias_buckets, sizeof(*db->alias));
 	db->next_serial = 1;
+	generation++;
 	if (!db->buckets || !db->alias) {
 		conndb_free(db);
 		return NULL;
@@ -238,6 +245,7 @@ bool conndb_insert(struct conndb *db, const char *name, struct conn *c, struct d
 	dc->next_name = db->buckets[h];
 	db->buckets[h] = dc;
 	db->n++;
+	generation++;
 	if (c && c->connalias)
 		alias_add(db, dc, c->connalias);
 	if (out)
@@ -257,6 +265,7 @@ bool conndb_delete(struct conndb *db, const char *name)
 			alias_remove(db, dc);
 			dconn_free(dc);
 			db->n--;
+			generation++;
 			return true;
 		}
 	}

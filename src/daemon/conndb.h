@@ -34,6 +34,9 @@ struct dconn {
 	struct conn_view *view;       /* the engine's view (connview.c), built on first use */
 	uint64_t acquire_ms;          /* last initiation on traffic (sa_acquire) */
 	unsigned newest_ike, newest_child;  /* its newest established SAs (0 = none) */
+	/* the newest went and the next newest is not known yet: found by the
+	 * next status or rekey that asks (sa_status.c), not by a walk per delete */
+	bool newest_ike_stale, newest_child_stale;
 	struct dconn_host dns[2];     /* [0] left, [1] right: HOST_DNS ends only */
 	/* sa_shunt.c: its trap's action while not plain (negotiationshunt=
 	 * passthrough while IKE negotiates on demand; failureshunt= after a
@@ -65,6 +68,9 @@ bool conndb_insert(struct conndb *db, const char *name, struct conn *c, struct d
 /* Remove and free; false when absent. */
 bool conndb_delete(struct conndb *db, const char *name);
 
+/* A counter that every insert, delete and new conndb moves: a cache built
+ * from a conndb is valid while it and the conndb's address are unchanged. */
+uint64_t conndb_generation(void);
 /* All conns sorted by name (for status): a malloc'ed array of n pointers
  * the caller frees; NULL when empty or on OOM. */
 struct dconn **conndb_sorted(const struct conndb *db, size_t *n);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/conn.h"
+#include "daemon/connindex.h"
 #include "daemon/conndb.h"
 #include "daemon/pluto.h"
 #include "daemon/updown.h"
@@ -198,10 +199,15 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	return v;
 }
 
+/* Moved by every view built or dropped (connindex.c's cache). */
+static uint64_t view_generation = 1;
+
+uint64_t connview_generation(void) { return view_generation; }
+
 struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen)
 {
-	if (!dc->view)
-		dc->view = build(p, dc, err, errlen);
+	if (!dc->view && (dc->view = build(p, dc, err, errlen)) != NULL)
+		view_generation++;
 	return dc->view;
 }
 
@@ -211,6 +217,7 @@ void connview_drop(struct dconn *dc)
 
 	if (!v)
 		return;
+	view_generation++;
 	dc->view = NULL;
 	v->dc = NULL;
 	ike_conn_gone(&v->ike);
@@ -232,22 +239,16 @@ static bool addrs_fit(const struct ike_conn *ic, const struct ike_endpoint *l, c
 struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l, const struct ike_endpoint *r,
 				   const struct cy_id *peer, const struct alg_suite *ike)
 {
-	struct dconn **all;
-	size_t n;
+	struct conn_cands it;
+	struct conn_view *v;
 	struct ike_conn *best = NULL;
 	int best_score = -1;
 
-	all = conndb_sorted(p->db, &n);
-	for (size_t i = 0; i < n; i++) {
-		char err[256];
-		struct conn_view *v;
-		const struct ike_conn *ic;
+	connindex_begin(p, &r->addr, &it);
+	while ((v = connindex_next(&it)) != NULL) {
+		const struct ike_conn *ic = &v->ike;
 		int score = 0;
 
-		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
-		    !(v = connview_get(p, all[i], err, sizeof(err))))
-			continue;
-		ic = &v->ike;
 		if (!addrs_fit(ic, l, r) || (ike && !ike_conn_accepts_ike(ic, ike)))
 			continue;
 		if (ic->remote.addr.af && !addr_is_any(&ic->remote.addr))
@@ -263,7 +264,6 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 			best_score = score;
 		}
 	}
-	free(all);
 	return best;
 }
 
@@ -274,28 +274,21 @@ struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, c
 				    const struct ike_endpoint *r, const struct cy_id *peer,
 				    const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
 {
-	struct dconn **all;
-	size_t n;
+	struct conn_cands it;
+	struct conn_view *v;
 	struct ike_conn *best = NULL;
 
 	if (ike_conn_fits_ts(current, l, r, tsi, tsr))
 		return current;
-	all = conndb_sorted(p->db, &n);
-	for (size_t i = 0; i < n && !best; i++) {
-		char err[256];
-		struct conn_view *v;
-		const struct ike_conn *ic;
+	connindex_begin(p, &r->addr, &it);
+	while (!best && (v = connindex_next(&it)) != NULL) {
+		const struct ike_conn *ic = &v->ike;
 
-		if (!all[i]->conn->ikev2 || conn_is_shunt(all[i]->conn) ||
-		    !(v = connview_get(p, all[i], err, sizeof(err))))
-			continue;
-		ic = &v->ike;
 		if (ic == current || ic->authby != current->authby || !id_eq(&ic->local.id, &current->local.id) ||
 		    !id_match(&ic->remote.id, peer) || !addrs_fit(ic, l, r))
 			continue;
 		if (ike_conn_fits_ts(ic, l, r, tsi, tsr))
 			best = &v->ike;
 	}
-	free(all);
 	return best;
 }

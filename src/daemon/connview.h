@@ -48,6 +48,8 @@ void connview_map_options(const struct conn *c, struct ike_conn *ic);
 /* The dconn's view, built on first use; NULL with err filled when the
  * conn cannot be oriented or mapped. */
 struct conn_view *connview_get(struct pluto *p, struct dconn *dc, char *err, size_t errlen);
+/* Moved by every view built or dropped: what a cache of the views compares. */
+uint64_t connview_generation(void);
 /* An outbound policy's route settings from the view (see above). */
 void connview_route(const struct conn_view *v, struct dp_policy *po);
 /* The conn is deleted or replaced: see above.  No-op without a view. */

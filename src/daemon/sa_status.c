@@ -19,6 +19,7 @@
  * Names are the IANA names of alg/iana.h without "IKEV2_ENCR_" etc.
  * ("NONE" for 0). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alg/alg.h"
@@ -37,44 +38,67 @@ void sa_foreach(struct pluto *p, ike_sa_visit_fn fn, void *arg)
 		ike_foreach_sa(h->eng, fn, arg);
 }
 
+/* Conns with a newest SA to find again (sa_status_newest). */
+static unsigned n_stale;
+
+static void refresh_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct dconn *dc = connview_dconn(sa->conn);
+
+	(void)arg;
+	if (!dc || !sa->established)
+		return;
+	if (sa->kind == IKE_KIND_IKE && dc->newest_ike_stale && sa->serial > dc->newest_ike)
+		dc->newest_ike = sa->serial;
+	if (sa->kind == IKE_KIND_CHILD && dc->newest_child_stale && sa->serial > dc->newest_child)
+		dc->newest_child = sa->serial;
+}
+
+/* Finds every stale newest SA in one walk of the SAs (and one of the conns
+ * to clear the marks): only when something asks after a newest went. */
+static void newest_refresh(struct pluto *p)
+{
+	struct dconn **all;
+	size_t n;
+
+	if (!n_stale)
+		return;
+	sa_foreach(p, refresh_cb, NULL);
+	all = conndb_sorted(p->db, &n);
+	if (!all && n)
+		return;   /* out of memory: try again next time */
+	for (size_t i = 0; i < n; i++)
+		all[i]->newest_ike_stale = all[i]->newest_child_stale = false;
+	free(all);
+	n_stale = 0;
+}
+
 void sa_newest(struct pluto *p, const struct dconn *dc, unsigned *ike, unsigned *child)
 {
-	(void)p;
+	newest_refresh(p);
 	*ike = dc->newest_ike;
 	*child = dc->newest_child;
 }
 
-struct newest_scan {
-	const struct ike_conn *conn;
-	enum ike_sa_kind kind;
-	unsigned skip, best;
-};
-
-static void newest_scan_cb(void *arg, const struct ike_sa_info *sa)
-{
-	struct newest_scan *n = arg;
-
-	if (sa->conn == n->conn && sa->kind == n->kind && sa->established && sa->serial != n->skip &&
-	    sa->serial > n->best)
-		n->best = sa->serial;
-}
-
 /* A conn's newest SA of a kind: the latest established; when that one goes,
- * the newest of the rest (a walk, only then). */
+ * the newest of the rest, found when status or a rekey next asks for it. */
 void sa_status_newest(struct pluto *p, const struct ike_conn *conn, bool ike, unsigned serial, bool established)
 {
 	struct dconn *dc = connview_dconn(conn);
 	unsigned *newest = !dc ? NULL : ike ? &dc->newest_ike : &dc->newest_child;
-	struct newest_scan n = { .conn = conn, .kind = ike ? IKE_KIND_IKE : IKE_KIND_CHILD, .skip = serial };
+	bool *stale = !dc ? NULL : ike ? &dc->newest_ike_stale : &dc->newest_child_stale;
 
+	(void)p;
 	if (!newest)
 		return;
 	if (established) {
-		if (serial > *newest)
+		if (!*stale && serial > *newest)
 			*newest = serial;
 	} else if (*newest == serial) {
-		sa_foreach(p, newest_scan_cb, &n);
-		*newest = n.best;
+		*newest = 0;
+		if (!*stale)
+			n_stale++;
+		*stale = true;
 	}
 }
 
@@ -183,6 +207,7 @@ void sa_status_states(struct pluto *p, struct reply *rp, const struct dconn *onl
 {
 	struct state_ctx s = { .h = ikehost_peek(p), .rp = rp, .now = ikehost_now(), .only = only };
 
+	newest_refresh(p);
 	sa_foreach(p, state_line, &s);
 }
 
@@ -298,6 +323,7 @@ void status_json_states(struct pluto *p, struct reply *rp)
 {
 	struct js_ctx c = { .rp = rp };
 
+	newest_refresh(p);
 	sa_foreach(p, state_obj, &c);
 }
 

@@ -108,9 +108,17 @@ bool collide_child_resolve(struct ike_sa *sa, struct child_sa *ours, unsigned ol
 
 /* ---- IKE SA rekey collision (§2.8.2) ---- */
 
+/* sa->coll_serial = serial, keeping the count of those set (a peer's
+ * Delete looks for one only while a collision is unresolved). */
+static void set_coll(struct ike_sa *sa, unsigned serial)
+{
+	sa->e->n_coll += (serial != 0) - (sa->coll_serial != 0);
+	sa->coll_serial = serial;
+}
+
 void collide_ike_note(struct ike_sa *old, const struct ike_sa *n)
 {
-	old->coll_serial = n->serial;
+	set_coll(old, n->serial);
 	lower_nonce(n->ni, n->ni_len, n->nr, n->nr_len, old->coll_n, &old->coll_len);
 	log_info("\"%s\" #%u: rekey collision: the peer rekeys IKE SA #%u too; answered with #%u",
 		 old->conn->name, old->serial, old->serial, n->serial);
@@ -128,7 +136,7 @@ bool collide_ike_resolve(struct ike_sa *old, struct ike_sa *n)
 	uint8_t low[IKE_NONCE_MAX];
 	size_t lowlen;
 
-	old->coll_serial = 0;
+	set_coll(old, 0);
 	if (!theirs || theirs->state != IKE_S_ESTABLISHED)
 		return false;
 	lower_nonce(n->ni, n->ni_len, n->nr, n->nr_len, low, &lowlen);
@@ -148,6 +156,7 @@ bool collide_ike_resolve(struct ike_sa *old, struct ike_sa *n)
 	theirs->rekeyed = true;
 	theirs->rekey_at = 0;
 	theirs->replace_at = grace_until(old->e, theirs->replace_at);
+	ike_sa_dirty(theirs);
 	move_all_children(theirs, n);
 	sa_line(old, 0, "rekey collision: the peer's IKE SA #%u has the lowest nonce and is redundant; #%u replaces #%u",
 		theirs->serial, n->serial, old->serial);
@@ -156,6 +165,8 @@ bool collide_ike_resolve(struct ike_sa *old, struct ike_sa *n)
 
 void collide_ike_deleted(struct ike_sa *sa)
 {
+	if (!sa->e->n_coll)
+		return;   /* no collision waits: no walk */
 	for (struct ike_sa *o = sa->e->sas; o; o = o->next) {
 		if (o == sa || o->coll_serial != sa->serial || o->state != IKE_S_ESTABLISHED)
 			continue;
@@ -165,7 +176,7 @@ void collide_ike_deleted(struct ike_sa *sa)
 		log_info("\"%s\" #%u: rekey collision: the peer deleted its redundant IKE SA #%u; Child SAs back to #%u",
 			 sa->conn->name, o->serial, sa->serial, o->serial);
 		move_all_children(sa, o);
-		o->coll_serial = 0;
+		set_coll(o, 0);
 		o->rekeyed = false;
 		return;
 	}
@@ -237,6 +248,7 @@ static void uniq_delete(struct ike_sa *o)
 {
 	o->pending = PEND_DELETE_IKE;
 	o->rekey_at = o->replace_at = o->retry_at = 0;
+	ike_sa_dirty(o);
 	ike_sa_run_pending(o);
 }
 
@@ -249,10 +261,13 @@ void collide_uniqueids(struct ike_sa *sa)
 	if (!sa->conn->uniqueids || sa->state != IKE_S_ESTABLISHED)
 		return;
 	lower_nonce(sa->ni, sa->ni_len, sa->nr, sa->nr_len, mine, &minelen);
-	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && !o->rekeyed && !o->redundant &&
-		    o->conn == sa->conn && id_eq(&o->remote_id, &sa->remote_id))
+	/* the established SAs with the same peer ID (an index, not a walk),
+	 * in serial order */
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+		if (o != sa && !o->rekeyed && !o->redundant && o->conn == sa->conn)
 			serials[n++] = o->serial;
+	serials_sort(serials, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]), *loser;
 		uint8_t theirs[IKE_NONCE_MAX];

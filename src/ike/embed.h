@@ -66,6 +66,7 @@ struct ike_conn {
 	unsigned refs;
 	void (*release)(struct ike_conn *c);
 	bool gone;                    /* ike_conn_gone() was called */
+	unsigned n_established;       /* the engine's: its IKE SAs in ESTABLISHED */
 	char name[IKE_CONN_NAMELEN];
 	struct ike_end local, remote;
 	enum ike_authby authby;

@@ -120,11 +120,12 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.max_child_sas = IKE_MAX_CHILD_SAS;
 	if (!e->cfg.max_rekeys_in_flight)
 		e->cfg.max_rekeys_in_flight = IKE_MAX_REKEYS_IN_FLIGHT;
-	if (!cookie_secret_init(&e->cookie) || !resend_setup(e) || !ike_sa_table_init(e)) {
+	if (!cookie_secret_init(&e->cookie) || !resend_setup(e)) {
 		free(e);
 		return NULL;
 	}
 	e->last_deadline = UINT64_MAX;
+	sa_index_init(e);
 	return e;
 }
 
@@ -134,7 +135,7 @@ void ike_engine_free(struct ike_engine *e)
 		return;
 	while (e->sas)
 		ike_sa_free(e->sas);
-	ike_sa_table_free(e);
+	sa_index_free(e);
 	cookie_secret_wipe(&e->cookie);
 	free(e);
 }
@@ -404,7 +405,8 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 	return d;
 }
 
-uint64_t ike_next_deadline(const struct ike_engine *e)
+/* The walk the heap replaces, for the crosscheck (sa_table.c). */
+static uint64_t deadline_walk(const struct ike_engine *e)
 {
 	uint64_t d = UINT64_MAX;
 
@@ -412,6 +414,30 @@ uint64_t ike_next_deadline(const struct ike_engine *e)
 		if (sa->state != IKE_S_REKEY_LARVAL)
 			d = min_nz(d, sa_deadline(sa));
 	return min_nz(d, cookie_deadline(e));
+}
+
+/* Recomputes the deadlines of the SAs marked dirty since the last call. */
+static void deadlines_update(struct ike_engine *e)
+{
+	while (e->dirty) {
+		struct ike_sa *sa = e->dirty;
+
+		e->dirty = sa->dirty_next;
+		if (e->dirty)
+			e->dirty->dirty_pprev = &e->dirty;
+		sa->dirty = false;
+		e->visits++;
+		sa_heap_set(&e->timers, sa, sa->state == IKE_S_REKEY_LARVAL ? UINT64_MAX : sa_deadline(sa));
+	}
+}
+
+uint64_t ike_next_deadline(const struct ike_engine *e)
+{
+	const struct ike_sa *top;
+
+	deadlines_update((struct ike_engine *)e);
+	top = sa_heap_top(&e->timers);
+	return min_nz(top ? top->heap_key : UINT64_MAX, cookie_deadline(e));
 }
 
 void eng_deadline_changed(struct ike_engine *e)
@@ -425,6 +451,11 @@ void eng_deadline_changed(struct ike_engine *e)
 	e->deadline_dirty = false;
 	d = ike_next_deadline(e);
 	e->stats.deadline_walks++;
+	if (e->crosscheck && d != deadline_walk(e)) {
+		log_error("IKE SA index crosscheck: next deadline %llu, the walk finds %llu",
+			  (unsigned long long)d, (unsigned long long)deadline_walk(e));
+		abort();
+	}
 	if (d != e->last_deadline) {
 		e->last_deadline = d;
 		if (e->ops->deadline_changed)
@@ -488,51 +519,38 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 	ike_sa_run_pending(sa);
 }
 
-/* The serials of the SAs due at now, in list order, into *out (the stack
- * array or a heap one the caller frees); one walk.  Out of memory: the
- * ones it has (the rest are still due: the next deadline says now). */
-static size_t due_serials(struct ike_engine *e, uint64_t now, unsigned *stack, size_t cap, unsigned **out)
-{
-	unsigned *s = stack;
-	size_t n = 0;
-
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_REKEY_LARVAL || sa_deadline(sa) > now)
-			continue;
-		if (n == cap) {
-			unsigned *g = malloc(cap * 2 * sizeof(*g));
-
-			if (!g)
-				break;
-			memcpy(g, s, n * sizeof(*g));
-			if (s != stack)
-				free(s);
-			s = g;
-			cap *= 2;
-		}
-		s[n++] = sa->serial;
-	}
-	*out = s;
-	return n;
-}
-
+/* The SAs due at now leave the heap (each is marked dirty, to be put back at
+ * its next deadline) and get their timers run, by serial: a handler may free
+ * any SA.  Linear in the SAs due. */
 void ike_tick(struct ike_engine *e)
 {
-	unsigned stack[256], *serials;
+	unsigned stack[256], *serials = stack, n = 0, cap = 256;
 	uint64_t now = eng_now(e);
-	size_t n;
+	struct ike_sa *sa;
 
 	cookie_timer(e, now);
-	/* handlers may free any SA: collect the due ones in one walk, then
-	 * visit each by serial (a hashed lookup); one report at the end */
-	e->batch++;
-	n = due_serials(e, now, stack, 256, &serials);
-	for (size_t i = 0; i < n; i++) {
-		struct ike_sa *sa = ike_sa_by_serial(e, serials[i]);
+	e->batch++;   /* one deadline report at the end */
+	deadlines_update(e);
+	while ((sa = sa_heap_top(&e->timers)) != NULL && sa->heap_key <= now) {
+		if (n == cap) {
+			unsigned *v = malloc(2 * cap * sizeof(*v));
 
-		if (sa)
-			sa_timers(sa, now);
+			if (!v)
+				break;   /* the rest stay due: the embedder's timer fires again at once */
+			memcpy(v, serials, n * sizeof(*v));
+			if (serials != stack)
+				free(serials);
+			serials = v;
+			cap *= 2;
+		}
+		sa_heap_set(&e->timers, sa, UINT64_MAX);
+		ike_sa_dirty(sa);
+		serials[n++] = sa->serial;
+		e->visits++;
 	}
+	for (unsigned i = 0; i < n; i++)
+		if ((sa = ike_sa_by_serial(e, serials[i])) != NULL)
+			sa_timers(sa, now);
 	if (serials != stack)
 		free(serials);
 	e->batch--;
@@ -560,23 +578,11 @@ void ike_foreach_sa(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
 
 size_t ike_count_sas(const struct ike_engine *e, size_t *half_open, size_t *children)
 {
-	size_t n = 0, h = 0, ch = 0;
-
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_REKEY_LARVAL)
-			continue;
-		n++;
-		if (sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R || sa->state == IKE_S_NEW)
-			h++;
-		for (const struct child_sa *c = sa->children; c; c = c->next)
-			if (c->state == CHILD_S_ESTABLISHED)
-				ch++;
-	}
 	if (half_open)
-		*half_open = h;
+		*half_open = e->n_halfopen;
 	if (children)
-		*children = ch;
-	return n;
+		*children = e->n_children;
+	return e->n_sas;
 }
 
 /* ---- small shared helpers --------------------------------------------- */

@@ -77,5 +77,8 @@ bool ike_liveness(struct ike_engine *e, unsigned ike_serial);
 /* Fault injection for tests: answer the next n CREATE_CHILD_SA requests
  * with the error notify (e.g. v2N_TEMPORARY_FAILURE) instead of serving. */
 void ike_test_refuse_ccs(struct ike_engine *e, unsigned n, uint16_t notify);
+/* Test hook: how many SAs the engine's lookups, deadline updates and timer
+ * runs have examined so far (what a walk over every SA would inflate). */
+uint64_t ike_test_visits(const struct ike_engine *e);
 
 #endif

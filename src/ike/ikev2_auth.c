@@ -125,10 +125,19 @@ void child_line(struct child_sa *c, bool initiator)
 /* INITIAL_CONTACT only when we hold no other IKE SA for this conn. */
 static bool have_established(const struct ike_sa *sa)
 {
-	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn)
-			return true;
-	return false;
+	bool any = sa->conn->n_established > (sa->state == IKE_S_ESTABLISHED ? 1u : 0u);
+
+	if (sa->e->crosscheck) {   /* the walk it replaced */
+		bool w = false;
+
+		for (const struct ike_sa *o = sa->e->sas; o && !w; o = o->next)
+			w = o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn;
+		if (w != any) {
+			log_error("IKE SA index crosscheck: have_established %d, the walk %d", any, w);
+			abort();
+		}
+	}
+	return any;
 }
 
 bool auth_send_request(struct ike_sa *sa)
@@ -274,10 +283,11 @@ static void initial_contact(struct ike_sa *sa)
 
 	/* only those up before this IKE SA began: one that completed while
 	 * this one was negotiated cannot be what the peer forgot */
-	for (struct ike_sa *o = sa->e->sas; o && n < 64; o = o->next)
-		if (o != sa && o->state == IKE_S_ESTABLISHED && o->conn == sa->conn &&
-		    id_eq(&o->remote_id, &sa->remote_id) && o->established_seq < sa->created_seq)
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+		if (o != sa && o->conn == sa->conn && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
+	serials_sort(serials, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ike_sa *o = ike_sa_by_serial(sa->e, serials[i]);
 

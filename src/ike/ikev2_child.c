@@ -175,7 +175,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 	sa->ccs.new_ike = n;
 	if (!crypto_random_ike_spi((uint8_t *)&n->spi_i))
 		goto out;
-	ike_sa_spi_changed(n);
+	ike_sa_reindex(n);
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
 	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
 	ikeb_sa(&mb->b, sap);
@@ -277,7 +277,6 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	if (!n)
 		return;
 	n->spi_i = cs.ike_spi;
-	ike_sa_spi_changed(n);
 	n->encr = cs.encr;
 	n->keybits = cs.keybits;
 	n->prf = cs.prf;
@@ -293,6 +292,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 		ike_sa_free(n);
 		goto out;
 	}
+	ike_sa_reindex(n);
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
 	prop_build_chosen(&cs, PROP_IKE, 0, n->spi_r, &sap);
 	ikeb_sa(&mb->b, &sap);
@@ -304,6 +304,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	}
 	n->local = sa->local;
 	n->remote = sa->remote;
+	ike_sa_reindex(n);
 	n->remote_id = sa->remote_id;
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
@@ -604,6 +605,7 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	secret_free(gir);
 	n->local = sa->local;
 	n->remote = sa->remote;
+	ike_sa_reindex(n);
 	n->remote_id = sa->remote_id;
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;

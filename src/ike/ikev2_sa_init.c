@@ -51,8 +51,8 @@ bool sa_init_send_request(struct ike_sa *sa)
 		goto out;
 	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
 		goto out;
-	ike_sa_spi_changed(sa);
 	sa->spi_r = 0;
+	ike_sa_reindex(sa);
 	if (sa->ni_len == 0) {
 		sa->ni_len = IKE_NONCE_LEN;
 		if (!crypto_random(sa->ni, sa->ni_len))
@@ -256,7 +256,6 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->spi_i = m->hdr.spi_i;
-	ike_sa_spi_changed(sa);
 	sa->encr = ch.encr;
 	sa->keybits = ch.keybits;
 	sa->prf = ch.prf;
@@ -269,6 +268,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
 	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
 		goto fail;
+	ike_sa_reindex(sa);
 	gir = dh_derive(sa->dh, ke.data, ke.len, &why);
 	if (!gir) {
 		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why ? why : "DH failed");

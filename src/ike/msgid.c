@@ -144,6 +144,7 @@ bool msg_send_request(struct msg_build *mb)
 	if (mb->msgid == sa->next_msgid)
 		sa->next_msgid++;
 	msg_transmit(sa, &sa->out.pkts);
+	ike_sa_dirty(sa);
 	eng_deadline_changed(sa->e);
 	return true;
 }
@@ -171,6 +172,7 @@ void msg_request_done(struct ike_sa *sa)
 {
 	pktset_clear(&sa->out.pkts);
 	sa->out.active = false;
+	ike_sa_dirty(sa);
 }
 
 void send_plain_notify(struct ike_engine *e, const struct ike_hdr *req, uint16_t type,

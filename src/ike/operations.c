@@ -73,9 +73,16 @@ static struct ike_sa *established_for(struct ike_engine *e, const struct ike_con
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state == IKE_S_ESTABLISHED && sa->conn == conn)
+	if (!conn->n_established && !e->crosscheck)
+		return NULL;   /* the usual --up */
+	for (struct ike_sa *sa = ike_sa_conn_first(e, conn); sa; sa = ike_sa_conn_next(e, sa))
+		if (sa->state == IKE_S_ESTABLISHED && (!best || sa->serial > best->serial))
 			best = sa;
+	if (e->crosscheck && (best != NULL) != (conn->n_established != 0)) {
+		log_error("IKE SA index crosscheck: \"%s\" counts %u established IKE SAs, the walk %s", conn->name,
+			  conn->n_established, best ? "finds one" : "none");
+		abort();
+	}
 	return best;
 }
 
@@ -132,8 +139,9 @@ static bool terminate_target(const struct ike_sa *sa, const struct child_sa *c, 
 	return sa->conn != conn && c->conn == conn && c->state == CHILD_S_ESTABLISHED;
 }
 
-/* Fills v (when not NULL) and returns the count. */
-static size_t terminate_collect(const struct ike_engine *e, const struct ike_conn *conn, bool children, unsigned *v)
+/* The walk of every SA: conn's Child SAs on other conns' IKE SAs (only
+ * when some Child SA has a conn of its own), and the crosscheck. */
+static size_t collect_walk(const struct ike_engine *e, const struct ike_conn *conn, bool children, unsigned *v)
 {
 	size_t k = 0;
 
@@ -149,6 +157,30 @@ static size_t terminate_collect(const struct ike_engine *e, const struct ike_con
 					v[k] = c->serial;
 				k++;
 			}
+	}
+	return k;
+}
+
+/* Fills v (when not NULL, in serial order) and returns the count: the IKE
+ * SAs from the index by conn, no walk. */
+static size_t terminate_collect(struct ike_engine *e, const struct ike_conn *conn, bool children, unsigned *v)
+{
+	size_t k = 0;
+
+	if (children)
+		return e->n_foreign ? collect_walk(e, conn, true, v) : 0;
+	for (struct ike_sa *sa = ike_sa_conn_first(e, conn); sa; sa = ike_sa_conn_next(e, sa))
+		if (terminate_target(sa, NULL, conn)) {
+			if (v)
+				v[k] = sa->serial;
+			k++;
+		}
+	if (v)
+		serials_sort(v, k);
+	if (e->crosscheck && k != collect_walk(e, conn, false, NULL)) {
+		log_error("IKE SA index crosscheck: \"%s\": %zu IKE SAs by conn, the walk %zu", conn->name, k,
+			  collect_walk(e, conn, false, NULL));
+		abort();
 	}
 	return k;
 }

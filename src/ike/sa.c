@@ -8,8 +8,6 @@
 
 #include "lib/log.h"
 
-static uint32_t spi_hash(const struct ike_engine *e, uint64_t spi);
-static uint32_t serial_hash(unsigned serial);
 static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
 		    uint64_t aged);
 static void child_ops_end(struct child_sa *c, uint64_t now);
@@ -49,14 +47,36 @@ void pktset_clear(struct pktset *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++)
 		free(ps->p[i]);
-	ps->n = 0;
+	free(ps->p);
+	free(ps->len);
+	ps->p = NULL;
+	ps->len = NULL;
+	ps->n = ps->cap = 0;
+}
+
+static bool pktset_grow(struct pktset *ps)
+{
+	unsigned cap = ps->cap ? ps->cap * 2 : 1;
+	uint8_t **p;
+	size_t *len;
+
+	if (cap > IKE_MAX_PKTS)
+		cap = IKE_MAX_PKTS;
+	if (!(p = realloc(ps->p, cap * sizeof(*p))))
+		return false;
+	ps->p = p;
+	if (!(len = realloc(ps->len, cap * sizeof(*len))))
+		return false;
+	ps->len = len;
+	ps->cap = cap;
+	return true;
 }
 
 bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 {
 	uint8_t *q;
 
-	if (ps->n >= IKE_MAX_PKTS || !(q = malloc(len ? len : 1)))
+	if (ps->n >= IKE_MAX_PKTS || (ps->n == ps->cap && !pktset_grow(ps)) || !(q = malloc(len ? len : 1)))
 		return false;
 	memcpy(q, p, len);
 	ps->p[ps->n] = q;
@@ -64,8 +84,8 @@ bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 	return true;
 }
 
-/* Keeps e->n_sas and e->n_halfopen: d = +1 when sa enters the list or a
- * state, -1 when it leaves them. */
+/* Keeps e->n_sas, e->n_halfopen and e->n_children: d = +1 when sa enters
+ * the list or a state, -1 when it leaves them. */
 static void sa_tally(const struct ike_sa *sa, int d)
 {
 	struct ike_engine *e = sa->e;
@@ -73,8 +93,30 @@ static void sa_tally(const struct ike_sa *sa, int d)
 	if (sa->state == IKE_S_REKEY_LARVAL)
 		return;
 	e->n_sas += (size_t)d;
+	e->n_children += (size_t)d * sa->n_est_children;
 	if (sa->state == IKE_S_NEW || sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R)
 		e->n_halfopen += (size_t)d;
+}
+
+/* sa->conn's count of established IKE SAs: d = +1 / -1 around a change of
+ * sa's state or conn. */
+static void conn_tally(const struct ike_sa *sa, int d)
+{
+	if (sa->state == IKE_S_ESTABLISHED && sa->conn)
+		sa->conn->n_established += (unsigned)d;
+}
+
+/* The same for an established Child SA (counted when its IKE SA is). */
+static void child_tally(const struct child_sa *c, int d)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (!sa || c->state != CHILD_S_ESTABLISHED)
+		return;
+	sa->n_est_children += (unsigned)d;
+	if (sa->state != IKE_S_REKEY_LARVAL)
+		sa->e->n_children += (size_t)d;
+	ike_sa_dirty(sa);
 }
 
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator)
@@ -91,11 +133,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->conn = ike_conn_ref(conn);
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
-	sa->prev = e->sas_tail;
-	*(e->sas_tail ? &e->sas_tail->next : &e->sas) = sa;
-	e->sas_tail = sa;
-	htab_add(&e->sa_by_serial, &sa->by_serial, serial_hash(sa->serial));
-	htab_add(&e->sa_by_spi, &sa->by_spi, spi_hash(e, 0));
+	sa_link(sa);
 	sa_tally(sa, +1);
 	return sa;
 }
@@ -104,6 +142,7 @@ void ike_sa_make_larval(struct ike_sa *sa)
 {
 	sa_tally(sa, -1);
 	sa->state = IKE_S_REKEY_LARVAL;
+	ike_sa_dirty(sa);
 }
 
 void child_sa_free(struct child_sa *c)
@@ -113,6 +152,8 @@ void child_sa_free(struct child_sa *c)
 	if (!c)
 		return;
 	if (c->ike) {
+		child_tally(c, -1);
+		child_sa_unindex(c);
 		for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
 			if (*pp == c) {
 				*pp = c->next;
@@ -129,6 +170,8 @@ void child_sa_free(struct child_sa *c)
 	secret_free(c->k_out_a);
 	if (c->ike)
 		child_ops_end(c, eng_now(c->ike->e));
+	if (c->ike && c->conn)
+		c->ike->e->n_foreign--;
 	ike_conn_unref(c->conn);
 	secret_wipe(c, sizeof(*c));
 	free(c);
@@ -188,18 +231,17 @@ static void reasm_free(struct frag_reasm **r)
 
 void ike_sa_free(struct ike_sa *sa)
 {
-	struct ike_engine *e;
-
 	if (!sa)
 		return;
-	e = sa->e;
-	*(sa->prev ? &sa->prev->next : &e->sas) = sa->next;
-	*(sa->next ? &sa->next->prev : &e->sas_tail) = sa->prev;
-	htab_del(&e->sa_by_serial, &sa->by_serial);
-	htab_del(&e->sa_by_spi, &sa->by_spi);
-	sa_tally(sa, -1);
 	while (sa->children)
 		child_sa_free(sa->children);
+	if (sa->prev || sa->e->sas == sa) {
+		sa_tally(sa, -1);
+		sa_unlink(sa);
+	}
+	if (sa->coll_serial)
+		sa->e->n_coll--;
+	conn_tally(sa, -1);
 	ccs_clear(sa);
 	op_sink_done(&sa->op, IKE_RC_TERMINATED, "IKE SA freed");
 	ops_end(&sa->rekey_op, sa->successor || sa->rekeyed, sa->conn->name, sa->serial, "IKE SA",
@@ -239,101 +281,6 @@ void ike_sa_destroy(struct ike_sa *sa, const char *why)
 	eng_deadline_changed(e);
 }
 
-/* ---- the SA table's indexes ---- */
-
-/* Peers choose SPIi: keyed (ike_mix64). */
-static uint32_t spi_hash(const struct ike_engine *e, uint64_t spi)
-{
-	return (uint32_t)ike_mix64(spi ^ e->sa_key);
-}
-
-static uint32_t serial_hash(unsigned serial) { return fnv1a(FNV1A_INIT, &serial, sizeof(serial)); }
-
-bool ike_sa_table_init(struct ike_engine *e)
-{
-	if (!crypto_random(&e->sa_key, sizeof(e->sa_key)))
-		return false;
-	if (!htab_init(&e->sa_by_spi))
-		return false;
-	if (!htab_init(&e->sa_by_serial)) {
-		htab_free(&e->sa_by_spi);
-		return false;
-	}
-	return true;
-}
-
-void ike_sa_table_free(struct ike_engine *e)
-{
-	htab_free(&e->sa_by_spi);
-	htab_free(&e->sa_by_serial);
-}
-
-void ike_sa_spi_changed(struct ike_sa *sa)
-{
-	if (sa->indexed_spi == sa->spi_i)
-		return;
-	htab_del(&sa->e->sa_by_spi, &sa->by_spi);
-	htab_add(&sa->e->sa_by_spi, &sa->by_spi, spi_hash(sa->e, sa->spi_i));
-	sa->indexed_spi = sa->spi_i;
-}
-
-/* The SAs filed under spi_i, lowest serial first wins (as the list). */
-enum spi_match { MATCH_SPI_R, MATCH_INIT_R, MATCH_INIT_I };
-
-static struct ike_sa *find_spi(struct ike_engine *e, uint64_t spi_i, enum spi_match how, uint64_t spi_r,
-			       const struct ike_endpoint *remote)
-{
-	struct ike_sa *best = NULL;
-
-	for (struct hnode *h = htab_first(&e->sa_by_spi, spi_hash(e, spi_i)); h; h = htab_next(h)) {
-		struct ike_sa *sa = container_of(h, struct ike_sa, by_spi);
-		bool ok;
-
-		if (sa->spi_i != spi_i || sa->state == IKE_S_DEAD)
-			continue;
-		switch (how) {
-		case MATCH_SPI_R:
-			ok = sa->spi_r == spi_r;
-			break;
-		case MATCH_INIT_R:
-			ok = !sa->initiator && addr_eq(&sa->remote.addr, &remote->addr);
-			break;
-		default:
-			ok = sa->initiator && sa->state == IKE_S_INIT_I;
-			break;
-		}
-		if (ok && (!best || sa->serial < best->serial))
-			best = sa;
-	}
-	return best;
-}
-
-struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
-{
-	return find_spi(e, spi_i, MATCH_SPI_R, spi_r, NULL);
-}
-
-struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote)
-{
-	return find_spi(e, spi_i, MATCH_INIT_R, 0, remote);
-}
-
-struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i)
-{
-	return find_spi(e, spi_i, MATCH_INIT_I, 0, NULL);
-}
-
-struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial)
-{
-	for (struct hnode *h = htab_first(&e->sa_by_serial, serial_hash(serial)); h; h = htab_next(h)) {
-		struct ike_sa *sa = container_of(h, struct ike_sa, by_serial);
-
-		if (sa->serial == serial)
-			return sa;
-	}
-	return NULL;
-}
-
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 {
 	enum ike_state from = sa->state;
@@ -344,8 +291,12 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 		return false;
 	}
 	sa_tally(sa, -1);
+	conn_tally(sa, -1);
 	sa->state = to;
 	sa_tally(sa, +1);
+	conn_tally(sa, +1);
+	ike_sa_dirty(sa);
+	ike_sa_id_index(sa);
 	frag_budget_sync(sa);   /* established: its fragments leave the budget */
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
@@ -361,6 +312,8 @@ struct child_sa *child_sa_new(struct ike_sa *sa)
 	c->serial = ++sa->e->next_serial;
 	c->state = CHILD_S_LARVAL;
 	c->created = eng_now(sa->e);
+	child_sa_index(c);
+	ike_sa_dirty(sa);
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
@@ -371,6 +324,8 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 {
 	struct child_sa **pp;
 
+	child_tally(c, -1);
+	ike_sa_dirty(c->ike);
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -378,6 +333,8 @@ void child_sa_move(struct child_sa *c, struct ike_sa *to)
 		}
 	c->next = NULL;
 	c->ike = to;
+	child_tally(c, +1);
+	ike_sa_dirty(to);
 	for (pp = &to->children; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
@@ -388,6 +345,7 @@ void child_sa_set_conn(struct child_sa *c, struct ike_conn *conn)
 	struct ike_conn *old = c->conn;
 
 	c->conn = conn && conn != c->ike->conn ? ike_conn_ref(conn) : NULL;
+	c->ike->e->n_foreign += (size_t)(c->conn != NULL) - (size_t)(old != NULL);
 	ike_conn_unref(old);
 }
 
@@ -397,13 +355,19 @@ void ike_sa_set_conn(struct ike_sa *sa, struct ike_conn *conn)
 
 	/* children that belonged to the IKE SA's conn keep it */
 	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (!c->conn && old != conn)
+		if (!c->conn && old != conn) {
 			c->conn = ike_conn_ref(old);
+			sa->e->n_foreign++;
+		}
+	conn_tally(sa, -1);
 	sa->conn = ike_conn_ref(conn);
+	conn_tally(sa, +1);
+	ike_sa_conn_index(sa);
 	sa->peer_addr = conn->remote.addr;
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->conn == conn) {
 			c->conn = NULL;
+			sa->e->n_foreign--;
 			ike_conn_unref(conn);
 		}
 	ike_conn_unref(old);
@@ -511,7 +475,10 @@ void child_sa_set_state(struct child_sa *c, enum child_state to)
 			  c->serial, child_state_name(from), child_state_name(to));
 		return;
 	}
+	child_tally(c, -1);
 	c->state = to;
+	child_tally(c, +1);
+	ike_sa_dirty(c->ike);
 	log_debug("\"%s\" #%u: %s -> %s", child_conn(c)->name, c->serial, child_state_name(from),
 		  child_state_name(to));
 }
@@ -529,15 +496,6 @@ struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->spi_out == spi && c->state != CHILD_S_LARVAL)
 			return c;
-	return NULL;
-}
-
-struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		for (struct child_sa *c = sa->children; c; c = c->next)
-			if (c->serial == serial)
-				return c;
 	return NULL;
 }
 

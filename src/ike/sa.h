@@ -10,8 +10,8 @@
 #include "crypto/crypto.h"
 #include "ike/frag.h"
 #include "ike/ike.h"
+#include "ike/sa_index.h"
 #include "ike/wire.h"
-#include "lib/htab.h"
 
 #define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
 #define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
@@ -58,10 +58,12 @@ const char *child_state_name(enum child_state s);
 
 /* ---- a set of datagrams (one message, or its fragments) ---- */
 
+/* The arrays grow with the datagrams (most messages are one): an SA keeps
+ * two of these, a request and a cached response. */
 struct pktset {
-	unsigned n;
-	uint8_t *p[IKE_MAX_PKTS];
-	size_t len[IKE_MAX_PKTS];
+	unsigned n, cap;                   /* at most IKE_MAX_PKTS */
+	uint8_t **p;
+	size_t *len;
 };
 void pktset_clear(struct pktset *ps);
 bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len);
@@ -86,6 +88,7 @@ struct child_sa {
 	struct child_sa *next;
 	struct ike_sa *ike;
 	unsigned serial;
+	struct hlink by_serial;            /* e->child_serial */
 	enum child_state state;
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
@@ -170,10 +173,17 @@ enum ike_pending {
 
 struct ike_sa {
 	struct ike_sa *next, *prev;        /* e->sas, in serial order */
-	struct hnode by_spi, by_serial;    /* e->sa_by_spi (spi_i), e->sa_by_serial */
-	uint64_t indexed_spi;              /* the spi_i by_spi is filed under */
 	struct ike_engine *e;
 	unsigned serial;
+	/* indexes (sa_index.h): by serial, by our SPI, by the peer's SPIi and
+	 * address (a responder's); the deadline heap and the dirty list */
+	struct hlink by_serial, by_local, by_peer, by_id;  /* by_id: established, by remote_id */
+	struct hlink by_conn;              /* e->sa_conn: by conn handle */
+	size_t heap_pos;                   /* 1 + index in e->timers, 0 = not in it */
+	uint64_t heap_key;
+	struct ike_sa *dirty_next, **dirty_pprev;   /* e->dirty: O(1) removal */
+	bool dirty;
+	unsigned n_est_children;           /* children in CHILD_S_ESTABLISHED */
 	enum ike_state state;
 	bool initiator;                    /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
@@ -249,11 +259,18 @@ struct ike_engine {
 	void *ctx;
 	struct ike_engine_config cfg;
 	struct ike_sa *sas, *sas_tail;     /* in serial order */
-	/* the receive path's lookups: by the initiator's SPI (then the
-	 * responder's SPI or the address) and by serial (sa.c) */
-	struct htab sa_by_spi, sa_by_serial;
-	uint64_t sa_key;                   /* secret key of spi_hash */
 	size_t n_sas, n_halfopen;          /* of sas, not counting rekey larvae (sa.c keeps them) */
+	size_t n_children;                 /* established Child SAs of those */
+	/* indexes (sa.c): nothing a packet, a timer or an operation does walks
+	 * every SA */
+	uint64_t hash_key;
+	struct sht sa_serial, sa_local, sa_peer, sa_id, sa_conn, child_serial;
+	size_t n_foreign;                  /* Child SAs with a conn of their own (child_sa.conn) */
+	struct sa_heap timers;             /* IKE SAs by next deadline */
+	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
+	bool crosscheck;                   /* CYGNET_IKE_CROSSCHECK: compare with walks (tests) */
+	uint64_t visits;                   /* SAs examined by lookups and timers (ike_test_visits) */
+	size_t n_coll;                     /* IKE SAs with a coll_serial (collide.c) */
 	unsigned next_serial;
 	uint64_t drops[IKE_DROP_COUNT];
 	struct ike_stats stats;
@@ -288,11 +305,31 @@ struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
 struct ike_sa *ike_sa_find_init(struct ike_engine *e, uint64_t spi_i, const struct ike_endpoint *remote);
 /* Our IKE SA waiting for the IKE_SA_INIT response with this SPIi. */
 struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
-/* sa->spi_i was set: files it under the new value (every assignment). */
-void ike_sa_spi_changed(struct ike_sa *sa);
-bool ike_sa_table_init(struct ike_engine *e);
-void ike_sa_table_free(struct ike_engine *e);
 struct ike_sa *ike_sa_by_serial(struct ike_engine *e, unsigned serial);
+/* Index sa again after its SPIs, role or remote address changed. */
+void ike_sa_reindex(struct ike_sa *sa);
+/* sa's timers may have changed: its deadline is recomputed before the
+ * engine next reports one (eng_deadline_changed). */
+void ike_sa_dirty(struct ike_sa *sa);
+/* The responder's IKE_SA_INIT response for our SPIi (an initiator in INIT_I). */
+struct ike_sa *ike_sa_find_init_i(struct ike_engine *e, uint64_t spi_i);
+void sa_index_init(struct ike_engine *e);
+void sa_link(struct ike_sa *sa);              /* sa_table.c: list + indexes */
+void sa_unlink(struct ike_sa *sa);
+/* The established IKE SAs whose peer ID is id_eq() to id: first, then next
+ * until NULL (an index kept by ike_sa_set_state). */
+struct ike_sa *ike_sa_id_first(struct ike_engine *e, const struct cy_id *id);
+struct ike_sa *ike_sa_id_next(struct ike_engine *e, const struct ike_sa *sa, const struct cy_id *id);
+/* Sort serials ascending (the order a walk of the list gives). */
+void serials_sort(unsigned *v, size_t n);
+void ike_sa_id_index(struct ike_sa *sa);      /* per its state: in or out */
+/* The IKE SAs whose conn is conn (any state): first, then next until NULL. */
+struct ike_sa *ike_sa_conn_first(struct ike_engine *e, const struct ike_conn *conn);
+struct ike_sa *ike_sa_conn_next(struct ike_engine *e, const struct ike_sa *sa);
+void ike_sa_conn_index(struct ike_sa *sa);    /* after sa->conn changed */
+void child_sa_index(struct child_sa *c);
+void child_sa_unindex(struct child_sa *c);
+void sa_index_free(struct ike_engine *e);
 /* The one state-change function: checks the move, logs "from -> to". */
 bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 /* A new SA that only carries an IKE SA rekey (not counted, never on the wire). */
