@@ -295,11 +295,12 @@ static int xk_del_policy(struct dataplane *dp, const struct dp_policy *pol) { re
 static int getsa_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct dp_counters *c = arg;
-	const struct xfrm_usersa_info *u;
+	struct xfrm_usersa_info ub;      /* a copy: the payload is only 4-aligned */
+	const struct xfrm_usersa_info *u = &ub;
 
-	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*u))
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(ub))
 		return MNL_CB_OK;
-	u = mnl_nlmsg_get_payload(nlh);
+	memcpy(&ub, mnl_nlmsg_get_payload(nlh), sizeof(ub));
 	c->bytes = u->curlft.bytes;
 	c->packets = u->curlft.packets;
 	c->add_time = u->curlft.add_time;
@@ -402,12 +403,13 @@ struct resync {
 static int resync_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct resync *r = arg;
-	const struct xfrm_usersa_info *u;
+	struct xfrm_usersa_info ub;      /* a copy: the payload is only 4-aligned */
+	const struct xfrm_usersa_info *u = &ub;
 	struct ip_addr dst;
 
-	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(*u))
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(ub))
 		return MNL_CB_OK;
-	u = mnl_nlmsg_get_payload(nlh);
+	memcpy(&ub, mnl_nlmsg_get_payload(nlh), sizeof(ub));
 	addr_from_bytes(u->family, &u->id.daddr, &dst);
 	for (size_t i = 0; i < r->x->n; i++)
 		if (r->x->sas[i].spi == ntohl(u->id.spi) && addr_eq(&r->x->sas[i].dst, &dst))
@@ -568,7 +570,8 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (!pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWSA &&
 	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_usersa_info)) {
-		const struct xfrm_usersa_info *u = mnl_nlmsg_get_payload(nlh);
+		struct xfrm_usersa_info ub;      /* a copy: the payload is only 4-aligned */
+		const struct xfrm_usersa_info *u = memcpy(&ub, mnl_nlmsg_get_payload(nlh), sizeof(ub));
 		struct ip_addr dst;
 		struct dp_mark mark = attr_mark(nlh, sizeof(*u));
 		if (purge_match(pc, u->reqid) && addr_from_bytes(u->family, &u->id.daddr, &dst))
@@ -576,7 +579,8 @@ static int purge_cb(const struct nlmsghdr *nlh, void *arg)
 					       &mark);
 	} else if (pc->policies && nlh->nlmsg_type == XFRM_MSG_NEWPOLICY &&
 		   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct xfrm_userpolicy_info)) {
-		const struct xfrm_userpolicy_info *p = mnl_nlmsg_get_payload(nlh);
+		struct xfrm_userpolicy_info pb;   /* a copy: the payload is only 4-aligned */
+		const struct xfrm_userpolicy_info *p = memcpy(&pb, mnl_nlmsg_get_payload(nlh), sizeof(pb));
 		const struct nlattr *a;
 		bool ours = false;
 		mnl_attr_for_each(a, nlh, sizeof(*p)) {

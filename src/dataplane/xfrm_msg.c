@@ -347,15 +347,16 @@ uint32_t xfrm_policy_priority(const struct dp_selector *sel)
 
 int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint32_t *reqid)
 {
-	const struct xfrm_user_acquire *a;
+	struct xfrm_user_acquire ab;      /* a copy: the payload is only 4-aligned */
+	const struct xfrm_user_acquire *a = &ab;
 	const struct xfrm_selector *s;
 	const struct nlattr *attr;
 	unsigned maxlen;
 
 	if (nlh->nlmsg_type != XFRM_MSG_ACQUIRE || nlh->nlmsg_len < MNL_NLMSG_HDRLEN ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*a))
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(ab))
 		return -EINVAL;
-	a = mnl_nlmsg_get_payload(nlh);
+	memcpy(&ab, mnl_nlmsg_get_payload(nlh), sizeof(ab));
 	s = &a->sel;
 	maxlen = s->family == AF_INET ? 32 : s->family == AF_INET6 ? 128 : 0;
 	if (!maxlen || s->prefixlen_s > maxlen || s->prefixlen_d > maxlen)
@@ -380,12 +381,13 @@ int xfrm_parse_acquire(const struct nlmsghdr *nlh, struct dp_selector *sel, uint
 
 int xfrm_parse_expire(const struct nlmsghdr *nlh, struct dp_event *ev)
 {
-	const struct xfrm_user_expire *e;
+	struct xfrm_user_expire eb;       /* a copy: the payload is only 4-aligned */
+	const struct xfrm_user_expire *e = &eb;
 
 	if (nlh->nlmsg_type != XFRM_MSG_EXPIRE || nlh->nlmsg_len < MNL_NLMSG_HDRLEN ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(eb))
 		return -EINVAL;
-	e = mnl_nlmsg_get_payload(nlh);
+	memcpy(&eb, mnl_nlmsg_get_payload(nlh), sizeof(eb));
 	memset(ev, 0, sizeof(*ev));
 	ev->type = DP_EV_EXPIRE;
 	if (!addr_from_bytes(e->state.family, &e->state.id.daddr, &ev->u.expire.dst))
