@@ -13,10 +13,8 @@
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need userspace_guard_nft_lost
 command -v nft >/dev/null || { env_skip userspace_guard_nft_lost "nft missing"; exit; }
-two_hosts "$W" "$E" || { fail setup "cannot create namespaces"; finish; }
 # the main table's way to the protected subnets (a default route, as on a gateway)
-ip -n "$W" route add 203.0.113.0/24 via 192.0.2.2
-ip -n "$E" route add 198.51.100.0/24 via 192.0.2.1
+two_hosts "$W" "$E" && clear_routes || { fail setup "cannot create namespaces"; finish; }
 both_conf "$CONN_V4"
 start_both || { fail setup "pluto did not start"; finish; }
 ip netns exec "$W" ping -c 1 -W 2 192.0.2.2 >/dev/null || { fail setup "no neighbours"; finish; }
