@@ -195,7 +195,9 @@ void ctl_deferred_done(struct ctl_deferred *d, int status)
 		return;
 	c->deferred = NULL;
 	send_done(c, (uint16_t)status);
-	if (!c->closing) {
+	/* after the loop ended (shutdown: a lookup abandoned) nothing reads
+	 * again, and a deferred callback would keep the bufferevent alive */
+	if (!c->closing && !event_base_got_exit(c->srv->p->base)) {
 		struct timeval tv = { (time_t)c->srv->p->o.ctl_timeout_s, 0 };
 		bufferevent_set_timeouts(c->bev, &tv, NULL);
 		bufferevent_enable(c->bev, EV_READ);

@@ -200,7 +200,7 @@ static void batch_mark(struct mnl_nlmsg_batch *b, uint16_t type, uint32_t seq)
 static int set_element(struct us *u, bool add, const char *table, const char *set, const void *key, size_t klen)
 {
 	_Alignas(struct nlmsghdr) char buf[1024], ack[8192];
-	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	struct mnl_nlmsg_batch *b;
 	uint32_t seq = ++u->nfnl_seq;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *g;
@@ -210,6 +210,8 @@ static int set_element(struct us *u, bool add, const char *table, const char *se
 
 	if (!u->nfnl)
 		return -ENOTCONN;
+	if (!(b = mnl_nlmsg_batch_start(buf, sizeof(buf))))   /* a small handle over buf: freed below */
+		return -ENOMEM;
 	u->nfnl_seq += 2;
 	batch_mark(b, NFNL_MSG_BATCH_BEGIN, seq);
 	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
@@ -230,8 +232,11 @@ static int set_element(struct us *u, bool add, const char *table, const char *se
 	mnl_attr_nest_end(nlh, elems);
 	mnl_nlmsg_batch_next(b);
 	batch_mark(b, NFNL_MSG_BATCH_END, seq + 2);
-	if (mnl_socket_sendto(u->nfnl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
-		return -errno;
+	n = mnl_socket_sendto(u->nfnl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b));
+	rc = -errno;
+	mnl_nlmsg_batch_stop(b);
+	if (n < 0)
+		return rc;
 	if ((n = mnl_socket_recvfrom(u->nfnl, ack, sizeof(ack))) < 0)
 		return -errno;
 	rc = mnl_cb_run(ack, (size_t)n, seq + 1, mnl_socket_get_portid(u->nfnl), NULL, NULL);
