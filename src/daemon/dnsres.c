@@ -255,14 +255,15 @@ static void abandon(struct job *j)
  * their worker when its lookup returns. */
 static void orphan_running(struct dnsres *r)
 {
-	struct job given[DNSRES_WORKERS];
+	struct { dnsres_done_fn done; void *arg; } given[DNSRES_WORKERS];
 	unsigned n = 0;
 
 	pthread_mutex_lock(&r->mu);
 	for (unsigned i = 0; i < DNSRES_WORKERS; i++)
 		if (r->running[i] && !r->running[i]->orphan) {
-			r->running[i]->orphan = true;
-			given[n++] = *r->running[i];
+			r->running[i]->orphan = true;      /* the job is the worker's now */
+			given[n].done = r->running[i]->done;
+			given[n++].arg = r->running[i]->arg;
 		}
 	pthread_mutex_unlock(&r->mu);
 	for (unsigned i = 0; i < n; i++)
