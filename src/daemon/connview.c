@@ -148,6 +148,8 @@ void connview_route(const struct conn_view *v, struct dp_policy *po)
 static void view_release(struct ike_conn *ic)
 {
 	updown_conn_free(connview_of(ic)->updown);
+	proposals_unref(ic->ike);
+	proposals_unref(ic->esp);
 	free(connview_of(ic));
 }
 
@@ -172,10 +174,9 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic = &v->ike;
 	ike_conn_defaults(ic);
 	ic->release = view_release;
-	if (c->ike)
-		ic->ike = *c->ike;
-	if (c->esp)
-		ic->esp = *c->esp;
+	/* the view holds its own references: it may outlive the conn */
+	ic->ike = proposals_ref(c->ike ? c->ike : proposals_default_shared(PROP_IKE));
+	ic->esp = proposals_ref(c->esp ? c->esp : proposals_default_shared(PROP_ESP));
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
 	map_end(&end[me], &ic->local);
 	map_end(&end[!me], &ic->remote);

@@ -2,6 +2,7 @@
  * wins), pid file, detach, control socket, start-up load of the config's
  * conns, the libevent loop, signals, clean shutdown. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -161,16 +162,19 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 		log_warn("%s", xd.lines[i]);
 	diag_free(&xd);
 	for (size_t i = 0; i < nx; i++) {
-		const struct config_conn_entry *e = &x[i];
+		struct config_conn_entry *e = &x[i];
 		struct conn *c;
 		struct dconn *dc;
 		struct config_diag diag;
 
 		if (e->broken || !e->conn || e->conn->auto_ == AUTO_IGNORE)
 			continue;
+		/* the entry's conn was built from the same kv list and file:
+		 * taken over, not built again (start-up time and peak memory) */
+		c = e->conn;
+		e->conn = NULL;
 		diag_init(&diag);
-		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
-		if (c && !conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
+		if (!conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
 			for (size_t j = 0; j < diag.n; j++)
 				log_error("%s", diag.lines[j]);
 			conn_free(c);
@@ -196,7 +200,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			const struct config_conn_entry *e = &x[i];
 			struct dconn *dc;
 
-			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
+			if (e->broken || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
 			/* a shunt conn's auto=start can only mean routed, as Libreswan */
 			if (pass == 0 && (dc->conn->auto_ == AUTO_ONDEMAND ||
@@ -428,6 +432,9 @@ int pluto_run(struct pluto_opts *o)
 		load_auto_conns(p, cfg);
 	config_free(cfg);
 	cfg = NULL;
+	/* the parsed file and its expansions are gone: give their pages back
+	 * (otherwise the start-up load's peak stays resident for good) */
+	malloc_trim(0);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) < 0)
 			log_warn("cannot notify parent: %s", strerror(errno));

@@ -186,7 +186,7 @@ static void dns_reasons(struct reply *rp, const char *pre, const struct dconn *d
 	for (int s = 0; s < 2; s++)
 		if (dc->conn->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
 			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", dc->conn->end[s].host_name,
-				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
+				dc->dns[s].err ? dc->dns[s].err : "not resolved yet");
 }
 
 /* Lifetimes and retransmits: a shunt conn has none (Libreswan prints 0s). */

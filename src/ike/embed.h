@@ -71,8 +71,9 @@ struct ike_conn {
 	struct ike_end local, remote;
 	enum ike_authby authby;
 	bool transport;               /* type=transport */
-	struct proposal_list ike;     /* ike= (or the defaults) */
-	struct proposal_list esp;     /* esp= (or the defaults) */
+	/* ike=, esp= (or the defaults): the embedder's, shared between conns
+	 * (proposals_share()); the engine only reads them */
+	const struct proposal_list *ike, *esp;
 	bool pfs;
 	enum ike_esn esn;
 	uint64_t ike_lifetime_ms;     /* ikelifetime (8h) */

@@ -49,8 +49,8 @@ int main(int argc, char **argv)
 	id_parse("%any", &n.p[1].conn.remote.id, &why);
 	/* what bench/ike_rate.sh configures: X25519, AES-GCM, no PFS */
 	for (int i = 0; i < 2; i++) {
-		if (!proposals_parse(PROP_IKE, "aes_gcm_16_256-sha2_256-dh31", &n.p[i].conn.ike, &why) ||
-		    !proposals_parse(PROP_ESP, "aes_gcm_16_256", &n.p[i].conn.esp, &why)) {
+		if (!proposals_parse_shared(PROP_IKE, "aes_gcm_16_256-sha2_256-dh31", &n.p[i].conn.ike, &why) ||
+		    !proposals_parse_shared(PROP_ESP, "aes_gcm_16_256", &n.p[i].conn.esp, &why)) {
 			fprintf(stderr, "ike_engine_bench: proposals: %s\n", why);
 			return 1;
 		}

@@ -24,11 +24,11 @@ static void tap(void *arg, enum log_level lvl, const char *line)
 	snprintf(log_buf + l, sizeof(log_buf) - l, "%s\n", line);
 }
 
-static void set_props(struct proposal_list *pl, enum prop_kind kind, const char *text)
+static void set_props(const struct proposal_list **pl, enum prop_kind kind, const char *text)
 {
 	const char *why = NULL;
 
-	if (!proposals_parse(kind, text, pl, &why))
+	if (!proposals_parse_shared(kind, text, pl, &why))
 		t_fail(__FILE__, __LINE__, "%s: %s", text, why ? why : "?");
 }
 
