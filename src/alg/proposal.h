@@ -57,8 +57,6 @@ void proposals_unref(const struct proposal_list *pl);
 /* The shared list of proposals_default(kind): never freed, no reference
  * needed (but ref/unref pairs on it are fine). */
 const struct proposal_list *proposals_default_shared(enum prop_kind kind);
-/* How many distinct lists are shared now (tests). */
-size_t proposals_shared_count(void);
 /* Add a transform unless the same (id, keybits) is there (Libreswan drops
  * duplicates); false when the part is full. */
 bool prop_add(struct prop_transform *arr, uint8_t *n, uint16_t id, uint16_t keybits);

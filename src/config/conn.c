@@ -10,7 +10,7 @@
 #include "config/keywords.h"
 #include "config/proposals.h"
 #include "config/values.h"
-#include "lib/strshare.h"
+#include "lib/share.h"
 
 /* ---- kv lists ---------------------------------------------------------- */
 
@@ -366,8 +366,16 @@ static bool apply_end(const struct field *f, struct conn_end *e, const char *v, 
 	}
 	case F_ID: {
 		bool myid = false;
-		if (!val_id(v, &e->id, &myid, why))
+		struct cy_id id;
+		const struct cy_id *shared;
+		if (!val_id(v, &id, &myid, why))
 			return false;
+		if (!(shared = id_share(&id))) {
+			*why = "out of memory";
+			return false;
+		}
+		id_unshare(e->id);
+		e->id = shared;
 		e->has_id = true;
 		return true;
 	}
@@ -609,6 +617,7 @@ void conn_free(struct conn *c)
 		free(e->cert);
 		free(e->ckaid);
 		free(e->ca);
+		id_unshare(e->id);
 	}
 	free(c->name);
 	free(c->connalias);

@@ -117,7 +117,7 @@ struct conn_end {
 	enum conn_host_kind nexthop_kind;/* HOST_UNSET, HOST_ADDR, HOST_DEFAULTROUTE, HOST_DIRECT */
 	struct ip_addr nexthop;
 	bool has_id;
-	struct cy_id id;                 /* leftid= (unset: the host address) */
+	const struct cy_id *id;          /* leftid=, shared (id_share()); NULL unset: the host address */
 	size_t n_subnets;                /* leftsubnet= or leftsubnets={...}; 0 = host only */
 	struct ip_subnet *subnets;       /* n_subnets entries (heap, owned), at most CONN_MAX_SUBNETS */
 	bool subnet_virtual;             /* vhost:/vnet: text kept in kv list */

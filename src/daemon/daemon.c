@@ -148,7 +148,23 @@ static void log_startup_diag(const struct pluto_opts *o, const struct config_dia
 
 /* As Libreswan 4.10: add every auto=add|ondemand|start|route conn, then
  * route the ondemand ones and initiate the start ones (sa_ops.c). */
-static void load_auto_conns(struct pluto *p, const struct config *cfg)
+/* The expansion's own conns only said which entries load: freed before
+ * the daemon builds its conns from the kv lists, so that what stays is
+ * not scattered among the pages of what goes (malloc_trim() gives those
+ * back), shared values (IDs) included.  Entries not to load are marked
+ * broken. */
+static void drop_entry_conns(struct config_conn_entry *x, size_t nx)
+{
+	for (size_t i = 0; i < nx; i++) {
+		if (!x[i].conn || x[i].conn->auto_ == AUTO_IGNORE)
+			x[i].broken = true;
+		conn_free(x[i].conn);
+		x[i].conn = NULL;
+	}
+}
+
+/* Takes the config (freed here, as soon as it is expanded). */
+static void load_auto_conns(struct pluto *p, struct config *cfg)
 {
 	struct reply rp = { .emit = log_reply };
 	struct config_diag xd;
@@ -158,23 +174,23 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 	/* leftsubnets=/rightsubnets=: one conn per subnet pair (config/permutate.h) */
 	diag_init(&xd);
 	x = permutate_config(cfg, &nx, &xd);
+	config_free(cfg);
 	for (size_t i = 0; i < xd.n; i++)
 		log_warn("%s", xd.lines[i]);
 	diag_free(&xd);
+	drop_entry_conns(x, nx);
 	for (size_t i = 0; i < nx; i++) {
 		struct config_conn_entry *e = &x[i];
 		struct conn *c;
 		struct dconn *dc;
 		struct config_diag diag;
 
-		if (e->broken || !e->conn || e->conn->auto_ == AUTO_IGNORE)
+		if (e->broken)
 			continue;
-		/* the entry's conn was built from the same kv list and file:
-		 * taken over, not built again (start-up time and peak memory) */
-		c = e->conn;
-		e->conn = NULL;
 		diag_init(&diag);
-		if (!conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
+		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
+		kvlist_clear(&e->kv);      /* its space goes to the next conns */
+		if (c && !conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
 			for (size_t j = 0; j < diag.n; j++)
 				log_error("%s", diag.lines[j]);
 			conn_free(c);
@@ -430,7 +446,6 @@ int pluto_run(struct pluto_opts *o)
 	ikehost_listen(p, true, &lrp);
 	if (cfg)
 		load_auto_conns(p, cfg);
-	config_free(cfg);
 	cfg = NULL;
 	/* the parsed file and its expansions are gone: give their pages back
 	 * (otherwise the start-up load's peak stays resident for good) */

@@ -59,7 +59,7 @@ static void end_text(const struct conn_end *e, bool peer, char *out, size_t cap)
 	if (e->n_subnets)
 		subnet_fmt(&e->subnets[0], sub);
 	if (e->has_id) {
-		id_fmt(&e->id, id);
+		id_fmt(e->id, id);
 		if (strcmp(id, host) != 0)
 			snprintf(idpart, sizeof(idpart), "[%s]", id);
 	}
@@ -103,8 +103,8 @@ static enum conn_auth end_auth(const struct conn *c, int e)
 static const char *id_type_of(const struct conn_end *e, char *idbuf)
 {
 	if (e->has_id) {
-		id_fmt(&e->id, idbuf);
-		return id_kind_name(e->id.kind);
+		id_fmt(e->id, idbuf);
+		return id_kind_name(e->id->kind);
 	}
 	if (addr_is_set(&e->host)) {
 		addr_fmt(&e->host, idbuf);

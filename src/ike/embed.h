@@ -33,7 +33,7 @@ struct ike_endpoint {
 struct ike_end {
 	struct ip_addr addr;          /* af 0 or any-address = %any */
 	uint16_t ike_port;            /* 500 unless configured */
-	struct cy_id id;              /* ID_NONE = the address */
+	const struct cy_id *id;       /* shared (id_share()), the embedder's; &id_none = the address */
 	struct ip_subnet subnets[IKE_MAX_SUBNETS];
 	size_t n_subnets;             /* 0 = host-to-host (the address) */
 	uint8_t protocol;             /* leftprotoport: 0 = any */

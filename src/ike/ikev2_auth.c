@@ -19,10 +19,10 @@
 
 static void our_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->conn->local.id.kind == ID_NONE || sa->conn->local.id.kind == ID_ANY)
+	if (sa->conn->local.id->kind == ID_NONE || sa->conn->local.id->kind == ID_ANY)
 		id_from_addr(&sa->local.addr, id);
 	else
-		*id = sa->conn->local.id;
+		*id = *sa->conn->local.id;
 }
 
 /* The ID payload body (type, 3 reserved, data): what AUTH signs. */
@@ -40,7 +40,7 @@ static size_t id_body(const struct cy_id *id, uint8_t out[ID_BODY_MAX])
 /* Does the peer's ID satisfy what the conn expects of it? */
 static bool peer_id_ok(const struct ike_sa *sa, const struct cy_id *peer)
 {
-	const struct cy_id *want = &sa->conn->remote.id;
+	const struct cy_id *want = sa->conn->remote.id;
 	struct cy_id addr_id;
 
 	if (want->kind == ID_ANY)
@@ -171,9 +171,9 @@ bool auth_send_request(struct ike_sa *sa)
 	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
 	if (sa->conn->initial_contact && !have_established(sa))
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_INITIAL_CONTACT, NULL, 0);
-	if (sa->conn->remote.id.kind != ID_NONE && sa->conn->remote.id.kind != ID_ANY) {
+	if (sa->conn->remote.id->kind != ID_NONE && sa->conn->remote.id->kind != ID_ANY) {
 		uint8_t rb[ID_BODY_MAX];
-		size_t rlen = id_body(&sa->conn->remote.id, rb);
+		size_t rlen = id_body(sa->conn->remote.id, rb);
 
 		if (rlen)
 			ikeb_raw(&mb->b, IKEV2_PL_IDr, false, rb, rlen);

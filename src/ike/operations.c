@@ -18,6 +18,7 @@ void ike_conn_defaults(struct ike_conn *c)
 	memset(c, 0, sizeof(*c));
 	c->refs = 1;
 	c->local.ike_port = c->remote.ike_port = 500;
+	c->local.id = c->remote.id = &id_none;
 	c->ike = proposals_default_shared(PROP_IKE);
 	c->esp = proposals_default_shared(PROP_ESP);
 	c->pfs = true;

@@ -572,9 +572,9 @@ int main(int argc, char **argv)
 			conn.local.addr = me.addr;
 		else if (!strcmp(k, "--remote") && addr_parse(v, &peer.addr))
 			conn.remote.addr = peer.addr;
-		else if (!strcmp(k, "--id") && id_parse(v, &conn.local.id, &why))
+		else if (!strcmp(k, "--id") && id_parse_shared(v, &conn.local.id, &why))
 			;
-		else if (!strcmp(k, "--remote-id") && id_parse(v, &conn.remote.id, &why))
+		else if (!strcmp(k, "--remote-id") && id_parse_shared(v, &conn.remote.id, &why))
 			;
 		else if (!strcmp(k, "--psk"))
 			snprintf(psk, sizeof(psk), "%s", v);

@@ -357,7 +357,7 @@ static void test_road_warrior_any(void)
 	/* B: right=%any rightid=%any */
 	tn_init(&n);
 	addr_any(AF_INET, &n.p[1].conn.remote.addr);
-	id_parse("%any", &n.p[1].conn.remote.id, &why);
+	id_parse_shared("%any", &n.p[1].conn.remote.id, &why);
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	CHECK(tn_established_pair(&n));
@@ -393,7 +393,7 @@ static void test_wrong_peer_id(void)
 	const char *why;
 
 	tn_init(&n);
-	id_parse("@someone.else", &n.p[0].conn.local.id, &why);
+	id_parse_shared("@someone.else", &n.p[0].conn.local.id, &why);
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_FAILED);
 	CHECK(strstr(n.p[0].reason, "AUTHENTICATION_FAILED") != NULL);
