@@ -52,7 +52,14 @@ static bool resolved_ends(const struct dconn *dc, struct conn_end end[2], char *
 	return true;
 }
 
-static void map_end(const struct conn_end *e, struct ike_end *out)
+static size_t n_view_subnets(const struct conn_end *e)
+{
+	return e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
+}
+
+/* One end into the view's ike_end; its subnets go to sub (room for
+ * n_view_subnets(e)).  False when the ID cannot be shared (no memory). */
+static bool map_end(const struct conn_end *e, struct ike_end *out, struct ip_subnet *sub)
 {
 	memset(out, 0, sizeof(*out));
 	if (e->host_kind == HOST_ADDR || e->host_kind == HOST_DEFAULTROUTE)
@@ -68,11 +75,13 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 		id_from_addr(&out->addr, &id);
 		out->id = id_share(&id);
 	}
-	out->n_subnets = e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
+	out->n_subnets = n_view_subnets(e);
+	out->subnets = sub;
 	if (out->n_subnets)   /* e->subnets is NULL when there are none */
-		memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
+		memcpy(sub, e->subnets, out->n_subnets * sizeof(sub[0]));
 	out->protocol = e->protocol;
 	out->port = e->port;
+	return out->id != NULL;
 }
 
 void connview_map_options(const struct conn *c, struct ike_conn *ic)
@@ -173,7 +182,8 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 		snprintf(err, errlen, "neither left nor right is an address of this host (unoriented)");
 		return NULL;
 	}
-	if (!(v = calloc(1, sizeof(*v)))) {
+	/* the subnets of both ends after the view, in the same allocation */
+	if (!(v = calloc(1, sizeof(*v) + (n_view_subnets(&end[0]) + n_view_subnets(&end[1])) * sizeof(v->sub[0])))) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -184,8 +194,12 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic->ike = proposals_ref(c->ike ? c->ike : proposals_default_shared(PROP_IKE));
 	ic->esp = proposals_ref(c->esp ? c->esp : proposals_default_shared(PROP_ESP));
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
-	map_end(&end[me], &ic->local);
-	map_end(&end[!me], &ic->remote);
+	if (!map_end(&end[me], &ic->local, v->sub) ||
+	    !map_end(&end[!me], &ic->remote, v->sub + n_view_subnets(&end[me])) || !ic->ike || !ic->esp) {
+		snprintf(err, errlen, "out of memory");
+		view_release(ic);
+		return NULL;
+	}
 	v->host[0] = end[0].host;
 	v->host[1] = end[1].host;
 	ic->transport = c->type == CONN_TRANSPORT;

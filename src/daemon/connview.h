@@ -39,6 +39,7 @@ struct conn_view {
 	struct ip_addr sourceip, nexthop;
 	uint32_t metric, mtu;
 	struct updown_conn *updown;    /* leftupdown= state (updown.h); NULL = none */
+	struct ip_subnet sub[];        /* ike.local's then ike.remote's subnets */
 };
 
 /* The conn's timers and per-conn options (rekey, DPD, NAT keepalive,

@@ -34,7 +34,7 @@ struct ike_end {
 	struct ip_addr addr;          /* af 0 or any-address = %any */
 	uint16_t ike_port;            /* 500 unless configured */
 	const struct cy_id *id;       /* shared (id_share()), the embedder's; &id_none = the address */
-	struct ip_subnet subnets[IKE_MAX_SUBNETS];
+	struct ip_subnet *subnets;    /* n_subnets (at most IKE_MAX_SUBNETS), the embedder's */
 	size_t n_subnets;             /* 0 = host-to-host (the address) */
 	uint8_t protocol;             /* leftprotoport: 0 = any */
 	uint16_t port;                /* 0 = any */

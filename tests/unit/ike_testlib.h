@@ -39,6 +39,7 @@ struct tn_peer {
 	struct tn_net *net;
 	int idx;
 	struct ike_conn conn;             /* what the responder side finds */
+	struct ip_subnet sub[2][IKE_MAX_SUBNETS];   /* conn.local's and conn.remote's subnets */
 	bool no_conn;
 	char psk[64];
 	char psk2[64];                    /* if set: returned from the 2nd get_psk on */
@@ -310,9 +311,18 @@ static inline struct ike_sink tn_sink(struct tn_peer *p)
 	return s;
 }
 
+/* A copy of a conn whose subnets are its own (in st), not the original's. */
+static inline void tn_own_subnets(struct ike_conn *c, struct ip_subnet st[2][IKE_MAX_SUBNETS])
+{
+	memcpy(st[0], c->local.subnets, sizeof(st[0]));
+	memcpy(st[1], c->remote.subnets, sizeof(st[1]));
+	c->local.subnets = st[0];
+	c->remote.subnets = st[1];
+}
+
 /* conn "a-b" from peer i's view: A 192.0.2.1 @west, B 192.0.2.2 @east,
- * subnets 10.1.0.0/24 and 10.2.0.0/24. */
-static inline void tn_conn(struct ike_conn *c, int i)
+ * subnets 10.1.0.0/24 and 10.2.0.0/24 (room for IKE_MAX_SUBNETS in st). */
+static inline void tn_conn(struct ike_conn *c, int i, struct ip_subnet st[2][IKE_MAX_SUBNETS])
 {
 	const char *addr[2] = { "192.0.2.1", "192.0.2.2" };
 	const char *id[2] = { "@west.example", "@east.example" };
@@ -321,6 +331,8 @@ static inline void tn_conn(struct ike_conn *c, int i)
 	bool hb;
 
 	ike_conn_defaults(c);
+	c->local.subnets = st[0];
+	c->remote.subnets = st[1];
 	snprintf(c->name, sizeof(c->name), "a-b");
 	addr_parse(addr[i], &c->local.addr);
 	addr_parse(addr[!i], &c->remote.addr);
@@ -341,7 +353,7 @@ static inline void tn_init(struct tn_net *n)
 
 		p->net = n;
 		p->idx = i;
-		tn_conn(&p->conn, i);
+		tn_conn(&p->conn, i, p->sub);
 		p->ep.addr = p->conn.local.addr;
 		p->ep.port = 500;
 		snprintf(p->psk, sizeof(p->psk), "a very secret shared key");

@@ -12,6 +12,7 @@
 #include "config/proposals.h"
 
 static struct ike_conn strict;
+static struct ip_subnet strict_sub[2][IKE_MAX_SUBNETS];
 static bool find_ignores_ike;  /* an embedder that does not filter by ike */
 static char log_buf[4096];
 
@@ -101,6 +102,7 @@ static void run_row(const struct row *rw)
 	n.p[1].e = ike_engine_new(&ta_ops, &n.p[1], NULL);
 	snprintf(n.p[1].conn.name, sizeof(n.p[1].conn.name), "weak");
 	strict = n.p[1].conn;
+	tn_own_subnets(&strict, strict_sub);
 	snprintf(strict.name, sizeof(strict.name), "strict");
 	id_parse_shared("@other.example", &n.p[1].conn.remote.id, &why);
 	set_props(&n.p[0].conn.ike, PROP_IKE, rw->a_ike);
@@ -206,6 +208,8 @@ static void test_switch_for_child_checks_ike(void)
 		n.p[1].e = ike_engine_new(&ta_ops, &n.p[1], NULL);
 		snprintf(n.p[1].conn.name, sizeof(n.p[1].conn.name), "weak");
 		strict = n.p[1].conn;
+	tn_own_subnets(&strict, strict_sub);
+		tn_own_subnets(&strict, strict_sub);
 		snprintf(strict.name, sizeof(strict.name), "strict");
 		id_parse_shared("@other.example", &strict.remote.id, &why);   /* not found by ID */
 		subnet_parse("10.3.0.0/24", &strict.local.subnets[0], &hb);

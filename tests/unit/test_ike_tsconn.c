@@ -11,6 +11,7 @@
 #include "ike/sa.h"   /* test-only: make A propose another pair on its IKE SA */
 
 static struct ike_conn b_conns[2];
+static struct ip_subnet b_sub[2][2][IKE_MAX_SUBNETS];
 static unsigned n_child_calls;
 
 static void set_subnet(struct ip_subnet *s, const char *text)
@@ -26,7 +27,9 @@ static void b_table(struct tn_net *n)
 {
 	b_conns[0] = n->p[1].conn;
 	snprintf(b_conns[0].name, sizeof(b_conns[0].name), "t/1x1");
+	tn_own_subnets(&b_conns[0], b_sub[0]);
 	b_conns[1] = b_conns[0];
+	tn_own_subnets(&b_conns[1], b_sub[1]);
 	snprintf(b_conns[1].name, sizeof(b_conns[1].name), "t/1x2");
 	set_subnet(&b_conns[1].local.subnets[0], "10.3.0.0/24");
 	b_conns[1].ipsec_lifetime_ms = 2 * 3600 * 1000;   /* differs from t/1x1's 8h */
@@ -50,6 +53,12 @@ static struct ike_conn *tb_find_for_child(void *ctx, struct ike_conn *current, c
 			return cand[i];
 	return NULL;
 }
+
+/* a heap conn with room for its own subnets (c first: freed as one) */
+struct pair_conn {
+	struct ike_conn c;
+	struct ip_subnet sub[2][IKE_MAX_SUBNETS];
+};
 
 static void pair_free(struct ike_conn *c) { free(c); }
 
@@ -183,7 +192,8 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 	 * so A checks B's rekeys of it against that conn */
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->state == CHILD_S_ESTABLISHED && !c->conn && c->ts_r.n == 1) {
-			struct ike_conn *pair = malloc(sizeof(*pair));
+			struct pair_conn *pc = malloc(sizeof(*pc));
+			struct ike_conn *pair = pc ? &pc->c : NULL;
 			struct ip_subnet s;
 			struct ip_addr lo, hi;
 			bool hb;
@@ -192,6 +202,7 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 			subnet_range(&s, &lo, &hi);
 			if (pair && addr_eq(&c->ts_r.ts[0].start, &lo) && addr_eq(&c->ts_r.ts[0].end, &hi)) {
 				*pair = *sa->conn;
+				tn_own_subnets(pair, pc->sub);
 				pair->refs = 1;
 				pair->release = pair_free;
 				snprintf(pair->name, sizeof(pair->name), "west-pair");
