@@ -9,6 +9,8 @@
  *                  event queue, drained on the daemon's thread.
  * On ENOBUFS from the event socket events were lost: the thread dumps the
  * kernel's SAs and reports every SA of ours that vanished as hard-expired.
+ * An EXPIRE the event channel refuses waits in the SA table (xfrm_table.c)
+ * and is offered again every XK_RETRY_MS until taken.
  * Ownership: our reqids carry CY_REQID_BASE; start-up and shutdown delete
  * only SAs/policies with such reqids, never the rest of the kernel's tables. */
 #include "dataplane/dataplane.h"
