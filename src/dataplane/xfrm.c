@@ -9,6 +9,8 @@
  *                  event queue, drained on the daemon's thread.
  * On ENOBUFS from the event socket events were lost: the thread dumps the
  * kernel's SAs and reports every SA of ours that vanished as hard-expired.
+ * An EXPIRE the event channel refuses waits in the SA table (xfrm_table.c)
+ * and is offered again every XK_RETRY_MS until taken.
  * Ownership: our reqids carry CY_REQID_BASE; start-up and shutdown delete
  * only SAs/policies with such reqids, never the rest of the kernel's tables. */
 #include "dataplane/dataplane.h"
@@ -39,6 +41,8 @@
 #ifndef UDP_ENCAP_ESPINUDP
 #define UDP_ENCAP_ESPINUDP 2
 #endif
+
+#define XK_RETRY_MS 50     /* pending EXPIREs offered again */
 
 /* ---- request/ACK ------------------------------------------------------ */
 
@@ -74,57 +78,23 @@ int xk_talk(struct mnl_socket *nl, void *buf, int len, mnl_cb_t cb, void *arg)
 
 /* ---- our SA table ------------------------------------------------------ */
 
-static struct xk_sa *find_sa(struct xk *x, uint32_t spi, const struct ip_addr *dst)
-{
-	for (size_t i = 0; i < x->n; i++)
-		if (x->sas[i].spi == spi && addr_eq(&x->sas[i].dst, dst))
-			return &x->sas[i];
-	return NULL;
-}
-
-static const struct xk_sa *find_sa_reqid(struct xk *x, uint32_t reqid, enum dp_dir dir)
-{
-	const struct xk_sa *best = NULL;
-	for (size_t i = 0; i < x->n; i++)
-		if (x->sas[i].reqid == reqid && x->sas[i].dir == dir)
-			best = &x->sas[i];     /* the newest */
-	return best;
-}
-
 static int remember(struct xk *x, const struct dp_sa *sa)
 {
-	struct xk_sa *s = find_sa(x, sa->spi, &sa->dst);
+	struct xk_sa s = {
+		.spi = sa->spi, .dir = sa->dir, .src = sa->src, .dst = sa->dst,
+		.mode = sa->mode, .reqid = sa->reqid, .mark = sa->mark,
+	};
 
-	if (!s) {
-		if (x->n == x->cap) {
-			size_t nc = x->cap ? x->cap * 2 : 16;
-			struct xk_sa *v = realloc(x->sas, nc * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			x->sas = v;
-			x->cap = nc;
-		}
-		s = &x->sas[x->n++];
-		s->add_time = (uint64_t)time(NULL);
-	}
-	s->spi = sa->spi;
-	s->mark = sa->mark;
-	s->dir = sa->dir;
-	s->src = sa->src;
-	s->dst = sa->dst;
-	s->mode = sa->mode;
-	s->reqid = sa->reqid;
-	return 0;
+	return xt_put(&x->sas, &s);
 }
 
 static void forget(struct xk *x, uint32_t spi, const struct ip_addr *dst)
 {
-	struct xk_sa *s = find_sa(x, spi, dst);
+	struct xt_entry *e = xt_find(&x->sas, spi, dst);
 
-	if (s)
-		*s = x->sas[--x->n];
+	if (e)
+		xt_remove(&x->sas, e);
 }
-
 
 /* ---- ops --------------------------------------------------------------- */
 
@@ -154,11 +124,11 @@ static int xk_add_sa(struct dataplane *dp, const struct dp_sa *sa) { return xk_s
 static struct dp_mark sa_mark(struct xk *x, uint32_t spi, const struct ip_addr *dst)
 {
 	struct dp_mark m = { 0, 0 };
-	const struct xk_sa *s;
+	const struct xt_entry *e;
 
 	pthread_mutex_lock(&x->lock);
-	if ((s = find_sa(x, spi, dst)))
-		m = s->mark;
+	if ((e = xt_find(&x->sas, spi, dst)))
+		m = e->sa.mark;
 	pthread_mutex_unlock(&x->lock);
 	return m;
 }
@@ -243,7 +213,7 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 	} else if (add) {
 		const struct xk_sa *s;
 		pthread_mutex_lock(&x->lock);
-		s = find_sa_reqid(x, pol->reqid, pol->dir);
+		s = xt_newest(&x->sas, pol->reqid, pol->dir);
 		if (s) {
 			tsrc = s->src;
 			tdst = s->dst;
@@ -258,7 +228,7 @@ static int xk_policy(struct dataplane *dp, const struct dp_policy *pol, bool add
 		struct ip_addr peer = add ? tdst : pol->tmpl_dst;
 		bool need;
 		pthread_mutex_lock(&x->lock);
-		s = add ? NULL : find_sa_reqid(x, pol->reqid, DP_DIR_OUT);
+		s = add ? NULL : xt_newest(&x->sas, pol->reqid, DP_DIR_OUT);
 		if (s) {
 			peer = s->dst;
 			mode = s->mode;
@@ -360,23 +330,28 @@ static int xk_send_keepalive(struct dataplane *dp, const struct ip_addr *src, ui
 
 /* ---- event thread ----------------------------------------------------- */
 
+static bool evq_push(void *evq, const struct dp_event *ev) { return dp_evq_push(evq, ev, NULL, 0); }
+
 /* An SA of ours reached a lifetime: tell the daemon (with the SA's
  * direction, which the kernel does not say); after a hard one the kernel
- * has removed the SA. */
+ * has removed the SA.  One the event channel refuses stays pending in the
+ * table; the event thread offers it again (retry_expires). */
 static void push_expire(struct xk *x, struct dp_event *ev)
 {
-	struct xk_sa *s;
+	pthread_mutex_lock(&x->lock);
+	xt_expire(&x->sas, ev, evq_push, x->dp->evq);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* The EXPIREs still pending after offering them again. */
+static size_t retry_expires(struct xk *x)
+{
+	size_t n;
 
 	pthread_mutex_lock(&x->lock);
-	if (!(s = find_sa(x, ev->u.expire.spi, &ev->u.expire.dst))) {
-		pthread_mutex_unlock(&x->lock);
-		return;                       /* not ours */
-	}
-	ev->u.expire.dir = s->dir;
-	if (ev->u.expire.hard)
-		forget(x, ev->u.expire.spi, &ev->u.expire.dst);
+	n = x->sas.npending ? xt_retry(&x->sas, evq_push, x->dp->evq) : 0;
 	pthread_mutex_unlock(&x->lock);
-	dp_evq_push(x->dp->evq, ev, NULL, 0);
+	return n;
 }
 
 static int event_cb(const struct nlmsghdr *nlh, void *arg)
@@ -397,7 +372,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *arg)
 
 struct resync {
 	struct xk *x;
-	bool *seen;
+	uint32_t epoch;
 };
 
 static int resync_cb(const struct nlmsghdr *nlh, void *arg)
@@ -410,47 +385,40 @@ static int resync_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || mnl_nlmsg_get_payload_len(nlh) < sizeof(ub))
 		return MNL_CB_OK;
 	memcpy(&ub, mnl_nlmsg_get_payload(nlh), sizeof(ub));
-	addr_from_bytes(u->family, &u->id.daddr, &dst);
-	for (size_t i = 0; i < r->x->n; i++)
-		if (r->x->sas[i].spi == ntohl(u->id.spi) && addr_eq(&r->x->sas[i].dst, &dst))
-			r->seen[i] = true;
+	if (!addr_from_bytes(u->family, &u->id.daddr, &dst))
+		return MNL_CB_OK;
+	pthread_mutex_lock(&r->x->lock);
+	xt_resync_seen(&r->x->sas, r->epoch, ntohl(u->id.spi), &dst);
+	pthread_mutex_unlock(&r->x->lock);
 	return MNL_CB_OK;
 }
 
-/* Events were lost: compare the kernel's SAs with ours.  Those gone are
- * collected under the lock and reported after it (push_expire looks each
- * up again: the daemon thread may have removed some meanwhile). */
+/* Events were lost: compare the kernel's SAs with ours, one hash look-up
+ * per kernel SA (the lock is held per SA, not over the dump: the daemon
+ * thread goes on adding and deleting; an SA added after the dump began
+ * is not judged by it).  Ours the kernel no longer has are reported as
+ * hard-expired. */
 static void resync(struct xk *x)
 {
 	_Alignas(struct nlmsghdr) char buf[XFRM_MSG_BUFSIZE];
 	struct resync r = { .x = x };
-	struct dp_event *gone = NULL;
-	size_t n, ngone = 0;
+	size_t gone = 0;
+	int rc;
 
 	log_warn("xfrm: event socket overflowed (ENOBUFS); resynchronising with the kernel's SAs");
 	pthread_mutex_lock(&x->lock);
-	n = x->n;
-	r.seen = calloc(n ? n : 1, sizeof(bool));
-	gone = calloc(n ? n : 1, sizeof(*gone));
-	if (r.seen && gone && xk_talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->dump_seq, XFRM_MSG_GETSA),
-				   resync_cb, &r) == 0) {
-		for (size_t i = 0; i < n && i < x->n; i++) {
-			struct dp_event *ev = &gone[ngone];
-			if (r.seen[i])
-				continue;
-			ev->type = DP_EV_EXPIRE;
-			ev->u.expire.spi = x->sas[i].spi;
-			ev->u.expire.dst = x->sas[i].dst;
-			ev->u.expire.reqid = x->sas[i].reqid;
-			ev->u.expire.hard = true;
-			ngone++;
-		}
-	}
+	r.epoch = xt_resync_begin(&x->sas);
 	pthread_mutex_unlock(&x->lock);
-	for (size_t i = 0; i < ngone; i++)
-		push_expire(x, &gone[i]);
-	free(gone);
-	free(r.seen);
+	rc = xk_talk(x->dump, buf, xfrm_build_dump(buf, sizeof(buf), ++x->dump_seq, XFRM_MSG_GETSA), resync_cb, &r);
+	if (rc < 0) {
+		log_warn("xfrm: cannot list the kernel's SAs for the resync: %s", strerror(-rc));
+		return;
+	}
+	pthread_mutex_lock(&x->lock);
+	gone = xt_resync_end(&x->sas, r.epoch, evq_push, x->dp->evq);
+	pthread_mutex_unlock(&x->lock);
+	if (gone)
+		log_info("xfrm: %zu SA(s) of ours vanished while events were lost: reported hard-expired", gone);
 }
 
 static void natt_read(struct xk *x, int fd)
@@ -480,6 +448,7 @@ static void *event_thread(void *arg)
 {
 	struct xk *x = arg;
 	_Alignas(struct nlmsghdr) char rx[XK_RXBUF];
+	size_t pending = 0;
 
 	for (;;) {
 		struct pollfd p[4] = {
@@ -488,10 +457,14 @@ static void *event_thread(void *arg)
 			{ .fd = x->natt[0], .events = POLLIN },
 			{ .fd = x->natt[1], .events = POLLIN },
 		};
-		if (poll(p, 4, -1) < 0 && errno != EINTR)
+		/* while an EXPIRE waits for room in the event channel, look
+		 * again every XK_RETRY_MS */
+		if (poll(p, 4, pending ? XK_RETRY_MS : -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
+		if (pending)
+			pending = retry_expires(x);
 		if (p[1].revents & POLLIN) {
 			ssize_t n = recv(p[1].fd, rx, sizeof(rx), MSG_DONTWAIT);
 			if (n < 0 && errno == ENOBUFS)
@@ -502,6 +475,9 @@ static void *event_thread(void *arg)
 		for (int i = 0; i < 2; i++)
 			if (p[2 + i].fd >= 0 && (p[2 + i].revents & POLLIN))
 				natt_read(x, p[2 + i].fd);
+		pthread_mutex_lock(&x->lock);
+		pending = x->sas.npending;
+		pthread_mutex_unlock(&x->lock);
 	}
 	return NULL;
 }
@@ -685,7 +661,7 @@ static void xk_shutdown(struct dataplane *dp)
 			close(x->stop[i]);
 	}
 	pthread_mutex_destroy(&x->lock);
-	free(x->sas);
+	xt_free(&x->sas);
 	free(x);
 	dp->priv = NULL;
 }
@@ -712,6 +688,11 @@ static int xk_init(struct dataplane *dp, const struct dp_params *params)
 	x->natt[0] = x->natt[1] = x->stop[0] = x->stop[1] = -1;
 	x->seq = (uint32_t)time(NULL);
 	pthread_mutex_init(&x->lock, NULL);
+	if (xt_init(&x->sas) < 0) {
+		pthread_mutex_destroy(&x->lock);
+		free(x);
+		return -ENOMEM;
+	}
 	dp->priv = x;
 	x->nl = nl_open(0);
 	x->dump = nl_open(0);

@@ -9,18 +9,9 @@
 #include <stdint.h>
 
 #include "dataplane/dataplane.h"
+#include "dataplane/xfrm_table.h"
 
 #define XK_RXBUF 65536
-
-struct xk_sa {
-	uint32_t spi;
-	enum dp_dir dir;
-	struct ip_addr src, dst;
-	enum dp_mode mode;
-	uint32_t reqid;
-	struct dp_mark mark;
-	uint64_t add_time;
-};
 
 struct xfrm_stat {
 	uint64_t in_tmpl_mismatch;   /* cleartext (or the wrong SA) where a policy wants ESP */
@@ -46,8 +37,7 @@ struct xk {
 	size_t nroutes, caproutes;
 	struct dp_srcaddrs srcaddrs;  /* leftsourceip= addresses we added */
 	pthread_mutex_t lock;         /* guards sas */
-	struct xk_sa *sas;
-	size_t n, cap;
+	struct xt sas;                /* our SAs and their pending EXPIREs */
 };
 
 static inline struct xk *X(struct dataplane *dp) { return dp->priv; }
