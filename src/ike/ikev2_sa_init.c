@@ -4,7 +4,7 @@
  *                  <--  HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [N(FRAG)]
  *                  <--  HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(NO_PROPOSAL_CHOSEN)
  */
-#include "ike/sa.h"
+#include "ike/job.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -176,7 +176,7 @@ static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct 
 	return true;
 }
 
-static bool respond_init(struct ike_sa *sa, const struct chosen *ch)
+static bool respond_init(struct ike_sa *sa, const struct chosen *ch, const struct dh *dh)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload sap;
@@ -186,7 +186,7 @@ static bool respond_init(struct ike_sa *sa, const struct chosen *ch)
 
 	if (!mb)
 		return false;
-	pub = dh_public(sa->dh, &publen);
+	pub = dh_public(dh, &publen);
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, true, 0, false);
 	prop_build_chosen(ch, PROP_IKE, 0, 0, &sap);
 	ikeb_sa(&mb->b, &sap);
@@ -199,19 +199,95 @@ static bool respond_init(struct ike_sa *sa, const struct chosen *ch)
 	return ok;
 }
 
+/* After the job (our key pair, g^ir, SK_*): answer, or the SA goes. */
+static void respond_init_after(struct ike_sa *sa, struct ike_job *j)
+{
+	struct ike_engine *e = sa->e;
+
+	if (!j->ok) {
+		eng_drop(e, j->bad_ke ? DROP_BAD_KE : DROP_CRYPTO, "IKE_SA_INIT: %s", j->why);
+		if (j->bad_ke)
+			e->drops[DROP_CRYPTO]++;
+		ike_sa_destroy(sa, "IKE_SA_INIT failed");
+		return;
+	}
+	keys_ike_take(sa, &j->algs, &j->keys);
+	if (!respond_init(sa, &j->ch, j->dh)) {
+		e->drops[DROP_CRYPTO]++;
+		ike_sa_destroy(sa, "IKE_SA_INIT failed");
+		return;
+	}
+	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn->name, sa->serial);
+}
+
+/* The responder's checks before any SA exists: true = go on with conn
+ * (a reference is not taken) and the chosen proposal. */
+static bool init_request_ok(struct ike_engine *e, struct ike_msg *m, const struct ike_sa_payload *sap,
+			    const struct ike_ke *ke, const struct ike_endpoint *local,
+			    const struct ike_endpoint *remote, struct ike_conn **connp, struct chosen *ch)
+{
+	struct ike_conn *conn;
+	const char *why = NULL;
+	uint8_t grp[2];
+
+	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL, NULL) : NULL;
+	if (!conn) {
+		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
+		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
+		return false;
+	}
+	if (!prop_select(sap, &conn->ike, PROP_IKE, true, IKE_ESN_EITHER, ch)) {
+		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
+		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
+		return false;
+	}
+	if (ke->group != ch->dh) {
+		put_be16(grp, ch->dh);
+		e->stats.invalid_ke_sent++;
+		log_info("\"%s\": IKE_SA_INIT: KE group %u, want %u; responding INVALID_KE_PAYLOAD", conn->name,
+			 ke->group, ch->dh);
+		send_plain_notify(e, &m->hdr, v2N_INVALID_KE_PAYLOAD, grp, 2, local, remote);
+		return false;
+	}
+	if (!dh_check_public(dh_alg_get(ch->dh), ke->data, ke->len, &why)) {
+		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why);
+		send_plain_notify(e, &m->hdr, v2N_INVALID_SYNTAX, NULL, 0, local, remote);
+		return false;
+	}
+	*connp = conn;
+	return true;
+}
+
+/* The job of a new responder SA: our key pair, g^ir, SKEYSEED, SK_*. */
+static struct ike_job *init_job(struct ike_sa *sa, const struct ike_ke *ke, const struct chosen *ch)
+{
+	struct ike_job *j = job_new(sa, JOB_IKE_SA_INIT, respond_init_after);
+
+	if (!j || !job_set_peer_ke(j, ke->data, ke->len) || !keys_algs_get(ch, &j->algs)) {
+		ike_job_free(j);
+		return NULL;
+	}
+	j->dh_alg = dh_alg_get(ch->dh);
+	j->ch = *ch;
+	memcpy(j->ni, sa->ni, sa->ni_len);
+	j->ni_len = sa->ni_len;
+	memcpy(j->nr, sa->nr, sa->nr_len);
+	j->nr_len = sa->nr_len;
+	keys_spis(sa->spi_i, sa->spi_r, j->spii, j->spir);
+	return j;
+}
+
 void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
 			  const struct ike_endpoint *remote)
 {
 	const struct ike_chain *c = &m->outer;
-	struct ike_conn *conn;
+	struct ike_conn *conn = NULL;
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct ike_ke ke;
 	struct ike_nonce ni;
 	struct chosen ch;
 	struct ike_sa *sa = NULL;
-	struct secret *gir = NULL;
-	const char *why = NULL;
-	uint8_t grp[2];
+	struct ike_job *j;
 
 	if (!sap || !decode_init(e, c, sap, &ke, &ni))
 		goto out;
@@ -226,30 +302,8 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
 		goto out;
 	}
-	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL, NULL) : NULL;
-	if (!conn) {
-		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
+	if (!init_request_ok(e, m, sap, &ke, local, remote, &conn, &ch))
 		goto out;
-	}
-	if (!prop_select(sap, &conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch)) {
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
-		goto out;
-	}
-	if (ke.group != ch.dh) {
-		put_be16(grp, ch.dh);
-		e->stats.invalid_ke_sent++;
-		log_info("\"%s\": IKE_SA_INIT: KE group %u, want %u; responding INVALID_KE_PAYLOAD", conn->name,
-			 ke.group, ch.dh);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_KE_PAYLOAD, grp, 2, local, remote);
-		goto out;
-	}
-	if (!dh_check_public(dh_alg_get(ch.dh), ke.data, ke.len, &why)) {
-		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_SYNTAX, NULL, 0, local, remote);
-		goto out;
-	}
 	sa = ike_sa_new(e, conn, false);
 	if (!sa)
 		goto out;
@@ -266,24 +320,23 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	sa->nr_len = IKE_NONCE_LEN;
 	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
-	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
+	    !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
 		goto fail;
 	ike_sa_reindex(sa);
-	gir = dh_derive(sa->dh, ke.data, ke.len, &why);
-	if (!gir) {
-		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why ? why : "DH failed");
-		goto fail;
-	}
 	nat_process(sa, c, 0);
-	if (!keys_ike_derive(sa, gir) || !respond_init(sa, &ch))
+	j = init_job(sa, &ke, &ch);
+	if (!j)
 		goto fail;
-	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn->name, sa->serial);
+	/* from here the job owns the outcome (inline: sa may be gone already) */
+	if (!job_submit(sa, j)) {
+		ike_job_free(j);
+		ike_sa_destroy(sa, "crypto job queue full");
+	}
 	goto out;
 fail:
 	e->drops[DROP_CRYPTO]++;
 	ike_sa_destroy(sa, "IKE_SA_INIT failed");
 out:
-	secret_free(gir);
 	free(sap);
 }
 
@@ -338,15 +391,84 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	ike_sa_fail(sa, IKE_RC_FAILED, reason);
 }
 
+/* After the job (g^ir, SK_*) for the response j->msg: commit, IKE_AUTH. */
+static void init_response_after(struct ike_sa *sa, struct ike_job *j)
+{
+	struct ike_msg m;
+	struct ike_nonce nr;
+	const struct pl_view *vn;
+
+	if (!j->ok) {
+		/* a bad KE in an unauthenticated response: keep waiting */
+		sa->dh = j->dh;
+		j->dh = NULL;
+		eng_drop(sa->e, j->bad_ke ? DROP_BAD_KE : DROP_CRYPTO, "#%u: IKE_SA_INIT response KE: %s",
+			 sa->serial, j->why);
+		return;
+	}
+	/* decoded and checked before the job: cannot fail now */
+	if (ike_msg_decode(j->msg, j->msg_len, &m) != WIRE_OK || !(vn = ike_chain_find(&m.outer, IKEV2_PL_NONCE, NULL)) ||
+	    ike_nonce_decode(vn->body, vn->len, &nr) != WIRE_OK) {
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, "IKE_SA_INIT response lost");
+		return;
+	}
+	/* all checks passed: commit */
+	sa->spi_r = m.hdr.spi_r;
+	sa->encr = j->ch.encr;
+	sa->keybits = j->ch.keybits;
+	sa->prf = j->ch.prf;
+	sa->integ = j->ch.integ;
+	memcpy(sa->nr, nr.data, nr.len);
+	sa->nr_len = nr.len;
+	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m.outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	keys_ike_take(sa, &j->algs, &j->keys);
+	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
+		return;
+	}
+	msg_request_done(sa);
+	nat_process(sa, &m.outer, m.hdr.spi_r);
+	if (!auth_send_request(sa))
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_AUTH request");
+}
+
+/* The initiator's job for a response: our key pair (taken from sa),
+ * g^ir, SKEYSEED, SK_*. */
+static struct ike_job *response_job(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ke *ke,
+				    const struct ike_nonce *nr, const struct chosen *ch)
+{
+	struct ike_job *j = job_new(sa, JOB_IKE_SA_INIT, init_response_after);
+
+	if (!j || !job_set_peer_ke(j, ke->data, ke->len) || !job_set_msg(j, m->raw, m->raw_len) ||
+	    !keys_algs_get(ch, &j->algs)) {
+		ike_job_free(j);
+		return NULL;
+	}
+	j->ch = *ch;
+	memcpy(j->ni, sa->ni, sa->ni_len);
+	j->ni_len = sa->ni_len;
+	memcpy(j->nr, nr->data, nr->len);
+	j->nr_len = nr->len;
+	keys_spis(sa->spi_i, m->hdr.spi_r, j->spii, j->spir);
+	j->dh = sa->dh;
+	sa->dh = NULL;
+	return j;
+}
+
 void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_sa_payload *sap;
 	struct ike_ke ke;
 	struct ike_nonce nr;
 	struct chosen ch;
-	struct secret *gir = NULL;
-	const char *why = "";
+	struct ike_job *j;
 
+	if (job_waiting(sa)) {
+		eng_drop(sa->e, DROP_CRYPTO_BUSY, "#%u: IKE_SA_INIT response while its keys are computed", sa->serial);
+		return;
+	}
 	if (!ike_chain_find(&m->outer, IKEV2_PL_SA, NULL)) {
 		notify_only_response(sa, m);
 		return;
@@ -363,32 +485,23 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 			 sa->serial);
 		goto out;
 	}
-	if (ke.group != sa->dh_group || !(gir = dh_derive(sa->dh, ke.data, ke.len, &why))) {
+	if (ke.group != sa->dh_group || !sa->dh) {
 		eng_drop(sa->e, DROP_BAD_KE, "#%u: IKE_SA_INIT response KE: %s", sa->serial,
-			 ke.group != sa->dh_group ? "wrong group" : why);
+			 ke.group != sa->dh_group ? "wrong group" : "no key pair");
 		goto out;
 	}
-	/* all checks passed: commit */
-	sa->spi_r = m->hdr.spi_r;
-	sa->encr = ch.encr;
-	sa->keybits = ch.keybits;
-	sa->prf = ch.prf;
-	sa->integ = ch.integ;
-	memcpy(sa->nr, nr.data, nr.len);
-	sa->nr_len = nr.len;
-	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
+	j = response_job(sa, m, &ke, &nr, &ch);
+	if (!j) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
 		goto out;
 	}
-	dh_free(sa->dh);
-	sa->dh = NULL;
-	msg_request_done(sa);
-	nat_process(sa, &m->outer, m->hdr.spi_r);
-	if (!auth_send_request(sa))
-		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_AUTH request");
+	/* refused (queue full): dropped; our retransmission brings it again */
+	if (!job_submit(sa, j)) {
+		sa->dh = j->dh;
+		j->dh = NULL;
+		ike_job_free(j);
+	}
 out:
-	secret_free(gir);
 	free(sap);
 }

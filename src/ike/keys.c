@@ -8,13 +8,38 @@
 
 #include "lib/log.h"
 
+bool keys_algs_get(const struct chosen *ch, struct ike_algs *out)
+{
+	memset(out, 0, sizeof(*out));
+	alg_cipher_get(ch->encr, ch->keybits, &out->encr);
+	out->prf = prf_alg_get(ch->prf);
+	out->integ = integ_alg_get(ch->integ);
+	out->dh = dh_alg_get(ch->dh);
+	return out->encr.alg && out->prf && (out->encr.alg->aead || out->integ);
+}
+
 static bool algs_fill(struct ike_sa *sa)
 {
-	alg_cipher_get(sa->encr, sa->keybits, &sa->algs.encr);
-	sa->algs.prf = prf_alg_get(sa->prf);
-	sa->algs.integ = integ_alg_get(sa->integ);
-	sa->algs.dh = dh_alg_get(sa->dh_group);
-	return sa->algs.encr.alg && sa->algs.prf && (sa->algs.encr.alg->aead || sa->algs.integ);
+	struct chosen ch = { .encr = sa->encr, .keybits = sa->keybits, .prf = sa->prf, .integ = sa->integ,
+			     .dh = sa->dh_group };
+
+	return keys_algs_get(&ch, &sa->algs);
+}
+
+void keys_ike_take(struct ike_sa *sa, const struct ike_algs *algs, struct ike_keys *k)
+{
+	sa->algs = *algs;
+	ike_keys_free(&sa->keys);
+	sa->keys = *k;
+	memset(k, 0, sizeof(*k));
+}
+
+void keys_spis(uint64_t spi_i, uint64_t spi_r, uint8_t spii[8], uint8_t spir[8])
+{
+	put_be32(spii, (uint32_t)(spi_i >> 32));
+	put_be32(spii + 4, (uint32_t)spi_i);
+	put_be32(spir, (uint32_t)(spi_r >> 32));
+	put_be32(spir + 4, (uint32_t)spi_r);
 }
 
 static bool derive(struct ike_sa *sa, struct secret *skeyseed)
@@ -22,10 +47,7 @@ static bool derive(struct ike_sa *sa, struct secret *skeyseed)
 	uint8_t spii[8], spir[8];
 	bool ok;
 
-	put_be32(spii, (uint32_t)(sa->spi_i >> 32));
-	put_be32(spii + 4, (uint32_t)sa->spi_i);
-	put_be32(spir, (uint32_t)(sa->spi_r >> 32));
-	put_be32(spir + 4, (uint32_t)sa->spi_r);
+	keys_spis(sa->spi_i, sa->spi_r, spii, spir);
 	ike_keys_free(&sa->keys);
 	ok = skeyseed && ike_keys_derive(&sa->algs, skeyseed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
 					 spii, spir, &sa->keys);
