@@ -50,6 +50,10 @@ void ike_job_free(struct ike_job *j)
 	ike_keys_free(&j->keys);
 	child_keys_free(&j->ck);
 	free(j->msg);
+	if (j->ctx) {
+		secret_wipe(j->ctx, j->ctx_len);
+		free(j->ctx);
+	}
 	secret_wipe(j, sizeof(*j));
 	free(j);
 }
@@ -86,8 +90,12 @@ void ike_job_run(struct ike_job *j)
 
 	j->ok = false;
 	j->why = "out of memory";
-	if (!j->dh && (!j->dh_alg || !(j->dh = dh_new(j->dh_alg)))) {
+	if (!j->dh && j->dh_alg && !(j->dh = dh_new(j->dh_alg))) {
 		j->why = "cannot make a DH key pair";
+		return;
+	}
+	if (j->peer_ke && !j->dh) {
+		j->why = "no DH key pair";
 		return;
 	}
 	if (j->peer_ke) {

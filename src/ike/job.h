@@ -59,6 +59,8 @@ struct ike_job {
 	uint32_t msgid;
 	unsigned aux;                      /* e.g. a Child SA's serial */
 	uint64_t aux64;
+	void *ctx;                         /* heap, wiped and freed with the job */
+	size_t ctx_len;
 };
 
 /* A new job of kind for sa (NULL: out of memory). */

@@ -91,11 +91,17 @@ bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		return false;
 	if (!child_keys_derive(sa->algs.prf, sa->keys.sk_d, &encr, integ, gir, ni, nilen, nr, nrlen, &k))
 		return false;
-	c->k_out_e = we_initiated ? k.encr_i : k.encr_r;
-	c->k_out_a = nonempty(we_initiated ? k.integ_i : k.integ_r);
-	c->k_in_e = we_initiated ? k.encr_r : k.encr_i;
-	c->k_in_a = nonempty(we_initiated ? k.integ_r : k.integ_i);
+	keys_child_take(c, we_initiated, &k);
 	return true;
+}
+
+void keys_child_take(struct child_sa *c, bool we_initiated, struct child_keys *k)
+{
+	c->k_out_e = we_initiated ? k->encr_i : k->encr_r;
+	c->k_out_a = nonempty(we_initiated ? k->integ_i : k->integ_r);
+	c->k_in_e = we_initiated ? k->encr_r : k->encr_i;
+	c->k_in_a = nonempty(we_initiated ? k->integ_r : k->integ_i);
+	memset(k, 0, sizeof(*k));
 }
 
 static void sk_keys_dir(const struct ike_sa *sa, bool from_initiator, struct sk_keys *k)

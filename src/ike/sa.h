@@ -423,6 +423,8 @@ bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const
 bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		       const struct secret *gir, const uint8_t *ni, size_t nilen,
 		       const uint8_t *nr, size_t nrlen);
+/* Install Child SA keys computed elsewhere (a crypto job): k is moved. */
+void keys_child_take(struct child_sa *c, bool we_initiated, struct child_keys *k);
 void keys_sk_out(const struct ike_sa *sa, struct sk_keys *k);
 void keys_sk_in(const struct ike_sa *sa, struct sk_keys *k);
 /* Decrypts m's SK (or collects SKF) into plain; false = drop (counted).

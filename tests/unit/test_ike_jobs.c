@@ -222,6 +222,132 @@ static void test_free_with_jobs(void)
 	jq_free(&n);
 }
 
+static unsigned first_child(struct tn_peer *p)
+{
+	struct tn_snap s = tn_snap(p);
+
+	return s.n_child ? s.child[0].serial : 0;
+}
+
+static unsigned first_ike(struct tn_peer *p)
+{
+	struct tn_snap s = tn_snap(p);
+
+	return s.n_ike ? s.ike[0].serial : 0;
+}
+
+/* CREATE_CHILD_SA with PFS (Child SA rekey) and an IKE SA rekey, started by
+ * either side: each end's DH and keys go through its executor. */
+static void test_ccs_jobs(void)
+{
+	for (int side = 0; side < 2; side++) {
+		struct tn_net n;
+		unsigned before;
+
+		jq_init(&n);
+		n.p[0].conn.pfs = n.p[1].conn.pfs = true;
+		tn_up(&n);
+		jq_drain(&n, false);
+		CHECK(tn_established_pair(&n));
+		before = jq[0].submitted + jq[1].submitted;
+		CHECK(ike_rekey_child(n.p[side].e, first_child(&n.p[side]), NULL));
+		tn_run(&n);
+		CHECK_INT(jq[!side].n, 1);       /* the responder's job */
+		CHECK_INT(n.p[side].n_child_installed, 1);
+		jq_drain(&n, true);
+		CHECK_INT(jq[0].submitted + jq[1].submitted, before + 2);
+		CHECK_INT(n.p[0].n_child_installed, 2);
+		CHECK_INT(n.p[1].n_child_installed, 2);
+		CHECK_INT(tn_live(&n.p[0]), 1);
+		CHECK(tn_children_agree(&n));
+		CHECK(ike_rekey_ike(n.p[side].e, first_ike(&n.p[side]), NULL));
+		tn_run(&n);
+		CHECK_INT(jq[!side].n, 1);
+		jq_drain(&n, false);
+		CHECK_INT(jq[0].submitted + jq[1].submitted, before + 4);
+		CHECK(tn_established_pair(&n));
+		CHECK_INT(tn_snap(&n.p[0]).n_ike, 1);
+		CHECK_INT(tn_snap(&n.p[1]).n_ike, 1);
+		CHECK(tn_children_agree(&n));
+		jq_free(&n);
+	}
+}
+
+/* The initiator retransmits its CREATE_CHILD_SA request while the
+ * responder's job is out: dropped, answered once. */
+static void test_ccs_retransmit_while_waiting(void)
+{
+	struct tn_net n;
+
+	jq_init(&n);
+	n.p[0].conn.pfs = n.p[1].conn.pfs = true;
+	tn_up(&n);
+	jq_drain(&n, false);
+	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
+	tn_run(&n);
+	CHECK_INT(jq[1].n, 1);
+	tn_advance_to(&n, n.now + 600);
+	CHECK_INT(jq[1].n, 1);
+	CHECK(drops(&n, 1, DROP_CRYPTO_BUSY) >= 1);
+	jq_drain(&n, false);
+	CHECK_INT(n.p[1].n_child_installed, 2);
+	CHECK_INT(tn_live(&n.p[0]), 1);
+	CHECK_INT(tn_live(&n.p[1]), 1);
+	CHECK(tn_children_agree(&n));
+	jq_free(&n);
+}
+
+/* The responder deletes the IKE SA while its CREATE_CHILD_SA job is out
+ * and it goes (the Delete is never answered): result dropped. */
+static void test_ccs_sa_gone(void)
+{
+	struct tn_net n;
+	struct ike_stats st;
+	unsigned sent;
+
+	jq_init(&n);
+	n.p[0].conn.pfs = n.p[1].conn.pfs = true;
+	tn_up(&n);
+	jq_drain(&n, false);
+	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
+	tn_run(&n);
+	CHECK_INT(jq[1].n, 1);
+	ike_terminate(n.p[1].e, &n.p[1].conn, NULL);
+	n.drop_all[0] = true;
+	tn_advance_to(&n, n.now + 70000);
+	CHECK_INT(tn_snap(&n.p[1]).n_ike, 0);
+	sent = n.sent[1];
+	jq_run_one(&n, 1, 0);
+	CHECK_INT(n.sent[1], sent);
+	ike_get_stats(n.p[1].e, &st);
+	CHECK_INT(st.jobs_orphaned, 1);
+	jq_free(&n);
+}
+
+/* The responder's executor is full: TEMPORARY_FAILURE; the initiator
+ * retries the rekey 1-3 s later and it goes through. */
+static void test_ccs_queue_full(void)
+{
+	struct tn_net n;
+
+	jq_init(&n);
+	tn_up(&n);
+	jq_drain(&n, false);
+	jq[1].refuse = true;
+	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
+	tn_run(&n);
+	CHECK_INT(jq[1].refused, 1);
+	CHECK_INT(drops(&n, 1, DROP_CRYPTO_BUSY), 1);
+	CHECK_INT(n.p[1].n_child_installed, 1);
+	jq[1].refuse = false;
+	tn_advance_to(&n, n.now + 3500);
+	jq_drain(&n, false);
+	CHECK_INT(n.p[1].n_child_installed, 2);
+	CHECK_INT(tn_live(&n.p[0]), 1);
+	CHECK(tn_children_agree(&n));
+	jq_free(&n);
+}
+
 int main(void)
 {
 	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
@@ -231,5 +357,9 @@ int main(void)
 	RUN(test_sa_gone);
 	RUN(test_queue_full);
 	RUN(test_free_with_jobs);
+	RUN(test_ccs_jobs);
+	RUN(test_ccs_retransmit_while_waiting);
+	RUN(test_ccs_sa_gone);
+	RUN(test_ccs_queue_full);
 	return t_done();
 }
