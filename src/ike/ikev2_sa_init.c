@@ -34,21 +34,17 @@ static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
 		    sizeof(sig_hashes));
 }
 
-bool sa_init_send_request(struct ike_sa *sa)
+/* The request, with sa's key pair (of sa->dh_group). */
+static bool init_request_build(struct ike_sa *sa)
 {
-	const struct alg_desc *dha = dh_alg_get(sa->dh_group);
 	struct ike_sa_payload sap;
 	struct msg_build *mb;
 	const uint8_t *pub;
 	size_t publen;
 	bool ok = false;
 
-	if (!dha || !(mb = malloc(sizeof(*mb))))
+	if (!(mb = malloc(sizeof(*mb))))
 		return false;
-	dh_free(sa->dh);
-	sa->dh = dh_new(dha);
-	if (!sa->dh)
-		goto out;
 	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
 		goto out;
 	sa->spi_r = 0;
@@ -85,10 +81,49 @@ out:
 	return ok;
 }
 
+/* After our key pair's job: the request goes out. */
+static void init_request_after(struct ike_sa *sa, struct ike_job *j)
+{
+	if (!j->ok) {
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot make a DH key pair");
+		return;
+	}
+	dh_free(sa->dh);
+	sa->dh = j->dh;
+	j->dh = NULL;
+	if (!init_request_build(sa))
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_SA_INIT request");
+}
+
+bool sa_init_send_request(struct ike_sa *sa)
+{
+	const struct alg_desc *dha = dh_alg_get(sa->dh_group);
+	struct ike_job *j;
+
+	if (!dha)
+		return false;
+	/* a COOKIE or a new attempt resends the same KE (RFC 7296 §2.6) */
+	if (sa->dh && dh_get_alg(sa->dh) == dha)
+		return init_request_build(sa);
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	j = job_new(sa, JOB_KEYPAIR, init_request_after);
+	if (!j)
+		return false;
+	j->dh_alg = dha;
+	if (job_submit(sa, j))
+		return true;   /* inline: done, and sa may be gone */
+	/* the executor is full: make it here rather than not initiate */
+	ike_job_free(j);
+	sa->dh = dh_new(dha);
+	return sa->dh && init_request_build(sa);
+}
+
 struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const struct ip_addr *remote,
 			     const struct ike_sink *sink)
 {
 	struct ike_sa *sa;
+	unsigned serial;
 
 	if (!remote || !addr_is_set(remote) || addr_is_any(remote))
 		remote = &conn->remote.addr;
@@ -118,12 +153,13 @@ struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const 
 	sa->remote = (struct ike_endpoint){ *remote, conn->remote.ike_port ? conn->remote.ike_port : 500 };
 	sa->dh_group = prop_first_dh(&conn->ike);
 	sa_line(sa, 181, "initiating IKEv2 connection");
+	serial = sa->serial;
 	if (!sa_init_send_request(sa)) {
 		sa_done(sa, IKE_RC_FAILED, "cannot build IKE_SA_INIT request");
 		ike_sa_destroy(sa, "cannot build IKE_SA_INIT request");
 		return NULL;
 	}
-	return sa;
+	return ike_sa_by_serial(e, serial);   /* a job run inline may have failed it */
 }
 
 void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)

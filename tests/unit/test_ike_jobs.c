@@ -67,6 +67,15 @@ static void jq_drain(struct tn_net *n, bool lifo)
 	}
 }
 
+/* tn_up with A's key pair job run: its IKE_SA_INIT request is on the way. */
+static void jq_up(struct tn_net *n)
+{
+	tn_up(n);
+	if (jq[0].n == 1)
+		jq_run_one(n, 0, 0);
+	tn_run(n);
+}
+
 static void jq_free(struct tn_net *n)
 {
 	for (int i = 0; i < 2; i++)
@@ -94,6 +103,11 @@ static void test_deferred_establish(void)
 
 	jq_init(&n);
 	tn_up(&n);
+	CHECK_INT(jq[0].n, 1);               /* A's key pair */
+	CHECK_INT(n.sent[0], 0);
+	jq_run_one(&n, 0, 0);
+	CHECK_INT(n.sent[0], 1);             /* the request */
+	tn_run(&n);
 	CHECK_INT(jq[1].n, 1);               /* B's IKE_SA_INIT job waits */
 	CHECK_INT(n.sent[1], 0);             /* and B has not answered */
 	CHECK_INT(half_open(&n, 1), 1);
@@ -109,6 +123,8 @@ static void test_deferred_establish(void)
 	ike_get_stats(n.p[1].e, &st);
 	CHECK_INT(st.jobs_submitted, 1);
 	CHECK_INT(st.jobs_orphaned, 0);
+	ike_get_stats(n.p[0].e, &st);
+	CHECK_INT(st.jobs_submitted, 2);     /* key pair, then g^ir and keys */
 	jq_free(&n);
 }
 
@@ -122,11 +138,11 @@ static void test_out_of_order(void)
 	jq_init(&n);
 	n.p[0].conn.pfs = n.p[1].conn.pfs = true;
 	sb = tn_sink(&n.p[1]);
-	tn_up(&n);
+	jq_up(&n);
 	ike_initiate(n.p[1].e, &n.p[1].conn, NULL, &sb);
 	tn_run(&n);
-	CHECK_INT(jq[0].n, 1);
-	CHECK_INT(jq[1].n, 1);
+	CHECK_INT(jq[0].n, 0);
+	CHECK_INT(jq[1].n, 2);               /* responder to A, B's own key pair */
 	jq_drain(&n, true);
 	CHECK(n.p[0].done && n.p[0].status == IKE_RC_OK);
 	CHECK(n.p[1].done && n.p[1].status == IKE_RC_OK);
@@ -145,7 +161,7 @@ static void test_retransmit_while_waiting(void)
 	struct tn_net n;
 
 	jq_init(&n);
-	tn_up(&n);
+	jq_up(&n);
 	CHECK_INT(jq[1].n, 1);
 	tn_advance_to(&n, n.now + 600);      /* A retransmits (500 ms) */
 	CHECK(n.sent[0] >= 2);
@@ -178,7 +194,7 @@ static void test_sa_gone(void)
 
 	jq_init(&n);
 	n.p[0].conn.retransmit_timeout_ms = 5000;
-	tn_up(&n);
+	jq_up(&n);
 	CHECK_INT(jq[1].n, 1);
 	tn_advance_to(&n, n.now + 70000);    /* past the 60 s half-open limit */
 	CHECK_INT(half_open(&n, 1), 0);
@@ -199,7 +215,7 @@ static void test_queue_full(void)
 
 	jq_init(&n);
 	jq[1].refuse = true;
-	tn_up(&n);
+	jq_up(&n);
 	CHECK_INT(jq[1].refused, 1);
 	CHECK_INT(drops(&n, 1, DROP_CRYPTO_BUSY), 1);
 	CHECK_INT(half_open(&n, 1), 0);
@@ -217,7 +233,7 @@ static void test_free_with_jobs(void)
 	struct tn_net n;
 
 	jq_init(&n);
-	tn_up(&n);
+	jq_up(&n);
 	CHECK_INT(jq[1].n, 1);
 	jq_free(&n);
 }
@@ -246,7 +262,7 @@ static void test_ccs_jobs(void)
 
 		jq_init(&n);
 		n.p[0].conn.pfs = n.p[1].conn.pfs = true;
-		tn_up(&n);
+		jq_up(&n);
 		jq_drain(&n, false);
 		CHECK(tn_established_pair(&n));
 		before = jq[0].submitted + jq[1].submitted;
@@ -281,7 +297,7 @@ static void test_ccs_retransmit_while_waiting(void)
 
 	jq_init(&n);
 	n.p[0].conn.pfs = n.p[1].conn.pfs = true;
-	tn_up(&n);
+	jq_up(&n);
 	jq_drain(&n, false);
 	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
 	tn_run(&n);
@@ -307,7 +323,7 @@ static void test_ccs_sa_gone(void)
 
 	jq_init(&n);
 	n.p[0].conn.pfs = n.p[1].conn.pfs = true;
-	tn_up(&n);
+	jq_up(&n);
 	jq_drain(&n, false);
 	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
 	tn_run(&n);
@@ -331,7 +347,7 @@ static void test_ccs_queue_full(void)
 	struct tn_net n;
 
 	jq_init(&n);
-	tn_up(&n);
+	jq_up(&n);
 	jq_drain(&n, false);
 	jq[1].refuse = true;
 	CHECK(ike_rekey_child(n.p[0].e, first_child(&n.p[0]), NULL));
