@@ -46,16 +46,14 @@ static struct proposal_list *esp_pfs_list(const struct ike_sa *sa, const struct 
 	return l;
 }
 
-static bool ccs_begin(struct ike_sa *sa, enum ccs_kind kind, uint16_t group)
+/* dh: our key pair for group (taken), NULL without a KE. */
+static bool ccs_begin(struct ike_sa *sa, enum ccs_kind kind, uint16_t group, struct dh *dh)
 {
+	sa->ccs.dh = dh;
 	sa->ccs.kind = kind;
 	sa->ccs.n_len = IKE_NONCE_LEN;
 	sa->ccs.dh_group = group;
-	if (!crypto_random(sa->ccs.n, sa->ccs.n_len))
-		return false;
-	if (group && !(sa->ccs.dh = dh_new(dh_alg_get(group))))
-		return false;
-	return true;
+	return crypto_random(sa->ccs.n, sa->ccs.n_len) && (!group || dh);
 }
 
 void ccs_end(struct ike_sa *sa)
@@ -76,8 +74,7 @@ void ccs_add_ke(struct msg_build *mb, const struct dh *dh)
 	ikeb_ke(&mb->b, dh_get_alg(dh)->id, pub, len);
 }
 
-/* group: the PFS group to send a KE for (0 = none). */
-static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t group)
+bool ccs_send_child_now(struct ike_sa *sa, struct child_sa *old, uint16_t group, struct dh *dh)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
@@ -85,7 +82,7 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	struct ike_conn *conn = old ? child_conn(old) : sa->conn;
 	bool ok = false;
 
-	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
+	if (!ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group, dh) || !mb || !sap)
 		goto out;
 	c = child_sa_new(sa);
 	if (!c || !(c->spi_in = crypto_random_esp_spi()))
@@ -145,28 +142,26 @@ out:
 
 bool child_send_new(struct ike_sa *sa)
 {
-	return send_child_req(sa, NULL, sa->conn->pfs ? pfs_group(sa, sa->conn) : 0);
+	return ccs_request(sa, CCS_NEW_CHILD, NULL, sa->conn->pfs ? pfs_group(sa, sa->conn) : 0);
 }
 
 bool child_send_rekey(struct ike_sa *sa, struct child_sa *c)
 {
 	const struct ike_conn *conn = child_conn(c);
 
-	return send_child_req(sa, c, conn->pfs ? pfs_group(sa, conn) : 0);
+	return ccs_request(sa, CCS_REKEY_CHILD, c, conn->pfs ? pfs_group(sa, conn) : 0);
 }
 
-static bool send_rekey_ike(struct ike_sa *sa, uint16_t group);
+bool child_send_rekey_ike(struct ike_sa *sa) { return ccs_request(sa, CCS_REKEY_IKE, NULL, sa->dh_group); }
 
-bool child_send_rekey_ike(struct ike_sa *sa) { return send_rekey_ike(sa, sa->dh_group); }
-
-static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
+bool ccs_send_rekey_ike_now(struct ike_sa *sa, uint16_t group, struct dh *dh)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct ike_sa *n;
 	bool ok = false;
 
-	if (!mb || !sap || !ccs_begin(sa, CCS_REKEY_IKE, group))
+	if (!ccs_begin(sa, CCS_REKEY_IKE, group, dh) || !mb || !sap)
 		goto out;
 	n = ike_sa_new(sa->e, sa->conn, true);
 	if (!n)
@@ -463,11 +458,9 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 	ccs_end(sa);
 	sa->invalid_ke_tries++;
 	sa_line(sa, 2, "CREATE_CHILD_SA: peer wants %s; resending", alg_fqn(IKEV2_TRANS_DH, g));
-	if (kind == CCS_REKEY_IKE)
-		return send_rekey_ike(sa, g);
 	if (kind == CCS_REKEY_CHILD && (!old || old->state != CHILD_S_ESTABLISHED))
 		return false;
-	return send_child_req(sa, old, g);
+	return ccs_request(sa, kind, old, g);
 }
 
 void ccs_response_failed(struct ike_sa *sa, enum ccs_kind kind, uint16_t err, const char *why)

@@ -39,6 +39,88 @@ static void set_nonces(struct ike_job *j, const uint8_t *ni, size_t nilen, const
 	j->nr_len = nrlen;
 }
 
+/* ---- initiator: our key pair before the request ---- */
+
+struct ccs_send_ctx {
+	enum ccs_kind kind;
+	unsigned old_serial;
+	uint16_t group;
+};
+
+static bool ccs_send(struct ike_sa *sa, enum ccs_kind kind, struct child_sa *old, uint16_t group, struct dh *dh)
+{
+	if (kind == CCS_REKEY_IKE)
+		return ccs_send_rekey_ike_now(sa, group, dh);
+	return ccs_send_child_now(sa, old, group, dh);
+}
+
+/* A request that could not start: its operation fails, as when the
+ * window opened (operations.c: ike_sa_run_pending). */
+static void ccs_start_failed(struct ike_sa *sa, enum ccs_kind kind, struct child_sa *old)
+{
+	if (old)
+		old->rekeying = false;
+	if (kind == CCS_REKEY_IKE)
+		op_sink_done(&sa->rekey_op, IKE_RC_FAILED, "cannot start the IKE SA rekey");
+	else if (kind == CCS_REKEY_CHILD && old)
+		op_sink_done(&old->rekey_op, IKE_RC_FAILED, "cannot start the Child SA rekey");
+	else if (kind == CCS_NEW_CHILD)
+		sa_done(sa, IKE_RC_FAILED, "cannot start CREATE_CHILD_SA");
+}
+
+static void ccs_keypair_after(struct ike_sa *sa, struct ike_job *j)
+{
+	const struct ccs_send_ctx *cx = j->ctx;
+	struct child_sa *old = cx->kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, cx->old_serial) : NULL;
+	bool ok = j->ok && sa->state == IKE_S_ESTABLISHED &&
+		  (cx->kind != CCS_REKEY_CHILD || (old && old->ike == sa));
+	struct dh *dh = j->dh;
+
+	if (ok) {
+		j->dh = NULL;
+		if (old)
+			old->rekeying = false;   /* ccs_send_child_now() sets it again */
+		ok = ccs_send(sa, cx->kind, old, cx->group, dh);
+	}
+	if (!ok)
+		ccs_start_failed(sa, cx->kind, old && old->ike == sa ? old : NULL);
+	ike_sa_run_pending(sa);
+}
+
+bool ccs_request(struct ike_sa *sa, enum ccs_kind kind, struct child_sa *old, uint16_t group)
+{
+	struct ike_job *j;
+	struct ccs_send_ctx *cx;
+	const struct alg_desc *dha = group ? dh_alg_get(group) : NULL;
+	struct dh *dh;
+
+	if (!group)
+		return ccs_send(sa, kind, old, 0, NULL);
+	if (!dha)
+		return false;
+	j = job_new(sa, JOB_KEYPAIR, ccs_keypair_after);
+	cx = calloc(1, sizeof(*cx));
+	if (!j || !cx) {
+		free(cx);
+		ike_job_free(j);
+		return false;
+	}
+	*cx = (struct ccs_send_ctx){ kind, old ? old->serial : 0, group };
+	j->ctx = cx;
+	j->ctx_len = sizeof(*cx);
+	j->dh_alg = dha;
+	if (old)
+		old->rekeying = true;    /* not rekeyed twice meanwhile */
+	if (job_submit(sa, j))
+		return true;             /* inline: done (or failed, reported) */
+	/* the executor is full: make it here rather than not rekey */
+	if (old)
+		old->rekeying = false;
+	ike_job_free(j);
+	dh = dh_new(dha);
+	return dh && ccs_send(sa, kind, old, group, dh);
+}
+
 /* ---- responder: IKE SA rekey ---- */
 
 /* The new IKE SA from j, answered over sa; false = not answered. */

@@ -400,7 +400,7 @@ bool msg_send_request(struct msg_build *mb);
 bool msg_send_response(struct msg_build *mb);
 void msg_transmit(struct ike_sa *sa, const struct pktset *ps);
 /* Can a new request go out now? */
-static inline bool msg_window_open(const struct ike_sa *sa) { return !sa->out.active; }
+static inline bool msg_window_open(const struct ike_sa *sa) { return !sa->out.active && !sa->job_id; }
 void msg_request_done(struct ike_sa *sa);     /* response received */
 /* Timers: retransmission, give-up; returns false if sa was destroyed. */
 bool retransmit_tick(struct ike_sa *sa, uint64_t now);
