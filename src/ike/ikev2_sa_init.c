@@ -1,10 +1,11 @@
-/* IKE_SA_INIT (RFC 7296 §1.2, §2.6 COOKIE, §1.2/§2.7 INVALID_KE_PAYLOAD):
+/* IKE_SA_INIT (RFC 7296 §1.2, §2.6 COOKIE, §1.2/§2.7 INVALID_KE_PAYLOAD),
+ * the initiator's side (the responder's: ikev2_sa_init_r.c):
  *
  *   HDR, [N(COOKIE)], SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [N(FRAG)]  -->
  *                  <--  HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [N(FRAG)]
  *                  <--  HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(NO_PROPOSAL_CHOSEN)
  */
-#include "ike/job.h"
+#include "ike/sa_init_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 /* RFC 7427 hash algorithms: SHA2-256, SHA2-384, SHA2-512 */
 static const uint8_t sig_hashes[] = { 0, 2, 0, 3, 0, 4 };
 
-static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
+bool sa_init_copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 {
 	free(*dst);
 	*dst = malloc(len);
@@ -25,7 +26,7 @@ static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 	return true;
 }
 
-static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
+void sa_init_notifies(struct msg_build *mb, struct ike_sa *sa)
 {
 	nat_add_notifies(mb, sa);
 	if (sa->conn->fragmentation)
@@ -63,9 +64,9 @@ static bool init_request_build(struct ike_sa *sa)
 	ikeb_sa(&mb->b, &sap);
 	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
 	ikeb_nonce(&mb->b, sa->ni, sa->ni_len);
-	add_common_notifies(mb, sa);
+	sa_init_notifies(mb, sa);
 	if (!msg_send_request(mb) || sa->out.pkts.n != 1 ||
-	    !copy_msg(&sa->init_req, &sa->init_req_len, sa->out.pkts.p[0], sa->out.pkts.len[0]))
+	    !sa_init_copy_msg(&sa->init_req, &sa->init_req_len, sa->out.pkts.p[0], sa->out.pkts.len[0]))
 		goto out;
 	if (sa->state != IKE_S_INIT_I)
 		ike_sa_set_state(sa, IKE_S_INIT_I);
@@ -189,9 +190,7 @@ void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)
 	ike_conn_unref(conn);
 }
 
-/* ---- responder ---- */
-
-static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct ike_sa_payload *sap,
+bool sa_init_decode(struct ike_engine *e, const struct ike_chain *c, struct ike_sa_payload *sap,
 			struct ike_ke *ke, struct ike_nonce *n)
 {
 	const struct pl_view *vs = ike_chain_find(c, IKEV2_PL_SA, NULL);
@@ -210,170 +209,6 @@ static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct 
 		return false;
 	}
 	return true;
-}
-
-static bool respond_init(struct ike_sa *sa, const struct chosen *ch, const struct dh *dh)
-{
-	struct msg_build *mb = malloc(sizeof(*mb));
-	struct ike_sa_payload sap;
-	const uint8_t *pub;
-	size_t publen;
-	bool ok = false;
-
-	if (!mb)
-		return false;
-	pub = dh_public(dh, &publen);
-	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, true, 0, false);
-	prop_build_chosen(ch, PROP_IKE, 0, 0, &sap);
-	ikeb_sa(&mb->b, &sap);
-	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
-	ikeb_nonce(&mb->b, sa->nr, sa->nr_len);
-	add_common_notifies(mb, sa);
-	ok = msg_send_response(mb) && sa->cache.pkts.n == 1 &&
-	     copy_msg(&sa->init_resp, &sa->init_resp_len, sa->cache.pkts.p[0], sa->cache.pkts.len[0]);
-	free(mb);
-	return ok;
-}
-
-/* After the job (our key pair, g^ir, SK_*): answer, or the SA goes. */
-static void respond_init_after(struct ike_sa *sa, struct ike_job *j)
-{
-	struct ike_engine *e = sa->e;
-
-	if (!j->ok) {
-		eng_drop(e, j->bad_ke ? DROP_BAD_KE : DROP_CRYPTO, "IKE_SA_INIT: %s", j->why);
-		if (j->bad_ke)
-			e->drops[DROP_CRYPTO]++;
-		ike_sa_destroy(sa, "IKE_SA_INIT failed");
-		return;
-	}
-	keys_ike_take(sa, &j->algs, &j->keys);
-	if (!respond_init(sa, &j->ch, j->dh)) {
-		e->drops[DROP_CRYPTO]++;
-		ike_sa_destroy(sa, "IKE_SA_INIT failed");
-		return;
-	}
-	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn->name, sa->serial);
-}
-
-/* The responder's checks before any SA exists: true = go on with conn
- * (a reference is not taken) and the chosen proposal. */
-static bool init_request_ok(struct ike_engine *e, struct ike_msg *m, const struct ike_sa_payload *sap,
-			    const struct ike_ke *ke, const struct ike_endpoint *local,
-			    const struct ike_endpoint *remote, struct ike_conn **connp, struct chosen *ch)
-{
-	struct ike_conn *conn;
-	const char *why = NULL;
-	uint8_t grp[2];
-
-	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL, NULL) : NULL;
-	if (!conn) {
-		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
-		return false;
-	}
-	if (!prop_select(sap, &conn->ike, PROP_IKE, true, IKE_ESN_EITHER, ch)) {
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
-		return false;
-	}
-	if (ke->group != ch->dh) {
-		put_be16(grp, ch->dh);
-		e->stats.invalid_ke_sent++;
-		log_info("\"%s\": IKE_SA_INIT: KE group %u, want %u; responding INVALID_KE_PAYLOAD", conn->name,
-			 ke->group, ch->dh);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_KE_PAYLOAD, grp, 2, local, remote);
-		return false;
-	}
-	if (!dh_check_public(dh_alg_get(ch->dh), ke->data, ke->len, &why)) {
-		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_SYNTAX, NULL, 0, local, remote);
-		return false;
-	}
-	*connp = conn;
-	return true;
-}
-
-/* The job of a new responder SA: our key pair, g^ir, SKEYSEED, SK_*. */
-static struct ike_job *init_job(struct ike_sa *sa, const struct ike_ke *ke, const struct chosen *ch)
-{
-	struct ike_job *j = job_new(sa, JOB_IKE_SA_INIT, respond_init_after);
-
-	if (!j || !job_set_peer_ke(j, ke->data, ke->len) || !keys_algs_get(ch, &j->algs)) {
-		ike_job_free(j);
-		return NULL;
-	}
-	j->dh_alg = dh_alg_get(ch->dh);
-	j->ch = *ch;
-	memcpy(j->ni, sa->ni, sa->ni_len);
-	j->ni_len = sa->ni_len;
-	memcpy(j->nr, sa->nr, sa->nr_len);
-	j->nr_len = sa->nr_len;
-	keys_spis(sa->spi_i, sa->spi_r, j->spii, j->spir);
-	return j;
-}
-
-void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
-			  const struct ike_endpoint *remote)
-{
-	const struct ike_chain *c = &m->outer;
-	struct ike_conn *conn = NULL;
-	struct ike_sa_payload *sap = malloc(sizeof(*sap));
-	struct ike_ke ke;
-	struct ike_nonce ni;
-	struct chosen ch;
-	struct ike_sa *sa = NULL;
-	struct ike_job *j;
-
-	if (!sap || !decode_init(e, c, sap, &ke, &ni))
-		goto out;
-	if (e->cfg.halfopen_none || e->n_halfopen >= e->cfg.max_halfopen) {
-		eng_drop(e, DROP_HALF_OPEN, "%zu half-open IKE SAs (max-halfopen-ike=%u)", e->n_halfopen,
-			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
-		goto out;
-	}
-	if (!cookie_check_request(e, m, &ni, local, remote))
-		goto out;
-	if (e->n_sas >= e->cfg.max_ike_sas) {
-		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
-		goto out;
-	}
-	if (!init_request_ok(e, m, sap, &ke, local, remote, &conn, &ch))
-		goto out;
-	sa = ike_sa_new(e, conn, false);
-	if (!sa)
-		goto out;
-	sa->local = *local;
-	sa->remote = *remote;
-	sa->spi_i = m->hdr.spi_i;
-	sa->encr = ch.encr;
-	sa->keybits = ch.keybits;
-	sa->prf = ch.prf;
-	sa->integ = ch.integ;
-	sa->dh_group = ch.dh;
-	memcpy(sa->ni, ni.data, ni.len);
-	sa->ni_len = ni.len;
-	sa->nr_len = IKE_NONCE_LEN;
-	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
-	    !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
-		goto fail;
-	ike_sa_reindex(sa);
-	nat_process(sa, c, 0);
-	j = init_job(sa, &ke, &ch);
-	if (!j)
-		goto fail;
-	/* from here the job owns the outcome (inline: sa may be gone already) */
-	if (!job_submit(sa, j)) {
-		ike_job_free(j);
-		ike_sa_destroy(sa, "crypto job queue full");
-	}
-	goto out;
-fail:
-	e->drops[DROP_CRYPTO]++;
-	ike_sa_destroy(sa, "IKE_SA_INIT failed");
-out:
-	free(sap);
 }
 
 /* ---- initiator: the response ---- */
@@ -459,7 +294,7 @@ static void init_response_after(struct ike_sa *sa, struct ike_job *j)
 	sa->nr_len = nr.len;
 	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m.outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	keys_ike_take(sa, &j->algs, &j->keys);
-	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
+	if (!sa_init_copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
 		return;
@@ -514,7 +349,7 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	sap = malloc(sizeof(*sap));
-	if (!sap || !decode_init(sa->e, &m->outer, sap, &ke, &nr))
+	if (!sap || !sa_init_decode(sa->e, &m->outer, sap, &ke, &nr))
 		goto out;
 	if (!prop_check_reply(sap, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_SA_INIT response chose a proposal we did not offer",
