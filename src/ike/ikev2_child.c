@@ -189,7 +189,6 @@ out:
 
 /* ---- shared decoding ---- */
 
-
 static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
 {
 	const struct pl_view *vs = ike_chain_find(ch, IKEV2_PL_SA, NULL);

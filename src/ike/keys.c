@@ -18,14 +18,6 @@ bool keys_algs_get(const struct chosen *ch, struct ike_algs *out)
 	return out->encr.alg && out->prf && (out->encr.alg->aead || out->integ);
 }
 
-static bool algs_fill(struct ike_sa *sa)
-{
-	struct chosen ch = { .encr = sa->encr, .keybits = sa->keybits, .prf = sa->prf, .integ = sa->integ,
-			     .dh = sa->dh_group };
-
-	return keys_algs_get(&ch, &sa->algs);
-}
-
 void keys_ike_take(struct ike_sa *sa, const struct ike_algs *algs, struct ike_keys *k)
 {
 	sa->algs = *algs;
@@ -40,34 +32,6 @@ void keys_spis(uint64_t spi_i, uint64_t spi_r, uint8_t spii[8], uint8_t spir[8])
 	put_be32(spii + 4, (uint32_t)spi_i);
 	put_be32(spir, (uint32_t)(spi_r >> 32));
 	put_be32(spir + 4, (uint32_t)spi_r);
-}
-
-static bool derive(struct ike_sa *sa, struct secret *skeyseed)
-{
-	uint8_t spii[8], spir[8];
-	bool ok;
-
-	keys_spis(sa->spi_i, sa->spi_r, spii, spir);
-	ike_keys_free(&sa->keys);
-	ok = skeyseed && ike_keys_derive(&sa->algs, skeyseed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-					 spii, spir, &sa->keys);
-	secret_free(skeyseed);
-	return ok;
-}
-
-bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir)
-{
-	if (!algs_fill(sa))
-		return false;
-	return derive(sa, ike_skeyseed(sa->algs.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir));
-}
-
-bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir)
-{
-	if (!algs_fill(newsa))
-		return false;
-	return derive(newsa, ike_skeyseed_rekey(old->algs.prf, old->keys.sk_d, gir, newsa->ni,
-						newsa->ni_len, newsa->nr, newsa->nr_len));
 }
 
 static struct secret *nonempty(struct secret *s)

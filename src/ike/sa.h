@@ -418,8 +418,6 @@ bool keys_algs_get(const struct chosen *ch, struct ike_algs *out);
 void keys_ike_take(struct ike_sa *sa, const struct ike_algs *algs, struct ike_keys *k);
 /* The SPIs in wire order, for prf+. */
 void keys_spis(uint64_t spi_i, uint64_t spi_r, uint8_t spii[8], uint8_t spir[8]);
-bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir);
-bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir);
 bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		       const struct secret *gir, const uint8_t *ni, size_t nilen,
 		       const uint8_t *nr, size_t nrlen);
