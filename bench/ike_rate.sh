@@ -13,7 +13,8 @@
 # PRF HMAC-SHA2-256, X25519 (ESP AES-GCM-16-256); the Child SAs join
 # 203.0.113.0/24 (resp) and 10.0.0.0/8, initiator k proposing 10.0.0.(k+1)/32
 # as a road warrior with its own inner address would.  For each daemon:
-#   1. RSS with only that conn, then with CONNS more conns loaded: KiB per loaded conn
+#   1. RSS with only that conn, then with CONNS more conns loaded: KiB per loaded conn,
+#      and again after one IKE SA (a responder has then looked at every conn)
 #   2. a fresh daemon, N IKE SAs (+ Child SAs) with WINDOW exchanges in flight:
 #      SAs/s, p50/p99 latency, KiB of RSS per established SA; for Cygnet also
 #      the latency of control requests meanwhile (its event loop's freedom)
@@ -161,7 +162,7 @@ gen() {
 		--window "$WINDOW" --duration "$LIMIT_S" --tsi 10.0.0.0/8 --tsr 203.0.113.0-203.0.113.255 ${GEN_ARGS:-} "$@" 2>>"$TMP/gen.err" | tail -1
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_SA EST NOTE GEN_US
+declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_CONN_USED KB_SA EST NOTE GEN_US
 
 # Cygnet's event loop while it sets up SAs: the latency of a control request
 # (whack --globalstatus, every 50 ms) during the N run.  Crypto on the loop
@@ -182,14 +183,19 @@ ctl_probe_stop() {
 
 # measure D: the three steps for daemon D
 measure() {
-	local d=$1 dir=$TMP/$1 r0 r1 out est extra=()
+	local d=$1 dir=$TMP/$1 r0 r1 r2 out est extra=()
 	[ "$d" = libreswan ] && extra=(--childless)
 	# 1. memory per loaded conn
 	"${d}_start" "$dir.c0" 0 || { NOTE[$d]="did not start"; return; }
 	r0=$(rss_kb "$DPID"); stop "$d" "$dir.c0"
 	"${d}_start" "$dir.cn" "$CONNS" || { NOTE[$d]="did not load $CONNS conns"; stop "$d" "$dir.cn"; return; }
-	r1=$(rss_kb "$DPID"); stop "$d" "$dir.cn"
+	r1=$(rss_kb "$DPID")
+	# one IKE SA: a responder then has looked at every conn (Cygnet builds
+	# each conn's engine view for its responder index)
+	gen -n 1 "${extra[@]}" >/dev/null
+	r2=$(rss_kb "$DPID"); stop "$d" "$dir.cn"
 	KB_CONN[$d]=$(echo "scale=2; ($r1 - $r0) / $CONNS" | bc)
+	KB_CONN_USED[$d]=$(echo "scale=2; ($r2 - $r0) / $CONNS" | bc)
 	# 2. N SAs: rate, latency, memory per SA
 	"${d}_start" "$dir.n" 0 || { NOTE[$d]="did not start"; return; }
 	r0=$(rss_kb "$DPID")
@@ -230,17 +236,17 @@ for d in $DAEMONS; do
 	measure "$d"
 	ran+=("$d")
 done
-printf '\n%-10s %9s %9s %9s %9s %16s %9s %9s %9s  %s\n' daemon "SAs/s" "p50 ms" "p99 ms" "N s" "N_BIG s" "KiB/conn" "KiB/SA" "gen us/SA" "established, notes"
+printf '\n%-10s %9s %9s %9s %9s %16s %9s %9s %9s %9s  %s\n' daemon "SAs/s" "p50 ms" "p99 ms" "N s" "N_BIG s" "KiB/conn" "KiB/conn'" "KiB/SA" "gen us/SA" "established, notes"
 for d in "${ran[@]}"; do
 	big=${TIME_BIG[$d]:--}
 	if [ -n "${TIME[$d]:-}" ] && [ "${TIME_BIG[$d]:-}" ] && [[ ${TIME_BIG[$d]} != *up* ]]; then
 		big="$big ($(echo "scale=1; ${TIME_BIG[$d]} / ${TIME[$d]}" | bc)x)"
 	fi
-	printf '%-10s %9s %9s %9s %9s %16s %9s %9s %9s  %s\n' "$d" "${RATE[$d]:--}" "${P50[$d]:--}" "${P99[$d]:--}" \
-		"${TIME[$d]:--}" "$big" "${KB_CONN[$d]:--}" "${KB_SA[$d]:--}" "${GEN_US[$d]:--}" "${EST[$d]:--} ${NOTE[$d]:-}"
+	printf '%-10s %9s %9s %9s %9s %16s %9s %9s %9s %9s  %s\n' "$d" "${RATE[$d]:--}" "${P50[$d]:--}" "${P99[$d]:--}" \
+		"${TIME[$d]:--}" "$big" "${KB_CONN[$d]:--}" "${KB_CONN_USED[$d]:--}" "${KB_SA[$d]:--}" "${GEN_US[$d]:--}" "${EST[$d]:--} ${NOTE[$d]:-}"
 done
 echo "(N_BIG s: setup time of $N_BIG SAs, in brackets its ratio to the time of $N; linear is $(echo "scale=1; $N_BIG / $N" | bc)x."
-echo " KiB: RSS growth per loaded conn / per established SA.  gen us/SA: the generator's own CPU per SA at N.)"
+echo " KiB: RSS growth per loaded conn (conn': the same after one IKE SA) / per established SA.  gen us/SA: the generator's own CPU per SA at N.)"
 for d in "${ran[@]}"; do
 	[ "$d" = cygnet ] && continue
 	[ -n "${RATE[cygnet]:-}" ] && [ -n "${RATE[$d]:-}" ] && [ "${RATE[$d]}" != 0.0 ] &&

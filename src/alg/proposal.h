@@ -46,6 +46,17 @@ void proposals_default(enum prop_kind kind, struct proposal_list *out);
  * AEAD), the default DH list; ESP/AH INTEG HMAC_SHA2_512_256+HMAC_SHA2_256_128
  * (not for AEAD).  An explicit "null" INTEG with AEAD becomes none. */
 void proposal_complete(enum prop_kind kind, struct proposal *p);
+
+/* Shared lists (proposal_share.c): an immutable, counted copy of pl's
+ * proposals (not its why_buf), the same pointer for equal lists; NULL on
+ * allocation failure.  Thread-safe.  proposals_ref() takes one more
+ * reference (NULL: none), proposals_unref() drops one (NULL: no-op). */
+const struct proposal_list *proposals_share(const struct proposal_list *pl);
+const struct proposal_list *proposals_ref(const struct proposal_list *pl);
+void proposals_unref(const struct proposal_list *pl);
+/* The shared list of proposals_default(kind): never freed, no reference
+ * needed (but ref/unref pairs on it are fine). */
+const struct proposal_list *proposals_default_shared(enum prop_kind kind);
 /* Add a transform unless the same (id, keybits) is there (Libreswan drops
  * duplicates); false when the part is full. */
 bool prop_add(struct prop_transform *arr, uint8_t *n, uint16_t id, uint16_t keybits);

@@ -10,6 +10,7 @@
 #include "config/keywords.h"
 #include "config/proposals.h"
 #include "config/values.h"
+#include "lib/share.h"
 
 /* ---- kv lists ---------------------------------------------------------- */
 
@@ -31,7 +32,8 @@ bool kvlist_add_kv(struct conf_kvlist *l, const struct conf_kv *e)
 bool kvlist_add_at(struct conf_kvlist *l, const char *key, enum conf_side side, const char *value,
 		   const char *file, unsigned line)
 {
-	char *k, *v, *f = NULL;
+	const char *k, *f = NULL;
+	char *v;
 
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
@@ -41,14 +43,15 @@ bool kvlist_add_at(struct conf_kvlist *l, const char *key, enum conf_side side, 
 		l->v = nv;
 		l->cap = nc;
 	}
-	k = strdup(key);
+	/* keyword names and file names repeat in every conn: shared */
+	k = str_share(key);
 	v = strdup(value);
 	if (file)
-		f = strdup(file);
+		f = str_share(file);
 	if (!k || !v || (file && !f)) {
-		free(k);
+		str_unshare(k);
 		free(v);
-		free(f);
+		str_unshare(f);
 		return false;
 	}
 	l->v[l->n] = (struct conf_kv){ .key = k, .side = side, .value = v, .file = f, .line = line };
@@ -59,9 +62,9 @@ bool kvlist_add_at(struct conf_kvlist *l, const char *key, enum conf_side side, 
 void kvlist_clear(struct conf_kvlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		free((char *)l->v[i].key);
+		str_unshare(l->v[i].key);
 		free((char *)l->v[i].value);
-		free((char *)l->v[i].file);
+		str_unshare(l->v[i].file);
 	}
 	free(l->v);
 	kvlist_init(l);
@@ -308,23 +311,20 @@ static bool set_str_at(char *m, const char *v)
 	return ok;
 }
 
-/* ike=/esp=/ah= into the struct proposal_list * at byte address m (an
- * empty value: the defaults, NULL).  The list is stored before parsing, so
- * *why (which may point into it) lives as long as the conn. */
+/* ike=/esp=/ah= into the const struct proposal_list * at byte address m:
+ * a shared list (proposals_share()), or NULL for an empty value (the
+ * defaults). */
 static bool set_proposals(char *m, const struct kw_def *d, const char *v, const char **why)
 {
 	enum prop_kind k = d->type == KT_IKE ? PROP_IKE : d->type == KT_ESP ? PROP_ESP : PROP_AH;
-	struct proposal_list *l;
+	const struct proposal_list *shared = NULL, *old;
 
-	memcpy(&l, m, sizeof(l));
-	free(l);
-	l = v[0] ? malloc(sizeof(*l)) : NULL;
-	memcpy(m, &l, sizeof(l));
-	if (v[0] && !l) {
-		*why = "out of memory";
+	if (v[0] && !proposals_parse_shared(k, v, &shared, why))
 		return false;
-	}
-	return !l || proposals_parse(k, v, l, why);
+	memcpy(&old, m, sizeof(old));
+	proposals_unref(old);
+	memcpy(m, &shared, sizeof(shared));
+	return true;
 }
 
 /* mark=/mark-in=/mark-out= into the struct conn_mark at byte address m. */
@@ -366,8 +366,16 @@ static bool apply_end(const struct field *f, struct conn_end *e, const char *v, 
 	}
 	case F_ID: {
 		bool myid = false;
-		if (!val_id(v, &e->id, &myid, why))
+		struct cy_id id;
+		const struct cy_id *shared;
+		if (!val_id(v, &id, &myid, why))
 			return false;
+		if (!(shared = id_share(&id))) {
+			*why = "out of memory";
+			return false;
+		}
+		id_unshare(e->id);
+		e->id = shared;
 		e->has_id = true;
 		return true;
 	}
@@ -509,9 +517,24 @@ static void conn_defaults(struct conn *c)
 	}
 }
 
+/* c->present: one bit per (keyword, side) */
 static size_t pbit(size_t idx, enum conf_side side)
 {
 	return idx * 3 + (size_t)side;
+}
+
+static void present_set(struct conn *c, size_t idx, enum conf_side side)
+{
+	size_t b = pbit(idx, side);
+
+	c->present[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
+static bool present_get(const struct conn *c, size_t idx, enum conf_side side)
+{
+	size_t b = pbit(idx, side);
+
+	return c->present && (c->present[b / 8] >> (b % 8) & 1);
 }
 
 struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
@@ -522,12 +545,19 @@ struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
 	bool ok = true;
 
 	pthread_once(&field_once, fields_init);
-	if (!c || !(c->present = calloc(kw_count * 3, 1)) || !(c->name = strdup(name))) {
+	if (!c || !(c->present = calloc((kw_count * 3 + 7) / 8, 1)) || !(c->name = strdup(name))) {
 		diag_add(diag, true, "%s: out of memory", pfx);
 		conn_free(c);
 		return NULL;
 	}
 	conn_defaults(c);
+	/* the conn's copy of the list, sized to it (thousands of conns) */
+	if (kv->n && !(c->kv.v = malloc(kv->n * sizeof(*c->kv.v)))) {
+		diag_add(diag, true, "%s: out of memory", pfx);
+		conn_free(c);
+		return NULL;
+	}
+	c->kv.cap = kv->n;
 	for (size_t i = 0; i < kv->n; i++) {
 		const struct conf_kv *p = &kv->v[i];
 		const struct kw_def *d;
@@ -554,7 +584,7 @@ struct conn *conn_from_kv(const char *name, const struct conf_kvlist *kv,
 			ok = false;
 			continue;
 		}
-		c->present[pbit(kw_index(d), p->side)] = 1;
+		present_set(c, kw_index(d), p->side);
 		if (f && !apply(f, d, f->sided ? (void *)&c->end[p->side - 1] : (void *)c,
 				p->value, &w)) {
 			diag_add(diag, true, "%s: keyword %s, invalid value: %s (%s)", pfx, spelled,
@@ -587,14 +617,15 @@ void conn_free(struct conn *c)
 		free(e->cert);
 		free(e->ckaid);
 		free(e->ca);
+		id_unshare(e->id);
 	}
 	free(c->name);
 	free(c->connalias);
 	free(c->file);
 	free(c->authby);
-	free(c->ike);
-	free(c->esp);
-	free(c->ah);
+	proposals_unref(c->ike);
+	proposals_unref(c->esp);
+	proposals_unref(c->ah);
 	free(c->vti_interface);
 	free(c->present);
 	kvlist_clear(&c->kv);
@@ -605,7 +636,7 @@ bool conn_has(const struct conn *c, const char *key, enum conf_side side)
 {
 	const struct kw_def *d = kw_find(key, KWS_CONN);
 
-	return d && c->present && c->present[pbit(kw_index(d), side)];
+	return d && present_get(c, kw_index(d), side);
 }
 
 const char *conn_get(const struct conn *c, const char *key, enum conf_side side)

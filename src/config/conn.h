@@ -37,10 +37,10 @@
 enum conf_side { CONF_NOSIDE = 0, CONF_LEFT = 1, CONF_RIGHT = 2 };
 
 struct conf_kv {
-	const char *key;        /* canonical keyword (no side prefix); owned copy */
-	enum conf_side side;
+	const char *key;        /* canonical keyword (no side prefix); shared (str_share) */
 	const char *value;      /* owned copy */
-	const char *file;       /* where it was written (owned copy), or NULL */
+	const char *file;       /* where it was written (shared, str_share), or NULL */
+	enum conf_side side;
 	unsigned line;
 };
 
@@ -117,7 +117,7 @@ struct conn_end {
 	enum conn_host_kind nexthop_kind;/* HOST_UNSET, HOST_ADDR, HOST_DEFAULTROUTE, HOST_DIRECT */
 	struct ip_addr nexthop;
 	bool has_id;
-	struct cy_id id;                 /* leftid= (unset: the host address) */
+	const struct cy_id *id;          /* leftid=, shared (id_share()); NULL unset: the host address */
 	size_t n_subnets;                /* leftsubnet= or leftsubnets={...}; 0 = host only */
 	struct ip_subnet *subnets;       /* n_subnets entries (heap, owned), at most CONN_MAX_SUBNETS */
 	bool subnet_virtual;             /* vhost:/vnet: text kept in kv list */
@@ -144,7 +144,9 @@ struct conn {
 	enum conn_auto auto_;
 	bool ikev2;                      /* ikev2=yes (default) */
 	char *authby;                    /* text as written, NULL = default (rsasig,ecdsa) */
-	struct proposal_list *ike, *esp, *ah;  /* ike=, esp= (phase2alg=), ah= parsed; NULL = Libreswan's defaults */
+	/* ike=, esp= (phase2alg=), ah= parsed, shared (proposals_share());
+	 * NULL = Libreswan's defaults */
+	const struct proposal_list *ike, *esp, *ah;
 	bool phase2_ah;                  /* phase2=ah */
 	uint64_t ikelifetime_ms, salifetime_ms, rekeymargin_ms;
 	uint32_t rekeyfuzz_pct;
@@ -165,7 +167,7 @@ struct conn {
 
 	/* Presence: one bit per (keyword, side) that was given explicitly
 	 * (in the conn, via also=, or via %default); see conn_has(). */
-	uint8_t *present;
+	uint8_t *present;                /* bits: see conn.c present_set() */
 
 	struct conf_kvlist kv;           /* the full resolved keyword list (source of truth) */
 };

@@ -392,6 +392,27 @@ size_t proposal_fmt(enum prop_kind kind, const struct proposal *p, char *buf, si
 	return b.len;
 }
 
+bool proposals_parse_shared(enum prop_kind kind, const char *text, const struct proposal_list **out,
+			    const char **why)
+{
+	static _Thread_local char why_copy[PROP_WHY_MAX];
+	struct proposal_list l;
+	const struct proposal_list *shared;
+	const char *w = NULL;
+
+	if (!proposals_parse(kind, text, &l, &w)) {
+		snprintf(why_copy, sizeof(why_copy), "%s", w ? w : "invalid");
+		*why = why_copy;
+		return false;
+	}
+	if (!(shared = proposals_share(&l))) {
+		*why = "out of memory";
+		return false;
+	}
+	*out = shared;
+	return true;
+}
+
 size_t proposals_fmt(enum prop_kind kind, const struct proposal_list *l, char *buf, size_t cap)
 {
 	struct sbuf b = { buf, cap, 0 };

@@ -37,6 +37,12 @@
  * either to a static string or into out->why_buf (valid while out lives). */
 bool proposals_parse(enum prop_kind kind, const char *text, struct proposal_list *out,
 		     const char **why);
+/* The same into a shared list (proposals_share()): on success *out is a
+ * new reference (what *out held before is not released: the caller's);
+ * on failure *out is untouched and *why a reason valid until the next
+ * call in this thread. */
+bool proposals_parse_shared(enum prop_kind kind, const char *text, const struct proposal_list **out,
+			    const char **why);
 
 /* Libreswan's text form, one proposal: "AES_GCM_16_256-HMAC_SHA2_512-MODP2048"
  * (parts joined by '-', alternatives by '+').  ESP AEAD shows "-NONE" as

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 static EVP_MAC *hmac;
@@ -15,21 +16,54 @@ static void hmac_fetch(void)
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-EVP_MAC_CTX *crypto_hmac_new(const char *digest, const void *key, size_t keylen)
+/* One keyless context per digest, made once: each HMAC starts from a copy
+ * of it, so the digest is not looked up by name (EVP_MD_fetch) for every
+ * PRF call.  The templates are only read once made. */
+#define HMAC_TEMPLATES 8
+
+static struct {
+	char digest[24];
+	EVP_MAC_CTX *ctx;
+} templ[HMAC_TEMPLATES];
+static pthread_mutex_t templ_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const EVP_MAC_CTX *hmac_template(const char *digest)
 {
 	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx = NULL;
+
+	pthread_mutex_lock(&templ_lock);
+	for (size_t i = 0; i < HMAC_TEMPLATES && !ctx; i++) {
+		if (templ[i].ctx && strcmp(templ[i].digest, digest) == 0) {
+			ctx = templ[i].ctx;
+		} else if (!templ[i].ctx && strlen(digest) < sizeof(templ[i].digest)) {
+			params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+			params[1] = OSSL_PARAM_construct_end();
+			if (!(ctx = EVP_MAC_CTX_new(hmac)))
+				break;
+			if (!EVP_MAC_CTX_set_params(ctx, params)) {
+				EVP_MAC_CTX_free(ctx);
+				ctx = NULL;
+				break;
+			}
+			snprintf(templ[i].digest, sizeof(templ[i].digest), "%s", digest);
+			templ[i].ctx = ctx;
+		}
+	}
+	pthread_mutex_unlock(&templ_lock);
+	return ctx;
+}
+
+EVP_MAC_CTX *crypto_hmac_new(const char *digest, const void *key, size_t keylen)
+{
+	const EVP_MAC_CTX *t;
 	EVP_MAC_CTX *ctx;
 	static const uint8_t empty[1];
 
 	pthread_once(&hmac_once, hmac_fetch);
-	if (!hmac)
+	if (!hmac || !(t = hmac_template(digest)) || !(ctx = EVP_MAC_CTX_dup(t)))
 		return NULL;
-	ctx = EVP_MAC_CTX_new(hmac);
-	if (!ctx)
-		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(ctx, keylen ? key : empty, keylen, params)) {
+	if (!EVP_MAC_init(ctx, keylen ? key : empty, keylen, NULL)) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}

@@ -142,15 +142,17 @@ static void store(struct pluto *p, struct dconn *dc, const struct dns_req *rq,
 					 addr_fmt(&r->addr[s], a));
 			hh->resolved = true;
 			hh->addr = r->addr[s];
-			hh->err[0] = '\0';
+			free(hh->err);
+			hh->err = NULL;
 			continue;
 		}
-		snprintf(hh->err, sizeof(hh->err), "%s", r ? r->err[s] : "the resolver stopped");
+		free(hh->err);
+		hh->err = strdup(r ? r->err[s] : "the resolver stopped");
 		rp_line(rp, 3, "\"%s\": failed to resolve '%s=%s': %s%s", dc->name, side_name[s],
-			rq->q.name[s], hh->err,
+			rq->q.name[s], hh->err ? hh->err : "out of memory",
 			hh->resolved ? "; keeping the last address" : "");
 		log_warn("\"%s\": failed to resolve '%s=%s': %s", dc->name, side_name[s], rq->q.name[s],
-			 hh->err);
+			 hh->err ? hh->err : "out of memory");
 	}
 	readdress(p, dc, rp);
 }

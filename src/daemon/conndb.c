@@ -62,6 +62,8 @@ static void dconn_free(struct dconn *dc)
 {
 	connview_drop(dc);   /* the engine's handle: freed with its last SA */
 	conn_free(dc->conn);
+	free(dc->dns[0].err);
+	free(dc->dns[1].err);
 	free(dc->name);
 	free(dc);
 }

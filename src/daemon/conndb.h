@@ -19,7 +19,7 @@ enum dconn_routing { ROUTING_UNROUTED = 0, ROUTING_PROSPECTIVE };
 struct dconn_host {
 	bool resolved;                /* addr holds the newest good answer */
 	struct ip_addr addr;
-	char err[128];                /* the last failure ("" after a success) */
+	char *err;                    /* the last failure (heap; NULL after a success) */
 };
 
 struct conn_view;

@@ -60,10 +60,14 @@ static void map_end(const struct conn_end *e, struct ike_end *out)
 	else if (e->host_kind == HOST_ANY)
 		out->addr.af = e->host.af;          /* %any: family only */
 	out->ike_port = e->ikeport ? e->ikeport : IKE_PORT;
-	if (e->has_id)
-		out->id = e->id;
-	else
-		id_from_addr(&out->addr, &out->id);
+	if (e->has_id) {
+		out->id = id_ref(e->id);
+	} else {
+		struct cy_id id;
+
+		id_from_addr(&out->addr, &id);
+		out->id = id_share(&id);
+	}
 	out->n_subnets = e->n_subnets < IKE_MAX_SUBNETS ? e->n_subnets : IKE_MAX_SUBNETS;
 	if (out->n_subnets)   /* e->subnets is NULL when there are none */
 		memcpy(out->subnets, e->subnets, out->n_subnets * sizeof(out->subnets[0]));
@@ -148,6 +152,10 @@ void connview_route(const struct conn_view *v, struct dp_policy *po)
 static void view_release(struct ike_conn *ic)
 {
 	updown_conn_free(connview_of(ic)->updown);
+	proposals_unref(ic->ike);
+	proposals_unref(ic->esp);
+	id_unshare(ic->local.id);
+	id_unshare(ic->remote.id);
 	free(connview_of(ic));
 }
 
@@ -172,10 +180,9 @@ static struct conn_view *build(const struct pluto *p, struct dconn *dc, char *er
 	ic = &v->ike;
 	ike_conn_defaults(ic);
 	ic->release = view_release;
-	if (c->ike)
-		ic->ike = *c->ike;
-	if (c->esp)
-		ic->esp = *c->esp;
+	/* the view holds its own references: it may outlive the conn */
+	ic->ike = proposals_ref(c->ike ? c->ike : proposals_default_shared(PROP_IKE));
+	ic->esp = proposals_ref(c->esp ? c->esp : proposals_default_shared(PROP_ESP));
 	snprintf(ic->name, sizeof(ic->name), "%s", dc->name);
 	map_end(&end[me], &ic->local);
 	map_end(&end[!me], &ic->remote);
@@ -254,9 +261,9 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 		if (ic->remote.addr.af && !addr_is_any(&ic->remote.addr))
 			score += 2;
 		if (peer) {
-			if (!id_match(&ic->remote.id, peer))
+			if (!id_match(ic->remote.id, peer))
 				continue;
-			if (ic->remote.id.kind != ID_ANY)
+			if (ic->remote.id->kind != ID_ANY)
 				score += 1;
 		}
 		if (score > best_score) {
@@ -284,8 +291,8 @@ struct ike_conn *connview_for_child(struct pluto *p, struct ike_conn *current, c
 	while (!best && (v = connindex_next(&it)) != NULL) {
 		const struct ike_conn *ic = &v->ike;
 
-		if (ic == current || ic->authby != current->authby || !id_eq(&ic->local.id, &current->local.id) ||
-		    !id_match(&ic->remote.id, peer) || !addrs_fit(ic, l, r))
+		if (ic == current || ic->authby != current->authby || !id_eq(ic->local.id, current->local.id) ||
+		    !id_match(ic->remote.id, peer) || !addrs_fit(ic, l, r))
 			continue;
 		if (ike_conn_fits_ts(ic, l, r, tsi, tsr))
 			best = &v->ike;

@@ -2,6 +2,7 @@
  * wins), pid file, detach, control socket, start-up load of the config's
  * conns, the libevent loop, signals, clean shutdown. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -147,7 +148,23 @@ static void log_startup_diag(const struct pluto_opts *o, const struct config_dia
 
 /* As Libreswan 4.10: add every auto=add|ondemand|start|route conn, then
  * route the ondemand ones and initiate the start ones (sa_ops.c). */
-static void load_auto_conns(struct pluto *p, const struct config *cfg)
+/* The expansion's own conns only said which entries load: freed before
+ * the daemon builds its conns from the kv lists, so that what stays is
+ * not scattered among the pages of what goes (malloc_trim() gives those
+ * back), shared values (IDs) included.  Entries not to load are marked
+ * broken. */
+static void drop_entry_conns(struct config_conn_entry *x, size_t nx)
+{
+	for (size_t i = 0; i < nx; i++) {
+		if (!x[i].conn || x[i].conn->auto_ == AUTO_IGNORE)
+			x[i].broken = true;
+		conn_free(x[i].conn);
+		x[i].conn = NULL;
+	}
+}
+
+/* Takes the config (freed here, as soon as it is expanded). */
+static void load_auto_conns(struct pluto *p, struct config *cfg)
 {
 	struct reply rp = { .emit = log_reply };
 	struct config_diag xd;
@@ -157,19 +174,22 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 	/* leftsubnets=/rightsubnets=: one conn per subnet pair (config/permutate.h) */
 	diag_init(&xd);
 	x = permutate_config(cfg, &nx, &xd);
+	config_free(cfg);
 	for (size_t i = 0; i < xd.n; i++)
 		log_warn("%s", xd.lines[i]);
 	diag_free(&xd);
+	drop_entry_conns(x, nx);
 	for (size_t i = 0; i < nx; i++) {
-		const struct config_conn_entry *e = &x[i];
+		struct config_conn_entry *e = &x[i];
 		struct conn *c;
 		struct dconn *dc;
 		struct config_diag diag;
 
-		if (e->broken || !e->conn || e->conn->auto_ == AUTO_IGNORE)
+		if (e->broken)
 			continue;
 		diag_init(&diag);
 		c = conn_from_kv(e->name, &e->kv, e->file, &diag);
+		kvlist_clear(&e->kv);      /* its space goes to the next conns */
 		if (c && !conn_check_support(c, e->file, &diag)) {   /* as pluto_add_conn */
 			for (size_t j = 0; j < diag.n; j++)
 				log_error("%s", diag.lines[j]);
@@ -196,7 +216,7 @@ static void load_auto_conns(struct pluto *p, const struct config *cfg)
 			const struct config_conn_entry *e = &x[i];
 			struct dconn *dc;
 
-			if (e->broken || !e->conn || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
+			if (e->broken || !(dc = conndb_find(p->db, e->name)) || dc->conn->auto_ == AUTO_IGNORE)
 				continue;
 			/* a shunt conn's auto=start can only mean routed, as Libreswan */
 			if (pass == 0 && (dc->conn->auto_ == AUTO_ONDEMAND ||
@@ -439,8 +459,10 @@ int pluto_run(struct pluto_opts *o)
 	ikehost_listen(p, true, &lrp);
 	if (cfg)
 		load_auto_conns(p, cfg);
-	config_free(cfg);
 	cfg = NULL;
+	/* the parsed file and its expansions are gone: give their pages back
+	 * (otherwise the start-up load's peak stays resident for good) */
+	malloc_trim(0);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) < 0)
 			log_warn("cannot notify parent: %s", strerror(errno));

@@ -89,8 +89,8 @@ static void key_lines(struct pluto *p, const struct dconn *dc, const struct conn
 	rp_line(rp, 0, "%s, %u RSA Key %s (%s private key), until --- -- --:--:-- %s---- ok (expires never)",
 		when, modulus_bits(mod, mlen), keyid, priv ? "has" : "no", utc ? "UTC " : "");
 	if (e->has_id) {
-		id_fmt(&e->id, id);
-		idtype = id_kind_name(e->id.kind);
+		id_fmt(e->id, id);
+		idtype = id_kind_name(e->id->kind);
 	} else if (addr_is_set(&e->host)) {
 		addr_fmt(&e->host, id);
 		idtype = e->host.af == AF_INET6 ? "ID_IPV6_ADDR" : "ID_IPV4_ADDR";

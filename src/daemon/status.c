@@ -60,7 +60,7 @@ static void end_text(const struct conn_end *e, bool peer, char *out, size_t cap)
 	if (e->n_subnets)
 		subnet_fmt(&e->subnets[0], sub);
 	if (e->has_id) {
-		id_fmt(&e->id, id);
+		id_fmt(e->id, id);
 		if (strcmp(id, host) != 0)
 			snprintf(idpart, sizeof(idpart), "[%s]", id);
 	}
@@ -104,8 +104,8 @@ static enum conn_auth end_auth(const struct conn *c, int e)
 static const char *id_type_of(const struct conn_end *e, char *idbuf)
 {
 	if (e->has_id) {
-		id_fmt(&e->id, idbuf);
-		return id_kind_name(e->id.kind);
+		id_fmt(e->id, idbuf);
+		return id_kind_name(e->id->kind);
 	}
 	if (addr_is_set(&e->host)) {
 		addr_fmt(&e->host, idbuf);
@@ -187,7 +187,7 @@ static void dns_reasons(struct reply *rp, const char *pre, const struct dconn *d
 	for (int s = 0; s < 2; s++)
 		if (dc->conn->end[s].host_kind == HOST_DNS && !dc->dns[s].resolved)
 			rp_line(rp, 0, "%s   %s=%s: %s", pre, s ? "right" : "left", dc->conn->end[s].host_name,
-				dc->dns[s].err[0] ? dc->dns[s].err : "not resolved yet");
+				dc->dns[s].err ? dc->dns[s].err : "not resolved yet");
 }
 
 /* Lifetimes and retransmits: a shunt conn has none (Libreswan prints 0s). */

@@ -72,8 +72,8 @@ static void info_of_conn(struct ikehost *h, struct conn_view *v, struct updown_i
 	u->peer = ic->remote.addr;
 	u->nexthop = v->nexthop.af && !addr_is_any(&v->nexthop) ? v->nexthop : ic->remote.addr;
 	u->sourceip = v->sourceip;
-	u->my_id = ic->local.id;
-	u->peer_id = ic->remote.id;
+	u->my_id = *ic->local.id;
+	u->peer_id = *ic->remote.id;
 	u->metric = v->metric;
 	u->mtu = v->mtu;
 	u->mark_in = v->mark_in;

@@ -92,7 +92,7 @@ size_t dp_reject_build(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
 	struct dp_tuple t;
 
 	memset(&t, 0, sizeof(t));
-	if (!dp_tuple_parse(pkt, len, &t))
-		return 0;
+	if (!dp_tuple_parse(pkt, len, &t) || dp_tuple_link_scope(&t))
+		return 0;    /* no ICMP error about multicast or link-local traffic */
 	return t.src.af == AF_INET ? reject4(pkt, &t, out, cap) : reject6(pkt, &t, out, cap);
 }

@@ -239,12 +239,43 @@ int us_rule(struct us *u, bool add, int family)
 	return nl_talk(u, nlh);
 }
 
+/* No IPv6 address of its own on the TUN (addr_gen_mode none), set before
+ * it goes up: no link-local address, so the kernel sends no router
+ * solicitations, MLD reports or DAD probes into it.  Routes through the
+ * TUN need no address.  A kernel without IPv6 refuses: nothing to do. */
+static void link_no_v6_addr(struct us *u)
+{
+	char buf[NLBUF];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *spec, *in6;
+	int rc;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = nl_seq();
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = u->tun_ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	in6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, in6);
+	mnl_attr_nest_end(nlh, spec);
+	if ((rc = nl_talk(u, nlh)) < 0 && rc != -EAFNOSUPPORT)
+		log_warn("userspace dataplane: %s keeps its IPv6 link-local address: %s", u->tun_name,
+			 strerror(-rc));
+}
+
 int us_link_up(struct us *u, unsigned mtu)
 {
 	char buf[NLBUF];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
+	link_no_v6_addr(u);
 	memset(buf, 0, sizeof(buf));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;

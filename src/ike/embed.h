@@ -34,7 +34,7 @@ struct ike_endpoint {
 struct ike_end {
 	struct ip_addr addr;          /* af 0 or any-address = %any */
 	uint16_t ike_port;            /* 500 unless configured */
-	struct cy_id id;              /* ID_NONE = the address */
+	const struct cy_id *id;       /* shared (id_share()), the embedder's; &id_none = the address */
 	struct ip_subnet subnets[IKE_MAX_SUBNETS];
 	size_t n_subnets;             /* 0 = host-to-host (the address) */
 	uint8_t protocol;             /* leftprotoport: 0 = any */
@@ -72,8 +72,9 @@ struct ike_conn {
 	struct ike_end local, remote;
 	enum ike_authby authby;
 	bool transport;               /* type=transport */
-	struct proposal_list ike;     /* ike= (or the defaults) */
-	struct proposal_list esp;     /* esp= (or the defaults) */
+	/* ike=, esp= (or the defaults): the embedder's, shared between conns
+	 * (proposals_share()); the engine only reads them */
+	const struct proposal_list *ike, *esp;
 	bool pfs;
 	enum ike_esn esn;
 	uint64_t ike_lifetime_ms;     /* ikelifetime (8h) */

@@ -19,10 +19,10 @@
 
 static void our_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->conn->local.id.kind == ID_NONE || sa->conn->local.id.kind == ID_ANY)
+	if (sa->conn->local.id->kind == ID_NONE || sa->conn->local.id->kind == ID_ANY)
 		id_from_addr(&sa->local.addr, id);
 	else
-		*id = sa->conn->local.id;
+		*id = *sa->conn->local.id;
 }
 
 /* The ID payload body (type, 3 reserved, data): what AUTH signs. */
@@ -40,7 +40,7 @@ static size_t id_body(const struct cy_id *id, uint8_t out[ID_BODY_MAX])
 /* Does the peer's ID satisfy what the conn expects of it? */
 static bool peer_id_ok(const struct ike_sa *sa, const struct cy_id *peer)
 {
-	const struct cy_id *want = &sa->conn->remote.id;
+	const struct cy_id *want = sa->conn->remote.id;
 	struct cy_id addr_id;
 
 	if (want->kind == ID_ANY)
@@ -171,9 +171,9 @@ bool auth_send_request(struct ike_sa *sa)
 	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
 	if (sa->conn->initial_contact && !have_established(sa))
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_INITIAL_CONTACT, NULL, 0);
-	if (sa->conn->remote.id.kind != ID_NONE && sa->conn->remote.id.kind != ID_ANY) {
+	if (sa->conn->remote.id->kind != ID_NONE && sa->conn->remote.id->kind != ID_ANY) {
 		uint8_t rb[ID_BODY_MAX];
-		size_t rlen = id_body(&sa->conn->remote.id, rb);
+		size_t rlen = id_body(sa->conn->remote.id, rb);
 
 		if (rlen)
 			ikeb_raw(&mb->b, IKEV2_PL_IDr, false, rb, rlen);
@@ -183,7 +183,7 @@ bool auth_send_request(struct ike_sa *sa)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
 	if (sa->conn->send_no_esp_tfc)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
-	prop_build_sa(&sa->conn->esp, PROP_ESP, false, sa->conn->esn, c->spi_in, 0, 0, sap);
+	prop_build_sa(sa->conn->esp, PROP_ESP, false, sa->conn->esn, c->spi_in, 0, 0, sap);
 	ikeb_sa(&mb->b, sap);
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &tsi);
 	ikeb_ts(&mb->b, IKEV2_PL_TSr, &tsr);
@@ -229,7 +229,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	if (!vi || !vr || ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK ||
 	    ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
 		return v2N_INVALID_SYNTAX;
-	if (!prop_select(sap, &sa->conn->esp, PROP_ESP, pfs, sa->conn->esn, &cs))
+	if (!prop_select(sap, sa->conn->esp, PROP_ESP, pfs, sa->conn->esn, &cs))
 		return v2N_NO_PROPOSAL_CHOSEN;
 	if (want_transport != sa->conn->transport)
 		return v2N_NO_PROPOSAL_CHOSEN;
@@ -513,7 +513,7 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 	if (!sap || ike_sa_decode(vs->body, vs->len, sap) != WIRE_OK || !vi || !vr ||
 	    ike_ts_decode(vi->body, vi->len, &tsi) != WIRE_OK || ike_ts_decode(vr->body, vr->len, &tsr) != WIRE_OK)
 		why = "malformed SA or TS in IKE_AUTH response";
-	else if (!prop_check_reply(sap, &sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
+	else if (!prop_check_reply(sap, sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
 		why = "IKE_AUTH response chose an ESP proposal we did not offer";
 	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
 		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))

@@ -24,7 +24,7 @@
 
 static uint16_t pfs_group(const struct ike_sa *sa, const struct ike_conn *conn)
 {
-	uint16_t g = prop_first_dh(&conn->esp);
+	uint16_t g = prop_first_dh(conn->esp);
 
 	return g ? g : sa->dh_group;
 }
@@ -37,7 +37,7 @@ static struct proposal_list *esp_pfs_list(const struct ike_sa *sa, const struct 
 
 	if (!l)
 		return NULL;
-	*l = conn->esp;
+	*l = *conn->esp;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->p[i].n_dh == 0) {
 			l->p[i].dh[0].id = sa->dh_group;
@@ -115,7 +115,7 @@ bool ccs_send_child_now(struct ike_sa *sa, struct child_sa *old, uint16_t group,
 
 		if (!pl)
 			goto out;
-		prop_build_sa(group ? pl : &conn->esp, PROP_ESP, group != 0, conn->esn, c->spi_in, 0, group, sap);
+		prop_build_sa(group ? pl : conn->esp, PROP_ESP, group != 0, conn->esn, c->spi_in, 0, group, sap);
 		free(pl);
 	}
 	ikeb_sa(&mb->b, sap);
@@ -172,7 +172,7 @@ bool ccs_send_rekey_ike_now(struct ike_sa *sa, uint16_t group, struct dh *dh)
 		goto out;
 	ike_sa_reindex(n);
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
-	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
+	prop_build_sa(sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
 	ikeb_sa(&mb->b, sap);
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
 	ccs_add_ke(mb, sa->ccs.dh);
@@ -245,7 +245,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	struct chosen cs;
 	uint8_t grp[2];
 
-	if (!prop_select(&x->sa, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
+	if (!prop_select(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
 		ccs_reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -336,7 +336,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	struct ike_conn *conn = old ? child_conn(old) : ts_conn_for_child(sa, sa->conn, &x->tsi, &x->tsr);
 	const struct ike_conn *pconn = conn ? conn : sa->conn;   /* none: refused below with TS_UNACCEPTABLE */
 	struct proposal_list *pl = esp_pfs_list(sa, pconn);
-	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : &pconn->esp, PROP_ESP, x->have_ke,
+	bool chosen = pl && prop_select(&x->sa, x->have_ke ? pl : pconn->esp, PROP_ESP, x->have_ke,
 					pconn->esn, &cs);
 
 	free(pl);
@@ -403,7 +403,7 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 		return "no pending Child SA";
 	const struct ike_conn *conn = child_conn(c);
 	struct proposal_list *pl = esp_pfs_list(sa, conn);
-	bool chosen = pl && prop_check_reply(&x->sa, sa->ccs.dh ? pl : &conn->esp, PROP_ESP,
+	bool chosen = pl && prop_check_reply(&x->sa, sa->ccs.dh ? pl : conn->esp, PROP_ESP,
 					     sa->ccs.dh != NULL, conn->esn, &cs);
 
 	free(pl);
@@ -423,7 +423,7 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 
 	if (!sa->ccs.new_ike)
 		return "no pending IKE SA";
-	if (!prop_check_reply(&x->sa, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
+	if (!prop_check_reply(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
 		return "IKE rekey response chose a proposal we did not offer";
 	if (!x->have_ke || x->ke.group != sa->ccs.dh_group || cs.dh != sa->ccs.dh_group || !sa->ccs.dh)
 		return "IKE rekey response KE group differs";
@@ -446,7 +446,7 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 	g = ike_notify_u16(&nt);
 	pl = esp_pfs_list(sa, sa->ccs.child ? child_conn(sa->ccs.child) : sa->conn);
 	ok = pl && g != sa->ccs.dh_group && dh_alg_get(g) &&
-	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(&sa->conn->ike, g) : prop_dh_allowed(pl, g));
+	     (kind == CCS_REKEY_IKE ? prop_dh_allowed(sa->conn->ike, g) : prop_dh_allowed(pl, g));
 	free(pl);
 	if (!ok)
 		return false;

@@ -60,7 +60,7 @@ static bool init_request_build(struct ike_sa *sa)
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, false);
 	if (sa->cookie_len)
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_COOKIE, sa->cookie, sa->cookie_len);
-	prop_build_sa(&sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, sa->dh_group, &sap);
+	prop_build_sa(sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, sa->dh_group, &sap);
 	ikeb_sa(&mb->b, &sap);
 	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
 	ikeb_nonce(&mb->b, sa->ni, sa->ni_len);
@@ -152,7 +152,7 @@ struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const 
 	sa->peer_addr = *remote;
 	sa->local = (struct ike_endpoint){ conn->local.addr, conn->local.ike_port ? conn->local.ike_port : 500 };
 	sa->remote = (struct ike_endpoint){ *remote, conn->remote.ike_port ? conn->remote.ike_port : 500 };
-	sa->dh_group = prop_first_dh(&conn->ike);
+	sa->dh_group = prop_first_dh(conn->ike);
 	sa_line(sa, 181, "initiating IKEv2 connection");
 	serial = sa->serial;
 	if (!sa_init_send_request(sa)) {
@@ -235,7 +235,7 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	if (chain_notify(&m->outer, v2N_INVALID_KE_PAYLOAD, &n)) {
 		uint16_t g = ike_notify_u16(&n);
 
-		if (g == sa->dh_group || !prop_dh_allowed(&sa->conn->ike, g) || !dh_alg_get(g) ||
+		if (g == sa->dh_group || !prop_dh_allowed(sa->conn->ike, g) || !dh_alg_get(g) ||
 		    sa->invalid_ke_tries >= 3) {
 			eng_drop(sa->e, DROP_BAD_KE, "#%u: INVALID_KE_PAYLOAD asks for unacceptable group %u",
 				 sa->serial, g);
@@ -351,7 +351,7 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 	sap = malloc(sizeof(*sap));
 	if (!sap || !sa_init_decode(sa->e, &m->outer, sap, &ke, &nr))
 		goto out;
-	if (!prop_check_reply(sap, &sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
+	if (!prop_check_reply(sap, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_SA_INIT response chose a proposal we did not offer",
 			 sa->serial);
 		goto out;

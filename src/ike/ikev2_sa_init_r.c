@@ -74,7 +74,7 @@ static bool init_request_ok(struct ike_engine *e, struct ike_msg *m, const struc
 		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
 		return false;
 	}
-	if (!prop_select(sap, &conn->ike, PROP_IKE, true, IKE_ESN_EITHER, ch)) {
+	if (!prop_select(sap, conn->ike, PROP_IKE, true, IKE_ESN_EITHER, ch)) {
 		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
 		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
 		return false;

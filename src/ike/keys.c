@@ -194,10 +194,10 @@ bool keys_decrypt_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size
 
 static void local_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->conn->local.id.kind == ID_NONE)
+	if (sa->conn->local.id->kind == ID_NONE)
 		id_from_addr(sa->local.addr.af ? &sa->local.addr : &sa->conn->local.addr, id);
 	else
-		*id = sa->conn->local.id;
+		*id = *sa->conn->local.id;
 }
 
 /* The peer's ID for choosing the PSK: as received, or before the peer has
@@ -206,8 +206,8 @@ static void peer_id(const struct ike_sa *sa, struct cy_id *id)
 {
 	if (sa->remote_id.kind != ID_NONE)
 		*id = sa->remote_id;
-	else if (sa->conn->remote.id.kind != ID_NONE)
-		*id = sa->conn->remote.id;
+	else if (sa->conn->remote.id->kind != ID_NONE)
+		*id = *sa->conn->remote.id;
 	else
 		id_from_addr(sa->remote.addr.af ? &sa->remote.addr : &sa->conn->remote.addr, id);
 }

@@ -18,8 +18,9 @@ void ike_conn_defaults(struct ike_conn *c)
 	memset(c, 0, sizeof(*c));
 	c->refs = 1;
 	c->local.ike_port = c->remote.ike_port = 500;
-	proposals_default(PROP_IKE, &c->ike);
-	proposals_default(PROP_ESP, &c->esp);
+	c->local.id = c->remote.id = &id_none;
+	c->ike = proposals_default_shared(PROP_IKE);
+	c->esp = proposals_default_shared(PROP_ESP);
 	c->pfs = true;
 	c->esn = IKE_ESN_EITHER;
 	c->ike_lifetime_ms = c->ipsec_lifetime_ms = 8 * 3600 * 1000ull;

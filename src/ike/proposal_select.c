@@ -315,8 +315,8 @@ bool ike_conn_accepts_ike(const struct ike_conn *conn, const struct alg_suite *s
 	struct chosen out;
 
 	chosen_proposal(&c, PROP_IKE, 0, 0, &p);
-	for (size_t i = 0; i < conn->ike.n; i++)
-		if (match(&p, &conn->ike.p[i], PROP_IKE, true, IKE_ESN_EITHER, &out))
+	for (size_t i = 0; i < conn->ike->n; i++)
+		if (match(&p, &conn->ike->p[i], PROP_IKE, true, IKE_ESN_EITHER, &out))
 			return true;
 	return false;
 }

@@ -1,4 +1,5 @@
 #include "lib/id.h"
+#include "lib/share.h"
 
 #include "lib/esc.h"
 
@@ -305,4 +306,46 @@ bool id_from_wire(int type, const uint8_t *p, size_t len, struct cy_id *out)
 	default:
 		return false;
 	}
+}
+
+/* ---- shared identities ---------------------------------------------------- */
+
+const struct cy_id id_none = { .kind = ID_NONE };
+
+const struct cy_id *id_share(const struct cy_id *id)
+{
+	struct cy_id c;
+
+	memset(&c, 0, sizeof(c));          /* padding and unused bytes */
+	c.kind = id->kind;
+	c.ip = id->ip;
+	c.len = id->len <= ID_MAXLEN ? id->len : ID_MAXLEN;
+	memcpy(c.data, id->data, c.len);
+	return share_blob(&c, sizeof(c));
+}
+
+const struct cy_id *id_ref(const struct cy_id *id)
+{
+	return id == &id_none ? id : share_ref(id);
+}
+
+void id_unshare(const struct cy_id *id)
+{
+	if (id != &id_none)
+		share_drop(id);
+}
+
+bool id_parse_shared(const char *s, const struct cy_id **out, const char **why)
+{
+	struct cy_id id;
+	const struct cy_id *shared;
+
+	if (!id_parse(s, &id, why))
+		return false;
+	if (!(shared = id_share(&id))) {
+		*why = "out of memory";
+		return false;
+	}
+	*out = shared;
+	return true;
 }

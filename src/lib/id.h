@@ -42,6 +42,16 @@ struct cy_id {
 
 /* Parse text; on failure returns false with *why set to a static reason. */
 bool id_parse(const char *s, struct cy_id *out, const char **why);
+/* Shared identities (lib/share.h): one counted copy of each distinct ID,
+ * for the conns that name the same one.  id_share: NULL on allocation
+ * failure; id_unshare(NULL) is a no-op.  id_parse_shared parses into a new
+ * reference in *out (what *out held is not released: the caller's). */
+const struct cy_id *id_share(const struct cy_id *id);
+const struct cy_id *id_ref(const struct cy_id *id);   /* one more reference */
+void id_unshare(const struct cy_id *id);
+bool id_parse_shared(const char *s, const struct cy_id **out, const char **why);
+/* ID_NONE, for handles that name no ID (never freed, not counted). */
+extern const struct cy_id id_none;
 /* Libreswan's text of an identity; the bytes of an FQDN, user FQDN, DN or
  * textual key id escaped as lib/esc.h says, since the peer chose them. */
 const char *id_fmt(const struct cy_id *id, char buf[ID_STRLEN]);

@@ -46,11 +46,11 @@ int main(int argc, char **argv)
 	log_set_level(LOG_LVL_ERROR);
 	tn_init(&n);
 	n.p[0].conn.uniqueids = n.p[1].conn.uniqueids = false;
-	id_parse("%any", &n.p[1].conn.remote.id, &why);
+	id_parse_shared("%any", &n.p[1].conn.remote.id, &why);
 	/* what bench/ike_rate.sh configures: X25519, AES-GCM, no PFS */
 	for (int i = 0; i < 2; i++) {
-		if (!proposals_parse(PROP_IKE, "aes_gcm_16_256-sha2_256-dh31", &n.p[i].conn.ike, &why) ||
-		    !proposals_parse(PROP_ESP, "aes_gcm_16_256", &n.p[i].conn.esp, &why)) {
+		if (!proposals_parse_shared(PROP_IKE, "aes_gcm_16_256-sha2_256-dh31", &n.p[i].conn.ike, &why) ||
+		    !proposals_parse_shared(PROP_ESP, "aes_gcm_16_256", &n.p[i].conn.esp, &why)) {
 			fprintf(stderr, "ike_engine_bench: proposals: %s\n", why);
 			return 1;
 		}
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		conns[k] = n.p[0].conn;
 		snprintf(conns[k].name, sizeof(conns[k].name), "a-b%ld", k);
 		snprintf(id, sizeof(id), "@w%ld.example", k);
-		id_parse(id, &conns[k].local.id, &why);
+		id_parse_shared(id, &conns[k].local.id, &why);
 		ike_initiate(n.p[0].e, &conns[k], NULL, NULL);
 		tn_run(&n);
 		n.now++;

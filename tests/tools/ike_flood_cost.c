@@ -77,7 +77,7 @@ static bool conn_setup(struct ike_conn *c, int i)
 	snprintf(c->name, sizeof(c->name), "flood");
 	addr_parse(addr[i], &c->local.addr);
 	addr_parse(addr[!i], &c->remote.addr);
-	return proposals_parse(PROP_IKE, "aes_gcm256-sha2_256-curve25519", &c->ike, &why);
+	return proposals_parse_shared(PROP_IKE, "aes_gcm256-sha2_256-curve25519", &c->ike, &why);
 }
 
 /* One forged request: source 198.51.x.y / 203.0.113.z, SPIi from k. */

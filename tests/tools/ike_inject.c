@@ -173,7 +173,7 @@ struct init_opts {
 static size_t build_init(const struct init_opts *o, uint8_t *buf, size_t cap)
 {
 	struct ike_hdr h = { .major = 2, .exch = IKEV2_EXCH_IKE_SA_INIT, .flags = IKE_FLAG_I };
-	struct proposal_list pl = conn.ike;
+	struct proposal_list pl = *conn.ike;
 	struct ike_sa_payload sap;
 	uint8_t nonce[32], pub[256];
 	struct ikeb b;
@@ -360,7 +360,7 @@ static void fill_ccs(struct ikeb *b, struct ike_sa *sa, const void *arg)
 		put_be32(spi, o->rekey_spi);
 		ikeb_notify(b, (uint8_t)o->rekey_proto, spi, o->rekey_spi_size, v2N_REKEY_SA, NULL, 0);
 	}
-	prop_build_sa(&sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
+	prop_build_sa(sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
 	ikeb_sa(b, &sap);
 	ikeb_nonce(b, nonce, sizeof(nonce));
 	ts_from_end(&sa->conn->local, &sa->local, &ts);
@@ -572,9 +572,9 @@ int main(int argc, char **argv)
 			conn.local.addr = me.addr;
 		else if (!strcmp(k, "--remote") && addr_parse(v, &peer.addr))
 			conn.remote.addr = peer.addr;
-		else if (!strcmp(k, "--id") && id_parse(v, &conn.local.id, &why))
+		else if (!strcmp(k, "--id") && id_parse_shared(v, &conn.local.id, &why))
 			;
-		else if (!strcmp(k, "--remote-id") && id_parse(v, &conn.remote.id, &why))
+		else if (!strcmp(k, "--remote-id") && id_parse_shared(v, &conn.remote.id, &why))
 			;
 		else if (!strcmp(k, "--psk"))
 			snprintf(psk, sizeof(psk), "%s", v);
@@ -587,7 +587,7 @@ int main(int argc, char **argv)
 	}
 	if (!me.addr.af || !peer.addr.af || !psk[0])
 		return usage();
-	if (!proposals_parse(PROP_IKE, ike, &conn.ike, &why) || !proposals_parse(PROP_ESP, esp, &conn.esp, &why)) {
+	if (!proposals_parse_shared(PROP_IKE, ike, &conn.ike, &why) || !proposals_parse_shared(PROP_ESP, esp, &conn.esp, &why)) {
 		fprintf(stderr, "proposals: %s\n", why ? why : "?");
 		return 2;
 	}

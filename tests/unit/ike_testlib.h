@@ -141,8 +141,8 @@ static inline struct ike_conn *tn_find(void *ctx, const struct ike_endpoint *l, 
 	(void)ike;
 	if (p->no_conn)
 		return NULL;
-	if (id && p->conn.remote.id.kind != ID_NONE && p->conn.remote.id.kind != ID_ANY &&
-	    !id_match(&p->conn.remote.id, id))
+	if (id && p->conn.remote.id->kind != ID_NONE && p->conn.remote.id->kind != ID_ANY &&
+	    !id_match(p->conn.remote.id, id))
 		return NULL;
 	return &p->conn;
 }
@@ -324,8 +324,8 @@ static inline void tn_conn(struct ike_conn *c, int i)
 	snprintf(c->name, sizeof(c->name), "a-b");
 	addr_parse(addr[i], &c->local.addr);
 	addr_parse(addr[!i], &c->remote.addr);
-	id_parse(id[i], &c->local.id, &why);
-	id_parse(id[!i], &c->remote.id, &why);
+	id_parse_shared(id[i], &c->local.id, &why);
+	id_parse_shared(id[!i], &c->remote.id, &why);
 	subnet_parse(sub[i], &c->local.subnets[0], &hb);
 	subnet_parse(sub[!i], &c->remote.subnets[0], &hb);
 	c->local.n_subnets = c->remote.n_subnets = 1;

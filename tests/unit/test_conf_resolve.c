@@ -208,7 +208,7 @@ static void test_typed_conn(void)
 	CHECK_INT(k->end[1].n_subnets, 2);
 	CHECK_INT(k->end[0].protocol, 6);
 	CHECK_INT(k->end[0].port, 80);
-	CHECK(k->end[1].has_id && k->end[1].id.kind == ID_FQDN);
+	CHECK(k->end[1].has_id && k->end[1].id->kind == ID_FQDN);
 	CHECK_INT(k->retransmit_interval_ms, 250);
 	CHECK_INT(k->keyingtries, 0);
 	CHECK_INT(k->dpddelay_ms, 30000);

@@ -79,9 +79,9 @@ static struct ike_conn *reference(struct pluto *p, const struct ike_endpoint *l,
 		if (v->ike.remote.addr.af && !addr_is_any(&v->ike.remote.addr))
 			score += 2;
 		if (peer) {
-			if (!id_match(&v->ike.remote.id, peer))
+			if (!id_match(v->ike.remote.id, peer))
 				continue;
-			if (v->ike.remote.id.kind != ID_ANY)
+			if (v->ike.remote.id->kind != ID_ANY)
 				score += 1;
 		}
 		if (score > best_score) {

@@ -24,11 +24,11 @@ static void tap(void *arg, enum log_level lvl, const char *line)
 	snprintf(log_buf + l, sizeof(log_buf) - l, "%s\n", line);
 }
 
-static void set_props(struct proposal_list *pl, enum prop_kind kind, const char *text)
+static void set_props(const struct proposal_list **pl, enum prop_kind kind, const char *text)
 {
 	const char *why = NULL;
 
-	if (!proposals_parse(kind, text, pl, &why))
+	if (!proposals_parse_shared(kind, text, pl, &why))
 		t_fail(__FILE__, __LINE__, "%s: %s", text, why ? why : "?");
 }
 
@@ -45,7 +45,7 @@ static struct ike_conn *ta_find(void *ctx, const struct ike_endpoint *l, const s
 	for (unsigned i = 0; i < 2; i++) {
 		if (find_ignores_ike && ike && i == 1)
 			break;
-		if (!id_match(&cand[i]->remote.id, id))
+		if (!id_match(cand[i]->remote.id, id))
 			continue;
 		if (ike && !find_ignores_ike && !ike_conn_accepts_ike(cand[i], ike))
 			continue;
@@ -102,7 +102,7 @@ static void run_row(const struct row *rw)
 	snprintf(n.p[1].conn.name, sizeof(n.p[1].conn.name), "weak");
 	strict = n.p[1].conn;
 	snprintf(strict.name, sizeof(strict.name), "strict");
-	id_parse("@other.example", &n.p[1].conn.remote.id, &why);
+	id_parse_shared("@other.example", &n.p[1].conn.remote.id, &why);
 	set_props(&n.p[0].conn.ike, PROP_IKE, rw->a_ike);
 	set_props(&n.p[0].conn.esp, PROP_ESP, rw->a_esp);
 	if (rw->weak_esp)
@@ -111,7 +111,7 @@ static void run_row(const struct row *rw)
 	if (rw->strict_esp)
 		set_props(&strict.esp, PROP_ESP, rw->strict_esp);
 	if (rw->any_id)
-		n.p[1].conn.remote.id.kind = ID_ANY;   /* "weak" takes any peer ID too */
+		n.p[1].conn.remote.id = id_share(&(struct cy_id){ .kind = ID_ANY });   /* "weak" takes any peer ID too */
 	find_ignores_ike = rw->ignores_ike;
 	log_buf[0] = 0;
 	log_set_tap(tap, NULL);
@@ -207,7 +207,7 @@ static void test_switch_for_child_checks_ike(void)
 		snprintf(n.p[1].conn.name, sizeof(n.p[1].conn.name), "weak");
 		strict = n.p[1].conn;
 		snprintf(strict.name, sizeof(strict.name), "strict");
-		id_parse("@other.example", &strict.remote.id, &why);   /* not found by ID */
+		id_parse_shared("@other.example", &strict.remote.id, &why);   /* not found by ID */
 		subnet_parse("10.3.0.0/24", &strict.local.subnets[0], &hb);
 		subnet_parse("10.3.0.0/24", &n.p[0].conn.remote.subnets[0], &hb);
 		set_props(&n.p[0].conn.ike, PROP_IKE, "aes_gcm256-sha2_512-modp2048");

@@ -108,8 +108,8 @@ static void test_algorithms(void)
 
 		tn_init(&n);
 		for (int k = 0; k < 2; k++) {
-			if (!proposals_parse(PROP_IKE, r->ike, &n.p[k].conn.ike, &why) ||
-			    !proposals_parse(PROP_ESP, r->esp, &n.p[k].conn.esp, &why)) {
+			if (!proposals_parse_shared(PROP_IKE, r->ike, &n.p[k].conn.ike, &why) ||
+			    !proposals_parse_shared(PROP_ESP, r->esp, &n.p[k].conn.esp, &why)) {
 				t_fail(__FILE__, __LINE__, "row %zu: parse: %s", i, why);
 				break;
 			}
@@ -212,8 +212,8 @@ static void test_no_proposal(void)
 	const char *why;
 
 	tn_init(&n);
-	CHECK(proposals_parse(PROP_IKE, "aes128-sha2_256-modp2048", &n.p[0].conn.ike, &why));
-	CHECK(proposals_parse(PROP_IKE, "aes_gcm256-sha2_512-ecp384", &n.p[1].conn.ike, &why));
+	CHECK(proposals_parse_shared(PROP_IKE, "aes128-sha2_256-modp2048", &n.p[0].conn.ike, &why));
+	CHECK(proposals_parse_shared(PROP_IKE, "aes_gcm256-sha2_512-ecp384", &n.p[1].conn.ike, &why));
 	tn_up(&n);
 	CHECK(n.p[0].done);
 	CHECK_INT(n.p[0].status, IKE_RC_FAILED);
@@ -228,8 +228,8 @@ static void test_esp_no_proposal(void)
 	const char *why;
 
 	tn_init(&n);
-	CHECK(proposals_parse(PROP_ESP, "aes128-sha2_256", &n.p[0].conn.esp, &why));
-	CHECK(proposals_parse(PROP_ESP, "aes_gcm256", &n.p[1].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, "aes128-sha2_256", &n.p[0].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, "aes_gcm256", &n.p[1].conn.esp, &why));
 	tn_up(&n);
 	/* IKE SA up, Child SA refused: Cygnet reports failure (Libreswan exits 0) */
 	CHECK_INT(n.p[0].status, IKE_RC_FAILED);
@@ -357,7 +357,7 @@ static void test_road_warrior_any(void)
 	/* B: right=%any rightid=%any */
 	tn_init(&n);
 	addr_any(AF_INET, &n.p[1].conn.remote.addr);
-	id_parse("%any", &n.p[1].conn.remote.id, &why);
+	id_parse_shared("%any", &n.p[1].conn.remote.id, &why);
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	CHECK(tn_established_pair(&n));
@@ -393,7 +393,7 @@ static void test_wrong_peer_id(void)
 	const char *why;
 
 	tn_init(&n);
-	id_parse("@someone.else", &n.p[0].conn.local.id, &why);
+	id_parse_shared("@someone.else", &n.p[0].conn.local.id, &why);
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_FAILED);
 	CHECK(strstr(n.p[0].reason, "AUTHENTICATION_FAILED") != NULL);
@@ -409,8 +409,8 @@ static void test_invalid_ke_retry(void)
 
 	tn_init(&n);
 	/* A offers ECP_256 first (its KE), also MODP2048; B accepts only MODP2048 */
-	CHECK(proposals_parse(PROP_IKE, "aes256-sha2_256-ecp256+modp2048", &n.p[0].conn.ike, &why));
-	CHECK(proposals_parse(PROP_IKE, "aes256-sha2_256-modp2048", &n.p[1].conn.ike, &why));
+	CHECK(proposals_parse_shared(PROP_IKE, "aes256-sha2_256-ecp256+modp2048", &n.p[0].conn.ike, &why));
+	CHECK(proposals_parse_shared(PROP_IKE, "aes256-sha2_256-modp2048", &n.p[1].conn.ike, &why));
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	ike_get_stats(n.p[1].e, &st);
@@ -796,7 +796,7 @@ static void test_fragmentation(void)
 	bool hb;
 
 	tn_init(&n);
-	CHECK(proposals_parse(PROP_ESP, esp, &n.p[0].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, esp, &n.p[0].conn.esp, &why));
 	for (int i = 0; i < 2; i++) {
 		struct ike_conn *c = &n.p[i].conn;
 

@@ -230,7 +230,7 @@ static void big_auth(struct tn_net *n)
 	const char *why;
 	bool hb;
 
-	CHECK(proposals_parse(PROP_ESP, esp, &n->p[0].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, esp, &n->p[0].conn.esp, &why));
 	for (int i = 0; i < 2; i++) {
 		struct ike_conn *c = &n->p[i].conn;
 

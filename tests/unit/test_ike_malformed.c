@@ -267,7 +267,7 @@ static void test_bad_ke_curves(void)
 		size_t len;
 
 		tn_init(&n);
-		CHECK(proposals_parse(PROP_IKE, rows[i].ike, &n.p[1].conn.ike, &why));
+		CHECK(proposals_parse_shared(PROP_IKE, rows[i].ike, &n.p[1].conn.ike, &why));
 		CHECK(proposals_parse(PROP_IKE, rows[i].ike, &pl, &why));
 		prop_build_sa(&pl, PROP_IKE, true, IKE_ESN_EITHER, 0, 0, 0, &sap);
 		h.spi_i = 0x0102030405060708ull;
@@ -308,7 +308,7 @@ static void fill_ccs(struct ikeb *b, struct ike_sa *sa, const void *arg)
 		put_be32(spi, o->rekey_spi);
 		ikeb_notify(b, (uint8_t)o->rekey_proto, spi, o->rekey_spi_size, v2N_REKEY_SA, NULL, 0);
 	}
-	prop_build_sa(&sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
+	prop_build_sa(sa->conn->esp, PROP_ESP, false, IKE_ESN_EITHER, 0x12345678, 0, 0, &sap);
 	if (o->sa_ah)
 		for (unsigned i = 0; i < sap.n_prop; i++)
 			sap.prop[i].proto = IKEV2_PROTO_AH;

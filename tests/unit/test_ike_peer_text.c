@@ -42,8 +42,8 @@ static void test_responder_logs_escaped_id(void)
 
 	tn_init(&n);
 	log_reset();
-	CHECK(id_parse(EVIL, &n.p[0].conn.local.id, &why));
-	CHECK(id_parse("%any", &n.p[1].conn.remote.id, &why));
+	CHECK(id_parse_shared(EVIL, &n.p[0].conn.local.id, &why));
+	CHECK(id_parse_shared("%any", &n.p[1].conn.remote.id, &why));
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	CHECK_INT(bad_lines, 0);
@@ -68,8 +68,8 @@ static void test_initiator_lines_escaped_id(void)
 
 	tn_init(&n);
 	log_reset();
-	CHECK(id_parse("@east\n000 ok\033]0;title\007", &n.p[1].conn.local.id, &why));
-	CHECK(id_parse("%any", &n.p[1].conn.remote.id, &why));
+	CHECK(id_parse_shared("@east\n000 ok\033]0;title\007", &n.p[1].conn.local.id, &why));
+	CHECK(id_parse_shared("%any", &n.p[1].conn.remote.id, &why));
 	tn_up(&n);
 	CHECK(n.p[0].status != IKE_RC_OK);
 	CHECK(strstr(n.p[0].lines, "peer ID '@east\\012000 ok\\033]0;title\\007' does not match the expected rightid") !=

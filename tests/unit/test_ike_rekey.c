@@ -103,8 +103,8 @@ static void test_child_invalid_ke_retry(void)
 
 	/* A's PFS offer starts with ECP_256, B takes only MODP2048 */
 	tn_init(&n);
-	CHECK(proposals_parse(PROP_ESP, "aes_gcm256;ecp256+modp2048", &n.p[0].conn.esp, &why));
-	CHECK(proposals_parse(PROP_ESP, "aes_gcm256;modp2048", &n.p[1].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, "aes_gcm256;ecp256+modp2048", &n.p[0].conn.esp, &why));
+	CHECK(proposals_parse_shared(PROP_ESP, "aes_gcm256;modp2048", &n.p[1].conn.esp, &why));
 	tn_up(&n);
 	CHECK_INT(n.p[0].status, IKE_RC_OK);
 	old = tn_snap(&n.p[0]).child[0].spi_in;
@@ -135,7 +135,7 @@ static void test_ike_rekey_twice_then_dh_change(void)
 
 	tn_init(&n);
 	for (int i = 0; i < 2; i++)
-		CHECK(proposals_parse(PROP_IKE, "aes_gcm256-sha2_384-curve25519", &n.p[i].conn.ike, &why));
+		CHECK(proposals_parse_shared(PROP_IKE, "aes_gcm256-sha2_384-curve25519", &n.p[i].conn.ike, &why));
 	tn_up(&n);
 	for (int k = 0; k < 2; k++) {
 		CHECK(ike_rekey_ike(n.p[k].e, tn_snap(&n.p[k]).ike[0].serial, NULL));

@@ -14,7 +14,7 @@ static void scale_net(struct tn_net *n)
 
 	tn_init(n);
 	n->p[0].conn.uniqueids = n->p[1].conn.uniqueids = false;
-	id_parse("%any", &n->p[1].conn.remote.id, &why);
+	id_parse_shared("%any", &n->p[1].conn.remote.id, &why);
 }
 
 /* A brings up an IKE SA + Child SA of a new conn of its own ("a-bK" with
@@ -28,7 +28,7 @@ static void up_one(struct tn_net *n, struct ike_conn *conns, unsigned k)
 	conns[k] = n->p[0].conn;
 	snprintf(conns[k].name, sizeof(conns[k].name), "a-b%u", k);
 	snprintf(id, sizeof(id), "@w%u.example", k);
-	id_parse(id, &conns[k].local.id, &why);
+	id_parse_shared(id, &conns[k].local.id, &why);
 	ike_initiate(n->p[0].e, &conns[k], NULL, NULL);
 	tn_run(n);
 }

@@ -46,7 +46,7 @@ static struct ike_conn *tb_find_for_child(void *ctx, struct ike_conn *current, c
 	if (ike_conn_fits_ts(current, l, r, tsi, tsr))
 		return current;
 	for (unsigned i = 0; i < 2; i++)
-		if (id_match(&cand[i]->remote.id, peer) && ike_conn_fits_ts(cand[i], l, r, tsi, tsr))
+		if (id_match(cand[i]->remote.id, peer) && ike_conn_fits_ts(cand[i], l, r, tsi, tsr))
 			return cand[i];
 	return NULL;
 }

@@ -213,9 +213,42 @@ static void test_reject_never(void)
 	CHECK_INT(dp_reject_build(pkt, 10, out, sizeof(out)), 0);   /* not a packet */
 }
 
+/* What the userspace dataplane never passes in clear out of its TUN (it
+ * would come back in: a loop), nor answers with an ICMP error. */
+static void test_link_scope(void)
+{
+	static const struct { const char *src, *dst; bool v6, link; } rows[] = {
+		{ "198.51.100.1", "224.0.0.1", false, true },
+		{ "198.51.100.1", "239.1.2.3", false, true },
+		{ "198.51.100.1", "255.255.255.255", false, true },
+		{ "198.51.100.1", "203.0.113.7", false, false },
+		{ "198.51.100.1", "223.255.255.255", false, false },
+		{ "fe80::1", "ff02::2", true, true },          /* a router solicitation */
+		{ "2001:db8:1::1", "ff0e::1", true, true },
+		{ "fe80::1", "2001:db8:2::7", true, true },
+		{ "2001:db8:1::1", "fe80::7", true, true },
+		{ "2001:db8:1::1", "febf::7", true, true },
+		{ "2001:db8:1::1", "fec0::7", true, false },
+		{ "2001:db8:1::1", "2001:db8:2::7", true, false },
+	};
+	uint8_t pkt[200], out[1280];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = rows[i].v6 ? echo6(pkt, rows[i].src, rows[i].dst) : echo4(pkt, rows[i].src, rows[i].dst, 8);
+		struct dp_tuple t;
+
+		CHECK(dp_tuple_parse(pkt, len, &t));
+		if (dp_tuple_link_scope(&t) != rows[i].link)
+			t_fail(__FILE__, __LINE__, "%s -> %s: link scope %d", rows[i].src, rows[i].dst, !rows[i].link);
+		if (rows[i].link)
+			CHECK_INT(dp_reject_build(pkt, len, out, sizeof(out)), 0);
+	}
+}
+
 int main(void)
 {
 	RUN(test_output_verdicts);
+	RUN(test_link_scope);
 	RUN(test_reject_ipv4);
 	RUN(test_reject_ipv6);
 	RUN(test_reject_never);
