@@ -16,7 +16,8 @@
 #   1. RSS with only that conn, then with CONNS more conns loaded: KiB per loaded conn,
 #      and again after one IKE SA (a responder has then looked at every conn)
 #   2. a fresh daemon, N IKE SAs (+ Child SAs) with WINDOW exchanges in flight:
-#      SAs/s, p50/p99 latency, KiB of RSS per established SA
+#      SAs/s, p50/p99 latency, KiB of RSS per established SA; for Cygnet also
+#      the latency of control requests meanwhile (its event loop's freedom)
 #   3. a fresh daemon, N_BIG SAs: setup time, and its ratio to N's setup time
 #      (near-linear growth: time(N_BIG)/time(N) close to N_BIG/N)
 # and then the ratios of Cygnet's rate to the others'.  The generator's own DH
@@ -33,7 +34,10 @@
 # ikeload options, e.g. "--delete" or "--ike aes256-sha2_256-modp2048"), BUILD,
 # SW_CACHE (where tests/peers/strongswan.sh keeps the unpacked packages),
 # SW_ROUTES (strongSwan's install_routes, yes), SW_COOKIE_THRESHOLD (25000; 1
-# makes strongSwan answer every IKE_SA_INIT with a COOKIE), SW_LOG (1).
+# makes strongSwan answer every IKE_SA_INIT with a COOKIE), SW_LOG (1),
+# RESP_IKE (the Cygnet/Libreswan conn's ike=, aes_gcm_16_256-sha2_256-dh31;
+# e.g. RESP_IKE=aes256-sha2_256-modp4096 GEN_ARGS="--ike aes256-sha2_256-modp4096"),
+# CY_SETUP (more config setup lines for Cygnet, e.g. CY_SETUP='\tnhelpers=0').
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export CYGNET_TOP=$top CYGNET_BUILD=$top/${BUILD:-build}
@@ -43,6 +47,7 @@ export CYGNET_TOP=$top CYGNET_BUILD=$top/${BUILD:-build}
 N=${N:-1000} N_BIG=${N_BIG:-10000} WINDOW=${WINDOW:-64} SRCS=${SRCS:-100} PORTS=${PORTS:-4}
 CONNS=${CONNS:-1000} LIMIT_S=${LIMIT_S:-600}
 DAEMONS=${DAEMONS:-cygnet strongswan libreswan}
+RESP_IKE=${RESP_IKE:-aes_gcm_16_256-sha2_256-dh31}
 LOAD=$BUILD/tools/ikeload
 PSK=ikeload-bench-psk-0123456789abcdef
 GEN=${TAG}g RESP=${TAG}r
@@ -69,7 +74,7 @@ swan_conf() {
 		printf 'config setup\n\tuniqueids=no\n%b\n' "$setup"
 		printf 'conn load\n\tauthby=secret\n\tleft=192.0.2.2\n\tleftid=@resp.example\n\tright=%%any\n'
 		printf '\tleftsubnet=203.0.113.0/24\n\trightsubnet=10.0.0.0/8\n\tnarrowing=yes\n'
-		printf '\trightid=%%any\n\tike=aes_gcm_16_256-sha2_256-dh31\n\tesp=aes_gcm_16_256\n\tauto=add\n\n'
+		printf '\trightid=%%any\n\tike=%s\n\tesp=aes_gcm_16_256\n\tauto=add\n\n' "$RESP_IKE"
 		awk -v n="$extra" 'BEGIN { for (i = 0; i < n; i++) {
 			printf "conn extra%d\n\tauthby=secret\n\tleft=192.0.2.2\n\tleftid=@resp.example\n", i
 			printf "\tright=198.51.%d.%d\n\trightid=@peer%d.example\n", 100 + int(i / 250) % 4, i % 250 + 1, i
@@ -79,7 +84,7 @@ swan_conf() {
 	chmod 600 "$dir/ipsec.secrets"
 }
 cygnet_start() {   # DIR EXTRA
-	swan_conf "$1" "$2" '\tprotostack=userspace'
+	swan_conf "$1" "$2" "\tprotostack=userspace${CY_SETUP:+\n}${CY_SETUP:-}"
 	pluto_start "$RESP" "$1" || return 1
 	DPID=$(cat "$1/pluto.testpid")
 	# the start-up load of auto=add conns is done when all are listed
@@ -159,6 +164,23 @@ gen() {
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 declare -A RATE TIME TIME_BIG P50 P99 KB_CONN KB_CONN_USED KB_SA EST NOTE GEN_US
 
+# Cygnet's event loop while it sets up SAs: the latency of a control request
+# (whack --globalstatus, every 50 ms) during the N run.  Crypto on the loop
+# (nhelpers=0) delays it by the DH work of the datagrams read in one batch.
+ctl_probe_start() {
+	: >"$TMP/ctl.ms"; touch "$TMP/ctl.on"
+	( while [ -e "$TMP/ctl.on" ]; do
+		t0=$(date +%s%N); cy_whack "$RESP" "$1" --globalstatus >/dev/null 2>&1; t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000000)) >>"$TMP/ctl.ms"; sleep 0.05
+	done ) &
+	CTL_PID=$!
+}
+ctl_probe_stop() {
+	rm -f "$TMP/ctl.on"; wait "$CTL_PID"
+	sort -n "$TMP/ctl.ms" | awk '{ v[NR] = $1 } END { k = int(NR * 0.99); if (k < 1) k = 1
+		if (NR) printf "  cygnet control request during N: p50 %d ms, p99 %d ms, max %d ms (%d requests)\n", v[int((NR + 1) / 2)], v[k], v[NR], NR }'
+}
+
 # measure D: the three steps for daemon D
 measure() {
 	local d=$1 dir=$TMP/$1 r0 r1 r2 out est extra=()
@@ -177,7 +199,9 @@ measure() {
 	# 2. N SAs: rate, latency, memory per SA
 	"${d}_start" "$dir.n" 0 || { NOTE[$d]="did not start"; return; }
 	r0=$(rss_kb "$DPID")
+	[ "$d" = cygnet ] && ctl_probe_start "$dir.n"
 	out=$(gen -n "$N" "${extra[@]}")
+	[ "$d" = cygnet ] && ctl_probe_stop
 	echo "  $d N=$N: $out"
 	r1=$(rss_kb "$DPID")
 	est=$("${d}_count" "$dir.n")

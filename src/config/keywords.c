@@ -260,7 +260,7 @@ const struct kw_def kw_table[] = {
 	G("virtual-private", KT_VIRTPRIV, NULL, NULL, NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	GA("virtual_private", "virtual-private", NOEFF("used by vhost:/vnet: subnets only, which Cygnet does not support")),
 	G("myvendorid", KT_STRING, NULL, NULL, TODO("vendor IDs")),
-	G("nhelpers", KT_SIGNED, NULL, "-1", NOEFF("no crypto helper threads yet: IKE cryptography runs in the event loop")),
+	G("nhelpers", KT_SIGNED, NULL, "-1", IMPL),
 	G("seedbits", KT_NUMBER, NULL, "0", NOEFF("the kernel random generator needs no seeding")),
 	G("ikev1-secctx-attr-type", KT_NUMBER, NULL, "32001", NOEFF("used by IKEv1 only")),
 	GA("secctx-attr-type", "ikev1-secctx-attr-type", NOEFF("used by IKEv1 only")),

@@ -306,6 +306,18 @@ static unsigned setup_unsigned(const struct config *cfg, const char *key, unsign
 	return end != v && !*end && n <= UINT_MAX ? (unsigned)n : dflt;
 }
 
+static int setup_signed(const struct config *cfg, const char *key, int dflt)
+{
+	const char *v = setup_get(cfg, key);
+	char *end;
+	long n;
+
+	if (!v)
+		return dflt;
+	n = strtol(v, &end, 10);
+	return end != v && !*end && n >= INT_MIN && n <= INT_MAX ? (int)n : dflt;
+}
+
 /* listen=, ike-socket-bufsize= and keep-alive= (validated by the parser). */
 static void sockets_settings(struct pluto *p, const struct config *cfg)
 {
@@ -335,6 +347,7 @@ static void pluto_settings(struct pluto *p, const struct pluto_opts *o, const st
 		     : strcasecmp(ddos, "unlimited") == 0 ? DDOS_UNLIMITED : DDOS_AUTO;
 	p->ddos_threshold = setup_unsigned(cfg, "ddos-ike-threshold", 25000);
 	p->max_halfopen = setup_unsigned(cfg, "max-halfopen-ike", 50000);
+	p->nhelpers = setup_signed(cfg, "nhelpers", -1);
 	sockets_settings(p, cfg);
 	p->shuntlifetime_ms = 900000;
 	if (setup_get(cfg, "shuntlifetime") && !val_duration(setup_get(cfg, "shuntlifetime"), &p->shuntlifetime_ms, NULL))

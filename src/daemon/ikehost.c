@@ -25,6 +25,7 @@
 #include "config/secrets.h"
 #include "daemon/conndb.h"
 #include "daemon/connview.h"
+#include "daemon/cryptopool.h"
 #include "daemon/satable.h"
 #include "daemon/updown.h"
 #include "dataplane/dataplane.h"
@@ -154,6 +155,13 @@ static void op_deadline(void *ctx, uint64_t when)
 	arm(h->timer, when);
 }
 
+static bool op_submit_job(void *ctx, struct ike_job *job)
+{
+	struct ikehost *h = ctx;
+
+	return cryptopool_submit(h->pool, job);
+}
+
 static const struct ike_ops host_ops = {
 	.now = op_now,
 	.send = op_send,
@@ -170,6 +178,8 @@ static const struct ike_ops host_ops = {
 	.send_keepalive = op_keepalive,
 	.peer_dead = op_peer_dead,
 };
+/* host_ops with the crypto jobs on the helper threads (set up once) */
+static struct ike_ops host_ops_pool;
 
 /* ---- sockets, timers, dataplane events ------------------------------------ */
 
@@ -289,6 +299,53 @@ static void engine_config(const struct pluto *p, struct ike_engine_config *cfg)
 	cfg->halfopen_none = p->max_halfopen == 0;
 }
 
+/* Test hook: with CYGNET_TEST_CRYPTO_HOLD=FILE in the environment the
+ * helpers start no job while FILE exists (checked every 20 ms), so a test
+ * can see the loop answer while IKE_SA_INIT jobs wait. */
+static void hold_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct ikehost *h = arg;
+	bool held = access(h->hold_file, F_OK) == 0;
+
+	(void)fd;
+	(void)what;
+	cryptopool_hold(h->pool, held);
+	if (held)
+		arm(h->hold_timer, ikehost_now() + 20);
+	else
+		log_info("crypto helpers: test hold released");
+}
+
+/* config setup nhelpers=: the helper threads (none: crypto in the loop). */
+static void start_helpers(struct ikehost *h)
+{
+	unsigned n = cryptopool_threads_for(h->p->nhelpers);
+	const char *hold = getenv("CYGNET_TEST_CRYPTO_HOLD");
+
+	host_ops_pool = host_ops;
+	host_ops_pool.submit_job = op_submit_job;
+	if (n && !(h->pool = cryptopool_new(h->p->base, n, &h->eng)))
+		log_warn("crypto helpers: cannot start %u threads; IKE crypto runs in the event loop", n);
+	if (!h->pool) {
+		log_info("no crypto helper threads (nhelpers=%d): IKE crypto runs in the event loop", h->p->nhelpers);
+		return;
+	}
+	log_info("starting up %u helper threads", cryptopool_threads(h->pool));
+	if (hold && *hold && (h->hold_timer = evtimer_new(h->p->base, hold_check, h))) {
+		h->hold_file = hold;
+		hold_check(-1, 0, h);
+	}
+}
+
+static void stop_helpers(struct ikehost *h)
+{
+	if (h->hold_timer)
+		event_free(h->hold_timer);
+	h->hold_timer = NULL;
+	cryptopool_free(h->pool);
+	h->pool = NULL;
+}
+
 struct ikehost *ikehost_get(struct pluto *p)
 {
 	struct ikehost *h = p->host;
@@ -305,7 +362,8 @@ struct ikehost *ikehost_get(struct pluto *p)
 	h->sat_timer = evtimer_new(p->base, sat_timer_cb, h);
 	h->ud = updown_runner_new(p->base, p->o.updown_timeout_s);
 	engine_config(p, &cfg);
-	h->eng = ike_engine_new(&host_ops, h, &cfg);
+	start_helpers(h);
+	h->eng = ike_engine_new(h->pool ? &host_ops_pool : &host_ops, h, &cfg);
 	if (!h->eng || !h->timer || !h->sat_timer) {
 		log_error("IKE: cannot start the engine: out of memory");
 		p->host = h;
@@ -368,10 +426,13 @@ void ikehost_shutdown(struct pluto *p)
 			if (all[i]->view)
 				ike_terminate(h->eng, &all[i]->view->ike, NULL);
 		free(all);
+		/* jobs not delivered are dropped (their SAs go with the engine) */
+		stop_helpers(h);
 		/* pending operations get done(TERMINATED): their replies end */
 		ike_engine_free(h->eng);
 		h->eng = NULL;
 	}
+	stop_helpers(h);
 	ikehost_listen(p, false, NULL);
 	if (h->sat) {
 		updown_shutdown(h);

@@ -31,6 +31,7 @@ struct satable;
 struct event;
 struct dp_selector;
 struct dp_event;
+struct cryptopool;
 
 struct ikehost {
 	struct pluto *p;
@@ -40,6 +41,9 @@ struct ikehost {
 	int fd500[2];
 	struct event *ev500[2], *evdp, *timer, *sat_timer;
 	struct updown_runner *ud;      /* leftupdown= scripts (updown.h) */
+	struct cryptopool *pool;       /* nhelpers= threads (cryptopool.h); NULL = crypto inline */
+	struct event *hold_timer;      /* CYGNET_TEST_CRYPTO_HOLD (ikehost.c) */
+	const char *hold_file;
 	uint64_t fshunt_next;          /* no failure shunt ends before (sa_shunt.c; may be early) */
 };
 

@@ -52,6 +52,7 @@ struct pluto {
 	enum { DDOS_AUTO, DDOS_BUSY, DDOS_UNLIMITED } ddos_mode;  /* config setup ddos-mode= */
 	unsigned ddos_threshold;    /* ddos-ike-threshold= (25000) */
 	unsigned max_halfopen;      /* max-halfopen-ike= (50000) */
+	int nhelpers;               /* nhelpers= (-1: CPUs - 1, at least 1; 0: crypto inline) */
 	struct ip_addr listen;      /* listen= (unset: every address) */
 	int ike_bufsize;            /* ike-socket-bufsize= (0: the OS default) */
 	unsigned keep_alive_s;      /* keep-alive= NAT-T keepalive interval (20) */

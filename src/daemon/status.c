@@ -9,6 +9,7 @@
 #include "config/secrets.h"
 #include "daemon/conn_dns.h"
 #include "daemon/conndb.h"
+#include "daemon/cryptopool.h"
 #include "daemon/ikehost.h"
 #include "daemon/pluto.h"
 #include "lib/esc.h"
@@ -341,6 +342,20 @@ void status_brief(struct pluto *p, struct reply *rp)
 	rp_line(rp, 0, "IPsec SAs: total(%u), authenticated(%u), anonymous(%u)", c.ipsec_total, c.ipsec_total, 0u);
 }
 
+/* nhelpers= as configured and the helper threads in force (0 until the
+ * engine starts, and with nhelpers=0: crypto runs in the loop). */
+static void status_helpers(const struct pluto *p, struct reply *rp)
+{
+	struct ikehost *h = ikehost_peek(p);
+	struct cryptopool_stats st = { 0 };
+
+	if (h && h->pool)
+		cryptopool_get_stats(h->pool, &st);
+	rp_line(rp, 0, "nhelpers=%d, crypto helper threads=%u, crypto jobs=%u (max %u of %u), refused=%llu",
+		p->nhelpers, h ? cryptopool_threads(h->pool) : 0u, st.outstanding, st.max_outstanding, st.capacity,
+		(unsigned long long)st.refused);
+}
+
 void status_full(struct pluto *p, struct reply *rp)
 {
 	char la[ADDR_STRLEN];
@@ -362,6 +377,7 @@ void status_full(struct pluto *p, struct reply *rp)
 	rp_line(rp, 0, "ddos-cookies-threshold=%u, ddos-max-halfopen=%u, ddos-mode=%s", p->ddos_threshold,
 		p->max_halfopen, p->ddos_mode == DDOS_BUSY ? "busy" : p->ddos_mode == DDOS_UNLIMITED ? "unlimited" : "auto");
 	rp_line(rp, 0, "ikebuf=%d, listen=%s", p->ike_bufsize, p->listen.af ? addr_fmt(&p->listen, la) : "<any>");
+	status_helpers(p, rp);
 	rp_line(rp, 0, "debug:%s", p->o.debug ? " all" : "");
 	BLANK(rp);
 	rp_line(rp, 0, "nat-traversal=yes, keep-alive=%u, nat-ikeport=4500", p->keep_alive_s);

@@ -21,6 +21,7 @@ struct ike_sa_info;   /* ike/info.h */
 #define IKE_MAX_SUBNETS 8
 
 struct ike_engine;
+struct ike_job;       /* heavy crypto (DH, key derivation): see ike_ops.submit_job */
 
 /* An address and UDP port. */
 struct ike_endpoint {
@@ -199,7 +200,26 @@ struct ike_ops {
 	/* Optional: a NAT keepalive (RFC 3948 §2.3: the single byte 0xFF, no
 	 * non-ESP marker) from local to remote, both on port 4500. */
 	void (*send_keepalive)(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote);
+	/* Optional: run a crypto job (our DH key pair, g^ir, SKEYSEED/SK_* or
+	 * KEYMAT) off the engine's thread.  The embedder calls ike_job_run(job)
+	 * on any thread, then ike_job_complete(engine, job) on the engine's
+	 * thread (which frees it); at shutdown, before ike_engine_free(), it may
+	 * ike_job_free() the jobs it still holds instead.  false = cannot take
+	 * it now (queue full): the engine keeps the job and drops the message
+	 * that needed it (DROP_CRYPTO_BUSY; the peer retransmits).  NULL = every
+	 * job runs inline at once (deterministic: the unit tests). */
+	bool (*submit_job)(void *ctx, struct ike_job *job);
 };
+
+/* A job handed to ike_ops.submit_job: pure computation on copies (no engine
+ * state), safe on any thread, at most once. */
+void ike_job_run(struct ike_job *job);
+/* On the engine's thread after ike_job_run(): the waiting exchange goes on
+ * (or, if its SA went or stopped waiting, the result is dropped); frees job
+ * and wipes its secrets. */
+void ike_job_complete(struct ike_engine *e, struct ike_job *job);
+/* Wipes and frees a job without completing it (embedder shutdown). */
+void ike_job_free(struct ike_job *job);
 
 /* Per-operation progress: whack-style lines, then exactly one done(),
  * for every operation that takes a sink (line may be NULL). */

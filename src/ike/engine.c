@@ -335,6 +335,11 @@ void ike_recv(struct ike_engine *e, const uint8_t *pkt, size_t len, const struct
 		eng_drop(e, DROP_MALFORMED_HEADER, "#%u: I flag does not match the sender's role", sa->serial);
 		goto out;
 	}
+	if (sa->job_id) {
+		eng_drop(e, DROP_CRYPTO_BUSY, "#%u: %s while a crypto job is out", sa->serial,
+			 ikev2_exch_name(m.hdr.exch) ? ikev2_exch_name(m.hdr.exch) : "exchange");
+		goto out;
+	}
 	if (!msgid_accept(sa, &m, remote))
 		goto out;   /* dropped, or a retransmitted request answered from the cache */
 	if (!state_accepts(sa, &m)) {

@@ -15,7 +15,7 @@
  * (collide.c).  A request to rekey an SA we are deleting is answered with
  * TEMPORARY_FAILURE (§2.25.1/2); TEMPORARY_FAILURE to our own rekey makes us
  * retry 1-3 s later (§2.25). */
-#include "ike/sa.h"
+#include "ike/child_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +46,17 @@ static struct proposal_list *esp_pfs_list(const struct ike_sa *sa, const struct 
 	return l;
 }
 
-static bool ccs_begin(struct ike_sa *sa, enum ccs_kind kind, uint16_t group)
+/* dh: our key pair for group (taken), NULL without a KE. */
+static bool ccs_begin(struct ike_sa *sa, enum ccs_kind kind, uint16_t group, struct dh *dh)
 {
+	sa->ccs.dh = dh;
 	sa->ccs.kind = kind;
 	sa->ccs.n_len = IKE_NONCE_LEN;
 	sa->ccs.dh_group = group;
-	if (!crypto_random(sa->ccs.n, sa->ccs.n_len))
-		return false;
-	if (group && !(sa->ccs.dh = dh_new(dh_alg_get(group))))
-		return false;
-	return true;
+	return crypto_random(sa->ccs.n, sa->ccs.n_len) && (!group || dh);
 }
 
-static void ccs_end(struct ike_sa *sa)
+void ccs_end(struct ike_sa *sa)
 {
 	dh_free(sa->ccs.dh);
 	if (sa->ccs.new_ike)
@@ -68,7 +66,7 @@ static void ccs_end(struct ike_sa *sa)
 	secret_wipe(&sa->ccs, sizeof(sa->ccs));
 }
 
-static void add_ke(struct msg_build *mb, struct dh *dh)
+void ccs_add_ke(struct msg_build *mb, const struct dh *dh)
 {
 	size_t len;
 	const uint8_t *pub = dh_public(dh, &len);
@@ -76,8 +74,7 @@ static void add_ke(struct msg_build *mb, struct dh *dh)
 	ikeb_ke(&mb->b, dh_get_alg(dh)->id, pub, len);
 }
 
-/* group: the PFS group to send a KE for (0 = none). */
-static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t group)
+bool ccs_send_child_now(struct ike_sa *sa, struct child_sa *old, uint16_t group, struct dh *dh)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
@@ -85,7 +82,7 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	struct ike_conn *conn = old ? child_conn(old) : sa->conn;
 	bool ok = false;
 
-	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
+	if (!ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group, dh) || !mb || !sap)
 		goto out;
 	c = child_sa_new(sa);
 	if (!c || !(c->spi_in = crypto_random_esp_spi()))
@@ -124,7 +121,7 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	ikeb_sa(&mb->b, sap);
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
 	if (sa->ccs.dh)
-		add_ke(mb, sa->ccs.dh);
+		ccs_add_ke(mb, sa->ccs.dh);
 	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_l);
 	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_r);
 	if (!old)
@@ -145,28 +142,26 @@ out:
 
 bool child_send_new(struct ike_sa *sa)
 {
-	return send_child_req(sa, NULL, sa->conn->pfs ? pfs_group(sa, sa->conn) : 0);
+	return ccs_request(sa, CCS_NEW_CHILD, NULL, sa->conn->pfs ? pfs_group(sa, sa->conn) : 0);
 }
 
 bool child_send_rekey(struct ike_sa *sa, struct child_sa *c)
 {
 	const struct ike_conn *conn = child_conn(c);
 
-	return send_child_req(sa, c, conn->pfs ? pfs_group(sa, conn) : 0);
+	return ccs_request(sa, CCS_REKEY_CHILD, c, conn->pfs ? pfs_group(sa, conn) : 0);
 }
 
-static bool send_rekey_ike(struct ike_sa *sa, uint16_t group);
+bool child_send_rekey_ike(struct ike_sa *sa) { return ccs_request(sa, CCS_REKEY_IKE, NULL, sa->dh_group); }
 
-bool child_send_rekey_ike(struct ike_sa *sa) { return send_rekey_ike(sa, sa->dh_group); }
-
-static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
+bool ccs_send_rekey_ike_now(struct ike_sa *sa, uint16_t group, struct dh *dh)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 	struct ike_sa_payload *sap = malloc(sizeof(*sap));
 	struct ike_sa *n;
 	bool ok = false;
 
-	if (!mb || !sap || !ccs_begin(sa, CCS_REKEY_IKE, group))
+	if (!ccs_begin(sa, CCS_REKEY_IKE, group, dh) || !mb || !sap)
 		goto out;
 	n = ike_sa_new(sa->e, sa->conn, true);
 	if (!n)
@@ -180,7 +175,7 @@ static bool send_rekey_ike(struct ike_sa *sa, uint16_t group)
 	prop_build_sa(sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, 0, n->spi_i, group, sap);
 	ikeb_sa(&mb->b, sap);
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
-	add_ke(mb, sa->ccs.dh);
+	ccs_add_ke(mb, sa->ccs.dh);
 	ok = msg_send_request(mb);
 	if (ok)
 		sa_line(sa, 2, "sent CREATE_CHILD_SA request to rekey IKE SA");
@@ -193,15 +188,6 @@ out:
 }
 
 /* ---- shared decoding ---- */
-
-struct ccs_msg {
-	struct ike_sa_payload sa;
-	struct ike_nonce n;
-	struct ike_ke ke;
-	bool have_ke, have_ts;
-	bool no_tfc;                     /* N(ESP_TFC_PADDING_NOT_SUPPORTED) */
-	struct ike_ts_payload tsi, tsr;
-};
 
 static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
 {
@@ -230,7 +216,7 @@ static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
 	return true;
 }
 
-static void reply_error(struct ike_sa *sa, uint32_t msgid, uint16_t err, const uint8_t *data, size_t len)
+void ccs_reply_error(struct ike_sa *sa, uint32_t msgid, uint16_t err, const uint8_t *data, size_t len)
 {
 	struct msg_build *mb = malloc(sizeof(*mb));
 
@@ -246,7 +232,7 @@ static void reply_error(struct ike_sa *sa, uint32_t msgid, uint16_t err, const u
 	free(mb);
 }
 
-static void move_children(struct ike_sa *from, struct ike_sa *to)
+void ccs_move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	while (from->children)
 		child_sa_move(from->children, to);
@@ -257,71 +243,18 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
 {
 	struct chosen cs;
-	struct ike_sa *n = NULL;
-	struct secret *gir = NULL;
-	struct msg_build *mb = NULL;
-	struct ike_sa_payload sap;
-	const char *why;
 	uint8_t grp[2];
 
 	if (!prop_select(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
-		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (!x->have_ke || x->ke.group != cs.dh) {
 		put_be16(grp, cs.dh);
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
 		return;
 	}
-	n = ike_sa_new(sa->e, sa->conn, false);
-	if (!n)
-		return;
-	n->spi_i = cs.ike_spi;
-	n->encr = cs.encr;
-	n->keybits = cs.keybits;
-	n->prf = cs.prf;
-	n->integ = cs.integ;
-	n->dh_group = cs.dh;
-	memcpy(n->ni, x->n.data, x->n.len);
-	n->ni_len = x->n.len;
-	n->nr_len = IKE_NONCE_LEN;
-	if (!crypto_random_ike_spi((uint8_t *)&n->spi_r) || !crypto_random(n->nr, n->nr_len) ||
-	    !(n->dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(n->dh, x->ke.data, x->ke.len, &why)) ||
-	    !keys_ike_rekey_derive(n, sa, gir) || !(mb = malloc(sizeof(*mb)))) {
-		reply_error(sa, m->hdr.msgid, gir ? v2N_TEMPORARY_FAILURE : v2N_INVALID_SYNTAX, NULL, 0);
-		ike_sa_free(n);
-		goto out;
-	}
-	ike_sa_reindex(n);
-	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
-	prop_build_chosen(&cs, PROP_IKE, 0, n->spi_r, &sap);
-	ikeb_sa(&mb->b, &sap);
-	ikeb_nonce(&mb->b, n->nr, n->nr_len);
-	add_ke(mb, n->dh);
-	if (!msg_send_response(mb)) {
-		ike_sa_free(n);
-		goto out;
-	}
-	n->local = sa->local;
-	n->remote = sa->remote;
-	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
-	n->peer_addr = sa->peer_addr;
-	n->frag_ok = sa->frag_ok;
-	n->nat_local = sa->nat_local;
-	n->nat_remote = sa->nat_remote;
-	ike_sa_set_state(n, IKE_S_ESTABLISHED);
-	move_children(sa, n);
-	ike_established_timers(n);
-	if (sa->ccs.kind == CCS_REKEY_IKE)
-		collide_ike_note(sa, n);   /* ours is in flight too: resolved on its answer */
-	sa->rekeyed = true;
-	sa->rekey_at = 0;
-	ike_sa_rekeyed(sa, n);
-	ike_announce(n);
-out:
-	secret_free(gir);
-	free(mb);
+	ccs_rekey_ike_request_job(sa, m->hdr.msgid, x, &cs);
 }
 
 /* The Child SA a REKEY_SA notify names (*old NULL: none, a new Child SA);
@@ -335,7 +268,7 @@ static bool request_old_child(struct ike_sa *sa, const struct ike_msg *m, struct
 	*old = NULL;
 	if (rk < 0) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed REKEY_SA (protocol/SPI)", sa->serial);
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 		return false;
 	}
 	if (rk == 0)
@@ -344,14 +277,14 @@ static bool request_old_child(struct ike_sa *sa, const struct ike_msg *m, struct
 	if (rn.proto != IKEV2_PROTO_ESP ||
 	    (!(*old = child_by_spi_out(sa, spi)) && !(*old = child_by_spi_in(sa, spi))) ||
 	    ((*old)->state != CHILD_S_ESTABLISHED && (*old)->state != CHILD_S_DELETING)) {
-		reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_CHILD_SA_NOT_FOUND, NULL, 0);
 		return false;
 	}
 	if ((*old)->state == CHILD_S_DELETING || (*old)->redundant || (*old)->delete_pending ||
 	    child_conn(*old)->gone) {
 		/* §2.25.1: we are closing it (or will once the window opens:
 		 * a replacement would outlive the delete, maybe of its conn) */
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return false;
 	}
 	return true;
@@ -373,12 +306,12 @@ static bool child_limits_ok(struct ike_sa *sa, const struct ike_msg *m, const st
 	}
 	if (!old && n >= cfg->max_child_sas) {
 		sa->e->drops[DROP_NO_ADDITIONAL_SAS]++;   /* reply_error() logs it */
-		reply_error(sa, m->hdr.msgid, v2N_NO_ADDITIONAL_SAS, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_NO_ADDITIONAL_SAS, NULL, 0);
 		return false;
 	}
 	if (old && (old->peer_rekeyed || rekeyed >= cfg->max_rekeys_in_flight)) {
 		sa->e->drops[DROP_REKEY_LIMIT]++;
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return false;
 	}
 	return true;
@@ -389,18 +322,13 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	const struct ike_chain *ch = &m->inner;
 	struct child_sa *old = NULL, *c;
 	struct chosen cs;
-	struct secret *gir = NULL;
-	struct dh *dh = NULL;
-	struct msg_build *mb = NULL;
-	struct ike_sa_payload sap;
-	bool transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL), ours = false;
-	uint8_t nr[IKE_NONCE_LEN], grp[2];
-	const char *why;
+	bool transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
+	uint8_t grp[2];
 
 	if (!request_old_child(sa, m, &old) || !child_limits_ok(sa, m, old))
 		return;
 	if (!x->have_ts) {
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	/* the conn of the new Child SA: a rekey keeps the old one's; a new
@@ -413,12 +341,12 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 
 	free(pl);
 	if (!chosen || transport != pconn->transport) {
-		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (x->have_ke && x->ke.group != cs.dh) {
 		put_be16(grp, cs.dh);
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_INVALID_KE_PAYLOAD, grp, 2);
 		return;
 	}
 	c = child_sa_new(sa);
@@ -426,61 +354,14 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		return;
 	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
 		child_sa_free(c);
-		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	child_sa_set_conn(c, conn);
 	child_apply_chosen(c, &cs);
 	c->transport = transport;
 	c->peer_no_tfc = x->no_tfc;
-	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
-	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
-	    !keys_child_derive(sa, c, false, gir, x->n.data, x->n.len, nr, sizeof(nr)) ||
-	    !(mb = malloc(sizeof(*mb)))) {
-		child_sa_free(c);
-		reply_error(sa, m->hdr.msgid, cs.dh && dh && !gir ? v2N_INVALID_SYNTAX : v2N_TEMPORARY_FAILURE, NULL, 0);
-		goto out;
-	}
-	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, m->hdr.msgid, true);
-	if (transport)
-		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_USE_TRANSPORT_MODE, NULL, 0);
-	if (conn->send_no_esp_tfc)
-		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
-	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
-	ikeb_sa(&mb->b, &sap);
-	ikeb_nonce(&mb->b, nr, sizeof(nr));
-	if (dh)
-		add_ke(mb, dh);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
-	if (old && sa->e->ops->child_sa_outbound) {
-		c->out_pending = true;
-		c->out_at = eng_now(sa->e) + IKE_OUTBOUND_DELAY_MS;
-	}
-	if (old)
-		c->replaces = old->serial;
-	ours = old && sa->ccs.kind == CCS_REKEY_CHILD && sa->ccs.old_child_serial == old->serial;
-	if (ours)
-		collide_child_note(c, old, x->n.data, x->n.len, nr, sizeof(nr));
-	/* installed before the answer leaves: the initiator may send ESP on
-	 * the new SA the moment it has the answer */
-	child_install(c);
-	if (!msg_send_response(mb)) {
-		c->out_pending = false;
-		child_sa_delete(c);
-		goto out;
-	}
-	child_line(c, false);
-	if (old) {
-		old->rekey_at = 0;   /* the initiator deletes it */
-		old->peer_rekeyed = true;
-		if (!ours)
-			old->rekeying = false;
-	}
-out:
-	secret_free(gir);
-	dh_free(dh);
-	free(mb);
+	ccs_child_request_job(sa, m->hdr.msgid, c, old, x, &cs);
 }
 
 void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
@@ -491,16 +372,16 @@ void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	if (sa->e->refuse_ccs) {
 		sa->e->refuse_ccs--;
-		reply_error(sa, m->hdr.msgid, sa->e->refuse_ccs_notify, NULL, 0);   /* fault injection */
+		ccs_reply_error(sa, m->hdr.msgid, sa->e->refuse_ccs_notify, NULL, 0);   /* fault injection */
 	} else if (sa->state == IKE_S_DELETING) {
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);      /* §2.25.2 */
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);      /* §2.25.2 */
 	} else if (sa->rekeyed) {
 		/* replaced: new Child SAs and rekeys belong on its successor */
 		sa->e->drops[DROP_REKEYED_IKE_SA]++;
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 	} else if (!ccs_decode(&m->inner, x)) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: malformed CREATE_CHILD_SA request", sa->serial);
-		reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
+		ccs_reply_error(sa, m->hdr.msgid, v2N_INVALID_SYNTAX, NULL, 0);
 	} else if (x->sa.n_prop && x->sa.prop[0].proto == IKEV2_PROTO_IKE) {
 		rekey_ike_request(sa, m, x);
 	} else {
@@ -512,12 +393,11 @@ void child_recv_request(struct ike_sa *sa, struct ike_msg *m)
 
 /* ---- initiator: the response ---- */
 
+/* The checks of a response; the keys come from a job (NULL: it is out). */
 static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 {
-	struct child_sa *c = sa->ccs.child, *old;
+	struct child_sa *c = sa->ccs.child;
 	struct chosen cs;
-	struct secret *gir = NULL;
-	const char *why = NULL;
 
 	if (!c)
 		return "no pending Child SA";
@@ -532,97 +412,22 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r) ||
 	    !ts_pairs_fit(&x->tsi, &x->tsr))
 		return "CREATE_CHILD_SA response traffic selectors are not acceptable";
-	if (sa->ccs.dh) {
-		if (!x->have_ke || x->ke.group != sa->ccs.dh_group)
-			return "CREATE_CHILD_SA response KE group differs";
-		if (!(gir = dh_derive(sa->ccs.dh, x->ke.data, x->ke.len, &why)))
-			return why ? why : "DH failed";
-	}
-	child_apply_chosen(c, &cs);
-	c->peer_no_tfc = x->no_tfc;
-	c->ts_l = x->tsi;
-	c->ts_r = x->tsr;
-	if (!keys_child_derive(sa, c, true, gir, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {
-		secret_free(gir);
-		return "Child SA key derivation failed";
-	}
-	secret_free(gir);
-	sa->ccs.child = NULL;
-	if (sa->ccs.kind == CCS_REKEY_CHILD)
-		c->replaces = sa->ccs.old_child_serial;
-	child_install(c);
-	child_line(c, true);
-	old = sa->ccs.kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
-	if (old && old->state != CHILD_S_ESTABLISHED)
-		old = NULL;
-	if (sa->ccs.kind == CCS_REKEY_CHILD &&
-	    collide_child_resolve(sa, c, sa->ccs.old_child_serial, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {
-		if (old)
-			old->rekeying = false;   /* stays until the peer deletes it */
-		ccs_end(sa);
-		info_send_delete_child(sa, c);
-	} else {
-		ccs_end(sa);
-		if (old && old->ike == sa) {
-			info_send_delete_child(sa, old);
-		} else if (old) {
-			/* the IKE SA was rekeyed meanwhile: delete over the new one */
-			old->delete_pending = true;
-			ike_sa_run_pending(old->ike);
-		}
-	}
-	sa_done(sa, IKE_RC_OK, "established");
-	return NULL;
+	if (sa->ccs.dh && (!x->have_ke || x->ke.group != sa->ccs.dh_group))
+		return "CREATE_CHILD_SA response KE group differs";
+	return ccs_child_response_job(sa, x, &cs);
 }
 
 static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 {
-	struct ike_sa *n = sa->ccs.new_ike;
 	struct chosen cs;
-	struct secret *gir;
-	const char *why = NULL;
 
+	if (!sa->ccs.new_ike)
+		return "no pending IKE SA";
 	if (!prop_check_reply(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi)
 		return "IKE rekey response chose a proposal we did not offer";
-	if (!x->have_ke || x->ke.group != sa->ccs.dh_group || cs.dh != sa->ccs.dh_group)
+	if (!x->have_ke || x->ke.group != sa->ccs.dh_group || cs.dh != sa->ccs.dh_group || !sa->ccs.dh)
 		return "IKE rekey response KE group differs";
-	if (!(gir = dh_derive(sa->ccs.dh, x->ke.data, x->ke.len, &why)))
-		return why ? why : "DH failed";
-	n->spi_r = cs.ike_spi;
-	n->encr = cs.encr;
-	n->keybits = cs.keybits;
-	n->prf = cs.prf;
-	n->integ = cs.integ;
-	n->dh_group = cs.dh;
-	memcpy(n->ni, sa->ccs.n, sa->ccs.n_len);
-	n->ni_len = sa->ccs.n_len;
-	memcpy(n->nr, x->n.data, x->n.len);
-	n->nr_len = x->n.len;
-	if (!keys_ike_rekey_derive(n, sa, gir)) {
-		secret_free(gir);
-		return "IKE rekey key derivation failed";
-	}
-	secret_free(gir);
-	n->local = sa->local;
-	n->remote = sa->remote;
-	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
-	n->peer_addr = sa->peer_addr;
-	n->frag_ok = sa->frag_ok;
-	n->nat_local = sa->nat_local;
-	n->nat_remote = sa->nat_remote;
-	ike_sa_set_state(n, IKE_S_ESTABLISHED);
-	sa->ccs.new_ike = NULL;
-	ccs_end(sa);
-	ike_established_timers(n);
-	if (collide_ike_resolve(sa, n))
-		return NULL;   /* ours was redundant: deleted; the peer deletes sa */
-	move_children(sa, n);
-	ike_sa_rekeyed(sa, n);
-	ike_announce(n);
-	sa->rekeyed = true;
-	info_send_delete_ike(sa);
-	return NULL;
+	return ccs_rekey_ike_response_job(sa, x, &cs);
 }
 
 /* INVALID_KE_PAYLOAD (§1.3): retry once more with the group the peer
@@ -652,58 +457,81 @@ static bool retry_ke(struct ike_sa *sa, const struct ike_chain *ch)
 	ccs_end(sa);
 	sa->invalid_ke_tries++;
 	sa_line(sa, 2, "CREATE_CHILD_SA: peer wants %s; resending", alg_fqn(IKEV2_TRANS_DH, g));
-	if (kind == CCS_REKEY_IKE)
-		return send_rekey_ike(sa, g);
 	if (kind == CCS_REKEY_CHILD && (!old || old->state != CHILD_S_ESTABLISHED))
 		return false;
-	return send_child_req(sa, old, g);
+	return ccs_request(sa, kind, old, g);
 }
 
-void child_recv_response(struct ike_sa *sa, struct ike_msg *m)
+void ccs_response_failed(struct ike_sa *sa, enum ccs_kind kind, uint16_t err, const char *why)
+{
+	struct child_sa *old = kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
+
+	if (old)
+		old->rekeying = false;
+	sa_line(sa, 3, "%s", why);
+	ccs_end(sa);
+	if (kind == CCS_NEW_CHILD)
+		sa_done(sa, IKE_RC_FAILED, why);
+	else if (kind == CCS_REKEY_CHILD && old && !(err == v2N_TEMPORARY_FAILURE && collide_retry_child_rekey(old)))
+		op_sink_done(&old->rekey_op, IKE_RC_FAILED, why);
+	else if (kind == CCS_REKEY_IKE && !(err == v2N_TEMPORARY_FAILURE && collide_retry_ike_rekey(sa)))
+		op_sink_done(&sa->rekey_op, IKE_RC_FAILED, why);
+}
+
+/* A response carrying SA: its checks now, the keys in a job whose "after"
+ * (ikev2_child_jobs.c) completes the exchange.  The request stays
+ * outstanding meanwhile (nothing new starts; the response is not taken
+ * twice).  True = handled (the job is out, or it was dropped). */
+static bool response_with_sa(struct ike_sa *sa, struct ike_msg *m, enum ccs_kind kind)
 {
 	struct ccs_msg *x = malloc(sizeof(*x));
 	struct ike_engine *e = sa->e;
 	unsigned serial = sa->serial;
+	const char *why;
+
+	if (!x)
+		return false;
+	if (!ccs_decode(&m->inner, x)) {
+		free(x);
+		return false;
+	}
+	why = kind == CCS_REKEY_IKE ? rekey_ike_response(sa, x) : child_response(sa, x);
+	free(x);
+	if (!why || why == ccs_job_busy)
+		return true;   /* job out (inline: done, sa may be gone); or dropped */
+	msg_request_done(sa);
+	ccs_response_failed(sa, kind, 0, why);
+	if (ike_sa_by_serial(e, serial) == sa)
+		ike_sa_run_pending(sa);
+	return true;
+}
+
+void child_recv_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_engine *e = sa->e;
+	unsigned serial = sa->serial;
 	enum ccs_kind kind = sa->ccs.kind;
 	uint16_t err = chain_error_notify(&m->inner);
+	bool has_sa = ike_chain_find(&m->inner, IKEV2_PL_SA, NULL) != NULL;
 	const char *why = NULL;
 	char buf[160];
 
-	msg_request_done(sa);
-	if (!x)
+	if (kind != CCS_NONE && has_sa && response_with_sa(sa, m, kind))
 		return;
+	msg_request_done(sa);
 	if (kind == CCS_NONE) {
 		why = "unexpected CREATE_CHILD_SA response";
-	} else if (!ike_chain_find(&m->inner, IKEV2_PL_SA, NULL) && err == v2N_INVALID_KE_PAYLOAD &&
-		   retry_ke(sa, &m->inner)) {
-		free(x);
+	} else if (!has_sa && err == v2N_INVALID_KE_PAYLOAD && retry_ke(sa, &m->inner)) {
 		return;
-	} else if (!ike_chain_find(&m->inner, IKEV2_PL_SA, NULL)) {
+	} else if (!has_sa) {
 		snprintf(buf, sizeof(buf), "CREATE_CHILD_SA failed with error notification %s",
 			 err && ikev2_notify_name(err) ? ikev2_notify_name(err) + 4 : "(none)");
 		why = buf;
-	} else if (!ccs_decode(&m->inner, x)) {
-		why = "malformed CREATE_CHILD_SA response";
-	} else if (kind == CCS_REKEY_IKE) {
-		why = rekey_ike_response(sa, x);
 	} else {
-		why = child_response(sa, x);
+		why = "malformed CREATE_CHILD_SA response";
 	}
-	if (why) {
-		struct child_sa *old = kind == CCS_REKEY_CHILD ? child_by_serial(sa->e, sa->ccs.old_child_serial) : NULL;
-
-		if (old)
-			old->rekeying = false;
-		sa_line(sa, 3, "%s", why);
-		ccs_end(sa);
-		if (kind == CCS_NEW_CHILD)
-			sa_done(sa, IKE_RC_FAILED, why);
-		else if (kind == CCS_REKEY_CHILD && old && !(err == v2N_TEMPORARY_FAILURE && collide_retry_child_rekey(old)))
-			op_sink_done(&old->rekey_op, IKE_RC_FAILED, why);
-		else if (kind == CCS_REKEY_IKE && !(err == v2N_TEMPORARY_FAILURE && collide_retry_ike_rekey(sa)))
-			op_sink_done(&sa->rekey_op, IKE_RC_FAILED, why);
-	}
-	free(x);
+	if (why)
+		ccs_response_failed(sa, kind, err, why);
 	if (ike_sa_by_serial(e, serial) == sa)
 		ike_sa_run_pending(sa);
 }

@@ -1,10 +1,11 @@
-/* IKE_SA_INIT (RFC 7296 §1.2, §2.6 COOKIE, §1.2/§2.7 INVALID_KE_PAYLOAD):
+/* IKE_SA_INIT (RFC 7296 §1.2, §2.6 COOKIE, §1.2/§2.7 INVALID_KE_PAYLOAD),
+ * the initiator's side (the responder's: ikev2_sa_init_r.c):
  *
  *   HDR, [N(COOKIE)], SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [N(FRAG)]  -->
  *                  <--  HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [N(FRAG)]
  *                  <--  HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(NO_PROPOSAL_CHOSEN)
  */
-#include "ike/sa.h"
+#include "ike/sa_init_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 /* RFC 7427 hash algorithms: SHA2-256, SHA2-384, SHA2-512 */
 static const uint8_t sig_hashes[] = { 0, 2, 0, 3, 0, 4 };
 
-static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
+bool sa_init_copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 {
 	free(*dst);
 	*dst = malloc(len);
@@ -25,7 +26,7 @@ static bool copy_msg(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t len)
 	return true;
 }
 
-static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
+void sa_init_notifies(struct msg_build *mb, struct ike_sa *sa)
 {
 	nat_add_notifies(mb, sa);
 	if (sa->conn->fragmentation)
@@ -34,21 +35,17 @@ static void add_common_notifies(struct msg_build *mb, struct ike_sa *sa)
 		    sizeof(sig_hashes));
 }
 
-bool sa_init_send_request(struct ike_sa *sa)
+/* The request, with sa's key pair (of sa->dh_group). */
+static bool init_request_build(struct ike_sa *sa)
 {
-	const struct alg_desc *dha = dh_alg_get(sa->dh_group);
 	struct ike_sa_payload sap;
 	struct msg_build *mb;
 	const uint8_t *pub;
 	size_t publen;
 	bool ok = false;
 
-	if (!dha || !(mb = malloc(sizeof(*mb))))
+	if (!(mb = malloc(sizeof(*mb))))
 		return false;
-	dh_free(sa->dh);
-	sa->dh = dh_new(dha);
-	if (!sa->dh)
-		goto out;
 	if (!sa->spi_i && !crypto_random_ike_spi((uint8_t *)&sa->spi_i))
 		goto out;
 	sa->spi_r = 0;
@@ -67,9 +64,9 @@ bool sa_init_send_request(struct ike_sa *sa)
 	ikeb_sa(&mb->b, &sap);
 	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
 	ikeb_nonce(&mb->b, sa->ni, sa->ni_len);
-	add_common_notifies(mb, sa);
+	sa_init_notifies(mb, sa);
 	if (!msg_send_request(mb) || sa->out.pkts.n != 1 ||
-	    !copy_msg(&sa->init_req, &sa->init_req_len, sa->out.pkts.p[0], sa->out.pkts.len[0]))
+	    !sa_init_copy_msg(&sa->init_req, &sa->init_req_len, sa->out.pkts.p[0], sa->out.pkts.len[0]))
 		goto out;
 	if (sa->state != IKE_S_INIT_I)
 		ike_sa_set_state(sa, IKE_S_INIT_I);
@@ -85,10 +82,49 @@ out:
 	return ok;
 }
 
+/* After our key pair's job: the request goes out. */
+static void init_request_after(struct ike_sa *sa, struct ike_job *j)
+{
+	if (!j->ok) {
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot make a DH key pair");
+		return;
+	}
+	dh_free(sa->dh);
+	sa->dh = j->dh;
+	j->dh = NULL;
+	if (!init_request_build(sa))
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_SA_INIT request");
+}
+
+bool sa_init_send_request(struct ike_sa *sa)
+{
+	const struct alg_desc *dha = dh_alg_get(sa->dh_group);
+	struct ike_job *j;
+
+	if (!dha)
+		return false;
+	/* a COOKIE or a new attempt resends the same KE (RFC 7296 §2.6) */
+	if (sa->dh && dh_get_alg(sa->dh) == dha)
+		return init_request_build(sa);
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	j = job_new(sa, JOB_KEYPAIR, init_request_after);
+	if (!j)
+		return false;
+	j->dh_alg = dha;
+	if (job_submit(sa, j))
+		return true;   /* inline: done, and sa may be gone */
+	/* the executor is full: make it here rather than not initiate */
+	ike_job_free(j);
+	sa->dh = dh_new(dha);
+	return sa->dh && init_request_build(sa);
+}
+
 struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const struct ip_addr *remote,
 			     const struct ike_sink *sink)
 {
 	struct ike_sa *sa;
+	unsigned serial;
 
 	if (!remote || !addr_is_set(remote) || addr_is_any(remote))
 		remote = &conn->remote.addr;
@@ -118,12 +154,13 @@ struct ike_sa *sa_init_start(struct ike_engine *e, struct ike_conn *conn, const 
 	sa->remote = (struct ike_endpoint){ *remote, conn->remote.ike_port ? conn->remote.ike_port : 500 };
 	sa->dh_group = prop_first_dh(conn->ike);
 	sa_line(sa, 181, "initiating IKEv2 connection");
+	serial = sa->serial;
 	if (!sa_init_send_request(sa)) {
 		sa_done(sa, IKE_RC_FAILED, "cannot build IKE_SA_INIT request");
 		ike_sa_destroy(sa, "cannot build IKE_SA_INIT request");
 		return NULL;
 	}
-	return sa;
+	return ike_sa_by_serial(e, serial);   /* a job run inline may have failed it */
 }
 
 void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)
@@ -153,9 +190,7 @@ void ike_sa_fail(struct ike_sa *sa, int status, const char *reason)
 	ike_conn_unref(conn);
 }
 
-/* ---- responder ---- */
-
-static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct ike_sa_payload *sap,
+bool sa_init_decode(struct ike_engine *e, const struct ike_chain *c, struct ike_sa_payload *sap,
 			struct ike_ke *ke, struct ike_nonce *n)
 {
 	const struct pl_view *vs = ike_chain_find(c, IKEV2_PL_SA, NULL);
@@ -174,117 +209,6 @@ static bool decode_init(struct ike_engine *e, const struct ike_chain *c, struct 
 		return false;
 	}
 	return true;
-}
-
-static bool respond_init(struct ike_sa *sa, const struct chosen *ch)
-{
-	struct msg_build *mb = malloc(sizeof(*mb));
-	struct ike_sa_payload sap;
-	const uint8_t *pub;
-	size_t publen;
-	bool ok = false;
-
-	if (!mb)
-		return false;
-	pub = dh_public(sa->dh, &publen);
-	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, true, 0, false);
-	prop_build_chosen(ch, PROP_IKE, 0, 0, &sap);
-	ikeb_sa(&mb->b, &sap);
-	ikeb_ke(&mb->b, sa->dh_group, pub, publen);
-	ikeb_nonce(&mb->b, sa->nr, sa->nr_len);
-	add_common_notifies(mb, sa);
-	ok = msg_send_response(mb) && sa->cache.pkts.n == 1 &&
-	     copy_msg(&sa->init_resp, &sa->init_resp_len, sa->cache.pkts.p[0], sa->cache.pkts.len[0]);
-	free(mb);
-	return ok;
-}
-
-void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct ike_endpoint *local,
-			  const struct ike_endpoint *remote)
-{
-	const struct ike_chain *c = &m->outer;
-	struct ike_conn *conn;
-	struct ike_sa_payload *sap = malloc(sizeof(*sap));
-	struct ike_ke ke;
-	struct ike_nonce ni;
-	struct chosen ch;
-	struct ike_sa *sa = NULL;
-	struct secret *gir = NULL;
-	const char *why = NULL;
-	uint8_t grp[2];
-
-	if (!sap || !decode_init(e, c, sap, &ke, &ni))
-		goto out;
-	if (e->cfg.halfopen_none || e->n_halfopen >= e->cfg.max_halfopen) {
-		eng_drop(e, DROP_HALF_OPEN, "%zu half-open IKE SAs (max-halfopen-ike=%u)", e->n_halfopen,
-			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
-		goto out;
-	}
-	if (!cookie_check_request(e, m, &ni, local, remote))
-		goto out;
-	if (e->n_sas >= e->cfg.max_ike_sas) {
-		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
-		goto out;
-	}
-	conn = e->ops->find_conn_for_responder ? e->ops->find_conn_for_responder(e->ctx, local, remote, NULL, NULL) : NULL;
-	if (!conn) {
-		eng_drop(e, DROP_NO_CONN, "IKE_SA_INIT: no connection for the peer");
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
-		goto out;
-	}
-	if (!prop_select(sap, conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch)) {
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal; responding NO_PROPOSAL_CHOSEN", conn->name);
-		send_plain_notify(e, &m->hdr, v2N_NO_PROPOSAL_CHOSEN, NULL, 0, local, remote);
-		goto out;
-	}
-	if (ke.group != ch.dh) {
-		put_be16(grp, ch.dh);
-		e->stats.invalid_ke_sent++;
-		log_info("\"%s\": IKE_SA_INIT: KE group %u, want %u; responding INVALID_KE_PAYLOAD", conn->name,
-			 ke.group, ch.dh);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_KE_PAYLOAD, grp, 2, local, remote);
-		goto out;
-	}
-	if (!dh_check_public(dh_alg_get(ch.dh), ke.data, ke.len, &why)) {
-		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why);
-		send_plain_notify(e, &m->hdr, v2N_INVALID_SYNTAX, NULL, 0, local, remote);
-		goto out;
-	}
-	sa = ike_sa_new(e, conn, false);
-	if (!sa)
-		goto out;
-	sa->local = *local;
-	sa->remote = *remote;
-	sa->spi_i = m->hdr.spi_i;
-	sa->encr = ch.encr;
-	sa->keybits = ch.keybits;
-	sa->prf = ch.prf;
-	sa->integ = ch.integ;
-	sa->dh_group = ch.dh;
-	memcpy(sa->ni, ni.data, ni.len);
-	sa->ni_len = ni.len;
-	sa->nr_len = IKE_NONCE_LEN;
-	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
-	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
-		goto fail;
-	ike_sa_reindex(sa);
-	gir = dh_derive(sa->dh, ke.data, ke.len, &why);
-	if (!gir) {
-		eng_drop(e, DROP_BAD_KE, "IKE_SA_INIT: %s", why ? why : "DH failed");
-		goto fail;
-	}
-	nat_process(sa, c, 0);
-	if (!keys_ike_derive(sa, gir) || !respond_init(sa, &ch))
-		goto fail;
-	log_info("\"%s\" #%u: responding to IKE_SA_INIT", sa->conn->name, sa->serial);
-	goto out;
-fail:
-	e->drops[DROP_CRYPTO]++;
-	ike_sa_destroy(sa, "IKE_SA_INIT failed");
-out:
-	secret_free(gir);
-	free(sap);
 }
 
 /* ---- initiator: the response ---- */
@@ -338,15 +262,84 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	ike_sa_fail(sa, IKE_RC_FAILED, reason);
 }
 
+/* After the job (g^ir, SK_*) for the response j->msg: commit, IKE_AUTH. */
+static void init_response_after(struct ike_sa *sa, struct ike_job *j)
+{
+	struct ike_msg m;
+	struct ike_nonce nr;
+	const struct pl_view *vn;
+
+	if (!j->ok) {
+		/* a bad KE in an unauthenticated response: keep waiting */
+		sa->dh = j->dh;
+		j->dh = NULL;
+		eng_drop(sa->e, j->bad_ke ? DROP_BAD_KE : DROP_CRYPTO, "#%u: IKE_SA_INIT response KE: %s",
+			 sa->serial, j->why);
+		return;
+	}
+	/* decoded and checked before the job: cannot fail now */
+	if (ike_msg_decode(j->msg, j->msg_len, &m) != WIRE_OK || !(vn = ike_chain_find(&m.outer, IKEV2_PL_NONCE, NULL)) ||
+	    ike_nonce_decode(vn->body, vn->len, &nr) != WIRE_OK) {
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, "IKE_SA_INIT response lost");
+		return;
+	}
+	/* all checks passed: commit */
+	sa->spi_r = m.hdr.spi_r;
+	sa->encr = j->ch.encr;
+	sa->keybits = j->ch.keybits;
+	sa->prf = j->ch.prf;
+	sa->integ = j->ch.integ;
+	memcpy(sa->nr, nr.data, nr.len);
+	sa->nr_len = nr.len;
+	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m.outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	keys_ike_take(sa, &j->algs, &j->keys);
+	if (!sa_init_copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
+		msg_request_done(sa);
+		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
+		return;
+	}
+	msg_request_done(sa);
+	nat_process(sa, &m.outer, m.hdr.spi_r);
+	if (!auth_send_request(sa))
+		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_AUTH request");
+}
+
+/* The initiator's job for a response: our key pair (taken from sa),
+ * g^ir, SKEYSEED, SK_*. */
+static struct ike_job *response_job(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ke *ke,
+				    const struct ike_nonce *nr, const struct chosen *ch)
+{
+	struct ike_job *j = job_new(sa, JOB_IKE_SA_INIT, init_response_after);
+
+	if (!j || !job_set_peer_ke(j, ke->data, ke->len) || !job_set_msg(j, m->raw, m->raw_len) ||
+	    !keys_algs_get(ch, &j->algs)) {
+		ike_job_free(j);
+		return NULL;
+	}
+	j->ch = *ch;
+	memcpy(j->ni, sa->ni, sa->ni_len);
+	j->ni_len = sa->ni_len;
+	memcpy(j->nr, nr->data, nr->len);
+	j->nr_len = nr->len;
+	keys_spis(sa->spi_i, m->hdr.spi_r, j->spii, j->spir);
+	j->dh = sa->dh;
+	sa->dh = NULL;
+	return j;
+}
+
 void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_sa_payload *sap;
 	struct ike_ke ke;
 	struct ike_nonce nr;
 	struct chosen ch;
-	struct secret *gir = NULL;
-	const char *why = "";
+	struct ike_job *j;
 
+	if (job_waiting(sa)) {
+		eng_drop(sa->e, DROP_CRYPTO_BUSY, "#%u: IKE_SA_INIT response while its keys are computed", sa->serial);
+		return;
+	}
 	if (!ike_chain_find(&m->outer, IKEV2_PL_SA, NULL)) {
 		notify_only_response(sa, m);
 		return;
@@ -356,39 +349,30 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	sap = malloc(sizeof(*sap));
-	if (!sap || !decode_init(sa->e, &m->outer, sap, &ke, &nr))
+	if (!sap || !sa_init_decode(sa->e, &m->outer, sap, &ke, &nr))
 		goto out;
 	if (!prop_check_reply(sap, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &ch) || ch.dh != sa->dh_group) {
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_SA_INIT response chose a proposal we did not offer",
 			 sa->serial);
 		goto out;
 	}
-	if (ke.group != sa->dh_group || !(gir = dh_derive(sa->dh, ke.data, ke.len, &why))) {
+	if (ke.group != sa->dh_group || !sa->dh) {
 		eng_drop(sa->e, DROP_BAD_KE, "#%u: IKE_SA_INIT response KE: %s", sa->serial,
-			 ke.group != sa->dh_group ? "wrong group" : why);
+			 ke.group != sa->dh_group ? "wrong group" : "no key pair");
 		goto out;
 	}
-	/* all checks passed: commit */
-	sa->spi_r = m->hdr.spi_r;
-	sa->encr = ch.encr;
-	sa->keybits = ch.keybits;
-	sa->prf = ch.prf;
-	sa->integ = ch.integ;
-	memcpy(sa->nr, nr.data, nr.len);
-	sa->nr_len = nr.len;
-	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
+	j = response_job(sa, m, &ke, &nr, &ch);
+	if (!j) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
 		goto out;
 	}
-	dh_free(sa->dh);
-	sa->dh = NULL;
-	msg_request_done(sa);
-	nat_process(sa, &m->outer, m->hdr.spi_r);
-	if (!auth_send_request(sa))
-		ike_sa_fail(sa, IKE_RC_FAILED, "cannot build IKE_AUTH request");
+	/* refused (queue full): dropped; our retransmission brings it again */
+	if (!job_submit(sa, j)) {
+		sa->dh = j->dh;
+		j->dh = NULL;
+		ike_job_free(j);
+	}
 out:
-	secret_free(gir);
 	free(sap);
 }

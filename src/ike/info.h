@@ -74,6 +74,7 @@ const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e
 	X(DROP_NO_ADDITIONAL_SAS, "Child SA limit of the IKE SA (NO_ADDITIONAL_SAS)") \
 	X(DROP_REKEY_LIMIT, "Child SA rekey limit (TEMPORARY_FAILURE)") \
 	X(DROP_REKEYED_IKE_SA, "CREATE_CHILD_SA on a rekeyed IKE SA") \
+	X(DROP_CRYPTO_BUSY, "crypto job queue full or job in progress") \
 	X(DROP_OTHER, "other")
 
 #define IKE_DROP_ENUM(n, s) n,
@@ -88,6 +89,8 @@ struct ike_stats {
 	uint64_t cookie_rotations;
 	uint64_t deadline_walks;          /* next-deadline computations (each walks the SAs) */
 	uint64_t deadline_evals;          /* SAs whose deadline was computed (walks, ticks) */
+	uint64_t jobs_submitted;          /* crypto jobs handed out (or run inline) */
+	uint64_t jobs_orphaned;           /* results dropped: their SA went or stopped waiting */
 };
 void ike_get_stats(const struct ike_engine *e, struct ike_stats *out);
 

@@ -8,44 +8,30 @@
 
 #include "lib/log.h"
 
-static bool algs_fill(struct ike_sa *sa)
+bool keys_algs_get(const struct chosen *ch, struct ike_algs *out)
 {
-	alg_cipher_get(sa->encr, sa->keybits, &sa->algs.encr);
-	sa->algs.prf = prf_alg_get(sa->prf);
-	sa->algs.integ = integ_alg_get(sa->integ);
-	sa->algs.dh = dh_alg_get(sa->dh_group);
-	return sa->algs.encr.alg && sa->algs.prf && (sa->algs.encr.alg->aead || sa->algs.integ);
+	memset(out, 0, sizeof(*out));
+	alg_cipher_get(ch->encr, ch->keybits, &out->encr);
+	out->prf = prf_alg_get(ch->prf);
+	out->integ = integ_alg_get(ch->integ);
+	out->dh = dh_alg_get(ch->dh);
+	return out->encr.alg && out->prf && (out->encr.alg->aead || out->integ);
 }
 
-static bool derive(struct ike_sa *sa, struct secret *skeyseed)
+void keys_ike_take(struct ike_sa *sa, const struct ike_algs *algs, struct ike_keys *k)
 {
-	uint8_t spii[8], spir[8];
-	bool ok;
-
-	put_be32(spii, (uint32_t)(sa->spi_i >> 32));
-	put_be32(spii + 4, (uint32_t)sa->spi_i);
-	put_be32(spir, (uint32_t)(sa->spi_r >> 32));
-	put_be32(spir + 4, (uint32_t)sa->spi_r);
+	sa->algs = *algs;
 	ike_keys_free(&sa->keys);
-	ok = skeyseed && ike_keys_derive(&sa->algs, skeyseed, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-					 spii, spir, &sa->keys);
-	secret_free(skeyseed);
-	return ok;
+	sa->keys = *k;
+	memset(k, 0, sizeof(*k));
 }
 
-bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir)
+void keys_spis(uint64_t spi_i, uint64_t spi_r, uint8_t spii[8], uint8_t spir[8])
 {
-	if (!algs_fill(sa))
-		return false;
-	return derive(sa, ike_skeyseed(sa->algs.prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir));
-}
-
-bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir)
-{
-	if (!algs_fill(newsa))
-		return false;
-	return derive(newsa, ike_skeyseed_rekey(old->algs.prf, old->keys.sk_d, gir, newsa->ni,
-						newsa->ni_len, newsa->nr, newsa->nr_len));
+	put_be32(spii, (uint32_t)(spi_i >> 32));
+	put_be32(spii + 4, (uint32_t)spi_i);
+	put_be32(spir, (uint32_t)(spi_r >> 32));
+	put_be32(spir + 4, (uint32_t)spi_r);
 }
 
 static struct secret *nonempty(struct secret *s)
@@ -69,11 +55,17 @@ bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		return false;
 	if (!child_keys_derive(sa->algs.prf, sa->keys.sk_d, &encr, integ, gir, ni, nilen, nr, nrlen, &k))
 		return false;
-	c->k_out_e = we_initiated ? k.encr_i : k.encr_r;
-	c->k_out_a = nonempty(we_initiated ? k.integ_i : k.integ_r);
-	c->k_in_e = we_initiated ? k.encr_r : k.encr_i;
-	c->k_in_a = nonempty(we_initiated ? k.integ_r : k.integ_i);
+	keys_child_take(c, we_initiated, &k);
 	return true;
+}
+
+void keys_child_take(struct child_sa *c, bool we_initiated, struct child_keys *k)
+{
+	c->k_out_e = we_initiated ? k->encr_i : k->encr_r;
+	c->k_out_a = nonempty(we_initiated ? k->integ_i : k->integ_r);
+	c->k_in_e = we_initiated ? k->encr_r : k->encr_i;
+	c->k_in_a = nonempty(we_initiated ? k->integ_r : k->integ_i);
+	memset(k, 0, sizeof(*k));
 }
 
 static void sk_keys_dir(const struct ike_sa *sa, bool from_initiator, struct sk_keys *k)

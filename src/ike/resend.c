@@ -106,6 +106,11 @@ void resend_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike
 
 void resend_init_request(struct ike_sa *sa, const struct ike_msg *m, const struct ike_endpoint *remote)
 {
+	if (sa->job_id) {
+		eng_drop(sa->e, DROP_CRYPTO_BUSY, "#%u: IKE_SA_INIT request retransmitted while its answer is computed",
+			 sa->serial);
+		return;
+	}
 	if (!sa->cache.valid || sa->cache.msgid != 0 || sa->state != IKE_S_INIT_R) {
 		eng_drop(sa->e, DROP_WRONG_STATE, "IKE_SA_INIT request for existing #%u", sa->serial);
 		return;

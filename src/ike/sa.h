@@ -246,6 +246,9 @@ struct ike_sa {
 	/* the request being processed: its hash goes to cache.req_hash */
 	bool rx_hash_ok;
 	uint8_t rx_hash[IKE_REQ_HASH_LEN];
+	/* a crypto job (job.h) is out for this SA: its id, 0 = none; every
+	 * message for the SA is dropped until it completes */
+	uint32_t job_id;
 };
 
 /* The conn a Child SA belongs to (its own, or its IKE SA's). */
@@ -292,6 +295,7 @@ struct ike_engine {
 	uint8_t req_key[16];               /* key of the request hashes */
 	size_t frag_unauth_bytes;          /* fragments stored for SAs not yet authenticated */
 	uint64_t seq;                      /* event counter: created_seq/established_seq */
+	uint32_t job_seq;                  /* last crypto job id (job.c) */
 	unsigned refuse_ccs;               /* ike_test_refuse_ccs() */
 	uint16_t refuse_ccs_notify;
 };
@@ -396,7 +400,7 @@ bool msg_send_request(struct msg_build *mb);
 bool msg_send_response(struct msg_build *mb);
 void msg_transmit(struct ike_sa *sa, const struct pktset *ps);
 /* Can a new request go out now? */
-static inline bool msg_window_open(const struct ike_sa *sa) { return !sa->out.active; }
+static inline bool msg_window_open(const struct ike_sa *sa) { return !sa->out.active && !sa->job_id; }
 void msg_request_done(struct ike_sa *sa);     /* response received */
 /* Timers: retransmission, give-up; returns false if sa was destroyed. */
 bool retransmit_tick(struct ike_sa *sa, uint64_t now);
@@ -407,11 +411,18 @@ void send_plain_notify(struct ike_engine *e, const struct ike_hdr *req, uint16_t
 		       const struct ike_endpoint *remote);
 
 /* ---- keys.c ---- */
-bool keys_ike_derive(struct ike_sa *sa, const struct secret *gir);
-bool keys_ike_rekey_derive(struct ike_sa *newsa, const struct ike_sa *old, const struct secret *gir);
+struct chosen;
+/* The IKE algorithms of a chosen proposal; false = not usable. */
+bool keys_algs_get(const struct chosen *ch, struct ike_algs *out);
+/* Install keys computed elsewhere (a crypto job): k is moved (zeroed). */
+void keys_ike_take(struct ike_sa *sa, const struct ike_algs *algs, struct ike_keys *k);
+/* The SPIs in wire order, for prf+. */
+void keys_spis(uint64_t spi_i, uint64_t spi_r, uint8_t spii[8], uint8_t spir[8]);
 bool keys_child_derive(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		       const struct secret *gir, const uint8_t *ni, size_t nilen,
 		       const uint8_t *nr, size_t nrlen);
+/* Install Child SA keys computed elsewhere (a crypto job): k is moved. */
+void keys_child_take(struct child_sa *c, bool we_initiated, struct child_keys *k);
 void keys_sk_out(const struct ike_sa *sa, struct sk_keys *k);
 void keys_sk_in(const struct ike_sa *sa, struct sk_keys *k);
 /* Decrypts m's SK (or collects SKF) into plain; false = drop (counted).

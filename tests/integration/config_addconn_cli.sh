@@ -102,7 +102,7 @@ grep -qE "cannot reach pluto|connect\(pluto_ctl\) failed" "$tmp/err" && pass onl
 expect keywords-rc 0 '*' "$IPSEC" addconn --keywords
 kw=$("$IPSEC" addconn --keywords)
 grep -qE '^conn +compress +implemented: no; other values not supported yet \(IPComp\)$' <<<"$kw" &&
-	grep -qE '^setup +nhelpers +no effect \(' <<<"$kw" && grep -qE '^conn +ike +implemented$' <<<"$kw" &&
+	grep -qE '^setup +seedbits +no effect \(' <<<"$kw" && grep -qE '^conn +ike +implemented$' <<<"$kw" &&
 	! grep -q unclassified <<<"$kw" && pass keywords-classes || fail keywords-classes "$(head -3 <<<"$kw")"
 man_kw=$(sed -n '/^\.\\" BEGIN KEYWORDS/,/^\.\\" END KEYWORDS/p' "$TOP/man/ipsec_addconn.8" | sed '1,2d; $d' | sed '$d; s/\\e/\\/g')
 [ -n "$kw" ] && [ "$man_kw" = "$kw" ] && pass keywords-man-page ||

@@ -164,14 +164,14 @@ static void test_sided_auth(void)
 
 static void test_setup(void)
 {
-	struct config *c = load("config setup\n\tprotostack=klips\n\tnhelpers=2\n\tuniqueids=yes\n"
+	struct config *c = load("config setup\n\tprotostack=klips\n\tseedbits=2\n\tuniqueids=yes\n"
 				"conn good\n" HOSTS "\tauthby=secret\n");
 
 	CHECK(c != NULL);
 	if (!c)
 		return;
 	CHECK_DIAG("t.conf:2: config setup: protostack=klips is not supported by Cygnet");
-	CHECK_DIAG("t.conf:3: warning: nhelpers=2 has no effect in Cygnet");
+	CHECK_DIAG("t.conf:3: warning: seedbits=2 has no effect in Cygnet");
 	CHECK(c->setup_refused);
 	CHECK(config_find(c, "good")->conn != NULL);
 	config_free(c);
