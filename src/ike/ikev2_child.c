@@ -254,6 +254,16 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 
 /* ---- responder ---- */
 
+/* The IKE SA the peer's rekey replaced with this one, not deleted yet:
+ * the peer must delete it (§2.18) before it rekeys again, or a peer that
+ * never deletes keeps one IKE SA per rekey up to the engine's cap. */
+static bool predecessor_alive(const struct ike_sa *sa)
+{
+	const struct ike_sa *p = sa->predecessor ? ike_sa_by_serial(sa->e, sa->predecessor) : NULL;
+
+	return p && p->state != IKE_S_DEAD;
+}
+
 static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
 {
 	struct chosen cs;
@@ -264,6 +274,11 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	const char *why;
 	uint8_t grp[2];
 
+	if (predecessor_alive(sa)) {
+		sa->e->drops[DROP_IKE_REKEY_UNDELETED]++;
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (!prop_select(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
 		reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
@@ -277,6 +292,7 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	if (!n)
 		return;
 	n->spi_i = cs.ike_spi;
+	n->predecessor = sa->serial;
 	n->encr = cs.encr;
 	n->keybits = cs.keybits;
 	n->prf = cs.prf;

@@ -220,6 +220,7 @@ struct ike_sa {
 	struct op_sink op;                 /* ike_initiate() waiting */
 	struct op_sink rekey_op;           /* ike_rekey_ike() waiting */
 	unsigned successor;                /* the IKE SA a rekey replaced this one with */
+	unsigned predecessor;              /* the IKE SA the peer's rekey made this one from */
 
 	/* timers (0 = off) */
 	uint64_t created, established_at;

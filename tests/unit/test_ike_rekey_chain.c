@@ -116,6 +116,7 @@ static void test_rekey_with_deletes(void)
 	CHECK_INT(n_ike(&n.p[0]), 1);
 	CHECK_INT(n_ike(&n.p[1]), 1);
 	CHECK(tn_established_pair(&n));
+	CHECK_INT(ike_drop_count(n.p[1].e, DROP_IKE_REKEY_UNDELETED), 0);
 	tn_free(&n);
 }
 
