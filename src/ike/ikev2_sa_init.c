@@ -212,6 +212,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	struct secret *gir = NULL;
 	const char *why = NULL;
 	uint8_t grp[2];
+	bool proven;
 
 	if (!sap || !decode_init(e, c, sap, &ke, &ni))
 		goto out;
@@ -220,8 +221,12 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
 		goto out;
 	}
-	if (!cookie_check_request(e, m, &ni, local, remote))
+	if (!cookie_check_request(e, m, &ni, local, remote, halfopen_src_busy(e, &remote->addr), &proven))
 		goto out;
+	if (proven && halfopen_src_full(e, &remote->addr)) {
+		eng_drop(e, DROP_HALF_OPEN_SOURCE, "%u half-open IKE SAs from this address", e->cfg.max_halfopen_per_source);
+		goto out;
+	}
 	if (e->n_sas >= e->cfg.max_ike_sas) {
 		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
 		goto out;
@@ -255,6 +260,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 		goto out;
 	sa->local = *local;
 	sa->remote = *remote;
+	halfopen_src_enter(sa, proven);
 	sa->spi_i = m->hdr.spi_i;
 	sa->encr = ch.encr;
 	sa->keybits = ch.keybits;
