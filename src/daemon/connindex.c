@@ -52,6 +52,9 @@ static uint64_t mono_ms(void)
 }
 
 static struct conn_index *cache;   /* one daemon per process: rebuilt for another conndb */
+static uint64_t visits;            /* candidates handed out (tests) */
+
+uint64_t connindex_visits(void) { return visits; }
 
 static void index_free(struct conn_index *ix)
 {
@@ -189,6 +192,7 @@ struct conn_view *connindex_next(struct conn_cands *it)
 
 	if (!ix || (it->a < 0 && b < 0))
 		return NULL;
+	visits++;
 	if (it->a >= 0 && (b < 0 || it->a < b)) {
 		pick = it->a;
 		it->a = bucket_skip(ix, ix->next[it->a], &it->r);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/addr.h"
 
@@ -25,6 +26,8 @@ struct conn_cands {
  * visit of those).  false: out of memory (no candidates). */
 bool connindex_begin(struct pluto *p, const struct ip_addr *r, struct conn_cands *it);
 struct conn_view *connindex_next(struct conn_cands *it);
+/* Candidates connindex_next() handed out so far (tests). */
+uint64_t connindex_visits(void);
 /* Drop the cache (tests; the daemon at exit). */
 void connindex_flush(void);
 
