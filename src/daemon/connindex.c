@@ -182,6 +182,7 @@ bool connindex_begin(struct pluto *p, const struct ip_addr *r, struct conn_cands
 	it->r = *r;
 	it->a = ix ? bucket_skip(ix, ix->head[addr_hash(r) & (ix->nbuckets - 1)], r) : -1;
 	it->b = 0;
+	it->named_first = false;
 	return ix != NULL;
 }
 
@@ -193,7 +194,7 @@ struct conn_view *connindex_next(struct conn_cands *it)
 	if (!ix || (it->a < 0 && b < 0))
 		return NULL;
 	visits++;
-	if (it->a >= 0 && (b < 0 || it->a < b)) {
+	if (it->a >= 0 && (b < 0 || it->a < b || it->named_first)) {
 		pick = it->a;
 		it->a = bucket_skip(ix, ix->next[it->a], &it->r);
 	} else {
