@@ -86,6 +86,7 @@ static void test_rekey_chain_bounded(void)
 {
 	struct tn_net n;
 	unsigned rounds = 40, after;
+	struct ike_stats st;
 
 	tn_init(&n);
 	for (int i = 0; i < 2; i++)
@@ -101,6 +102,11 @@ static void test_rekey_chain_bounded(void)
 		t_fail(__FILE__, __LINE__, "B holds %u IKE SAs after %u rekeys without deletes", after, rounds);
 	/* and the peer still has a working IKE SA */
 	CHECK(n_ike(&n.p[0]) >= 1);
+	/* B deleted the old IKE SAs the peer left over: its rekeys got through */
+	ike_get_stats(n.p[1].e, &st);
+	if (st.established_ike < 1 + rounds / 2)
+		t_fail(__FILE__, __LINE__, "B: %llu IKE SAs established in %u rekey rounds",
+		       (unsigned long long)st.established_ike, rounds);
 	tn_free(&n);
 }
 
