@@ -221,7 +221,10 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
 		goto out;
 	}
-	if (!cookie_check_request(e, m, &ni, local, remote, halfopen_src_busy(e, &remote->addr), &proven))
+	/* a request over IKE_INIT_UNPROVEN_MAX is kept (for AUTH) only from a
+	 * peer that showed it receives at its address: forged ones stay small */
+	if (!cookie_check_request(e, m, &ni, local, remote,
+				  m->raw_len > IKE_INIT_UNPROVEN_MAX || halfopen_src_busy(e, &remote->addr), &proven))
 		goto out;
 	if (proven && halfopen_src_full(e, &remote->addr)) {
 		eng_drop(e, DROP_HALF_OPEN_SOURCE, "%u half-open IKE SAs from this address", e->cfg.max_halfopen_per_source);

@@ -26,6 +26,7 @@
 #define IKE_MAX_CHILD_SAS 128           /* default ike_engine_config.max_child_sas */
 #define IKE_MAX_REKEYS_IN_FLIGHT 8      /* default ike_engine_config.max_rekeys_in_flight */
 #define IKE_MAX_HALFOPEN_PER_SOURCE 16  /* default ike_engine_config.max_halfopen_per_source */
+#define IKE_INIT_UNPROVEN_MAX 2048     /* larger IKE_SA_INIT requests need a COOKIE */
 #define IKE_REKEYED_GRACE_MS 60000      /* a rekeyed IKE SA the peer has not deleted: we do */
 #define IKE_COOKIE_ROTATE_MS 120000     /* cookie secret lifetime (RFC 7296 §2.6) */
 #define IKE_COOKIE_GRACE_MS 10000       /* the previous secret is accepted this long */
