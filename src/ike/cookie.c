@@ -79,8 +79,8 @@ bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const s
 	struct ike_notify n;
 
 	*proven = false;
-	if (!force && !ike_cookies_required(e))
-		return true;
+	if (!ike_cookies_required(e) && (!force || e->cfg.ddos_unlimited))
+		return true;   /* ddos-mode=unlimited: never, as the administrator said */
 	cookie_use(e);
 	put_be32(spi, (uint32_t)(m->hdr.spi_i >> 32));
 	put_be32(spi + 4, (uint32_t)m->hdr.spi_i);

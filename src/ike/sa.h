@@ -526,7 +526,8 @@ bool halfopen_src_enter(struct ike_sa *sa, bool proven);
 void halfopen_src_leave(struct ike_sa *sa);
 
 /* True: go on (*proven: with a valid COOKIE); false: answered or dropped.
- * force: a COOKIE is required from this source whatever the threshold. */
+ * force: a COOKIE is required from this source whatever the threshold
+ * (except with ddos-mode=unlimited). */
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
 			  const struct ike_endpoint *local, const struct ike_endpoint *remote, bool force,
 			  bool *proven);

@@ -96,10 +96,32 @@ static void test_spoofed_victim_gets_in(void)
 	tn_free(&n);
 }
 
+/* ddos-mode=unlimited: never a COOKIE, so no bound per source either. */
+static void test_unlimited_no_cookies(void)
+{
+	struct ike_engine_config cfg = { .ddos_unlimited = true };
+	struct tn_net n;
+	struct ike_stats st;
+
+	tn_init(&n);
+	n.p[0].conn.uniqueids = n.p[1].conn.uniqueids = false;
+	ike_engine_free(n.p[1].e);
+	n.p[1].e = ike_engine_new(&tn_ops, &n.p[1], &cfg);
+	for (unsigned i = 0; i < 40; i++) {
+		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);
+		run_no_auth(&n);
+	}
+	ike_get_stats(n.p[1].e, &st);
+	CHECK_INT(st.cookies_sent, 0);
+	CHECK_INT(half_open(n.p[1].e), 40);
+	tn_free(&n);
+}
+
 int main(void)
 {
 	log_set_level(getenv("IKE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERROR);
 	RUN(test_one_source_cannot_fill_halfopen);
 	RUN(test_spoofed_victim_gets_in);
+	RUN(test_unlimited_no_cookies);
 	return t_done();
 }
