@@ -84,23 +84,24 @@ bool halfopen_src_enter(struct ike_sa *sa, bool proven)
 	}
 	s->total++;
 	s->proven += proven;
-	sa->src_count = proven ? 2 : 1;
+	sa->src_count = s;
+	sa->src_proven = proven;
 	return true;
 }
 
 /* sa leaves IKE_SA_INIT (established, failed, freed). */
 void halfopen_src_leave(struct ike_sa *sa)
 {
-	struct ike_engine *e = sa->e;
-	struct halfopen_src *s = sa->src_count ? src_find(e, &sa->remote.addr) : NULL;
+	struct halfopen_src *s = sa->src_count;
 
 	if (s) {
 		s->total--;
-		s->proven -= sa->src_count == 2;
+		s->proven -= sa->src_proven;
 		if (!s->total) {
-			sht_remove(&e->halfopen_src, s);
+			sht_remove(&sa->e->halfopen_src, s);
 			free(s);
 		}
 	}
-	sa->src_count = 0;
+	sa->src_count = NULL;
+	sa->src_proven = false;
 }

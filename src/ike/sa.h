@@ -174,6 +174,8 @@ enum ike_pending {
 	PEND_NEW_CHILD = 1 << 3,
 };
 
+struct halfopen_src;
+
 struct ike_sa {
 	struct ike_sa *next, *prev;        /* e->sas, in serial order */
 	struct ike_engine *e;
@@ -224,7 +226,8 @@ struct ike_sa {
 	struct op_sink rekey_op;           /* ike_rekey_ike() waiting */
 	unsigned successor;                /* the IKE SA a rekey replaced this one with */
 	unsigned predecessor;              /* the IKE SA the peer's rekey made this one from */
-	uint8_t src_count;                 /* counted for its source (halfopen.c): 1, 2 with a COOKIE */
+	struct halfopen_src *src_count;    /* its source's half-open count (halfopen.c), or NULL */
+	bool src_proven;                   /* counted there as made with a COOKIE */
 
 	/* timers (0 = off) */
 	uint64_t created, established_at;
