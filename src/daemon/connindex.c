@@ -9,11 +9,16 @@
  * The cache is rebuilt when any conn is added or deleted or any view built
  * or dropped (the generations of conndb.c and connview.c).  Conns whose view
  * fails to build (unoriented, a host name not resolved yet) are tried again
- * before each lookup, as the walk did: one that builds now moves the view
- * generation, and the cache follows. */
+ * before a lookup at most once every RETRY_FAILED_MS: one that builds now
+ * moves the view generation, and the cache follows.  Not before each
+ * lookup, as the walk did: each try of an unoriented conn asks the kernel
+ * for the host's addresses (getifaddrs, 0.1-0.4 ms) for both ends, and a
+ * forged IKE_SA_INIT is a lookup (100 such conns: 50 packets a second
+ * filled the event loop). */
 #include "daemon/connindex.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "config/conn.h"
 #include "daemon/conndb.h"
@@ -33,9 +38,23 @@ struct conn_index {
 	size_t n_any;
 	struct dconn **failed;         /* views that did not build */
 	size_t n_failed;
+	uint64_t retried_ms;           /* when they were last tried (monotonic) */
 };
 
+#define RETRY_FAILED_MS 1000
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 static struct conn_index *cache;   /* one daemon per process: rebuilt for another conndb */
+static uint64_t visits;            /* candidates handed out (tests) */
+
+uint64_t connindex_visits(void) { return visits; }
 
 static void index_free(struct conn_index *ix)
 {
@@ -116,6 +135,7 @@ static struct conn_index *index_build(struct pluto *p)
 		if (!names_peer(&ix->cand[i]->view->ike))
 			ix->any[ix->n_any++] = (int)i;
 	ix->db = p->db;
+	ix->retried_ms = mono_ms();
 	ix->db_gen = conndb_generation();
 	ix->view_gen = connview_generation();
 	return ix;
@@ -131,9 +151,13 @@ static const struct conn_index *index_get(struct pluto *p)
 {
 	if (index_valid(cache, p)) {
 		char err[256];
+		uint64_t now = mono_ms();
 
-		for (size_t i = 0; i < cache->n_failed; i++)
-			connview_get(p, cache->failed[i], err, sizeof(err));
+		if (cache->n_failed && now - cache->retried_ms >= RETRY_FAILED_MS) {
+			cache->retried_ms = now;
+			for (size_t i = 0; i < cache->n_failed; i++)
+				connview_get(p, cache->failed[i], err, sizeof(err));
+		}
 		if (index_valid(cache, p))
 			return cache;
 	}
@@ -158,6 +182,7 @@ bool connindex_begin(struct pluto *p, const struct ip_addr *r, struct conn_cands
 	it->r = *r;
 	it->a = ix ? bucket_skip(ix, ix->head[addr_hash(r) & (ix->nbuckets - 1)], r) : -1;
 	it->b = 0;
+	it->named_first = false;
 	return ix != NULL;
 }
 
@@ -168,7 +193,8 @@ struct conn_view *connindex_next(struct conn_cands *it)
 
 	if (!ix || (it->a < 0 && b < 0))
 		return NULL;
-	if (it->a >= 0 && (b < 0 || it->a < b)) {
+	visits++;
+	if (it->a >= 0 && (b < 0 || it->a < b || it->named_first)) {
 		pick = it->a;
 		it->a = bucket_skip(ix, ix->next[it->a], &it->r);
 	} else {

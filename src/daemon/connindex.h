@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/addr.h"
 
@@ -18,6 +19,7 @@ struct conn_cands {
 	struct ip_addr r;
 	int a;                  /* next candidate of r's bucket, -1 = none */
 	size_t b;               /* next of the any-peer list */
+	bool named_first;       /* all that name r (name order), then the others */
 };
 
 /* The views of the IKEv2, non-shunt conns that name peer address r or
@@ -25,6 +27,10 @@ struct conn_cands {
  * visit of those).  false: out of memory (no candidates). */
 bool connindex_begin(struct pluto *p, const struct ip_addr *r, struct conn_cands *it);
 struct conn_view *connindex_next(struct conn_cands *it);
+/* Are candidates that name the peer's address still to come? */
+static inline bool connindex_named_left(const struct conn_cands *it) { return it->a >= 0; }
+/* Candidates connindex_next() handed out so far (tests). */
+uint64_t connindex_visits(void);
 /* Drop the cache (tests; the daemon at exit). */
 void connindex_flush(void);
 

@@ -265,7 +265,11 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 	struct ike_conn *best = NULL;
 	int best_score = -1;
 
+	/* a conn that names the peer's address scores 2 (3 with its ID),
+	 * one that accepts any peer at most 1: those first, each group in
+	 * name order, give the choice of the walk in name order */
 	connindex_begin(p, &r->addr, &it);
+	it.named_first = true;
 	while ((v = connindex_next(&it)) != NULL) {
 		const struct ike_conn *ic = &v->ike;
 		int score = 0;
@@ -284,6 +288,11 @@ struct ike_conn *connview_for_peer(struct pluto *p, const struct ike_endpoint *l
 			best = &v->ike;
 			best_score = score;
 		}
+		/* ties go to the first: stop when no later one can score more
+		 * (a road-warrior concentrator's thousands of conns accept any
+		 * peer: an IKE_SA_INIT must not visit them all) */
+		if (best_score >= (connindex_named_left(&it) ? 2 : 0) + (peer ? 1 : 0))
+			break;
 	}
 	return best;
 }

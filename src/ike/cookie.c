@@ -72,19 +72,21 @@ static void cookie_use(struct ike_engine *e)
 }
 
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
-			  const struct ike_endpoint *local, const struct ike_endpoint *remote)
+			  const struct ike_endpoint *local, const struct ike_endpoint *remote, bool force,
+			  bool *proven)
 {
 	uint8_t spi[8], ck[COOKIE_LEN];
 	struct ike_notify n;
 
-	if (!ike_cookies_required(e))
-		return true;
+	*proven = false;
+	if (!ike_cookies_required(e) && (!force || e->cfg.ddos_unlimited))
+		return true;   /* ddos-mode=unlimited: never, as the administrator said */
 	cookie_use(e);
 	put_be32(spi, (uint32_t)(m->hdr.spi_i >> 32));
 	put_be32(spi + 4, (uint32_t)m->hdr.spi_i);
 	if (chain_notify(&m->outer, v2N_COOKIE, &n)) {
 		if (cookie_check(&e->cookie, ni->data, ni->len, &remote->addr, spi, n.data, n.data_len))
-			return true;
+			return *proven = true;
 		eng_drop(e, DROP_BAD_COOKIE, "IKE_SA_INIT with a wrong COOKIE");
 		return false;
 	}

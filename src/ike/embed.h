@@ -253,6 +253,9 @@ struct ike_engine_config {
 					* more are refused with NO_ADDITIONAL_SAS */
 	unsigned max_rekeys_in_flight; /* Child SAs a peer rekeyed without deleting yet
 					* (8): more rekeys get TEMPORARY_FAILURE */
+	unsigned max_halfopen_per_source; /* half-open IKE SAs of one source address (16):
+					* from then on it must send COOKIEs, and with
+					* as many made with COOKIEs it is dropped */
 };
 
 #endif

@@ -120,12 +120,15 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 		e->cfg.max_child_sas = IKE_MAX_CHILD_SAS;
 	if (!e->cfg.max_rekeys_in_flight)
 		e->cfg.max_rekeys_in_flight = IKE_MAX_REKEYS_IN_FLIGHT;
+	if (!e->cfg.max_halfopen_per_source)
+		e->cfg.max_halfopen_per_source = IKE_MAX_HALFOPEN_PER_SOURCE;
 	if (!cookie_secret_init(&e->cookie) || !resend_setup(e)) {
 		free(e);
 		return NULL;
 	}
 	e->last_deadline = UINT64_MAX;
 	sa_index_init(e);
+	halfopen_src_init(e);
 	return e;
 }
 
@@ -135,6 +138,7 @@ void ike_engine_free(struct ike_engine *e)
 		return;
 	while (e->sas)
 		ike_sa_free(e->sas);
+	halfopen_src_free(e);
 	sa_index_free(e);
 	cookie_secret_wipe(&e->cookie);
 	free(e);

@@ -240,11 +240,37 @@ void ccs_move_children(struct ike_sa *from, struct ike_sa *to)
 
 /* ---- responder ---- */
 
+/* The IKE SA the peer's rekey replaced with this one, not deleted yet:
+ * the peer must delete it (§2.18) before it rekeys again, or a peer that
+ * never deletes keeps one IKE SA per rekey up to the engine's cap.  One
+ * left over for longer than a retransmission timeout (the peer's delete
+ * was lost, or never sent) we delete ourselves, so that the peer's retry
+ * of this rekey gets through. */
+static bool predecessor_alive(struct ike_sa *sa)
+{
+	struct ike_sa *p = sa->predecessor ? ike_sa_by_serial(sa->e, sa->predecessor) : NULL;
+	uint64_t now = eng_now(sa->e);
+
+	if (!p || p->state == IKE_S_DEAD)
+		return false;
+	if (p->state == IKE_S_ESTABLISHED && now >= sa->established_at + IKE_REKEYED_GRACE_MS &&
+	    (!p->replace_at || p->replace_at > now)) {
+		p->replace_at = now;   /* its timer sends the delete */
+		ike_sa_dirty(p);
+	}
+	return true;
+}
+
 static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *x)
 {
 	struct chosen cs;
 	uint8_t grp[2];
 
+	if (predecessor_alive(sa)) {
+		sa->e->drops[DROP_IKE_REKEY_UNDELETED]++;
+		ccs_reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (!prop_select(&x->sa, sa->conn->ike, PROP_IKE, true, IKE_ESN_EITHER, &cs) || !cs.ike_spi) {
 		ccs_reply_error(sa, m->hdr.msgid, v2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;

@@ -165,6 +165,7 @@ static void rekey_ike_request_after(struct ike_sa *sa, struct ike_job *j)
 				NULL, 0);
 		goto out;
 	}
+	n->predecessor = sa->serial;
 	if (!rekey_ike_answer(sa, j, n)) {
 		ike_sa_free(n);
 		goto out;

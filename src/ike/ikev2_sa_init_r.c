@@ -126,6 +126,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	struct chosen ch;
 	struct ike_sa *sa = NULL;
 	struct ike_job *j;
+	bool proven;
 
 	if (!sap || !sa_init_decode(e, c, sap, &ke, &ni))
 		goto out;
@@ -134,8 +135,15 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 			 e->cfg.halfopen_none ? 0 : e->cfg.max_halfopen);
 		goto out;
 	}
-	if (!cookie_check_request(e, m, &ni, local, remote))
+	/* a request over IKE_INIT_UNPROVEN_MAX is kept (for AUTH) only from a
+	 * peer that showed it receives at its address: forged ones stay small */
+	if (!cookie_check_request(e, m, &ni, local, remote,
+				  m->raw_len > IKE_INIT_UNPROVEN_MAX || halfopen_src_busy(e, &remote->addr), &proven))
 		goto out;
+	if (proven && halfopen_src_full(e, &remote->addr)) {
+		eng_drop(e, DROP_HALF_OPEN_SOURCE, "%u half-open IKE SAs from this address", e->cfg.max_halfopen_per_source);
+		goto out;
+	}
 	if (e->n_sas >= e->cfg.max_ike_sas) {
 		eng_drop(e, DROP_TOO_MANY_SAS, "%zu IKE SAs", e->cfg.max_ike_sas);
 		goto out;
@@ -147,6 +155,7 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 		goto out;
 	sa->local = *local;
 	sa->remote = *remote;
+	halfopen_src_enter(sa, proven);
 	sa->spi_i = m->hdr.spi_i;
 	sa->encr = ch.encr;
 	sa->keybits = ch.keybits;

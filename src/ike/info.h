@@ -75,6 +75,8 @@ const struct ike_engine_config *ike_engine_get_config(const struct ike_engine *e
 	X(DROP_REKEY_LIMIT, "Child SA rekey limit (TEMPORARY_FAILURE)") \
 	X(DROP_REKEYED_IKE_SA, "CREATE_CHILD_SA on a rekeyed IKE SA") \
 	X(DROP_CRYPTO_BUSY, "crypto job queue full or job in progress") \
+	X(DROP_HALF_OPEN_SOURCE, "half-open IKE SAs of one source address (with COOKIEs)") \
+	X(DROP_IKE_REKEY_UNDELETED, "IKE SA rekey while its predecessor is not deleted (TEMPORARY_FAILURE)") \
 	X(DROP_OTHER, "other")
 
 #define IKE_DROP_ENUM(n, s) n,

@@ -86,12 +86,14 @@ bool pktset_add(struct pktset *ps, const uint8_t *p, size_t len)
 
 /* Keeps e->n_sas, e->n_halfopen and e->n_children: d = +1 when sa enters
  * the list or a state, -1 when it leaves them. */
-static void sa_tally(const struct ike_sa *sa, int d)
+static void sa_tally(struct ike_sa *sa, int d)
 {
 	struct ike_engine *e = sa->e;
 
 	if (sa->state == IKE_S_REKEY_LARVAL)
 		return;
+	if (d < 0 && sa->src_count)
+		halfopen_src_leave(sa);   /* leaves IKE_SA_INIT, or goes */
 	e->n_sas += (size_t)d;
 	e->n_children += (size_t)d * sa->n_est_children;
 	if (sa->state == IKE_S_NEW || sa->state == IKE_S_INIT_I || sa->state == IKE_S_INIT_R)

@@ -25,6 +25,9 @@
 #define IKE_FRAG_UNAUTH_BUDGET (8u << 20)   /* default ike_engine_config.frag_unauth_budget */
 #define IKE_MAX_CHILD_SAS 128           /* default ike_engine_config.max_child_sas */
 #define IKE_MAX_REKEYS_IN_FLIGHT 8      /* default ike_engine_config.max_rekeys_in_flight */
+#define IKE_MAX_HALFOPEN_PER_SOURCE 16  /* default ike_engine_config.max_halfopen_per_source */
+#define IKE_INIT_UNPROVEN_MAX 2048     /* larger IKE_SA_INIT requests need a COOKIE */
+#define IKE_REKEYED_GRACE_MS 60000      /* a rekeyed IKE SA the peer has not deleted: we do */
 #define IKE_COOKIE_ROTATE_MS 120000     /* cookie secret lifetime (RFC 7296 §2.6) */
 #define IKE_COOKIE_GRACE_MS 10000       /* the previous secret is accepted this long */
 
@@ -171,6 +174,8 @@ enum ike_pending {
 	PEND_NEW_CHILD = 1 << 3,
 };
 
+struct halfopen_src;
+
 struct ike_sa {
 	struct ike_sa *next, *prev;        /* e->sas, in serial order */
 	struct ike_engine *e;
@@ -220,6 +225,9 @@ struct ike_sa {
 	struct op_sink op;                 /* ike_initiate() waiting */
 	struct op_sink rekey_op;           /* ike_rekey_ike() waiting */
 	unsigned successor;                /* the IKE SA a rekey replaced this one with */
+	unsigned predecessor;              /* the IKE SA the peer's rekey made this one from */
+	struct halfopen_src *src_count;    /* its source's half-open count (halfopen.c), or NULL */
+	bool src_proven;                   /* counted there as made with a COOKIE */
 
 	/* timers (0 = off) */
 	uint64_t created, established_at;
@@ -294,6 +302,7 @@ struct ike_engine {
 	uint64_t replay_key;
 	uint8_t req_key[16];               /* key of the request hashes */
 	size_t frag_unauth_bytes;          /* fragments stored for SAs not yet authenticated */
+	struct sht halfopen_src;           /* half-open responder SAs per source (halfopen.c) */
 	uint64_t seq;                      /* event counter: created_seq/established_seq */
 	uint32_t job_seq;                  /* last crypto job id (job.c) */
 	unsigned refuse_ccs;               /* ike_test_refuse_ccs() */
@@ -522,8 +531,20 @@ void frag_budget_sync(struct ike_sa *sa);
 void cookie_timer(struct ike_engine *e, uint64_t now);
 uint64_t cookie_deadline(const struct ike_engine *e);
 /* Responder: true = proceed; false = answered with COOKIE (or dropped). */
+/* halfopen.c */
+void halfopen_src_init(struct ike_engine *e);
+void halfopen_src_free(struct ike_engine *e);
+bool halfopen_src_busy(const struct ike_engine *e, const struct ip_addr *a);
+bool halfopen_src_full(const struct ike_engine *e, const struct ip_addr *a);
+bool halfopen_src_enter(struct ike_sa *sa, bool proven);
+void halfopen_src_leave(struct ike_sa *sa);
+
+/* True: go on (*proven: with a valid COOKIE); false: answered or dropped.
+ * force: a COOKIE is required from this source whatever the threshold
+ * (except with ddos-mode=unlimited). */
 bool cookie_check_request(struct ike_engine *e, const struct ike_msg *m, const struct ike_nonce *ni,
-			  const struct ike_endpoint *local, const struct ike_endpoint *remote);
+			  const struct ike_endpoint *local, const struct ike_endpoint *remote, bool force,
+			  bool *proven);
 
 /* ---- collide.c: exchange collisions, retries, duplicates, DPD ---- */
 int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);

@@ -265,8 +265,11 @@ static void test_terminate_many(void)
 	enum { HALF_OPEN = 600 };
 	struct tn_net n;
 	size_t half = 0;
+	struct ike_engine_config cfg = { .max_halfopen_per_source = HALF_OPEN };
 
 	tn_init(&n);
+	ike_engine_free(n.p[1].e);               /* all from A's one address (halfopen.c) */
+	n.p[1].e = ike_engine_new(&tn_ops, &n.p[1], &cfg);
 	n.drop_all[1] = true;                    /* B's IKE_SA_INIT answers vanish */
 	for (unsigned i = 0; i < HALF_OPEN; i++) {
 		ike_initiate(n.p[0].e, &n.p[0].conn, NULL, NULL);

@@ -89,6 +89,13 @@ static void test_expiry_linear(void)
 	if (!CHECK(conns))
 		return;
 	scale_net(&n);
+	{
+		/* all from A's one address: past the per-source bound (halfopen.c) */
+		struct ike_engine_config cfg = { .max_halfopen_per_source = N };
+
+		ike_engine_free(n.p[1].e);
+		n.p[1].e = ike_engine_new(&tn_ops, &n.p[1], &cfg);
+	}
 	n.drop_all[1] = true;   /* B's answers vanish: each request leaves a half-open SA on B */
 	for (unsigned i = 0; i < N; i++)
 		up_one(&n, conns, i);
