@@ -17,6 +17,7 @@ void sadb_init(struct sadb *db)
 static void sa_free(struct sa_entry *sa)
 {
 	espc_free(sa->c);
+	replay_fini(&sa->rp);
 	free(sa);
 }
 
@@ -179,7 +180,11 @@ static struct sa_entry *sa_new(const struct dp_sa *cfg)
 	if (cfg->npairs)
 		memcpy(sa->pairs, cfg->pairs, cfg->npairs * sizeof(sa->pairs[0]));
 	sa->seq_out = cfg->first_seq;
-	replay_init(&sa->rp, cfg->replay_window);
+	/* an outbound SA checks no replays: no ring */
+	if (!replay_init(&sa->rp, cfg->dir == DP_DIR_IN ? cfg->replay_window : 0)) {
+		sa_free(sa);
+		return NULL;
+	}
 	return sa;
 }
 
