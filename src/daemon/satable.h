@@ -97,7 +97,7 @@ struct satable_child_info {
 };
 
 /* reqid_base/reqid_count: the range reqids come from (the daemon:
- * DP_REQID_BASE, DP_REQID_COUNT); count is at most 0x10000.  NULL on OOM. */
+ * DP_REQID_BASE, DP_REQID_COUNT); count is at most 0x100000.  NULL on OOM. */
 struct satable *satable_new(struct dataplane *dp, uint32_t reqid_base, uint32_t reqid_count);
 /* Fixed reqids (reqid= of a conn): fn(conn) gives a conn's own reqid, or 0
  * for one from the range.  Every (conn, selector set) of such a conn uses

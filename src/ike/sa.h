@@ -17,6 +17,10 @@
 #define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
 #define IKE_NONCE_LEN 32
 #define IKE_MAX_PKTS FRAG_MAX_TOTAL
+/* Default cap on IKE SAs (ike_engine_config.max_ike_sas): half-open ones
+ * have their own (max-halfopen-ike), so this bounds authenticated peers;
+ * at ~8 KiB per IKE SA + Child SA it is ~8 GiB (docs/PERFORMANCE.md). */
+#define IKE_MAX_SAS (1u << 20)
 
 /* Flood limits (docs/ARCHITECTURE.md "Floods"). */
 #define IKE_REPLAY_MAX 8                /* replays of one cached response */
