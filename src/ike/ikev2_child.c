@@ -282,10 +282,8 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	n->prf = cs.prf;
 	n->integ = cs.integ;
 	n->dh_group = cs.dh;
-	memcpy(n->ni, x->n.data, x->n.len);
-	n->ni_len = x->n.len;
-	n->nr_len = IKE_NONCE_LEN;
-	if (!crypto_random_ike_spi((uint8_t *)&n->spi_r) || !crypto_random(n->nr, n->nr_len) ||
+	if (!nonce_store(&n->ni, &n->ni_len, x->n.data, x->n.len) || !crypto_random_ike_spi((uint8_t *)&n->spi_r) ||
+	    !nonce_store(&n->nr, &n->nr_len, NULL, IKE_NONCE_LEN) ||
 	    !(n->dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(n->dh, x->ke.data, x->ke.len, &why)) ||
 	    !keys_ike_rekey_derive(n, sa, gir) || !(mb = malloc(sizeof(*mb)))) {
 		reply_error(sa, m->hdr.msgid, gir ? v2N_TEMPORARY_FAILURE : v2N_INVALID_SYNTAX, NULL, 0);
@@ -594,11 +592,8 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	n->prf = cs.prf;
 	n->integ = cs.integ;
 	n->dh_group = cs.dh;
-	memcpy(n->ni, sa->ccs.n, sa->ccs.n_len);
-	n->ni_len = sa->ccs.n_len;
-	memcpy(n->nr, x->n.data, x->n.len);
-	n->nr_len = x->n.len;
-	if (!keys_ike_rekey_derive(n, sa, gir)) {
+	if (!nonce_store(&n->ni, &n->ni_len, sa->ccs.n, sa->ccs.n_len) ||
+	    !nonce_store(&n->nr, &n->nr_len, x->n.data, x->n.len) || !keys_ike_rekey_derive(n, sa, gir)) {
 		secret_free(gir);
 		return "IKE rekey key derivation failed";
 	}

@@ -53,11 +53,8 @@ bool sa_init_send_request(struct ike_sa *sa)
 		goto out;
 	sa->spi_r = 0;
 	ike_sa_reindex(sa);
-	if (sa->ni_len == 0) {
-		sa->ni_len = IKE_NONCE_LEN;
-		if (!crypto_random(sa->ni, sa->ni_len))
-			goto out;
-	}
+	if (sa->ni_len == 0 && !nonce_store(&sa->ni, &sa->ni_len, NULL, IKE_NONCE_LEN))
+		goto out;
 	pub = dh_public(sa->dh, &publen);
 	sa->next_msgid = 0;
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, false);
@@ -261,11 +258,9 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	sa->prf = ch.prf;
 	sa->integ = ch.integ;
 	sa->dh_group = ch.dh;
-	memcpy(sa->ni, ni.data, ni.len);
-	sa->ni_len = ni.len;
-	sa->nr_len = IKE_NONCE_LEN;
 	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
+	if (!nonce_store(&sa->ni, &sa->ni_len, ni.data, ni.len) || !crypto_random_ike_spi((uint8_t *)&sa->spi_r) ||
+	    !nonce_store(&sa->nr, &sa->nr_len, NULL, IKE_NONCE_LEN) ||
 	    !(sa->dh = dh_new(dh_alg_get(ch.dh))) || !copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
 		goto fail;
 	ike_sa_reindex(sa);
@@ -374,10 +369,9 @@ void sa_init_recv_response(struct ike_sa *sa, struct ike_msg *m)
 	sa->keybits = ch.keybits;
 	sa->prf = ch.prf;
 	sa->integ = ch.integ;
-	memcpy(sa->nr, nr.data, nr.len);
-	sa->nr_len = nr.len;
 	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m->outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
+	if (!nonce_store(&sa->nr, &sa->nr_len, nr.data, nr.len) ||
+	    !copy_msg(&sa->init_resp, &sa->init_resp_len, m->raw, m->raw_len) || !keys_ike_derive(sa, gir)) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
 		goto out;

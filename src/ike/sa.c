@@ -164,6 +164,7 @@ void child_sa_free(struct child_sa *c)
 		if (c->ike->ccs.child == c)
 			c->ike->ccs.child = NULL;
 	}
+	free(c->coll_n);
 	secret_free(c->k_in_e);
 	secret_free(c->k_in_a);
 	secret_free(c->k_out_e);
@@ -229,6 +230,37 @@ static void reasm_free(struct frag_reasm **r)
 	*r = NULL;
 }
 
+bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len)
+{
+	free(*p);
+	*plen = 0;
+	if (!len || len > IKE_NONCE_MAX || !(*p = malloc(len)))
+		return (*p = NULL), false;
+	if (data)
+		memcpy(*p, data, len);
+	else if (!crypto_random(*p, len))
+		return free(*p), (*p = NULL), false;
+	*plen = len;
+	return true;
+}
+
+/* What an established IKE SA no longer needs: its DH private value (a
+ * rekey makes its own), the IKE_SA_INIT messages and SK_pi/SK_pr (the AUTH
+ * payloads are computed; a retransmitted IKE_AUTH request gets the cached
+ * response).  About 1.9 KiB per SA, docs/PERFORMANCE.md. */
+static void ike_sa_shed(struct ike_sa *sa)
+{
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
+	secret_free(sa->keys.sk_pi);
+	secret_free(sa->keys.sk_pr);
+	sa->keys.sk_pi = sa->keys.sk_pr = NULL;
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	if (!sa)
@@ -251,6 +283,9 @@ void ike_sa_free(struct ike_sa *sa)
 	dh_free(sa->dh);
 	free(sa->init_req);
 	free(sa->init_resp);
+	free(sa->ni);
+	free(sa->nr);
+	free(sa->coll_n);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
 	reasm_free(&sa->reasm_req);
@@ -298,6 +333,8 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	ike_sa_dirty(sa);
 	ike_sa_id_index(sa);
 	frag_budget_sync(sa);   /* established: its fragments leave the budget */
+	if (to == IKE_S_ESTABLISHED)
+		ike_sa_shed(sa);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
 }

@@ -114,7 +114,7 @@ struct child_sa {
 	 * rekey of `replaces` while rekeying it ourselves; coll_n is the lower
 	 * of that exchange's two nonces */
 	bool collided;
-	uint8_t coll_n[IKE_NONCE_MAX];
+	uint8_t *coll_n;                   /* nonce_store(), coll_len bytes */
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our rekeys */
@@ -202,8 +202,11 @@ struct ike_sa {
 	uint16_t encr, keybits, prf, integ, dh_group;
 	struct ike_algs algs;
 	struct ike_keys keys;
+	/* The exchange's own DH and the IKE_SA_INIT messages (AUTH signs
+	 * them) go when the SA is established (ike_sa_shed); the nonces stay
+	 * (uniqueids compares them), allocated to their size (nonce_store). */
 	struct dh *dh;
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;     /* IKE_SA_INIT messages, for AUTH */
 	size_t init_req_len, init_resp_len;
@@ -238,7 +241,7 @@ struct ike_sa {
 	 * answering the peer's rekey of this one while rekeying it ourselves,
 	 * and the lower of that exchange's nonces */
 	unsigned coll_serial;
-	uint8_t coll_n[IKE_NONCE_MAX];
+	uint8_t *coll_n;                   /* nonce_store(), coll_len bytes */
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our IKE rekeys */
@@ -301,6 +304,9 @@ struct ike_engine {
 };
 
 /* ---- sa.c ---- */
+/* *p (freed first) becomes a copy of len bytes of data, or len random
+ * bytes when data is NULL; len is 1..IKE_NONCE_MAX.  false: *p NULL, *plen 0. */
+bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator);  /* refs conn */
 void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callbacks */
 /* Tells the embedder (children deleted, ike_sa_deleted) then frees. */

@@ -1,0 +1,126 @@
+/* What an IKE SA keeps once established (issue 13, memory per SA): the DH
+ * private value, the IKE_SA_INIT messages and SK_pi/SK_pr go at
+ * establishment, the nonces are kept to their size; a retransmitted
+ * IKE_AUTH request still gets the cached answer, rekeys and deletes work.
+ * Two engines in one process (ike_testlib.h). */
+#include "ike_testlib.h"
+
+#include "ike/sa.h"
+
+/* 1 when sa holds nothing it sheds at establishment, 0 when it holds all
+ * of it, -1 for a mix. */
+static int shed(const struct ike_sa *sa)
+{
+	int gone = !sa->dh + !sa->init_req + !sa->init_resp + !sa->keys.sk_pi + !sa->keys.sk_pr;
+
+	return gone == 5 ? 1 : gone == 0 ? 0 : -1;
+}
+
+static bool keys_kept(const struct ike_sa *sa)
+{
+	return sa->keys.sk_d && sa->keys.sk_ei && sa->keys.sk_er && sa->ni && sa->nr &&
+	       sa->ni_len == IKE_NONCE_LEN && sa->nr_len == IKE_NONCE_LEN;
+}
+
+/* The responder sheds at IKE_AUTH; its response is lost; the initiator's
+ * retransmitted request gets the cached response, byte for byte. */
+static void test_shed_then_replay(void)
+{
+	struct tn_net n;
+	struct ike_stats st;
+	struct ike_sa *a, *b;
+	struct ike_sink s;
+
+	tn_init(&n);
+	s = tn_sink(&n.p[0]);
+	ike_initiate(n.p[0].e, &n.p[0].conn, NULL, &s);
+	tn_step(&n);               /* IKE_SA_INIT request to B */
+	b = n.p[1].e->sas;
+	CHECK(b && b->state == IKE_S_INIT_R);
+	if (!b)
+		goto out;
+	CHECK_INT(shed(b), 0);     /* half-open: everything AUTH needs is there */
+	tn_step(&n);               /* response to A; A sends IKE_AUTH */
+	a = n.p[0].e->sas;
+	CHECK(a && a->state == IKE_S_AUTH_I && a->init_req && a->init_resp && a->keys.sk_pi && !a->dh);
+	tn_step(&n);               /* IKE_AUTH to B: established on B */
+	CHECK(b->state == IKE_S_ESTABLISHED);
+	CHECK_INT(shed(b), 1);
+	CHECK(keys_kept(b));
+	CHECK(b->cache.valid && b->cache.pkts.n == 1);
+	tn_drop_queue(&n);         /* B's IKE_AUTH response lost */
+	tn_advance_to(&n, n.now + 500);
+	CHECK_INT(n.p[0].status, IKE_RC_OK);
+	ike_get_stats(n.p[1].e, &st);
+	CHECK_INT(st.cached_replays, 1);
+	CHECK(tn_established_pair(&n));
+	CHECK(tn_children_agree(&n));
+	CHECK_INT(n.p[1].n_child_installed, 1);
+	a = n.p[0].e->sas;
+	CHECK(a && a->state == IKE_S_ESTABLISHED && shed(a) == 1 && keys_kept(a));
+out:
+	tn_free(&n);
+}
+
+/* After shedding: an IKE SA rekey from either side (the new SA sheds too),
+ * a Child SA rekey, a liveness check and a delete. */
+static void test_shed_then_rekey_dpd_delete(void)
+{
+	struct tn_net n;
+	struct tn_snap a0;
+	unsigned up;
+
+	tn_init(&n);
+	tn_up(&n);
+	CHECK(tn_established_pair(&n));
+	for (int side = 0; side < 2; side++) {
+		a0 = tn_snap(&n.p[side]);
+		CHECK(ike_rekey_ike(n.p[side].e, a0.ike[0].serial, NULL));
+		tn_run(&n);
+		CHECK(tn_established_pair(&n));
+		CHECK(tn_snap(&n.p[side]).ike[0].serial != a0.ike[0].serial);
+		for (int i = 0; i < 2; i++) {
+			struct ike_sa *sa = n.p[i].e->sas;
+
+			CHECK(sa && !sa->next && sa->state == IKE_S_ESTABLISHED && shed(sa) == 1);
+			CHECK(sa && sa->ni && sa->nr && sa->ni_len == IKE_NONCE_LEN && sa->nr_len == IKE_NONCE_LEN);
+		}
+	}
+	a0 = tn_snap(&n.p[0]);
+	CHECK(ike_rekey_child(n.p[0].e, a0.child[0].serial, NULL));
+	tn_run(&n);
+	CHECK(tn_children_agree(&n));
+	CHECK(tn_snap(&n.p[0]).child[0].spi_in != a0.child[0].spi_in);
+	CHECK(ike_liveness(n.p[1].e, tn_snap(&n.p[1]).ike[0].serial));
+	CHECK_INT(n.n, 1);
+	tn_run(&n);
+	CHECK(tn_established_pair(&n));
+	up = n.p[1].n_ike_down;
+	CHECK(ike_terminate(n.p[0].e, &n.p[0].conn, NULL) == 1);
+	tn_run(&n);
+	CHECK_INT(tn_live(&n.p[0]), 0);
+	CHECK_INT(tn_live(&n.p[1]), 0);
+	CHECK_INT(n.p[1].n_ike_down, up + 1);
+	tn_free(&n);
+}
+
+/* nonce_store: exact copies, random ones, refused lengths. */
+static void test_nonce_store(void)
+{
+	uint8_t *p = NULL, big[IKE_NONCE_MAX + 1] = { 1, 2, 3 };
+	size_t len = 7;
+
+	CHECK(nonce_store(&p, &len, big, 3) && len == 3 && p && p[2] == 3);
+	CHECK(nonce_store(&p, &len, NULL, IKE_NONCE_MAX) && len == IKE_NONCE_MAX && p);
+	CHECK(!nonce_store(&p, &len, big, IKE_NONCE_MAX + 1) && !p && len == 0);
+	CHECK(!nonce_store(&p, &len, big, 0) && !p && len == 0);
+	free(p);
+}
+
+int main(void)
+{
+	RUN(test_shed_then_replay);
+	RUN(test_shed_then_rekey_dpd_delete);
+	RUN(test_nonce_store);
+	return t_done();
+}
