@@ -102,8 +102,8 @@ void child_line(struct child_sa *c, bool initiator)
 	bool nat = c->ike->nat_local || c->ike->nat_remote;
 	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24], what[48], line[600];
 
-	ts_text(&c->ts_l, l, sizeof(l));
-	ts_text(&c->ts_r, r, sizeof(r));
+	ts_text(c->ts_l, l, sizeof(l));
+	ts_text(c->ts_r, r, sizeof(r));
 	/* Libreswan: "initiator established Child SA using #1" for a new one,
 	 * "initiator rekeyed Child SA #2 using #1" for a rekey */
 	if (c->replaces)
@@ -165,8 +165,8 @@ bool auth_send_request(struct ike_sa *sa)
 	c->transport = sa->conn->transport;
 	ts_from_end(&sa->conn->local, &sa->local, &tsi);
 	ts_from_end(&sa->conn->remote, &sa->remote, &tsr);
-	c->ts_l = tsi;
-	c->ts_r = tsr;
+	if (!child_set_ts(c, &tsi, &tsr))
+		goto out;
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, false, sa->next_msgid, true);
 	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
 	if (sa->conn->initial_contact && !have_established(sa))
@@ -222,7 +222,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 {
 	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
 	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
-	struct ike_ts_payload tsi, tsr;
+	struct ike_ts_payload tsi, tsr, sel_l, sel_r;
 	struct chosen cs;
 	bool want_transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
 
@@ -234,8 +234,10 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	if (want_transport != sa->conn->transport)
 		return v2N_NO_PROPOSAL_CHOSEN;
 	/* conn local is TSr (the initiator's remote) */
-	if (!ts_select(sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
+	if (!ts_select(sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &sel_r, &sel_l))
 		return v2N_TS_UNACCEPTABLE;
+	if (!child_set_ts(c, &sel_l, &sel_r))
+		return v2N_TEMPORARY_FAILURE;
 	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
 	c->peer_no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
@@ -260,8 +262,8 @@ static void add_child_reply(struct msg_build *mb, struct child_sa *c, uint16_t e
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
 	ikeb_sa(&mb->b, &sap);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_l);
 }
 
 static void auth_fail_reply(struct ike_sa *sa, struct msg_build *mb, const char *why)
@@ -515,8 +517,8 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 		why = "malformed SA or TS in IKE_AUTH response";
 	else if (!prop_check_reply(sap, &sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
 		why = "IKE_AUTH response chose an ESP proposal we did not offer";
-	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
-		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
+	else if (!ts_within(&tsi, c->ts_l) || !ts_within(&tsr, c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
+		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, c->ts_l) || !ts_payload_eq(&tsr, c->ts_r))))
 		why = "IKE_AUTH response traffic selectors are not acceptable";
 	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)
 		why = "IKE_AUTH response mode (tunnel/transport) differs";
@@ -529,8 +531,8 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 	c->keybits = cs.keybits;
 	c->integ = cs.integ;
 	c->esn = cs.esn;
-	c->ts_l = tsi;
-	c->ts_r = tsr;
+	if (!child_set_ts(c, &tsi, &tsr))
+		return "out of memory";
 	if (!keys_child_derive(sa, c, true, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
 		return "Child SA key derivation failed";
 	return NULL;

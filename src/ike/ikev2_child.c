@@ -93,11 +93,15 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	child_sa_set_conn(c, conn);   /* old may go while the rekey is in flight */
 	c->transport = old ? old->transport : sa->conn->transport;
 	if (old) {
-		c->ts_l = old->ts_l;
-		c->ts_r = old->ts_r;
+		if (!child_set_ts(c, old->ts_l, old->ts_r))
+			goto out;
 	} else {
-		ts_from_end(&sa->conn->local, &sa->local, &c->ts_l);
-		ts_from_end(&sa->conn->remote, &sa->remote, &c->ts_r);
+		struct ike_ts_payload tl, tr;
+
+		ts_from_end(&sa->conn->local, &sa->local, &tl);
+		ts_from_end(&sa->conn->remote, &sa->remote, &tr);
+		if (!child_set_ts(c, &tl, &tr))
+			goto out;
 	}
 	sa->ccs.child = c;
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
@@ -125,8 +129,8 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
 	if (sa->ccs.dh)
 		add_ke(mb, sa->ccs.dh);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_l);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_r);
 	if (!old)
 		child_sa_line(c, 2, "initiating Child SA using IKE SA #%u", sa->serial);
 	ok = msg_send_request(mb);
@@ -201,6 +205,7 @@ struct ccs_msg {
 	bool have_ke, have_ts;
 	bool no_tfc;                     /* N(ESP_TFC_PADDING_NOT_SUPPORTED) */
 	struct ike_ts_payload tsi, tsr;
+	struct ike_ts_payload sel_l, sel_r;   /* responder: narrowed (ts_select) */
 };
 
 static bool ccs_decode(const struct ike_chain *ch, struct ccs_msg *x)
@@ -422,9 +427,14 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	c = child_sa_new(sa);
 	if (!c)
 		return;
-	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
+	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &x->sel_r, &x->sel_l)) {
 		child_sa_free(c);
 		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (!child_set_ts(c, &x->sel_l, &x->sel_r)) {
+		child_sa_free(c);
+		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	child_sa_set_conn(c, conn);
@@ -449,8 +459,8 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	ikeb_nonce(&mb->b, nr, sizeof(nr));
 	if (dh)
 		add_ke(mb, dh);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_l);
 	if (old && sa->e->ops->child_sa_outbound) {
 		c->out_pending = true;
 		c->out_at = eng_now(sa->e) + IKE_OUTBOUND_DELAY_MS;
@@ -527,7 +537,7 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	free(pl);
 	if (!chosen)
 		return "CREATE_CHILD_SA response chose an ESP proposal we did not offer";
-	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r) ||
+	if (!x->have_ts || !ts_within(&x->tsi, c->ts_l) || !ts_within(&x->tsr, c->ts_r) ||
 	    !ts_pairs_fit(&x->tsi, &x->tsr))
 		return "CREATE_CHILD_SA response traffic selectors are not acceptable";
 	if (sa->ccs.dh) {
@@ -538,8 +548,10 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	}
 	child_apply_chosen(c, &cs);
 	c->peer_no_tfc = x->no_tfc;
-	c->ts_l = x->tsi;
-	c->ts_r = x->tsr;
+	if (!child_set_ts(c, &x->tsi, &x->tsr)) {
+		secret_free(gir);
+		return "out of memory";
+	}
 	if (!keys_child_derive(sa, c, true, gir, sa->ccs.n, sa->ccs.n_len, x->n.data, x->n.len)) {
 		secret_free(gir);
 		return "Child SA key derivation failed";

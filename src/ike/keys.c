@@ -285,8 +285,8 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->out.dst = sa->remote.addr;
 	p->out.encr_key = c->k_out_e;
 	p->out.integ_key = c->k_out_a;
-	p->ts_local = &c->ts_l;
-	p->ts_remote = &c->ts_r;
+	p->ts_local = c->ts_l;
+	p->ts_remote = c->ts_r;
 }
 
 void child_install(struct child_sa *c)

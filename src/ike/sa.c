@@ -165,6 +165,7 @@ void child_sa_free(struct child_sa *c)
 			c->ike->ccs.child = NULL;
 	}
 	free(c->coll_n);
+	child_set_ts(c, NULL, NULL);
 	secret_free(c->k_in_e);
 	secret_free(c->k_in_a);
 	secret_free(c->k_out_e);
@@ -339,6 +340,32 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	return true;
 }
 
+static const struct ike_ts_payload ts_none;
+
+static size_t ts_size(const struct ike_ts_payload *t)
+{
+	return offsetof(struct ike_ts_payload, ts) + t->n * sizeof(t->ts[0]);
+}
+
+bool child_set_ts(struct child_sa *c, const struct ike_ts_payload *l, const struct ike_ts_payload *r)
+{
+	uint8_t *b = NULL;
+	size_t nl;
+
+	if (l && r && l->n <= IKE_TS_MAX && r->n <= IKE_TS_MAX) {
+		nl = ts_size(l);
+		if ((b = malloc(nl + ts_size(r)))) {
+			memcpy(b, l, nl);
+			memcpy(b + nl, r, ts_size(r));
+		}
+	}
+	if (c->ts_l != &ts_none)
+		free((void *)c->ts_l);
+	c->ts_l = b ? (const struct ike_ts_payload *)b : &ts_none;
+	c->ts_r = b ? (const struct ike_ts_payload *)(b + nl) : &ts_none;
+	return b || !l;
+}
+
 struct child_sa *child_sa_new(struct ike_sa *sa)
 {
 	struct child_sa *c = calloc(1, sizeof(*c)), **pp;
@@ -346,6 +373,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa)
 	if (!c)
 		return NULL;
 	c->ike = sa;
+	c->ts_l = c->ts_r = &ts_none;
 	c->serial = ++sa->e->next_serial;
 	c->state = CHILD_S_LARVAL;
 	c->created = eng_now(sa->e);

@@ -98,7 +98,10 @@ struct child_sa {
 	uint16_t encr, keybits, integ, dh;
 	bool esn, transport;
 	bool peer_no_tfc;                /* the peer sent ESP_TFC_PADDING_NOT_SUPPORTED */
-	struct ike_ts_payload ts_l, ts_r;
+	/* Negotiated selectors, both in one allocation sized to their
+	 * counts (child_set_ts; a struct ike_ts_payload is 644 bytes, most
+	 * Child SAs have one selector a side): read only ts[0 .. n-1] */
+	const struct ike_ts_payload *ts_l, *ts_r;
 	struct secret *k_in_e, *k_in_a, *k_out_e, *k_out_a;
 	uint64_t created, rekey_at, expire_at;
 	bool installed;
@@ -345,6 +348,9 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 /* A new SA that only carries an IKE SA rekey (not counted, never on the wire). */
 void ike_sa_make_larval(struct ike_sa *sa);
 struct child_sa *child_sa_new(struct ike_sa *sa);
+/* c's selectors become copies of l and r (none: n = 0 each, the state of
+ * a new Child SA).  false: out of memory, c keeps none. */
+bool child_set_ts(struct child_sa *c, const struct ike_ts_payload *l, const struct ike_ts_payload *r);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
 void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
 void child_sa_delete(struct child_sa *c);     /* dataplane callback if installed, then free */
