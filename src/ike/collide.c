@@ -277,8 +277,8 @@ void collide_uniqueids(struct ike_sa *sa)
 	lower_nonce(sa->ni, sa->ni_len, sa->nr, sa->nr_len, mine, &minelen);
 	/* the established SAs with the same peer ID (an index, not a walk),
 	 * in serial order */
-	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
-	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, sa->remote_id))
 		if (o != sa && !o->rekeyed && !o->redundant && o->conn == sa->conn)
 			serials[n++] = o->serial;
 	serials_sort(serials, n);

@@ -285,8 +285,8 @@ static void initial_contact(struct ike_sa *sa)
 
 	/* only those up before this IKE SA began: one that completed while
 	 * this one was negotiated cannot be what the peer forgot */
-	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
-	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, sa->remote_id))
 		if (o != sa && o->conn == sa->conn && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
 	serials_sort(serials, n);
@@ -399,7 +399,10 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH request: bad IDi, AUTH or SA", sa->serial);
 		goto out;
 	}
-	sa->remote_id = idi.id;
+	if (!ike_sa_set_remote_id(sa, &idi.id)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH request: out of memory", sa->serial);
+		goto out;
+	}
 	if (!switch_conn(sa, &idi.id, why, sizeof(why)) || !peer_id_ok(sa, &idi.id)) {
 		auth_fail_reply(sa, mb, why);
 		goto out;
@@ -563,7 +566,10 @@ void auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH response: bad IDr or AUTH", sa->serial);
 		return;
 	}
-	sa->remote_id = idr.id;
+	if (!ike_sa_set_remote_id(sa, &idr.id)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH response: out of memory", sa->serial);
+		return;
+	}
 	if (!peer_id_ok(sa, &idr.id)) {
 		snprintf(buf, sizeof(buf), "peer ID '%s' does not match the expected rightid", id_fmt(&idr.id, idb));
 		initiator_auth_failed(sa, buf);

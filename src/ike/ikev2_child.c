@@ -308,7 +308,8 @@ static void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_m
 	n->local = sa->local;
 	n->remote = sa->remote;
 	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
+	if (!ike_sa_set_remote_id(n, sa->remote_id))
+		log_error("\"%s\" #%u: out of memory: IKE SA #%u has no peer ID", sa->conn->name, sa->serial, n->serial);
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;
@@ -605,7 +606,8 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	n->integ = cs.integ;
 	n->dh_group = cs.dh;
 	if (!nonce_store(&n->ni, &n->ni_len, sa->ccs.n, sa->ccs.n_len) ||
-	    !nonce_store(&n->nr, &n->nr_len, x->n.data, x->n.len) || !keys_ike_rekey_derive(n, sa, gir)) {
+	    !nonce_store(&n->nr, &n->nr_len, x->n.data, x->n.len) || !keys_ike_rekey_derive(n, sa, gir) ||
+	    !ike_sa_set_remote_id(n, sa->remote_id)) {
 		secret_free(gir);
 		return "IKE rekey key derivation failed";
 	}
@@ -613,7 +615,6 @@ static const char *rekey_ike_response(struct ike_sa *sa, struct ccs_msg *x)
 	n->local = sa->local;
 	n->remote = sa->remote;
 	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;

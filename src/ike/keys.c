@@ -212,8 +212,8 @@ static void local_id(const struct ike_sa *sa, struct cy_id *id)
  * sent one (our own AUTH as initiator) the configured ID or address. */
 static void peer_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->remote_id.kind != ID_NONE)
-		*id = sa->remote_id;
+	if (sa->remote_id->kind != ID_NONE)
+		ike_sa_remote_id(sa, id);
 	else if (sa->conn->remote.id.kind != ID_NONE)
 		*id = sa->conn->remote.id;
 	else

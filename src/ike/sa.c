@@ -8,6 +8,8 @@
 
 #include "lib/log.h"
 
+static const struct cy_id id_none;     /* an IKE SA's remote_id until IKE_AUTH */
+
 static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
 		    uint64_t aged);
 static void child_ops_end(struct child_sa *c, uint64_t now);
@@ -131,6 +133,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->state = initiator ? IKE_S_NEW : IKE_S_INIT_R;
 	sa->initiator = initiator;
 	sa->conn = ike_conn_ref(conn);
+	sa->remote_id = &id_none;
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
 	sa_link(sa);
@@ -231,6 +234,29 @@ static void reasm_free(struct frag_reasm **r)
 	*r = NULL;
 }
 
+static size_t id_size(const struct cy_id *id)
+{
+	return offsetof(struct cy_id, data) + (id->len < ID_MAXLEN ? id->len : ID_MAXLEN);
+}
+
+bool ike_sa_set_remote_id(struct ike_sa *sa, const struct cy_id *id)
+{
+	struct cy_id *n = NULL;
+
+	if (id && id->kind != ID_NONE && (n = malloc(id_size(id))))
+		memcpy(n, id, id_size(id));
+	if (sa->remote_id != &id_none)
+		free((void *)sa->remote_id);
+	sa->remote_id = n ? n : &id_none;
+	return n || !id || id->kind == ID_NONE;
+}
+
+void ike_sa_remote_id(const struct ike_sa *sa, struct cy_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out, sa->remote_id, id_size(sa->remote_id));
+}
+
 bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len)
 {
 	free(*p);
@@ -287,6 +313,7 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->ni);
 	free(sa->nr);
 	free(sa->coll_n);
+	ike_sa_set_remote_id(sa, NULL);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
 	reasm_free(&sa->reasm_req);
@@ -584,7 +611,7 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i)
 	i->dh = sa->dh_group;
 	i->local = sa->local;
 	i->remote = sa->remote;
-	i->remote_id = sa->remote_id;
+	ike_sa_remote_id(sa, &i->remote_id);
 	i->created_ms = sa->created;
 	i->rekey_at_ms = sa->rekey_at;
 	i->replace_at_ms = sa->replace_at;

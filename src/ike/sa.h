@@ -199,7 +199,10 @@ struct ike_sa {
 	/* the peer's address as configured (%any for a responder's template),
 	 * or the one ike_initiate() was given: what ID_NONE means */
 	struct ip_addr peer_addr;
-	struct cy_id remote_id;
+	/* the peer's ID as authenticated, allocated to its length (a struct
+	 * cy_id is 280 bytes): set with ike_sa_set_remote_id, copied out with
+	 * ike_sa_remote_id; never NULL (kind ID_NONE until IKE_AUTH) */
+	const struct cy_id *remote_id;
 
 	/* negotiated */
 	uint16_t encr, keybits, prf, integ, dh_group;
@@ -310,6 +313,9 @@ struct ike_engine {
 /* *p (freed first) becomes a copy of len bytes of data, or len random
  * bytes when data is NULL; len is 1..IKE_NONCE_MAX.  false: *p NULL, *plen 0. */
 bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len);
+/* sa's remote_id becomes a copy of id.  false: out of memory (ID_NONE). */
+bool ike_sa_set_remote_id(struct ike_sa *sa, const struct cy_id *id);
+void ike_sa_remote_id(const struct ike_sa *sa, struct cy_id *out);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator);  /* refs conn */
 void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callbacks */
 /* Tells the embedder (children deleted, ike_sa_deleted) then frees. */

@@ -303,7 +303,7 @@ static uint64_t id_hash(const struct ike_engine *e, const struct cy_id *id)
 void ike_sa_id_index(struct ike_sa *sa)
 {
 	if (sa->state == IKE_S_ESTABLISHED)
-		sht_insert(&sa->e->sa_id, sa, id_hash(sa->e, &sa->remote_id));
+		sht_insert(&sa->e->sa_id, sa, id_hash(sa->e, sa->remote_id));
 	else
 		sht_remove(&sa->e->sa_id, sa);
 }
@@ -311,7 +311,7 @@ void ike_sa_id_index(struct ike_sa *sa)
 static struct ike_sa *id_from(struct ike_engine *e, struct ike_sa *sa, const struct cy_id *id)
 {
 	for (; sa; sa = sht_next(&e->sa_id, sa))
-		if (e->visits++, sa->state == IKE_S_ESTABLISHED && id_eq(&sa->remote_id, id))
+		if (e->visits++, sa->state == IKE_S_ESTABLISHED && id_eq(sa->remote_id, id))
 			return sa;
 	return NULL;
 }

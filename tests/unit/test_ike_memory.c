@@ -47,6 +47,15 @@ static void test_shed_then_replay(void)
 	CHECK(b->state == IKE_S_ESTABLISHED);
 	CHECK_INT(shed(b), 1);
 	CHECK(keys_kept(b));
+	{
+		/* the peer's ID, allocated to its length, reads back whole */
+		struct cy_id id;
+		char buf[ID_STRLEN];
+
+		ike_sa_remote_id(b, &id);
+		CHECK(id.kind == ID_FQDN && id_eq(&id, b->remote_id));
+		CHECK_STR(id_fmt(b->remote_id, buf), "@west.example");
+	}
 	CHECK(b->cache.valid && b->cache.pkts.n == 1);
 	tn_drop_queue(&n);         /* B's IKE_AUTH response lost */
 	tn_advance_to(&n, n.now + 500);
