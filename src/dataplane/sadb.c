@@ -530,8 +530,19 @@ void sadb_tick(struct sadb *db, uint64_t now_mono)
 void sadb_drop(struct sadb *db, struct sa_entry *sa, enum dp_drop why)
 {
 	__atomic_fetch_add(&db->drops[why], 1, __ATOMIC_RELAXED);   /* shared by the packet threads */
-	if (sa)
+	if (sa && sa->ctr.drops[why] != UINT32_MAX)
 		sa->ctr.drops[why]++;
+}
+
+void sa_counters_get(const struct sa_counters *c, struct dp_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->bytes = c->bytes;
+	out->packets = c->packets;
+	out->last_used = c->last_used;
+	out->add_time = c->add_time;
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		out->drops[i] = c->drops[i];
 }
 
 void sadb_drop_report(struct sadb *db, struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp,

@@ -31,7 +31,7 @@ static void test_child_rekey(void)
 	STEP(&f, "-sa 0x1001", "sa in 0x1002 r0; sa out 0x2002 r0; " AO " r0; " AI " r0");
 	CHECK(satable_next_deadline(t) == UINT64_MAX);
 	ci = satable_child_by_spi(t, 0x2002, NULL);
-	CHECK(ci && ci->serial == 2 && ci->in.encr_key == NULL && ci->out.encr_key == NULL);
+	CHECK(ci && ci->serial == 2 && ci->in.dir == DP_DIR_IN && ci->out.dir == DP_DIR_OUT);
 	CHECK(ci && ci->in.reqid == BASE && satable_child_policy(ci, DP_DIR_IN, 0)->reqid == BASE);
 	CHECK_INT(satable_child_del(t, 2, 7000), 0);      /* no successor: all at once */
 	STEP(&f, "-" AI " r0; -" AO " r0; -sa 0x2002; -sa 0x1002", "");
@@ -89,7 +89,7 @@ static void test_child_update(void)
 	i = find_sa(&f, 0x2001, &out.dst);
 	CHECK(i >= 0 && f.sa[i].dport == 40500);
 	CHECK_INT(satable_child_get(t, 1)->out.dport, 40500);
-	CHECK(satable_child_get(t, 1)->out.encr_key == NULL);
+	CHECK(addr_eq(&satable_child_get(t, 1)->out.dst, &out.dst));
 	CHECK_INT(satable_child_update(t, 9, &in, &out), -ENOENT);
 	addr_parse("192.0.2.9", &out.dst);
 	CHECK_INT(satable_child_update(t, 1, &in, &out), -EINVAL);
