@@ -88,6 +88,7 @@ struct sa_entry {
 	bool on_retry;
 	struct sa_entry *retry_next;
 	uint8_t npairs;             /* cfg.pairs copied: 0 = cfg.sel alone */
+	bool pair_is_sel;           /* one pair equal to cfg.sel: not copied (sa_pairs) */
 	struct dp_selector pairs[];
 };
 
