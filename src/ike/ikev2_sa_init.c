@@ -291,12 +291,11 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err;
 
 	if (chain_notify(&m->outer, v2N_COOKIE, &n)) {
-		if (sa->cookie_len || n.data_len > sizeof(sa->cookie)) {
-			eng_drop(sa->e, DROP_BAD_COOKIE, "#%u: second COOKIE request", sa->serial);
+		if (sa->cookie_len || n.data_len > IKE_COOKIE_MAX ||
+		    !nonce_store(&sa->cookie, &sa->cookie_len, n.data, n.data_len)) {
+			eng_drop(sa->e, DROP_BAD_COOKIE, "#%u: second or bad COOKIE request", sa->serial);
 			return;
 		}
-		memcpy(sa->cookie, n.data, n.data_len);
-		sa->cookie_len = n.data_len;
 		msg_request_done(sa);
 		log_info("\"%s\" #%u: received COOKIE, resending IKE_SA_INIT", sa->conn->name, sa->serial);
 		if (!sa_init_send_request(sa))

@@ -272,7 +272,7 @@ bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len)
 }
 
 /* What an established IKE SA no longer needs: its DH private value (a
- * rekey makes its own), the IKE_SA_INIT messages and SK_pi/SK_pr (the AUTH
+ * rekey makes its own), the IKE_SA_INIT messages, a COOKIE and SK_pi/SK_pr (the AUTH
  * payloads are computed; a retransmitted IKE_AUTH request gets the cached
  * response).  About 1.9 KiB per SA, docs/PERFORMANCE.md. */
 static void ike_sa_shed(struct ike_sa *sa)
@@ -286,6 +286,9 @@ static void ike_sa_shed(struct ike_sa *sa)
 	secret_free(sa->keys.sk_pi);
 	secret_free(sa->keys.sk_pr);
 	sa->keys.sk_pi = sa->keys.sk_pr = NULL;
+	free(sa->cookie);
+	sa->cookie = NULL;
+	sa->cookie_len = 0;
 }
 
 void ike_sa_free(struct ike_sa *sa)
@@ -313,6 +316,7 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->ni);
 	free(sa->nr);
 	free(sa->coll_n);
+	free(sa->cookie);
 	ike_sa_set_remote_id(sa, NULL);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);

@@ -16,6 +16,7 @@
 #define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
 #define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
 #define IKE_NONCE_LEN 32
+#define IKE_COOKIE_MAX 64         /* RFC 7296 §2.6: 1 to 64 octets */
 #define IKE_MAX_PKTS FRAG_MAX_TOTAL
 /* Default cap on IKE SAs (ike_engine_config.max_ike_sas): half-open ones
  * have their own (max-halfopen-ike), so this bounds authenticated peers;
@@ -216,7 +217,7 @@ struct ike_sa {
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;     /* IKE_SA_INIT messages, for AUTH */
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[64];
+	uint8_t *cookie;                   /* the responder's COOKIE (nonce_store), 1..IKE_COOKIE_MAX */
 	size_t cookie_len;
 
 	/* message ids (window 1) */
