@@ -160,7 +160,7 @@ bool auth_send_request(struct ike_sa *sa)
 		goto out;
 	}
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+	if (!c || !child_spi_alloc(c))
 		goto out;
 	c->transport = sa->conn->transport;
 	ts_from_end(&sa->conn->local, &sa->local, &tsi);
@@ -241,7 +241,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
 	c->peer_no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
-	if (!(c->spi_in = crypto_random_esp_spi()))
+	if (!child_spi_alloc(c))
 		return v2N_TEMPORARY_FAILURE;
 	return 0;
 }

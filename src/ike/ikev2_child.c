@@ -88,7 +88,7 @@ static bool send_child_req(struct ike_sa *sa, struct child_sa *old, uint16_t gro
 	if (!mb || !sap || !ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group))
 		goto out;
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+	if (!c || !child_spi_alloc(c))
 		goto out;
 	child_sa_set_conn(c, conn);   /* old may go while the rekey is in flight */
 	c->transport = old ? old->transport : sa->conn->transport;
@@ -442,7 +442,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	child_apply_chosen(c, &cs);
 	c->transport = transport;
 	c->peer_no_tfc = x->no_tfc;
-	if (!(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
+	if (!child_spi_alloc(c) || !crypto_random(nr, sizeof(nr)) ||
 	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
 	    !keys_child_derive(sa, c, false, gir, x->n.data, x->n.len, nr, sizeof(nr)) ||
 	    !(mb = malloc(sizeof(*mb)))) {

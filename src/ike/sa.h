@@ -94,6 +94,7 @@ struct child_sa {
 	struct ike_sa *ike;
 	unsigned serial;
 	struct hlink by_serial;            /* e->child_serial */
+	struct hlink by_spi;               /* e->child_spi, once child_spi_alloc() chose spi_in */
 	enum child_state state;
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
@@ -279,6 +280,9 @@ struct ike_engine {
 	 * every SA */
 	uint64_t hash_key;
 	struct sht sa_serial, sa_local, sa_peer, sa_id, sa_conn, child_serial;
+	struct sht child_spi;              /* Child SAs by spi_in: no two get the same */
+	const uint32_t *test_spis;         /* tests: child_spi_alloc draws these first */
+	size_t n_test_spis;
 	size_t n_foreign;                  /* Child SAs with a conn of their own (child_sa.conn) */
 	struct sa_heap timers;             /* IKE SAs by next deadline */
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
@@ -348,6 +352,11 @@ struct ike_sa *ike_sa_conn_first(struct ike_engine *e, const struct ike_conn *co
 struct ike_sa *ike_sa_conn_next(struct ike_engine *e, const struct ike_sa *sa);
 void ike_sa_conn_index(struct ike_sa *sa);    /* after sa->conn changed */
 void child_sa_index(struct child_sa *c);
+/* A random inbound SPI no other Child SA of the engine has, into
+ * c->spi_in (and its index).  0: none (out of randomness or memory).
+ * Random SPIs of 100,000 Child SAs collide about once: the dataplane then
+ * refused the second with EEXIST. */
+uint32_t child_spi_alloc(struct child_sa *c);
 void child_sa_unindex(struct child_sa *c);
 void sa_index_free(struct ike_engine *e);
 /* The one state-change function: checks the move, logs "from -> to". */
