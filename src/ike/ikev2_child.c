@@ -433,16 +433,11 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 		reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
-	if (!child_set_ts(c, &x->sel_l, &x->sel_r)) {
-		child_sa_free(c);
-		reply_error(sa, m->hdr.msgid, v2N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
 	child_sa_set_conn(c, conn);
 	child_apply_chosen(c, &cs);
 	c->transport = transport;
 	c->peer_no_tfc = x->no_tfc;
-	if (!child_spi_alloc(c) || !crypto_random(nr, sizeof(nr)) ||
+	if (!child_set_ts(c, &x->sel_l, &x->sel_r) || !child_spi_alloc(c) || !crypto_random(nr, sizeof(nr)) ||
 	    (cs.dh && (!(dh = dh_new(dh_alg_get(cs.dh))) || !(gir = dh_derive(dh, x->ke.data, x->ke.len, &why)))) ||
 	    !keys_child_derive(sa, c, false, gir, x->n.data, x->n.len, nr, sizeof(nr)) ||
 	    !(mb = malloc(sizeof(*mb)))) {
