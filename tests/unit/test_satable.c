@@ -3,6 +3,8 @@
  * calls made, in order, and the exact contents of the dataplane. */
 #include "satable_testlib.h"
 
+#include "lib/idpool.h"
+
 /* ---- scenarios -------------------------------------------------------------- */
 
 /* A Child rekey: #2 replaces #1 and inherits its reqid; the policies are
@@ -575,8 +577,38 @@ static void test_scale(void)
 	CHECK_INT(n_pol, 0);
 }
 
+/* The reqid pool of the daemon's size: more than 65,536 ids at once,
+ * distinct and in range; a freed one comes back only after the fresh ones. */
+static void test_reqid_pool(void)
+{
+	struct idpool p;
+	uint32_t id, last = 0;
+	static uint8_t seen[DP_REQID_COUNT / 8];
+	bool ok = true;
+
+	CHECK(!idpool_init(&p, DP_REQID_BASE, IDPOOL_MAX + 1));
+	if (!CHECK(idpool_init(&p, DP_REQID_BASE, DP_REQID_COUNT)))
+		return;
+	memset(seen, 0, sizeof(seen));
+	for (uint32_t i = 0; i < 100000 && ok; i++) {
+		uint32_t off;
+
+		ok = idpool_get(&p, &id) && id >= DP_REQID_BASE && (off = id - DP_REQID_BASE) < DP_REQID_COUNT &&
+		     !(seen[off / 8] & (1u << (off % 8)));
+		if (ok)
+			seen[off / 8] |= (uint8_t)(1u << (off % 8));
+		last = id;
+	}
+	CHECK(ok);
+	CHECK_INT(last, DP_REQID_BASE + 99999);
+	idpool_put(&p, DP_REQID_BASE + 70000);
+	CHECK(idpool_get(&p, &id) && id == DP_REQID_BASE + 100000);   /* fresh ones first */
+	idpool_fini(&p);
+}
+
 int main(void)
 {
+	RUN(test_reqid_pool);
 	RUN(test_child_rekey);
 	RUN(test_ike_rekey);
 	RUN(test_child_update);
