@@ -85,6 +85,8 @@ stop() {
 }
 dead() { ! kill -0 "$1" 2>/dev/null; }
 count() { cy_whack "$RESP" "$1" --globalstatus | sed -n 's/.*current\.states\.iketype\.authenticated=//p'; }
+# cpu_ticks PID: its user + system clock ticks so far
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 echo "ike_100k: sizes $SIZES, window $WINDOW, sources $SRCS x $PORTS ports; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
@@ -100,6 +102,8 @@ for n in $SIZES; do
 		${GEN_ARGS:-} -n "$n" 2>"$TMP/gen$n.err" | tail -1)
 	wait_until 30 test "$(count "$dir")" = "$(field established "$out")"
 	r1=$(rss_kb "$DPID")
+	c0=$(cpu_ticks "$DPID"); sleep 2; c1=$(cpu_ticks "$DPID")   # idle: all SAs up, no traffic
+	sleep "${HOLD_S:-0}"                                       # HOLD_S: time to look at it
 	est=$(count "$dir")
 	drops=$(cy_whack "$RESP" "$dir" --globalstatus | grep -i 'drop\|fail\|error' | grep -v '=0$' | tr '\n' ' ')
 	errs=$(grep -ci 'error\|fail\|cannot' "$dir/pluto.log")
@@ -111,6 +115,7 @@ for n in $SIZES; do
 		"log lines with error/fail: $errs; gen: failed=$(field failed "$out") retransmits=$(field retransmits "$out") $drops"
 	[ -s "$TMP/gen$n.err" ] && sed 's/^/    gen: /' "$TMP/gen$n.err" | head -5
 	stop
-	printf '%8s stopped in %.1f s\n' "$n" "$STOP_S"
+	printf '%8s idle CPU %d%% (2 s after the last SA), stopped in %.1f s\n' "$n" \
+		"$(( (c1 - c0) * 100 / $(getconf CLK_TCK) / 2 ))" "$STOP_S"
 done
 exit 0

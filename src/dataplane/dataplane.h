@@ -177,7 +177,8 @@ struct dp_policy {
 	X(DP_DROP_AWAITING_SA, "awaiting-sa") \
 	X(DP_DROP_SHUNT, "shunt-drop") \
 	X(DP_DROP_SHUNT_REJECT, "shunt-reject") \
-	X(DP_DROP_CLEARTEXT, "cleartext")
+	X(DP_DROP_CLEARTEXT, "cleartext") \
+	X(DP_DROP_LINK_SCOPE, "link-scope")
 
 #define DP_ENUM_ENTRY(name, str) name,
 enum dp_drop { DP_DROP_LIST(DP_ENUM_ENTRY) DP_DROP__COUNT };

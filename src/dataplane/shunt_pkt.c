@@ -96,3 +96,15 @@ size_t dp_reject_build(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
 		return 0;
 	return t.src.af == AF_INET ? reject4(pkt, &t, out, cap) : reject6(pkt, &t, out, cap);
 }
+
+bool dp_link_scoped(const struct ip_addr *a)
+{
+	const uint8_t *b = a->a;
+
+	if (a->af == AF_INET6)
+		return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || (b[0] == 0xff && (b[1] & 0x0f) <= 2);
+	if (a->af == AF_INET)
+		return (b[0] == 169 && b[1] == 254) || (b[0] == 224 && b[1] == 0 && b[2] == 0) ||
+		       (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255);
+	return false;
+}

@@ -3,6 +3,7 @@
 #ifndef CYGNET_DP_SHUNT_PKT_H
 #define CYGNET_DP_SHUNT_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,14 @@
  * malformed, an ICMP error itself, a non-first fragment, or from/to a
  * multicast, broadcast or unspecified address; or cap is too small. */
 size_t dp_reject_build(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
+
+/* Is a a destination that never leaves its link: IPv6 link-local unicast
+ * (fe80::/10) or multicast of interface or link scope (ffx1::, ffx2::),
+ * IPv4 link-local (169.254.0.0/16), local network control multicast
+ * (224.0.0.0/24) or the limited broadcast.  Such a packet read from the TUN
+ * was sent by this host on the TUN's own link (its router solicitations,
+ * MLD reports): no policy covers it, and resent in clear it went out the
+ * TUN again, read again, forever (a core at 100% on an idle daemon). */
+bool dp_link_scoped(const struct ip_addr *a);
 
 #endif

@@ -146,6 +146,10 @@ void us_shunt_pass(struct us *u, const uint8_t *pkt, size_t len)
 
 	if (!dp_tuple_parse(pkt, len, &t))
 		return;
+	if (dp_link_scoped(&t.dst)) {
+		__atomic_fetch_add(&u->db.drops[DP_DROP_LINK_SCOPE], 1, __ATOMIC_RELAXED);
+		return;
+	}
 	fd = u->clear_fd[t.dst.af == AF_INET6];
 	if (fd < 0 || sendto(fd, pkt, t.iplen, 0, (struct sockaddr *)&ss, addr_to_sockaddr(&t.dst, 0, &ss)) < 0)
 		__atomic_fetch_add(&u->db.drops[DP_DROP_TX_ERROR], 1, __ATOMIC_RELAXED);

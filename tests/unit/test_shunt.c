@@ -213,8 +213,38 @@ static void test_reject_never(void)
 	CHECK_INT(dp_reject_build(pkt, 10, out, sizeof(out)), 0);   /* not a packet */
 }
 
+/* Destinations that never leave the TUN's link are not resent in clear. */
+static void test_link_scoped(void)
+{
+	static const struct { int line; const char *addr; bool scoped; } rows[] = {
+		{ __LINE__, "ff02::2", true },            /* the TUN's router solicitation */
+		{ __LINE__, "ff02::16", true },           /* its MLD reports */
+		{ __LINE__, "ff01::1", true },
+		{ __LINE__, "fe80::1", true },
+		{ __LINE__, "febf::1", true },
+		{ __LINE__, "fec0::1", false },
+		{ __LINE__, "ff05::2", false },           /* site scope: routable */
+		{ __LINE__, "ff0e::1", false },
+		{ __LINE__, "2001:db8::1", false },
+		{ __LINE__, "169.254.1.1", true },
+		{ __LINE__, "224.0.0.22", true },
+		{ __LINE__, "224.0.1.1", false },
+		{ __LINE__, "255.255.255.255", true },
+		{ __LINE__, "203.0.113.255", false },
+		{ __LINE__, "192.0.2.1", false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ip_addr a;
+
+		if (!addr_parse(rows[i].addr, &a) || dp_link_scoped(&a) != rows[i].scoped)
+			t_fail(__FILE__, rows[i].line, "%s: want %s", rows[i].addr, rows[i].scoped ? "link-scoped" : "routable");
+	}
+}
+
 int main(void)
 {
+	RUN(test_link_scoped);
 	RUN(test_output_verdicts);
 	RUN(test_reject_ipv4);
 	RUN(test_reject_ipv6);
