@@ -17,18 +17,27 @@
 
 /* ---- SAs ------------------------------------------------------------------- */
 
-/* Adds sa with reqid; on success *keep is the SA as installed, without keys. */
-static int sa_add(struct satable *t, const struct dp_sa *sa, uint32_t reqid, struct dp_sa *keep)
+static void sa_keep(struct satable_sa *keep, const struct dp_sa *s)
+{
+	keep->spi = s->spi;
+	keep->reqid = s->reqid;
+	keep->dir = s->dir;
+	keep->src = s->src;
+	keep->dst = s->dst;
+	keep->sport = s->sport;
+	keep->dport = s->dport;
+}
+
+/* Adds sa with reqid; on success *keep is the SA as installed. */
+static int sa_add(struct satable *t, const struct dp_sa *sa, uint32_t reqid, struct satable_sa *keep)
 {
 	struct dp_sa s = *sa;
 	int rc;
 
 	s.reqid = reqid;
 	rc = t->dp->ops->add_sa(t->dp, &s);
-	s.encr_key = s.integ_key = NULL;
-	s.pairs = NULL;                 /* borrowed too */
 	if (rc == 0)
-		*keep = s;
+		sa_keep(keep, &s);
 	return rc;
 }
 
@@ -124,9 +133,8 @@ static int child_install(struct satable *t, struct sat_child *ch, const struct s
 	size_t n = c->npol;
 	int rc;
 
-	ch->info.out = c->out;
+	sa_keep(&ch->info.out, &c->out);
 	ch->info.out.reqid = reqid;
-	ch->info.out.encr_key = ch->info.out.integ_key = NULL;
 	ch->info.out_deferred = c->out_deferred && ch->req->nout > 0;
 	if ((rc = sa_add(t, &c->in, reqid, &ch->info.in)) < 0)
 		return rc;
@@ -237,7 +245,7 @@ int satable_child_del(struct satable *t, unsigned serial, uint64_t now_ms)
 }
 
 /* update_sa of one installed SA; the kept copy follows. */
-static int sa_update(struct satable *t, const struct dp_sa *sa, uint32_t reqid, struct dp_sa *keep)
+static int sa_update(struct satable *t, const struct dp_sa *sa, uint32_t reqid, struct satable_sa *keep)
 {
 	struct dp_sa s = *sa;
 	int rc;
@@ -246,10 +254,8 @@ static int sa_update(struct satable *t, const struct dp_sa *sa, uint32_t reqid, 
 		return -EINVAL;
 	s.reqid = reqid;
 	rc = t->dp->ops->update_sa(t->dp, &s);
-	s.encr_key = s.integ_key = NULL;
-	s.pairs = NULL;
 	if (rc == 0)
-		*keep = s;
+		sa_keep(keep, &s);
 	return rc;
 }
 

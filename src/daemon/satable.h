@@ -86,18 +86,28 @@ struct satable_child {
 	struct dp_policy pol_out[SATABLE_MAX_POL], pol_in[SATABLE_MAX_POL];
 };
 
+/* One SA of a Child SA as the table keeps it: what finds, updates and
+ * deletes it (a whole struct dp_sa is 216 bytes, and the dataplane keeps
+ * its own). */
+struct satable_sa {
+	uint32_t spi, reqid;
+	enum dp_dir dir;
+	struct ip_addr src, dst;
+	uint16_t sport, dport;          /* with UDP encapsulation */
+};
+
 /* An installed Child SA, as lookups return it (borrowed, read-only). */
 struct satable_child_info {
 	unsigned serial, ike_serial, replaces;
 	const void *conn;
 	uint32_t reqid;
-	struct dp_sa in, out;           /* as installed; keys NULL */
+	struct satable_sa in, out;      /* as installed */
 	bool out_deferred;              /* the outbound SA is not installed yet */
 	size_t npol;
 };
 
 /* reqid_base/reqid_count: the range reqids come from (the daemon:
- * DP_REQID_BASE, DP_REQID_COUNT); count is at most 0x10000.  NULL on OOM. */
+ * DP_REQID_BASE, DP_REQID_COUNT); count is at most 0x100000.  NULL on OOM. */
 struct satable *satable_new(struct dataplane *dp, uint32_t reqid_base, uint32_t reqid_count);
 /* Fixed reqids (reqid= of a conn): fn(conn) gives a conn's own reqid, or 0
  * for one from the range.  Every (conn, selector set) of such a conn uses

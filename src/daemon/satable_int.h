@@ -25,10 +25,19 @@ struct polkey {
 	uint8_t mark[8];
 };
 
+struct sat_ref;
+
 struct sat_pol {                       /* one policy key in the dataplane */
 	struct hnode node;
 	struct polkey key;
-	struct dp_policy inst;         /* what the dataplane has (installed) or had */
+	/* What the dataplane has (installed): the version of this holder
+	 * (never freed while it is the one: a holder goes through
+	 * sat_ref_release, which re-points or deletes first), with the reqid
+	 * and action it was installed with (a trap's action changes in place).
+	 * Not a copy of a 152-byte struct dp_policy per policy. */
+	const struct sat_ref *inst_ref;
+	uint32_t inst_reqid;
+	enum dp_action inst_action;
 	bool installed;
 	struct link kids, traps;       /* holders: Child SAs newest first, traps oldest first */
 };

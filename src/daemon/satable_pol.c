@@ -158,7 +158,7 @@ static bool trap_of_reqid(const struct dp_policy *v, uint32_t reqid)
  * to remove through them. */
 static int pol_del(struct satable *t, struct sat_pol *p, const struct dp_policy *gone)
 {
-	struct dp_policy d = p->inst;
+	struct dp_policy d = p->inst_ref->mine;
 	const struct dp_policy *tr = trap_of_reqid(gone, d.reqid) ? gone : NULL;
 
 	for (const struct link *l = p->traps.next; !tr && l != &p->traps; l = l->next)
@@ -169,7 +169,10 @@ static int pol_del(struct satable *t, struct sat_pol *p, const struct dp_policy 
 		d.tmpl_dst = tr->tmpl_dst;
 		d.mode = tr->mode;
 	}
+	d.reqid = p->inst_reqid;
+	d.action = p->inst_action;
 	p->installed = false;
+	p->inst_ref = NULL;
 	return t->dp->ops->del_policy(t->dp, &d);
 }
 
@@ -182,14 +185,19 @@ static int pol_sync(struct satable *t, struct sat_pol *p, const struct dp_policy
 	const struct sat_ref *want = t->closing ? NULL : pol_effective(p);
 	int rc = 0, r;
 
-	if (p->installed && want && p->inst.reqid == want->mine.reqid && p->inst.action == want->mine.action)
+	if (p->installed && want && p->inst_reqid == want->mine.reqid && p->inst_action == want->mine.action) {
+		/* the dataplane's version stays; it is named by a holder that stays */
+		p->inst_ref = want;
 		return 0;
+	}
 	if (p->installed)
 		rc = pol_del(t, p, gone);
 	if (want) {
 		keep_first(&rc, r = t->dp->ops->add_policy(t->dp, &want->mine));
 		if (r == 0) {
-			p->inst = want->mine;
+			p->inst_ref = want;
+			p->inst_reqid = want->mine.reqid;
+			p->inst_action = want->mine.action;
 			p->installed = true;
 		}
 	}

@@ -42,9 +42,11 @@
 #define DP_DECRYPTED_MARK 0x00200000u
 #define DP_SA_MAX_PAIRS 16          /* struct dp_sa.pairs */
 /* The reqids Cygnet gives its SAs and policies: DP_REQID_BASE and the
- * DP_REQID_COUNT after it (the SA table hands them out). */
+ * DP_REQID_COUNT after it (the SA table hands them out: one per Child SA
+ * with selectors of its own, so a responder with 100,000 road warriors
+ * needs 100,000 of them). */
 #define DP_REQID_BASE 0x43590000u
-#define DP_REQID_COUNT 0x10000u
+#define DP_REQID_COUNT 0x100000u
 /* A conn's reqid= is 1 to DP_REQID_MANUAL_MAX (Libreswan's manual range);
  * the kernel's acquires for those reach the daemon too, which knows the
  * conns that have one. */

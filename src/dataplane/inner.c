@@ -114,6 +114,7 @@ bool dp_tuple_link_scope(const struct dp_tuple *t)
 {
 	if (t->dst.af == AF_INET)
 		return (t->dst.a[0] & 0xf0) == 0xe0 ||             /* 224.0.0.0/4 */
+		       (t->dst.a[0] == 169 && t->dst.a[1] == 254) ||   /* 169.254.0.0/16 */
 		       (t->dst.a[0] == 255 && t->dst.a[1] == 255 && t->dst.a[2] == 255 && t->dst.a[3] == 255);
 	return t->dst.a[0] == 0xff ||                                /* ff00::/8 */
 	       (t->dst.a[0] == 0xfe && (t->dst.a[1] & 0xc0) == 0x80) ||   /* fe80::/10 */

@@ -22,8 +22,9 @@ struct dp_tuple {
  * exceeds len (the packet may be followed by TFC padding). */
 bool dp_tuple_parse(const uint8_t *p, size_t len, struct dp_tuple *t);
 bool dp_selector_match(const struct dp_selector *s, const struct dp_tuple *t);
-/* A packet whose scope is the link it was sent on: to a multicast or the
- * limited broadcast address, or from/to an IPv6 link-local address.  The
+/* A packet whose scope is the link it was sent on: to a multicast, the
+ * limited broadcast or an IPv4 link-local address, or from/to an IPv6
+ * link-local address.  The
  * host's own such packets on the TUN belong to no other link: passing
  * them in clear would send them back into the TUN (a loop). */
 bool dp_tuple_link_scope(const struct dp_tuple *t);

@@ -1,15 +1,28 @@
 #include "dataplane/replay.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-void replay_init(struct replay *r, uint32_t window)
+bool replay_init(struct replay *r, uint32_t window)
 {
 	memset(r, 0, sizeof(*r));
 	if (window > DP_MAX_REPLAY_WINDOW)
 		window = DP_MAX_REPLAY_WINDOW;
 	r->window = window;
 	r->nwords = (window + 63) / 64 + 1;
+	if (r->nwords > REPLAY_INLINE_WORDS && !(r->heap = calloc(r->nwords, sizeof(r->heap[0]))))
+		return false;
+	return true;
 }
+
+void replay_fini(struct replay *r)
+{
+	free(r->heap);
+	r->heap = NULL;
+}
+
+static inline uint64_t *ring(struct replay *r) { return r->heap ? r->heap : r->inline_bits; }
+static inline const uint64_t *ring_c(const struct replay *r) { return r->heap ? r->heap : r->inline_bits; }
 
 /* RFC 4303 Appendix A2.2.  With anti-replay off there is no window: the
  * receiver then assumes the sender is within 2^31 of the highest number. */
@@ -35,7 +48,7 @@ uint64_t replay_infer(const struct replay *r, uint32_t seq_lo, bool esn)
 static bool bit_test(const struct replay *r, uint64_t seq)
 {
 	uint64_t idx = seq % ((uint64_t)r->nwords * 64);
-	return r->bits[idx / 64] >> (idx % 64) & 1;
+	return ring_c(r)[idx / 64] >> (idx % 64) & 1;
 }
 
 enum replay_verdict replay_check(const struct replay *r, uint32_t seq_lo, bool esn, uint64_t *seq)
@@ -54,20 +67,20 @@ enum replay_verdict replay_check(const struct replay *r, uint32_t seq_lo, bool e
 
 void replay_update(struct replay *r, uint64_t seq)
 {
-	uint64_t bits = (uint64_t)r->nwords * 64, idx;
+	uint64_t bits = (uint64_t)r->nwords * 64, idx, *w = ring(r);
 
 	if (seq > r->top) {
 		uint64_t from = r->top / 64 + 1, to = seq / 64;
 		/* clear the words that the window slides over (at most all of them) */
 		if (to >= from && to - from + 1 >= r->nwords)
-			memset(r->bits, 0, sizeof(r->bits));
+			memset(w, 0, r->nwords * sizeof(w[0]));
 		else
-			for (uint64_t w = from; w <= to; w++)
-				r->bits[w % r->nwords] = 0;
+			for (uint64_t k = from; k <= to; k++)
+				w[k % r->nwords] = 0;
 		r->top = seq;
 	}
 	if (!r->window)
 		return;
 	idx = seq % bits;
-	r->bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+	w[idx / 64] |= (uint64_t)1 << (idx % 64);
 }

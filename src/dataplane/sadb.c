@@ -17,6 +17,7 @@ void sadb_init(struct sadb *db)
 static void sa_free(struct sa_entry *sa)
 {
 	espc_free(sa->c);
+	replay_fini(&sa->rp);
 	free(sa);
 }
 
@@ -83,18 +84,33 @@ static bool sel_within(const struct dp_selector *outer, const struct dp_selector
 	       (!outer->dport || outer->dport == in->dport);
 }
 
+static bool sel_same(const struct dp_selector *a, const struct dp_selector *b)
+{
+	return subnet_eq(&a->src, &b->src) && subnet_eq(&a->dst, &b->dst) && a->proto == b->proto &&
+	       a->sport == b->sport && a->dport == b->dport;
+}
+
+/* sa's selector pairs (none: its selector alone). */
+static const struct dp_selector *sa_pairs(const struct sa_entry *sa, unsigned *n)
+{
+	*n = sa->pair_is_sel ? 1 : sa->npairs;
+	return sa->pair_is_sel ? &sa->cfg.sel : sa->pairs;
+}
+
 static bool sa_fits(const struct sa_entry *sa, const struct pol_entry *p)
 {
-	const struct dp_selector *ss = &sa->cfg.sel, *ps = &p->pol.sel;
+	const struct dp_selector *ss = &sa->cfg.sel, *ps = &p->pol.sel, *pairs;
+	unsigned npairs;
 
+	pairs = sa_pairs(sa, &npairs);
 	if (addr_is_set(&p->pol.tmpl_dst) && !addr_eq(&p->pol.tmpl_dst, &sa->cfg.dst))
 		return false;
 	if (ss->dst.addr.af && (!subnet_within(&ss->src, &ps->src) || !subnet_within(&ss->dst, &ps->dst)))
 		return false;
-	for (unsigned i = 0; i < sa->npairs; i++)   /* pairs of both families have no cover */
-		if (sel_within(&sa->pairs[i], ps))
+	for (unsigned i = 0; i < npairs; i++)   /* pairs of both families have no cover */
+		if (sel_within(&pairs[i], ps))
 			return true;
-	return !sa->npairs;         /* none: its selector alone (unset: an SA without selectors) */
+	return !npairs;             /* none: its selector alone (unset: an SA without selectors) */
 }
 
 /* Every outbound policy points at the newest outbound SA of its reqid
@@ -162,7 +178,9 @@ static void repoint_removed(struct sadb *db, const struct sa_entry *sa)
 static struct sa_entry *sa_new(const struct dp_sa *cfg)
 {
 	const struct secret *ek = cfg->encr_key, *ik = cfg->integ_key;
-	struct sa_entry *sa = calloc(1, sizeof(*sa) + cfg->npairs * sizeof(sa->pairs[0]));
+	/* the usual Child SA has one pair, its selector: not kept twice */
+	bool one = cfg->npairs == 1 && sel_same(&cfg->pairs[0], &cfg->sel);
+	struct sa_entry *sa = calloc(1, sizeof(*sa) + (one ? 0 : cfg->npairs) * sizeof(sa->pairs[0]));
 
 	if (!sa)
 		return NULL;
@@ -175,11 +193,16 @@ static struct sa_entry *sa_new(const struct dp_sa *cfg)
 	sa->cfg = *cfg;
 	sa->cfg.encr_key = sa->cfg.integ_key = NULL;
 	sa->cfg.pairs = NULL;
-	sa->npairs = cfg->npairs;
-	if (cfg->npairs)
-		memcpy(sa->pairs, cfg->pairs, cfg->npairs * sizeof(sa->pairs[0]));
+	sa->pair_is_sel = one;
+	sa->npairs = one ? 0 : cfg->npairs;
+	if (sa->npairs)
+		memcpy(sa->pairs, cfg->pairs, sa->npairs * sizeof(sa->pairs[0]));
 	sa->seq_out = cfg->first_seq;
-	replay_init(&sa->rp, cfg->replay_window);
+	/* an outbound SA checks no replays: no ring */
+	if (!replay_init(&sa->rp, cfg->dir == DP_DIR_IN ? cfg->replay_window : 0)) {
+		sa_free(sa);
+		return NULL;
+	}
 	return sa;
 }
 
@@ -417,12 +440,14 @@ bool sadb_inbound_ok(const struct sadb *db, const struct sa_entry *sa, const str
 {
 	const struct sel_entry *e;
 	const struct sadb_rq *rq;
-	bool in_pair = !sa->npairs;
+	unsigned npairs;
+	const struct dp_selector *pairs = sa_pairs(sa, &npairs);
+	bool in_pair = !npairs;
 
 	if (sa->cfg.sel.src.addr.af && !dp_selector_match(&sa->cfg.sel, tp))
 		return false;
-	for (unsigned i = 0; i < sa->npairs && !in_pair; i++)
-		in_pair = dp_selector_match(&sa->pairs[i], tp);
+	for (unsigned i = 0; i < npairs && !in_pair; i++)
+		in_pair = dp_selector_match(&pairs[i], tp);
 	if (!in_pair)
 		return false;
 	if ((e = sel_table_lookup(&db->in_sel, tp)))
@@ -525,8 +550,19 @@ void sadb_tick(struct sadb *db, uint64_t now_mono)
 void sadb_drop(struct sadb *db, struct sa_entry *sa, enum dp_drop why)
 {
 	__atomic_fetch_add(&db->drops[why], 1, __ATOMIC_RELAXED);   /* shared by the packet threads */
-	if (sa)
+	if (sa && sa->ctr.drops[why] != UINT32_MAX)
 		sa->ctr.drops[why]++;
+}
+
+void sa_counters_get(const struct sa_counters *c, struct dp_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->bytes = c->bytes;
+	out->packets = c->packets;
+	out->last_used = c->last_used;
+	out->add_time = c->add_time;
+	for (int i = 0; i < DP_DROP__COUNT; i++)
+		out->drops[i] = c->drops[i];
 }
 
 void sadb_drop_report(struct sadb *db, struct sa_entry *sa, enum dp_drop why, const struct dp_tuple *tp,

@@ -59,12 +59,22 @@ struct sel_entry *sel_table_find(const struct sel_table *t, const struct dp_sele
 bool sel_better(const struct sel_entry *a, const struct sel_entry *b);
 
 /* ---- SAs --------------------------------------------------------------- */
+/* An SA's counters: struct dp_counters with 32-bit per-reason drops
+ * (saturating; they only feed rate-limited log lines): 96 bytes less per SA. */
+struct sa_counters {
+	uint64_t bytes, packets;
+	uint64_t last_used;
+	uint64_t add_time;
+	uint32_t drops[DP_DROP__COUNT];
+};
+void sa_counters_get(const struct sa_counters *c, struct dp_counters *out);
+
 struct sa_entry {
 	struct dp_sa cfg;           /* key pointers cleared */
 	struct espc *c;
 	struct replay rp;           /* inbound */
 	uint64_t seq_out;           /* outbound: last sequence number used */
-	struct dp_counters ctr;
+	struct sa_counters ctr;
 	uint64_t add_mono;          /* monotonic seconds at add */
 	bool soft_sent, hard_sent;  /* lifetime events emitted */
 	uint64_t report_ms;         /* inbound: last selector drop reported (inbound thread only) */
@@ -78,6 +88,7 @@ struct sa_entry {
 	bool on_retry;
 	struct sa_entry *retry_next;
 	uint8_t npairs;             /* cfg.pairs copied: 0 = cfg.sel alone */
+	bool pair_is_sel;           /* one pair equal to cfg.sel: not copied (sa_pairs) */
 	struct dp_selector pairs[];
 };
 

@@ -3,6 +3,7 @@
 #ifndef CYGNET_DP_SHUNT_PKT_H
 #define CYGNET_DP_SHUNT_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

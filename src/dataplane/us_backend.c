@@ -305,7 +305,7 @@ static int us_get_counters(struct dataplane *dp, uint32_t spi, const struct ip_a
 	pthread_rwlock_rdlock(&u->lock);
 	sa = sadb_find(&u->db, spi, dst);
 	if (sa)
-		*out = sa->ctr;
+		sa_counters_get(&sa->ctr, out);
 	pthread_rwlock_unlock(&u->lock);
 	return sa ? 0 : -ENOENT;
 }

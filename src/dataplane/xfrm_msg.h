@@ -15,8 +15,7 @@
 /* Cygnet's reqid range (DP_REQID_BASE, dataplane.h): at start-up and
  * shutdown the kernel backend removes only SAs and policies in it. */
 #define CY_REQID_BASE DP_REQID_BASE
-#define CY_REQID_MASK 0xffff0000u
-static inline int cy_reqid_ours(uint32_t reqid) { return (reqid & CY_REQID_MASK) == CY_REQID_BASE; }
+static inline int cy_reqid_ours(uint32_t reqid) { return reqid - CY_REQID_BASE < DP_REQID_COUNT; }
 
 /* Kernel algorithm names and ICV sizes for an SA's IANA transforms (from
  * the registry, src/alg/alg.h).

@@ -13,6 +13,7 @@ struct ccs_msg {
 	bool have_ke, have_ts;
 	bool no_tfc;                     /* N(ESP_TFC_PADDING_NOT_SUPPORTED) */
 	struct ike_ts_payload tsi, tsr;
+	struct ike_ts_payload sel_l, sel_r;   /* responder: narrowed (ts_select) */
 };
 
 /* ikev2_child.c */

@@ -24,7 +24,7 @@
 int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
-	int r = memcmp(a, b, n);
+	int r = n ? memcmp(a, b, n) : 0;
 
 	return r ? r : (alen > blen) - (alen < blen);
 }
@@ -43,6 +43,20 @@ static void lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b, size_t 
 	*outlen = len;
 }
 
+/* The same, kept in *out (allocated to its size, see nonce_store).  Out
+ * of memory: an empty nonce, which loses every comparison but one with
+ * another empty nonce (the collision still resolves, by the other rules). */
+static void keep_lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t **out,
+			     size_t *outlen)
+{
+	uint8_t low[IKE_NONCE_MAX];
+	size_t lowlen;
+
+	lower_nonce(a, alen, b, blen, low, &lowlen);
+	if (!lowlen || !nonce_store(out, outlen, low, lowlen))
+		*outlen = 0;
+}
+
 /* ---- Child SA rekey collision (§2.8.1) ---- */
 
 void collide_child_note(struct child_sa *c, const struct child_sa *old, const uint8_t *ni, size_t nilen,
@@ -50,7 +64,7 @@ void collide_child_note(struct child_sa *c, const struct child_sa *old, const ui
 {
 	c->collided = true;
 	c->replaces = old->serial;
-	lower_nonce(ni, nilen, nr, nrlen, c->coll_n, &c->coll_len);
+	keep_lower_nonce(ni, nilen, nr, nrlen, &c->coll_n, &c->coll_len);
 	log_info("\"%s\" #%u: rekey collision: the peer rekeys Child SA #%u too; answered with #%u",
 		 child_conn(c)->name, c->ike->serial, old->serial, c->serial);
 }
@@ -119,7 +133,7 @@ static void set_coll(struct ike_sa *sa, unsigned serial)
 void collide_ike_note(struct ike_sa *old, const struct ike_sa *n)
 {
 	set_coll(old, n->serial);
-	lower_nonce(n->ni, n->ni_len, n->nr, n->nr_len, old->coll_n, &old->coll_len);
+	keep_lower_nonce(n->ni, n->ni_len, n->nr, n->nr_len, &old->coll_n, &old->coll_len);
 	log_info("\"%s\" #%u: rekey collision: the peer rekeys IKE SA #%u too; answered with #%u",
 		 old->conn->name, old->serial, old->serial, n->serial);
 }
@@ -263,8 +277,8 @@ void collide_uniqueids(struct ike_sa *sa)
 	lower_nonce(sa->ni, sa->ni_len, sa->nr, sa->nr_len, mine, &minelen);
 	/* the established SAs with the same peer ID (an index, not a walk),
 	 * in serial order */
-	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
-	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, sa->remote_id))
 		if (o != sa && !o->rekeyed && !o->redundant && o->conn == sa->conn)
 			serials[n++] = o->serial;
 	serials_sort(serials, n);

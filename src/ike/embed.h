@@ -242,7 +242,7 @@ struct ike_engine_config {
 	unsigned ddos_threshold;       /* half-open IKE SAs before COOKIEs (25000) */
 	bool ddos_busy;                /* ddos-mode=busy: always cookies */
 	bool ddos_unlimited;           /* ddos-mode=unlimited: never cookies */
-	size_t max_ike_sas;            /* hard cap (65536) */
+	size_t max_ike_sas;            /* hard cap (0: IKE_MAX_SAS, sa.h) */
 	unsigned max_halfopen;         /* max-halfopen-ike: half-open IKE SAs before new
 					* IKE_SA_INIT requests are dropped (0: 50000) */
 	bool halfopen_none;            /* max-halfopen-ike=0: every new IKE_SA_INIT is dropped */

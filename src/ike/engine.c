@@ -111,7 +111,7 @@ struct ike_engine *ike_engine_new(const struct ike_ops *ops, void *ctx, const st
 	if (!e->cfg.ddos_threshold)
 		e->cfg.ddos_threshold = 25000;
 	if (!e->cfg.max_ike_sas)
-		e->cfg.max_ike_sas = 65536;
+		e->cfg.max_ike_sas = IKE_MAX_SAS;
 	if (!e->cfg.max_halfopen)
 		e->cfg.max_halfopen = 50000;
 	if (!e->cfg.frag_unauth_budget)

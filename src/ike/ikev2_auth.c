@@ -102,8 +102,8 @@ void child_line(struct child_sa *c, bool initiator)
 	bool nat = c->ike->nat_local || c->ike->nat_remote;
 	char l[2 * ADDR_STRLEN + 24], r[2 * ADDR_STRLEN + 24], what[48], line[600];
 
-	ts_text(&c->ts_l, l, sizeof(l));
-	ts_text(&c->ts_r, r, sizeof(r));
+	ts_text(c->ts_l, l, sizeof(l));
+	ts_text(c->ts_r, r, sizeof(r));
 	/* Libreswan: "initiator established Child SA using #1" for a new one,
 	 * "initiator rekeyed Child SA #2 using #1" for a rekey */
 	if (c->replaces)
@@ -160,13 +160,13 @@ bool auth_send_request(struct ike_sa *sa)
 		goto out;
 	}
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+	if (!c || !child_spi_alloc(c))
 		goto out;
 	c->transport = sa->conn->transport;
 	ts_from_end(&sa->conn->local, &sa->local, &tsi);
 	ts_from_end(&sa->conn->remote, &sa->remote, &tsr);
-	c->ts_l = tsi;
-	c->ts_r = tsr;
+	if (!child_set_ts(c, &tsi, &tsr))
+		goto out;
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_AUTH, false, sa->next_msgid, true);
 	ikeb_raw(&mb->b, IKEV2_PL_IDi, false, body, blen);
 	if (sa->conn->initial_contact && !have_established(sa))
@@ -222,7 +222,7 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 {
 	const struct pl_view *vi = ike_chain_find(ch, IKEV2_PL_TSi, NULL);
 	const struct pl_view *vr = ike_chain_find(ch, IKEV2_PL_TSr, NULL);
-	struct ike_ts_payload tsi, tsr;
+	struct ike_ts_payload tsi, tsr, sel_l, sel_r;
 	struct chosen cs;
 	bool want_transport = chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL);
 
@@ -234,12 +234,14 @@ static uint16_t responder_child(struct ike_sa *sa, const struct ike_chain *ch, s
 	if (want_transport != sa->conn->transport)
 		return v2N_NO_PROPOSAL_CHOSEN;
 	/* conn local is TSr (the initiator's remote) */
-	if (!ts_select(sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &c->ts_r, &c->ts_l))
+	if (!ts_select(sa->conn, &sa->local, &sa->remote, &tsi, &tsr, &sel_r, &sel_l))
 		return v2N_TS_UNACCEPTABLE;
+	if (!child_set_ts(c, &sel_l, &sel_r))
+		return v2N_TEMPORARY_FAILURE;
 	child_apply_chosen(c, &cs);
 	c->transport = want_transport;
 	c->peer_no_tfc = chain_notify(ch, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL);
-	if (!(c->spi_in = crypto_random_esp_spi()))
+	if (!child_spi_alloc(c))
 		return v2N_TEMPORARY_FAILURE;
 	return 0;
 }
@@ -260,8 +262,8 @@ static void add_child_reply(struct msg_build *mb, struct child_sa *c, uint16_t e
 		ikeb_notify(&mb->b, IKEV2_PROTO_NONE, NULL, 0, v2N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	prop_build_chosen(&cs, PROP_ESP, c->spi_in, 0, &sap);
 	ikeb_sa(&mb->b, &sap);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_l);
 }
 
 static void auth_fail_reply(struct ike_sa *sa, struct msg_build *mb, const char *why)
@@ -283,8 +285,8 @@ static void initial_contact(struct ike_sa *sa)
 
 	/* only those up before this IKE SA began: one that completed while
 	 * this one was negotiated cannot be what the peer forgot */
-	for (struct ike_sa *o = ike_sa_id_first(sa->e, &sa->remote_id); o && n < 64;
-	     o = ike_sa_id_next(sa->e, o, &sa->remote_id))
+	for (struct ike_sa *o = ike_sa_id_first(sa->e, sa->remote_id); o && n < 64;
+	     o = ike_sa_id_next(sa->e, o, sa->remote_id))
 		if (o != sa && o->conn == sa->conn && o->established_seq < sa->created_seq)
 			serials[n++] = o->serial;
 	serials_sort(serials, n);
@@ -397,7 +399,10 @@ void auth_recv_request(struct ike_sa *sa, struct ike_msg *m)
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH request: bad IDi, AUTH or SA", sa->serial);
 		goto out;
 	}
-	sa->remote_id = idi.id;
+	if (!ike_sa_set_remote_id(sa, &idi.id)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH request: out of memory", sa->serial);
+		goto out;
+	}
 	if (!switch_conn(sa, &idi.id, why, sizeof(why)) || !peer_id_ok(sa, &idi.id)) {
 		auth_fail_reply(sa, mb, why);
 		goto out;
@@ -515,8 +520,8 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 		why = "malformed SA or TS in IKE_AUTH response";
 	else if (!prop_check_reply(sap, sa->conn->esp, PROP_ESP, false, sa->conn->esn, &cs))
 		why = "IKE_AUTH response chose an ESP proposal we did not offer";
-	else if (!ts_within(&tsi, &c->ts_l) || !ts_within(&tsr, &c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
-		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, &c->ts_l) || !ts_payload_eq(&tsr, &c->ts_r))))
+	else if (!ts_within(&tsi, c->ts_l) || !ts_within(&tsr, c->ts_r) || !ts_pairs_fit(&tsi, &tsr) ||
+		 (!sa->conn->narrowing && (!ts_payload_eq(&tsi, c->ts_l) || !ts_payload_eq(&tsr, c->ts_r))))
 		why = "IKE_AUTH response traffic selectors are not acceptable";
 	else if (chain_notify(ch, v2N_USE_TRANSPORT_MODE, NULL) != c->transport)
 		why = "IKE_AUTH response mode (tunnel/transport) differs";
@@ -529,8 +534,8 @@ static const char *initiator_child(struct ike_sa *sa, const struct ike_chain *ch
 	c->keybits = cs.keybits;
 	c->integ = cs.integ;
 	c->esn = cs.esn;
-	c->ts_l = tsi;
-	c->ts_r = tsr;
+	if (!child_set_ts(c, &tsi, &tsr))
+		return "out of memory";
 	if (!keys_child_derive(sa, c, true, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
 		return "Child SA key derivation failed";
 	return NULL;
@@ -561,7 +566,10 @@ void auth_recv_response(struct ike_sa *sa, struct ike_msg *m)
 		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH response: bad IDr or AUTH", sa->serial);
 		return;
 	}
-	sa->remote_id = idr.id;
+	if (!ike_sa_set_remote_id(sa, &idr.id)) {
+		eng_drop(sa->e, DROP_MALFORMED_PAYLOAD, "#%u: IKE_AUTH response: out of memory", sa->serial);
+		return;
+	}
 	if (!peer_id_ok(sa, &idr.id)) {
 		snprintf(buf, sizeof(buf), "peer ID '%s' does not match the expected rightid", id_fmt(&idr.id, idb));
 		initiator_auth_failed(sa, buf);

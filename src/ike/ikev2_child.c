@@ -85,16 +85,20 @@ bool ccs_send_child_now(struct ike_sa *sa, struct child_sa *old, uint16_t group,
 	if (!ccs_begin(sa, old ? CCS_REKEY_CHILD : CCS_NEW_CHILD, group, dh) || !mb || !sap)
 		goto out;
 	c = child_sa_new(sa);
-	if (!c || !(c->spi_in = crypto_random_esp_spi()))
+	if (!c || !child_spi_alloc(c))
 		goto out;
 	child_sa_set_conn(c, conn);   /* old may go while the rekey is in flight */
 	c->transport = old ? old->transport : sa->conn->transport;
 	if (old) {
-		c->ts_l = old->ts_l;
-		c->ts_r = old->ts_r;
+		if (!child_set_ts(c, old->ts_l, old->ts_r))
+			goto out;
 	} else {
-		ts_from_end(&sa->conn->local, &sa->local, &c->ts_l);
-		ts_from_end(&sa->conn->remote, &sa->remote, &c->ts_r);
+		struct ike_ts_payload tl, tr;
+
+		ts_from_end(&sa->conn->local, &sa->local, &tl);
+		ts_from_end(&sa->conn->remote, &sa->remote, &tr);
+		if (!child_set_ts(c, &tl, &tr))
+			goto out;
 	}
 	sa->ccs.child = c;
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, false, sa->next_msgid, true);
@@ -122,8 +126,8 @@ bool ccs_send_child_now(struct ike_sa *sa, struct child_sa *old, uint16_t group,
 	ikeb_nonce(&mb->b, sa->ccs.n, sa->ccs.n_len);
 	if (sa->ccs.dh)
 		ccs_add_ke(mb, sa->ccs.dh);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_l);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_r);
 	if (!old)
 		child_sa_line(c, 2, "initiating Child SA using IKE SA #%u", sa->serial);
 	ok = msg_send_request(mb);
@@ -378,7 +382,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, struct ccs_msg *
 	c = child_sa_new(sa);
 	if (!c)
 		return;
-	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &c->ts_r, &c->ts_l)) {
+	if (!conn || !ts_select(conn, &sa->local, &sa->remote, &x->tsi, &x->tsr, &x->sel_r, &x->sel_l)) {
 		child_sa_free(c);
 		ccs_reply_error(sa, m->hdr.msgid, v2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
@@ -435,7 +439,7 @@ static const char *child_response(struct ike_sa *sa, struct ccs_msg *x)
 	free(pl);
 	if (!chosen)
 		return "CREATE_CHILD_SA response chose an ESP proposal we did not offer";
-	if (!x->have_ts || !ts_within(&x->tsi, &c->ts_l) || !ts_within(&x->tsr, &c->ts_r) ||
+	if (!x->have_ts || !ts_within(&x->tsi, c->ts_l) || !ts_within(&x->tsr, c->ts_r) ||
 	    !ts_pairs_fit(&x->tsi, &x->tsr))
 		return "CREATE_CHILD_SA response traffic selectors are not acceptable";
 	if (sa->ccs.dh && (!x->have_ke || x->ke.group != sa->ccs.dh_group))

@@ -139,10 +139,8 @@ static bool rekey_ike_answer(struct ike_sa *sa, struct ike_job *j, struct ike_sa
 	n->prf = j->ch.prf;
 	n->integ = j->ch.integ;
 	n->dh_group = j->ch.dh;
-	memcpy(n->ni, j->ni, j->ni_len);
-	n->ni_len = j->ni_len;
-	memcpy(n->nr, j->nr, j->nr_len);
-	n->nr_len = j->nr_len;
+	if (!nonce_store(&n->ni, &n->ni_len, j->ni, j->ni_len) || !nonce_store(&n->nr, &n->nr_len, j->nr, j->nr_len))
+		return false;
 	keys_ike_take(n, &j->algs, &j->keys);
 	ike_sa_reindex(n);
 	mb_begin(mb, sa, IKEV2_EXCH_CREATE_CHILD_SA, true, j->msgid, true);
@@ -173,7 +171,8 @@ static void rekey_ike_request_after(struct ike_sa *sa, struct ike_job *j)
 	n->local = sa->local;
 	n->remote = sa->remote;
 	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
+	if (!ike_sa_set_remote_id(n, sa->remote_id))
+		log_error("\"%s\" #%u: out of memory: IKE SA #%u has no peer ID", sa->conn->name, sa->serial, n->serial);
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;
@@ -239,8 +238,8 @@ static bool child_answer(struct ike_sa *sa, struct ike_job *j, struct child_sa *
 	ikeb_nonce(&mb->b, j->nr, j->nr_len);
 	if (j->dh)
 		ccs_add_ke(mb, j->dh);
-	ikeb_ts(&mb->b, IKEV2_PL_TSi, &c->ts_r);
-	ikeb_ts(&mb->b, IKEV2_PL_TSr, &c->ts_l);
+	ikeb_ts(&mb->b, IKEV2_PL_TSi, c->ts_r);
+	ikeb_ts(&mb->b, IKEV2_PL_TSr, c->ts_l);
 	if (old && sa->e->ops->child_sa_outbound) {
 		c->out_pending = true;
 		c->out_at = eng_now(sa->e) + IKE_OUTBOUND_DELAY_MS;
@@ -307,7 +306,7 @@ void ccs_child_request_job(struct ike_sa *sa, uint32_t msgid, struct child_sa *c
 	struct ike_job *j = job_new(sa, JOB_CHILD, child_request_after);
 	uint8_t nr[IKE_NONCE_LEN];
 
-	if (!j || !(c->spi_in = crypto_random_esp_spi()) || !crypto_random(nr, sizeof(nr)) ||
+	if (!j || !child_set_ts(c, &x->sel_l, &x->sel_r) || !child_spi_alloc(c) || !crypto_random(nr, sizeof(nr)) ||
 	    !child_job_keys(sa, j, cs) || (cs->dh && !job_set_peer_ke(j, x->ke.data, x->ke.len)))
 		goto fail;
 	j->dh_alg = cs->dh ? dh_alg_get(cs->dh) : NULL;
@@ -371,8 +370,8 @@ static const char *child_response_finish(struct ike_sa *sa, struct ike_job *j)
 		return "no pending Child SA";
 	child_apply_chosen(c, &j->ch);
 	c->peer_no_tfc = cx->no_tfc;
-	c->ts_l = cx->tsi;
-	c->ts_r = cx->tsr;
+	if (!child_set_ts(c, &cx->tsi, &cx->tsr))
+		return "out of memory";
 	keys_child_take(c, true, &j->ck);
 	sa->ccs.child = NULL;
 	if (sa->ccs.kind == CCS_REKEY_CHILD)
@@ -439,15 +438,14 @@ static const char *rekey_ike_response_finish(struct ike_sa *sa, struct ike_job *
 	n->prf = j->ch.prf;
 	n->integ = j->ch.integ;
 	n->dh_group = j->ch.dh;
-	memcpy(n->ni, j->ni, j->ni_len);
-	n->ni_len = j->ni_len;
-	memcpy(n->nr, j->nr, j->nr_len);
-	n->nr_len = j->nr_len;
+	if (!nonce_store(&n->ni, &n->ni_len, j->ni, j->ni_len) || !nonce_store(&n->nr, &n->nr_len, j->nr, j->nr_len))
+		return "out of memory";
 	keys_ike_take(n, &j->algs, &j->keys);
 	n->local = sa->local;
 	n->remote = sa->remote;
 	ike_sa_reindex(n);
-	n->remote_id = sa->remote_id;
+	if (!ike_sa_set_remote_id(n, sa->remote_id))
+		return "out of memory";
 	n->peer_addr = sa->peer_addr;
 	n->frag_ok = sa->frag_ok;
 	n->nat_local = sa->nat_local;

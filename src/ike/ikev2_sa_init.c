@@ -50,11 +50,8 @@ static bool init_request_build(struct ike_sa *sa)
 		goto out;
 	sa->spi_r = 0;
 	ike_sa_reindex(sa);
-	if (sa->ni_len == 0) {
-		sa->ni_len = IKE_NONCE_LEN;
-		if (!crypto_random(sa->ni, sa->ni_len))
-			goto out;
-	}
+	if (sa->ni_len == 0 && !nonce_store(&sa->ni, &sa->ni_len, NULL, IKE_NONCE_LEN))
+		goto out;
 	pub = dh_public(sa->dh, &publen);
 	sa->next_msgid = 0;
 	mb_begin(mb, sa, IKEV2_EXCH_IKE_SA_INIT, false, 0, false);
@@ -220,12 +217,11 @@ static void notify_only_response(struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err;
 
 	if (chain_notify(&m->outer, v2N_COOKIE, &n)) {
-		if (sa->cookie_len || n.data_len > sizeof(sa->cookie)) {
-			eng_drop(sa->e, DROP_BAD_COOKIE, "#%u: second COOKIE request", sa->serial);
+		if (sa->cookie_len || n.data_len > IKE_COOKIE_MAX ||
+		    !nonce_store(&sa->cookie, &sa->cookie_len, n.data, n.data_len)) {
+			eng_drop(sa->e, DROP_BAD_COOKIE, "#%u: second or bad COOKIE request", sa->serial);
 			return;
 		}
-		memcpy(sa->cookie, n.data, n.data_len);
-		sa->cookie_len = n.data_len;
 		msg_request_done(sa);
 		log_info("\"%s\" #%u: received COOKIE, resending IKE_SA_INIT", sa->conn->name, sa->serial);
 		if (!sa_init_send_request(sa))
@@ -290,11 +286,10 @@ static void init_response_after(struct ike_sa *sa, struct ike_job *j)
 	sa->keybits = j->ch.keybits;
 	sa->prf = j->ch.prf;
 	sa->integ = j->ch.integ;
-	memcpy(sa->nr, nr.data, nr.len);
-	sa->nr_len = nr.len;
 	sa->frag_ok = sa->conn->fragmentation && chain_notify(&m.outer, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	keys_ike_take(sa, &j->algs, &j->keys);
-	if (!sa_init_copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
+	if (!nonce_store(&sa->nr, &sa->nr_len, nr.data, nr.len) ||
+	    !sa_init_copy_msg(&sa->init_resp, &sa->init_resp_len, m.raw, m.raw_len)) {
 		msg_request_done(sa);
 		ike_sa_fail(sa, IKE_RC_FAILED, "key derivation failed");
 		return;

@@ -162,11 +162,9 @@ void sa_init_recv_request(struct ike_engine *e, struct ike_msg *m, const struct 
 	sa->prf = ch.prf;
 	sa->integ = ch.integ;
 	sa->dh_group = ch.dh;
-	memcpy(sa->ni, ni.data, ni.len);
-	sa->ni_len = ni.len;
-	sa->nr_len = IKE_NONCE_LEN;
 	sa->frag_ok = conn->fragmentation && chain_notify(c, v2N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	if (!crypto_random_ike_spi((uint8_t *)&sa->spi_r) || !crypto_random(sa->nr, sa->nr_len) ||
+	if (!nonce_store(&sa->ni, &sa->ni_len, ni.data, ni.len) || !crypto_random_ike_spi((uint8_t *)&sa->spi_r) ||
+	    !nonce_store(&sa->nr, &sa->nr_len, NULL, IKE_NONCE_LEN) ||
 	    !sa_init_copy_msg(&sa->init_req, &sa->init_req_len, m->raw, m->raw_len))
 		goto fail;
 	ike_sa_reindex(sa);

@@ -204,8 +204,8 @@ static void local_id(const struct ike_sa *sa, struct cy_id *id)
  * sent one (our own AUTH as initiator) the configured ID or address. */
 static void peer_id(const struct ike_sa *sa, struct cy_id *id)
 {
-	if (sa->remote_id.kind != ID_NONE)
-		*id = sa->remote_id;
+	if (sa->remote_id->kind != ID_NONE)
+		ike_sa_remote_id(sa, id);
 	else if (sa->conn->remote.id->kind != ID_NONE)
 		*id = *sa->conn->remote.id;
 	else
@@ -277,8 +277,8 @@ void child_params_fill(const struct child_sa *c, struct ike_child_params *p)
 	p->out.dst = sa->remote.addr;
 	p->out.encr_key = c->k_out_e;
 	p->out.integ_key = c->k_out_a;
-	p->ts_local = &c->ts_l;
-	p->ts_remote = &c->ts_r;
+	p->ts_local = c->ts_l;
+	p->ts_remote = c->ts_r;
 }
 
 void child_install(struct child_sa *c)

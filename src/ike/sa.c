@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 
+
 static void ops_end(struct op_sink *rekey, bool replaced, const char *conn, unsigned serial, const char *kind,
 		    uint64_t aged);
 static void child_ops_end(struct child_sa *c, uint64_t now);
@@ -133,6 +134,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	sa->state = initiator ? IKE_S_NEW : IKE_S_INIT_R;
 	sa->initiator = initiator;
 	sa->conn = ike_conn_ref(conn);
+	sa->remote_id = &id_none;
 	sa->peer_addr = conn->remote.addr;
 	sa->created = eng_now(e);
 	sa_link(sa);
@@ -166,6 +168,8 @@ void child_sa_free(struct child_sa *c)
 		if (c->ike->ccs.child == c)
 			c->ike->ccs.child = NULL;
 	}
+	free(c->coll_n);
+	child_set_ts(c, NULL, NULL);
 	secret_free(c->k_in_e);
 	secret_free(c->k_in_a);
 	secret_free(c->k_out_e);
@@ -231,6 +235,63 @@ static void reasm_free(struct frag_reasm **r)
 	*r = NULL;
 }
 
+static size_t id_size(const struct cy_id *id)
+{
+	return offsetof(struct cy_id, data) + (id->len < ID_MAXLEN ? id->len : ID_MAXLEN);
+}
+
+bool ike_sa_set_remote_id(struct ike_sa *sa, const struct cy_id *id)
+{
+	struct cy_id *n = NULL;
+
+	if (id && id->kind != ID_NONE && (n = malloc(id_size(id))))
+		memcpy(n, id, id_size(id));
+	if (sa->remote_id != &id_none)
+		free((void *)sa->remote_id);
+	sa->remote_id = n ? n : &id_none;
+	return n || !id || id->kind == ID_NONE;
+}
+
+void ike_sa_remote_id(const struct ike_sa *sa, struct cy_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out, sa->remote_id, id_size(sa->remote_id));
+}
+
+bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len)
+{
+	free(*p);
+	*plen = 0;
+	if (!len || len > IKE_NONCE_MAX || !(*p = malloc(len)))
+		return (*p = NULL), false;
+	if (data)
+		memcpy(*p, data, len);
+	else if (!crypto_random(*p, len))
+		return free(*p), (*p = NULL), false;
+	*plen = len;
+	return true;
+}
+
+/* What an established IKE SA no longer needs: its DH private value (a
+ * rekey makes its own), the IKE_SA_INIT messages, a COOKIE and SK_pi/SK_pr (the AUTH
+ * payloads are computed; a retransmitted IKE_AUTH request gets the cached
+ * response).  About 1.9 KiB per SA, docs/PERFORMANCE.md. */
+static void ike_sa_shed(struct ike_sa *sa)
+{
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
+	secret_free(sa->keys.sk_pi);
+	secret_free(sa->keys.sk_pr);
+	sa->keys.sk_pi = sa->keys.sk_pr = NULL;
+	free(sa->cookie);
+	sa->cookie = NULL;
+	sa->cookie_len = 0;
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	if (!sa)
@@ -253,6 +314,11 @@ void ike_sa_free(struct ike_sa *sa)
 	dh_free(sa->dh);
 	free(sa->init_req);
 	free(sa->init_resp);
+	free(sa->ni);
+	free(sa->nr);
+	free(sa->coll_n);
+	free(sa->cookie);
+	ike_sa_set_remote_id(sa, NULL);
 	pktset_clear(&sa->out.pkts);
 	pktset_clear(&sa->cache.pkts);
 	reasm_free(&sa->reasm_req);
@@ -300,8 +366,36 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	ike_sa_dirty(sa);
 	ike_sa_id_index(sa);
 	frag_budget_sync(sa);   /* established: its fragments leave the budget */
+	if (to == IKE_S_ESTABLISHED)
+		ike_sa_shed(sa);
 	log_debug("\"%s\" #%u: %s -> %s", sa->conn->name, sa->serial, ike_state_name(from), ike_state_name(to));
 	return true;
+}
+
+static const struct ike_ts_payload ts_none;
+
+static size_t ts_size(const struct ike_ts_payload *t)
+{
+	return offsetof(struct ike_ts_payload, ts) + t->n * sizeof(t->ts[0]);
+}
+
+bool child_set_ts(struct child_sa *c, const struct ike_ts_payload *l, const struct ike_ts_payload *r)
+{
+	uint8_t *b = NULL;
+	size_t nl;
+
+	if (l && r && l->n <= IKE_TS_MAX && r->n <= IKE_TS_MAX) {
+		nl = ts_size(l);
+		if ((b = malloc(nl + ts_size(r)))) {
+			memcpy(b, l, nl);
+			memcpy(b + nl, r, ts_size(r));
+		}
+	}
+	if (c->ts_l != &ts_none)
+		free((void *)c->ts_l);
+	c->ts_l = b ? (const struct ike_ts_payload *)b : &ts_none;
+	c->ts_r = b ? (const struct ike_ts_payload *)(b + nl) : &ts_none;
+	return b || !l;
 }
 
 struct child_sa *child_sa_new(struct ike_sa *sa)
@@ -311,6 +405,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa)
 	if (!c)
 		return NULL;
 	c->ike = sa;
+	c->ts_l = c->ts_r = &ts_none;
 	c->serial = ++sa->e->next_serial;
 	c->state = CHILD_S_LARVAL;
 	c->created = eng_now(sa->e);
@@ -521,7 +616,7 @@ void ike_sa_info_fill(const struct ike_sa *sa, struct ike_sa_info *i)
 	i->dh = sa->dh_group;
 	i->local = sa->local;
 	i->remote = sa->remote;
-	i->remote_id = sa->remote_id;
+	ike_sa_remote_id(sa, &i->remote_id);
 	i->created_ms = sa->created;
 	i->rekey_at_ms = sa->rekey_at;
 	i->replace_at_ms = sa->replace_at;

@@ -16,7 +16,12 @@
 #define IKE_MSG_BUF 8192          /* largest message we build (before fragmenting) */
 #define IKE_FRAG_LIMIT_V4 1280    /* fragment above this (RFC 7383 §2.5.1 guidance) */
 #define IKE_NONCE_LEN 32
+#define IKE_COOKIE_MAX 64         /* RFC 7296 §2.6: 1 to 64 octets */
 #define IKE_MAX_PKTS FRAG_MAX_TOTAL
+/* Default cap on IKE SAs (ike_engine_config.max_ike_sas): half-open ones
+ * have their own (max-halfopen-ike), so this bounds authenticated peers;
+ * at ~8 KiB per IKE SA + Child SA it is ~8 GiB (docs/PERFORMANCE.md). */
+#define IKE_MAX_SAS (1u << 20)
 
 /* Flood limits (docs/ARCHITECTURE.md "Floods"). */
 #define IKE_REPLAY_MAX 8                /* replays of one cached response */
@@ -92,12 +97,16 @@ struct child_sa {
 	struct ike_sa *ike;
 	unsigned serial;
 	struct hlink by_serial;            /* e->child_serial */
+	struct hlink by_spi;               /* e->child_spi, once child_spi_alloc() chose spi_in */
 	enum child_state state;
 	uint32_t spi_in, spi_out;          /* host order: we receive on spi_in */
 	uint16_t encr, keybits, integ, dh;
 	bool esn, transport;
 	bool peer_no_tfc;                /* the peer sent ESP_TFC_PADDING_NOT_SUPPORTED */
-	struct ike_ts_payload ts_l, ts_r;
+	/* Negotiated selectors, both in one allocation sized to their
+	 * counts (child_set_ts; a struct ike_ts_payload is 644 bytes, most
+	 * Child SAs have one selector a side): read only ts[0 .. n-1] */
+	const struct ike_ts_payload *ts_l, *ts_r;
 	struct secret *k_in_e, *k_in_a, *k_out_e, *k_out_a;
 	uint64_t created, rekey_at, expire_at;
 	bool installed;
@@ -113,7 +122,7 @@ struct child_sa {
 	 * rekey of `replaces` while rekeying it ourselves; coll_n is the lower
 	 * of that exchange's two nonces */
 	bool collided;
-	uint8_t coll_n[IKE_NONCE_MAX];
+	uint8_t *coll_n;                   /* nonce_store(), coll_len bytes */
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our rekeys */
@@ -197,18 +206,24 @@ struct ike_sa {
 	/* the peer's address as configured (%any for a responder's template),
 	 * or the one ike_initiate() was given: what ID_NONE means */
 	struct ip_addr peer_addr;
-	struct cy_id remote_id;
+	/* the peer's ID as authenticated, allocated to its length (a struct
+	 * cy_id is 280 bytes): set with ike_sa_set_remote_id, copied out with
+	 * ike_sa_remote_id; never NULL (kind ID_NONE until IKE_AUTH) */
+	const struct cy_id *remote_id;
 
 	/* negotiated */
 	uint16_t encr, keybits, prf, integ, dh_group;
 	struct ike_algs algs;
 	struct ike_keys keys;
+	/* The exchange's own DH and the IKE_SA_INIT messages (AUTH signs
+	 * them) go when the SA is established (ike_sa_shed); the nonces stay
+	 * (uniqueids compares them), allocated to their size (nonce_store). */
 	struct dh *dh;
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;     /* IKE_SA_INIT messages, for AUTH */
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[64];
+	uint8_t *cookie;                   /* the responder's COOKIE (nonce_store), 1..IKE_COOKIE_MAX */
 	size_t cookie_len;
 
 	/* message ids (window 1) */
@@ -242,7 +257,7 @@ struct ike_sa {
 	 * answering the peer's rekey of this one while rekeying it ourselves,
 	 * and the lower of that exchange's nonces */
 	unsigned coll_serial;
-	uint8_t coll_n[IKE_NONCE_MAX];
+	uint8_t *coll_n;                   /* nonce_store(), coll_len bytes */
 	size_t coll_len;
 	bool redundant;                    /* lost a collision: its creator deletes it */
 	unsigned rekey_retries;            /* TEMPORARY_FAILURE answers to our IKE rekeys */
@@ -276,6 +291,9 @@ struct ike_engine {
 	 * every SA */
 	uint64_t hash_key;
 	struct sht sa_serial, sa_local, sa_peer, sa_id, sa_conn, child_serial;
+	struct sht child_spi;              /* Child SAs by spi_in: no two get the same */
+	const uint32_t *test_spis;         /* tests: child_spi_alloc draws these first */
+	size_t n_test_spis;
 	size_t n_foreign;                  /* Child SAs with a conn of their own (child_sa.conn) */
 	struct sa_heap timers;             /* IKE SAs by next deadline */
 	struct ike_sa *dirty;              /* SAs whose deadline must be recomputed */
@@ -310,6 +328,12 @@ struct ike_engine {
 };
 
 /* ---- sa.c ---- */
+/* *p (freed first) becomes a copy of len bytes of data, or len random
+ * bytes when data is NULL; len is 1..IKE_NONCE_MAX.  false: *p NULL, *plen 0. */
+bool nonce_store(uint8_t **p, size_t *plen, const uint8_t *data, size_t len);
+/* sa's remote_id becomes a copy of id.  false: out of memory (ID_NONE). */
+bool ike_sa_set_remote_id(struct ike_sa *sa, const struct cy_id *id);
+void ike_sa_remote_id(const struct ike_sa *sa, struct cy_id *out);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator);  /* refs conn */
 void ike_sa_free(struct ike_sa *sa);          /* unlinks; no messages, no callbacks */
 /* Tells the embedder (children deleted, ike_sa_deleted) then frees. */
@@ -341,6 +365,11 @@ struct ike_sa *ike_sa_conn_first(struct ike_engine *e, const struct ike_conn *co
 struct ike_sa *ike_sa_conn_next(struct ike_engine *e, const struct ike_sa *sa);
 void ike_sa_conn_index(struct ike_sa *sa);    /* after sa->conn changed */
 void child_sa_index(struct child_sa *c);
+/* A random inbound SPI no other Child SA of the engine has, into
+ * c->spi_in (and its index).  0: none (out of randomness or memory).
+ * Random SPIs of 100,000 Child SAs collide about once: the dataplane then
+ * refused the second with EEXIST. */
+uint32_t child_spi_alloc(struct child_sa *c);
 void child_sa_unindex(struct child_sa *c);
 void sa_index_free(struct ike_engine *e);
 /* The one state-change function: checks the move, logs "from -> to". */
@@ -348,6 +377,9 @@ bool ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
 /* A new SA that only carries an IKE SA rekey (not counted, never on the wire). */
 void ike_sa_make_larval(struct ike_sa *sa);
 struct child_sa *child_sa_new(struct ike_sa *sa);
+/* c's selectors become copies of l and r (none: n = 0 each, the state of
+ * a new Child SA).  false: out of memory, c keeps none. */
+bool child_set_ts(struct child_sa *c, const struct ike_ts_payload *l, const struct ike_ts_payload *r);
 void child_sa_set_state(struct child_sa *c, enum child_state to);
 void child_sa_free(struct child_sa *c);       /* unlinks and wipes */
 void child_sa_delete(struct child_sa *c);     /* dataplane callback if installed, then free */

@@ -30,6 +30,7 @@ void sa_index_init(struct ike_engine *e)
 	e->sa_id = (struct sht)SHT_INIT(struct ike_sa, by_id);
 	e->sa_conn = (struct sht)SHT_INIT(struct ike_sa, by_conn);
 	e->child_serial = (struct sht)SHT_INIT(struct child_sa, by_serial);
+	e->child_spi = (struct sht)SHT_INIT(struct child_sa, by_spi);
 	e->crosscheck = cc && *cc && *cc != '0';
 }
 
@@ -41,6 +42,7 @@ void sa_index_free(struct ike_engine *e)
 	sht_free(&e->sa_id);
 	sht_free(&e->sa_conn);
 	sht_free(&e->child_serial);
+	sht_free(&e->child_spi);
 	sa_heap_free(&e->timers);
 }
 
@@ -245,8 +247,39 @@ void child_sa_index(struct child_sa *c)
 
 void child_sa_unindex(struct child_sa *c)
 {
-	if (c->ike)
+	if (c->ike) {
 		sht_remove(&c->ike->e->child_serial, c);
+		sht_remove(&c->ike->e->child_spi, c);
+	}
+}
+
+static bool spi_taken(struct ike_engine *e, uint32_t spi, uint64_t h)
+{
+	for (struct child_sa *o = sht_first(&e->child_spi, h); o; o = sht_next(&e->child_spi, o))
+		if (e->visits++, o->spi_in == spi)
+			return true;
+	return false;
+}
+
+uint32_t child_spi_alloc(struct child_sa *c)
+{
+	struct ike_engine *e = c->ike->e;
+
+	sht_remove(&e->child_spi, c);
+	c->spi_in = 0;
+	for (int tries = 0; tries < 64; tries++) {
+		uint32_t spi = e->n_test_spis ? (e->n_test_spis--, *e->test_spis++) : crypto_random_esp_spi();
+		uint64_t h = hash_mix(e->hash_key, spi);
+
+		if (!spi)
+			return 0;
+		if (spi_taken(e, spi, h))
+			continue;
+		if (!sht_insert(&e->child_spi, c, h))
+			return 0;
+		return c->spi_in = spi;
+	}
+	return 0;
 }
 
 struct child_sa *child_by_serial(struct ike_engine *e, unsigned serial)
@@ -303,7 +336,7 @@ static uint64_t id_hash(const struct ike_engine *e, const struct cy_id *id)
 void ike_sa_id_index(struct ike_sa *sa)
 {
 	if (sa->state == IKE_S_ESTABLISHED)
-		sht_insert(&sa->e->sa_id, sa, id_hash(sa->e, &sa->remote_id));
+		sht_insert(&sa->e->sa_id, sa, id_hash(sa->e, sa->remote_id));
 	else
 		sht_remove(&sa->e->sa_id, sa);
 }
@@ -311,7 +344,7 @@ void ike_sa_id_index(struct ike_sa *sa)
 static struct ike_sa *id_from(struct ike_engine *e, struct ike_sa *sa, const struct cy_id *id)
 {
 	for (; sa; sa = sht_next(&e->sa_id, sa))
-		if (e->visits++, sa->state == IKE_S_ESTABLISHED && id_eq(&sa->remote_id, id))
+		if (e->visits++, sa->state == IKE_S_ESTABLISHED && id_eq(sa->remote_id, id))
 			return sa;
 	return NULL;
 }

@@ -199,7 +199,7 @@ struct ike_conn *ts_conn_for_child(struct ike_sa *sa, struct ike_conn *current,
 		return current;
 	if (!e->ops->find_conn_for_child)
 		return NULL;
-	c = e->ops->find_conn_for_child(e->ctx, current, &sa->local, &sa->remote, &sa->remote_id, tsi, tsr);
+	c = e->ops->find_conn_for_child(e->ctx, current, &sa->local, &sa->remote, sa->remote_id, tsi, tsr);
 	/* trust, but check: the answer must hold the selectors */
 	if (!c || !ts_conn_matches(c, &sa->local, &sa->remote, tsi, tsr))
 		return NULL;

@@ -8,7 +8,7 @@ bool idpool_init(struct idpool *p, uint32_t base, uint32_t count)
 	p->count = count;
 	p->fresh = p->head = p->len = 0;
 	p->ring = NULL;
-	if (!count || count > 0x10000u || base > UINT32_MAX - (count - 1))
+	if (!count || count > IDPOOL_MAX || base > UINT32_MAX - (count - 1))
 		return false;
 	return (p->ring = calloc(count, sizeof(p->ring[0]))) != NULL;
 }
@@ -38,6 +38,6 @@ bool idpool_get(struct idpool *p, uint32_t *id)
 
 void idpool_put(struct idpool *p, uint32_t id)
 {
-	p->ring[(p->head + p->len) % p->count] = (uint16_t)(id - p->base);
+	p->ring[(p->head + p->len) % p->count] = id - p->base;
 	p->len++;
 }

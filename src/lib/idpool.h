@@ -1,4 +1,4 @@
-/* A pool of integer ids base .. base + count - 1 (count 1..0x10000): the
+/* A pool of integer ids base .. base + count - 1 (count 1..IDPOOL_MAX): the
  * never used ones first, in order, then the least recently freed (a FIFO),
  * so that a freed id comes back as late as possible.  O(1) both ways. */
 #ifndef CYGNET_IDPOOL_H
@@ -7,10 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define IDPOOL_MAX 0x100000u
+
 struct idpool {
 	uint32_t base, count;
 	uint32_t fresh;                /* offsets below were handed out once */
-	uint16_t *ring;                /* freed offsets */
+	uint32_t *ring;                /* freed offsets (pages touched as ids come back) */                /* freed offsets */
 	uint32_t head, len;
 };
 

@@ -185,8 +185,11 @@ static inline void tn_installed(void *ctx, const struct ike_child_params *cp)
 		tn_key(&c->in_a, cp->in.integ_key);
 		tn_key(&c->out_e, cp->out.encr_key);
 		tn_key(&c->out_a, cp->out.integ_key);
-		c->ts_l = *cp->ts_local;
-		c->ts_r = *cp->ts_remote;
+		/* the engine's selectors are allocated to their count */
+		c->ts_l.n = cp->ts_local->n;
+		memcpy(c->ts_l.ts, cp->ts_local->ts, c->ts_l.n * sizeof(c->ts_l.ts[0]));
+		c->ts_r.n = cp->ts_remote->n;
+		memcpy(c->ts_r.ts, cp->ts_remote->ts, c->ts_r.n * sizeof(c->ts_r.ts[0]));
 		c->out_live = !cp->outbound_later;
 		c->out_seq = c->out_live ? ++p->out_seq : 0;
 		return;

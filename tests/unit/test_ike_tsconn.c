@@ -191,7 +191,7 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 	/* A's side of the pair belongs to A's conn for it (as B's to t/1x2),
 	 * so A checks B's rekeys of it against that conn */
 	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (c->state == CHILD_S_ESTABLISHED && !c->conn && c->ts_r.n == 1) {
+		if (c->state == CHILD_S_ESTABLISHED && !c->conn && c->ts_r->n == 1) {
 			struct pair_conn *pc = malloc(sizeof(*pc));
 			struct ike_conn *pair = pc ? &pc->c : NULL;
 			struct ip_subnet s;
@@ -200,7 +200,7 @@ static bool a_new_child_for(struct tn_net *n, unsigned a_ike, const char *b_subn
 
 			subnet_parse(b_subnet, &s, &hb);
 			subnet_range(&s, &lo, &hi);
-			if (pair && addr_eq(&c->ts_r.ts[0].start, &lo) && addr_eq(&c->ts_r.ts[0].end, &hi)) {
+			if (pair && addr_eq(&c->ts_r->ts[0].start, &lo) && addr_eq(&c->ts_r->ts[0].end, &hi)) {
 				*pair = *sa->conn;
 				tn_own_subnets(pair, pc->sub);
 				pair->refs = 1;

@@ -482,6 +482,8 @@ static void test_fixed_reqid_pairs(void)
 	a = sadb_find_in(&db, 0x3001);
 	b = sadb_find_in(&db, 0x3002);
 	CHECK(a && b && a->npairs == 2 && !a->cfg.pairs);
+	/* B's one pair is its selector: not copied, still checked as a pair */
+	CHECK(a && b && !a->pair_is_sel && b->pair_is_sel && b->npairs == 0);
 	t = tup("203.0.113.70", 0, "198.51.100.5", 0, 1);
 	CHECK(!sadb_inbound_ok(&db, a, &t));
 	CHECK(sadb_inbound_ok(&db, b, &t));

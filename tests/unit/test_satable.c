@@ -3,6 +3,8 @@
  * calls made, in order, and the exact contents of the dataplane. */
 #include "satable_testlib.h"
 
+#include "lib/idpool.h"
+
 /* ---- scenarios -------------------------------------------------------------- */
 
 /* A Child rekey: #2 replaces #1 and inherits its reqid; the policies are
@@ -31,7 +33,7 @@ static void test_child_rekey(void)
 	STEP(&f, "-sa 0x1001", "sa in 0x1002 r0; sa out 0x2002 r0; " AO " r0; " AI " r0");
 	CHECK(satable_next_deadline(t) == UINT64_MAX);
 	ci = satable_child_by_spi(t, 0x2002, NULL);
-	CHECK(ci && ci->serial == 2 && ci->in.encr_key == NULL && ci->out.encr_key == NULL);
+	CHECK(ci && ci->serial == 2 && ci->in.dir == DP_DIR_IN && ci->out.dir == DP_DIR_OUT);
 	CHECK(ci && ci->in.reqid == BASE && satable_child_policy(ci, DP_DIR_IN, 0)->reqid == BASE);
 	CHECK_INT(satable_child_del(t, 2, 7000), 0);      /* no successor: all at once */
 	STEP(&f, "-" AI " r0; -" AO " r0; -sa 0x2002; -sa 0x1002", "");
@@ -89,7 +91,7 @@ static void test_child_update(void)
 	i = find_sa(&f, 0x2001, &out.dst);
 	CHECK(i >= 0 && f.sa[i].dport == 40500);
 	CHECK_INT(satable_child_get(t, 1)->out.dport, 40500);
-	CHECK(satable_child_get(t, 1)->out.encr_key == NULL);
+	CHECK(addr_eq(&satable_child_get(t, 1)->out.dst, &out.dst));
 	CHECK_INT(satable_child_update(t, 9, &in, &out), -ENOENT);
 	addr_parse("192.0.2.9", &out.dst);
 	CHECK_INT(satable_child_update(t, 1, &in, &out), -EINVAL);
@@ -575,8 +577,38 @@ static void test_scale(void)
 	CHECK_INT(n_pol, 0);
 }
 
+/* The reqid pool of the daemon's size: more than 65,536 ids at once,
+ * distinct and in range; a freed one comes back only after the fresh ones. */
+static void test_reqid_pool(void)
+{
+	struct idpool p;
+	uint32_t id, last = 0;
+	static uint8_t seen[DP_REQID_COUNT / 8];
+	bool ok = true;
+
+	CHECK(!idpool_init(&p, DP_REQID_BASE, IDPOOL_MAX + 1));
+	if (!CHECK(idpool_init(&p, DP_REQID_BASE, DP_REQID_COUNT)))
+		return;
+	memset(seen, 0, sizeof(seen));
+	for (uint32_t i = 0; i < 100000 && ok; i++) {
+		uint32_t off;
+
+		ok = idpool_get(&p, &id) && id >= DP_REQID_BASE && (off = id - DP_REQID_BASE) < DP_REQID_COUNT &&
+		     !(seen[off / 8] & (1u << (off % 8)));
+		if (ok)
+			seen[off / 8] |= (uint8_t)(1u << (off % 8));
+		last = id;
+	}
+	CHECK(ok);
+	CHECK_INT(last, DP_REQID_BASE + 99999);
+	idpool_put(&p, DP_REQID_BASE + 70000);
+	CHECK(idpool_get(&p, &id) && id == DP_REQID_BASE + 100000);   /* fresh ones first */
+	idpool_fini(&p);
+}
+
 int main(void)
 {
+	RUN(test_reqid_pool);
 	RUN(test_child_rekey);
 	RUN(test_ike_rekey);
 	RUN(test_child_update);

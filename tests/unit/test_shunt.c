@@ -221,6 +221,8 @@ static void test_link_scope(void)
 		{ "198.51.100.1", "224.0.0.1", false, true },
 		{ "198.51.100.1", "239.1.2.3", false, true },
 		{ "198.51.100.1", "255.255.255.255", false, true },
+		{ "198.51.100.1", "169.254.1.1", false, true },
+		{ "198.51.100.1", "169.255.1.1", false, false },
 		{ "198.51.100.1", "203.0.113.7", false, false },
 		{ "198.51.100.1", "223.255.255.255", false, false },
 		{ "fe80::1", "ff02::2", true, true },          /* a router solicitation */

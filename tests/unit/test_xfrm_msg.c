@@ -599,6 +599,11 @@ static void test_small_buffer_and_bad_input(void)
 	CHECK(xfrm_build_newsa(buf, sizeof(buf), 1, &sa, 0) == -EINVAL);  /* no key */
 	CHECK(cy_reqid_ours(CY_REQID_BASE + 5));
 	CHECK(!cy_reqid_ours(16380));
+	/* the range holds 1,048,576 reqids (100,000 road warriors need as many) */
+	CHECK(cy_reqid_ours(CY_REQID_BASE + 0x10000));
+	CHECK(cy_reqid_ours(CY_REQID_BASE + DP_REQID_COUNT - 1));
+	CHECK(!cy_reqid_ours(CY_REQID_BASE + DP_REQID_COUNT));
+	CHECK(!cy_reqid_ours(CY_REQID_BASE - 1));
 }
 
 int main(void)
