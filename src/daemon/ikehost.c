@@ -322,6 +322,9 @@ static void start_helpers(struct ikehost *h)
 	unsigned n = cryptopool_threads_for(h->p->nhelpers);
 	const char *hold = getenv("CYGNET_TEST_CRYPTO_HOLD");
 
+	if (h->p->nhelpers > (int)CRYPTOPOOL_MAX_HELPERS)
+		log_warn("nhelpers=%d: at most %u crypto helper threads are started", h->p->nhelpers,
+			 (unsigned)CRYPTOPOOL_MAX_HELPERS);
 	host_ops_pool = host_ops;
 	host_ops_pool.submit_job = op_submit_job;
 	if (n && !(h->pool = cryptopool_new(h->p->base, n, &h->eng)))

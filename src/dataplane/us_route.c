@@ -239,6 +239,22 @@ int us_rule(struct us *u, bool add, int family)
 	return nl_talk(u, nlh);
 }
 
+/* An RTM_NEWLINK request for the TUN in buf (NLBUF bytes). */
+static struct nlmsghdr *link_msg(const struct us *u, char *buf, struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, NLBUF);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = nl_seq();
+	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
+	(*ifi)->ifi_family = AF_UNSPEC;
+	(*ifi)->ifi_index = u->tun_ifindex;
+	return nlh;
+}
+
 /* No IPv6 address of its own on the TUN (addr_gen_mode none), set before
  * it goes up: no link-local address, so the kernel sends no router
  * solicitations, MLD reports or DAD probes into it.  Routes through the
@@ -251,14 +267,7 @@ static void link_no_v6_addr(struct us *u)
 	struct nlattr *spec, *in6;
 	int rc;
 
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = nl_seq();
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = u->tun_ifindex;
+	nlh = link_msg(u, buf, &ifi);
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	in6 = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
@@ -276,14 +285,7 @@ int us_link_up(struct us *u, unsigned mtu)
 	struct ifinfomsg *ifi;
 
 	link_no_v6_addr(u);
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = nl_seq();
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = u->tun_ifindex;
+	nlh = link_msg(u, buf, &ifi);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
